@@ -1,0 +1,46 @@
+#!/bin/bash
+# Run the test binaries (Criterion) and CLI scripts of one or more builds and
+# print one closing line "tests: N passed, N failed".
+#   scripts/run-tests.sh BUILD [LAYER]        one build, optionally one layer
+#   scripts/run-tests.sh BUILD1 BUILD2 ...    several builds (make test: build build-asan)
+set -u
+cd "$(dirname "$0")/.."
+builds=(); layer=""
+for a in "$@"; do
+    if [ -d "$a" ]; then builds+=("$a"); else layer="$a"; fi
+done
+[ ${#builds[@]} -gt 0 ] || builds=(build)
+passed=0; failed=0; failures=()
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
+export OPENBLAS_NUM_THREADS=1
+for b in "${builds[@]}"; do
+    export OPTLAB_BIN="$PWD/$b/optlab" OPTLAB_BUILD="$PWD/$b"
+    for t in $(find "$b/tests" -type f -perm -u+x -name 'test_*' 2>/dev/null | sort); do
+        [ -n "$layer" ] && [[ "$t" != "$b/tests/$layer/"* ]] && continue
+        log=$(mktemp)
+        "$t" -j2 --short-filename >"$log" 2>&1; rc=$?
+        syn=$(grep -a 'Synthesis:' "$log" | tail -1)
+        p=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$syn"); p=${p:-0}
+        f=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$syn"); f=${f:-0}
+        c=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' <<<"$syn"); c=${c:-0}
+        if [ -z "$syn" ] || { [ $rc -ne 0 ] && [ $((f + c)) -eq 0 ]; }; then f=$((f + 1)); fi
+        passed=$((passed + p)); failed=$((failed + f + c))
+        if [ $((f + c)) -gt 0 ]; then failures+=("$t"); cat "$log"; fi
+        printf '%-44s %3d passed %3d failed\n' "$t" "$p" "$((f + c))"
+        rm -f "$log"
+    done
+    # scripted tests (CLI, interop with Python/Optuna): one test per script
+    for s in tests/*/*.sh; do
+        [ -e "$s" ] || continue
+        [ -n "$layer" ] && [[ "$s" != "tests/$layer/"* ]] && continue
+        log=$(mktemp)
+        if bash "$s" >"$log" 2>&1; then passed=$((passed + 1)); r=ok
+        else failed=$((failed + 1)); failures+=("$b:$s"); r=FAILED; cat "$log"; fi
+        printf '%-44s %s\n' "$b:$s" "$r"
+        rm -f "$log"
+    done
+done
+[ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,36 @@
+/*
+ * cli.h — the optlab command's subcommands. Each lives in its own
+ * src/cli/cmd_<name>.c and is listed once in the table in main.c.
+ * Only this layer prints or exits.
+ */
+#ifndef OPTLAB_CLI_H
+#define OPTLAB_CLI_H
+
+#include <stdio.h>
+
+/** A subcommand: `optlab NAME ARGS...`; returns the process exit status. */
+typedef struct {
+    const char *name;
+    const char *summary; /**< one line for `optlab --help` */
+    int (*run)(int argc, char **argv); /**< argv[0] is the subcommand name */
+} cli_command;
+
+/** Print "optlab: <msg>" to stderr; returns 1 (the exit status for errors). */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Does argv hold -h or --help? */
+int cli_wants_help(int argc, char **argv);
+
+int cmd_optimizers(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
+int cmd_studies(int argc, char **argv);
+int cmd_trials(int argc, char **argv);
+int cmd_ask(int argc, char **argv);
+int cmd_tell(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_hpo_bench(int argc, char **argv);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * main.c — `optlab`: dispatches to a subcommand. Each subcommand has its own
+ * file and its own --help.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command commands[] = {
+    /* CLI-COMMANDS: one line per subcommand, kept in the order --help shows them */
+    {NULL, NULL, NULL},
+};
+
+int cli_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("optlab: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+int cli_wants_help(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return 1;
+    return 0;
+}
+
+static void usage(FILE *out) {
+    fputs("usage: optlab COMMAND [ARGS...]\n\n"
+          "Which optimizer, with which hyperparameters, is best for a model and data:\n"
+          "optimizers in C, a small CNN trained on MNIST, TPE search, Optuna-compatible storage.\n\n"
+          "commands:\n",
+          out);
+    for (const cli_command *c = commands; c->name; c++) fprintf(out, "  %-12s %s\n", c->name, c->summary);
+    fputs("\n`optlab COMMAND --help` describes one command.\n", out);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (const cli_command *c = commands; c->name; c++)
+        if (!strcmp(c->name, argv[1])) return c->run(argc - 1, argv + 1);
+    cli_error("unknown command '%s' (see `optlab --help`)", argv[1]);
+    return 2;
+}
