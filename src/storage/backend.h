@@ -1,0 +1,52 @@
+/*
+ * backend.h — what a storage backend implements. storage.c dispatches the
+ * public ol_storage_* calls through this table; each backend (memory.c,
+ * sqlite.c, postgres.c) fills one and embeds `ol_storage` as the first member
+ * of its own handle struct.
+ */
+#ifndef OPTLAB_STORAGE_BACKEND_H
+#define OPTLAB_STORAGE_BACKEND_H
+
+#include "optlab/storage.h"
+
+struct ol_storage_ops {
+    const char *name; /* "memory", "sqlite", "postgresql" */
+    void (*close)(ol_storage *st);
+    ol_status (*create_study)(ol_storage *st, const char *name, int maximize, int64_t *study_id, ol_error *err);
+    ol_status (*find_study)(ol_storage *st, const char *name, int64_t *study_id, int *maximize, ol_error *err);
+    ol_status (*list_studies)(ol_storage *st, ol_study_rec **studies, size_t *n, ol_error *err);
+    ol_status (*set_study_attr)(ol_storage *st, int64_t study_id, const char *key, const char *value_json,
+                                ol_error *err);
+    ol_status (*get_study_attrs)(ol_storage *st, int64_t study_id, ol_attr_rec **attrs, size_t *n,
+                                 ol_error *err);
+    ol_status (*create_trial)(ol_storage *st, int64_t study_id, int max_trials, int64_t *trial_id, int *number,
+                              ol_error *err);
+    ol_status (*set_param)(ol_storage *st, int64_t trial_id, const char *name, double value,
+                           const char *distribution_json, ol_error *err);
+    ol_status (*set_intermediate)(ol_storage *st, int64_t trial_id, int64_t step, double value, ol_error *err);
+    ol_status (*set_trial_attr)(ol_storage *st, int64_t trial_id, int system, const char *key,
+                                const char *value_json, ol_error *err);
+    ol_status (*finish_trial)(ol_storage *st, int64_t trial_id, ol_trial_state state, const double *value,
+                              ol_error *err);
+    ol_status (*heartbeat)(ol_storage *st, int64_t trial_id, ol_error *err);
+    ol_status (*fail_stale)(ol_storage *st, int64_t study_id, double grace_seconds, int *n_failed,
+                            ol_error *err);
+    ol_status (*get_trials)(ol_storage *st, int64_t study_id, ol_trial_rec **trials, size_t *n, ol_error *err);
+};
+
+/* The public handle's common head; backends put it first in their struct. */
+struct ol_storage {
+    const ol_storage_ops *ops;
+    char *url;
+};
+
+/* Backend constructors: `rest` is the URL after its scheme ("sqlite:///x.db" -> "x.db" path part). */
+ol_status ol_storage_open_memory(ol_storage **out, const char *url, ol_error *err);
+ol_status ol_storage_open_sqlite(ol_storage **out, const char *url, const char *path, ol_error *err);
+ol_status ol_storage_open_postgres(ol_storage **out, const char *url, ol_error *err);
+
+/* helpers shared by backends */
+char *ol_strdup(const char *s);              /* NULL on allocation failure */
+double ol_unix_now(void);                    /* wall-clock seconds since the epoch */
+
+#endif
