@@ -1,0 +1,142 @@
+/*
+ * bench/optim.c — one step of each optimizer over 10 M parameters, as GB/s of
+ * memory traffic, beside the floor measured in the same run (a plain copy loop
+ * over the same size) and beside torch.optim's own step on a 10 M-parameter
+ * tensor (one thread, Debian's PyTorch via /usr/bin/python3, when it has torch).
+ *
+ * Traffic per step = n * 4 bytes * (read grad + read param + write param
+ * + read and write each state array the configuration uses). The step is
+ * memory-bound, so GB/s against the copy loop says how close to the machine's
+ * floor each fused loop is. Best of several steps after a warm-up.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "optlab/optim.h"
+
+enum { N = 10 * 1000 * 1000, REPS = 7 };
+
+static volatile float sink;
+
+static double best_copy_seconds(float *dst, const float *src) {
+    double best = 1e30;
+    for (int r = 0; r < REPS; r++) {
+        double t0 = ol_now();
+        for (size_t i = 0; i < N; i++) dst[i] = src[i];
+        double t = ol_now() - t0;
+        sink = dst[r];
+        if (t < best) best = t;
+    }
+    return best;
+}
+
+/* Runs /usr/bin/python3 with torch, one thread; returns seconds per step or -1. */
+static double torch_step_seconds(const char *cls, const char *kwargs) {
+    if (access("/usr/bin/python3", X_OK) != 0) return -1;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c '\n"
+             "import time\n"
+             "try:\n import torch\nexcept ImportError:\n print(-1); raise SystemExit\n"
+             "torch.set_num_threads(1)\n"
+             "p = torch.nn.Parameter(torch.randn(%d))\n"
+             "p.grad = torch.randn(%d)\n"
+             "o = torch.optim.%s([p], %s)\n"
+             "best = 1e30\n"
+             "for r in range(%d):\n"
+             " t0 = time.perf_counter(); o.step(); t = time.perf_counter() - t0\n"
+             " best = min(best, t) if r else best\n"
+             "print(best)' 2>/dev/null",
+             N, N, cls, kwargs, REPS + 1);
+    FILE *f = popen(cmd, "r");
+    if (!f) return -1;
+    double s = -1;
+    if (fscanf(f, "%lf", &s) != 1) s = -1;
+    pclose(f);
+    return s;
+}
+
+int main(void) {
+    float *params = malloc(N * sizeof(float)), *grads = malloc(N * sizeof(float)), *copy = malloc(N * sizeof(float));
+    if (!params || !grads || !copy) {
+        fprintf(stderr, "bench/optim: out of memory\n");
+        return 1;
+    }
+    ol_rng rng;
+    ol_rng_seed(&rng, 1);
+    for (size_t i = 0; i < N; i++) {
+        params[i] = (float)ol_rng_normal(&rng);
+        grads[i] = (float)ol_rng_normal(&rng) * 1e-2f;
+    }
+    for (size_t i = 0; i < N; i++) copy[i] = 0; /* fault the pages in */
+    double copy_s = best_copy_seconds(copy, grads);
+    double floor_gbs = 2.0 * 4 * N / copy_s / 1e9;
+    printf("optimizer step over %d params, best of %d; floor = copy loop %.2f ms, %.1f GB/s\n\n", N, REPS,
+           copy_s * 1e3, floor_gbs);
+    printf("%-32s %9s %9s %10s %s\n", "optimizer (settings)", "ms/step", "GB/s", "floor/this", "target <= 1.5");
+
+    struct { const char *name, *settings; int state_arrays; } runs[] = {
+        {"sgd", "", 0},
+        {"momentum", "", 1},
+        {"nag", "", 1},
+        {"rmsprop", "", 1},
+        {"rmsprop", "centered=1,momentum=0.9", 3},
+        {"adam", "", 2},
+        {"adam", "amsgrad=1", 3},
+        {"adamw", "", 2},
+        {"adagrad", "", 1},
+        {"adadelta", "", 2},
+        {"nadam", "", 2},
+        {"adabelief", "", 2},
+    };
+    int all_ok = 1;
+    double adam_s = 0, adamw_s = 0;
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        ol_optimizer *o;
+        ol_error err;
+        if (ol_optimizer_create(&o, runs[r].name, &err) || ol_optimizer_set_from_string(o, runs[r].settings, &err) ||
+            ol_optimizer_add_group(o, params, grads, N, &err)) {
+            fprintf(stderr, "bench/optim: %s\n", err.msg);
+            return 1;
+        }
+        ol_optimizer_step(o, &err); /* warm-up: faults in the state pages */
+        double best = 1e30;
+        for (int k = 0; k < REPS; k++) {
+            double t0 = ol_now();
+            ol_optimizer_step(o, &err);
+            double t = ol_now() - t0;
+            if (t < best) best = t;
+        }
+        ol_optimizer_free(o);
+        double bytes = 4.0 * N * (3 + 2 * runs[r].state_arrays), gbs = bytes / best / 1e9;
+        double ratio = floor_gbs / gbs;
+        if (ratio > 1.5) all_ok = 0;
+        char label[64];
+        snprintf(label, sizeof label, "%s%s%s%s", runs[r].name, runs[r].settings[0] ? " (" : "", runs[r].settings,
+                 runs[r].settings[0] ? ")" : "");
+        printf("%-32s %9.2f %9.1f %10.2f %s\n", label, best * 1e3, gbs, ratio, ratio <= 1.5 ? "ok" : "SLOW");
+        if (!strcmp(runs[r].name, "adam") && !runs[r].settings[0]) adam_s = best;
+        if (!strcmp(runs[r].name, "adamw")) adamw_s = best;
+    }
+    printf("\ntorch.optim, one thread, same size (Debian PyTorch via /usr/bin/python3):\n");
+    double t_adam = torch_step_seconds("Adam", "lr=1e-3");
+    if (t_adam < 0) {
+        printf("  skipped: /usr/bin/python3 has no torch\n");
+    } else {
+        double t_adamw = torch_step_seconds("AdamW", "lr=1e-3");
+        double t_sgd = torch_step_seconds("SGD", "lr=1e-2, momentum=0.9");
+        printf("  torch Adam      %8.2f ms/step   optlab adam  %8.2f ms   speed-up %.2fx (target >= 2)\n", t_adam * 1e3,
+               adam_s * 1e3, t_adam / adam_s);
+        if (t_adamw > 0)
+            printf("  torch AdamW     %8.2f ms/step   optlab adamw %8.2f ms   speed-up %.2fx (target >= 2)\n",
+                   t_adamw * 1e3, adamw_s * 1e3, t_adamw / adamw_s);
+        if (t_sgd > 0) printf("  torch SGD(momentum=0.9) %8.2f ms/step\n", t_sgd * 1e3);
+    }
+    printf("\nevery optimizer within 1.5x of the floor: %s\n", all_ok ? "yes" : "NO");
+    free(params);
+    free(grads);
+    free(copy);
+    return 0;
+}

@@ -1,0 +1,209 @@
+/*
+ * optlab/optim.h — optimizers over flat float arrays, and the registry that
+ * describes them.
+ *
+ * The registry is the seam the whole program shares (see DESIGN.md): one table
+ * entry per optimizer gives its name, aliases, every hyperparameter (default,
+ * valid range, suggested search range and scale) and its step function. The
+ * CLI lists optimizers from it, experiment files name its entries, HPO search
+ * spaces are checked against it, reports label axes from it.
+ *
+ * Semantics and defaults follow torch.optim as shipped in Debian (PyTorch 1.13),
+ * down to the float32 order of operations; docs/optimizers.md gives each update
+ * rule and where the seed note's equations differ.
+ *
+ * Typical use:
+ *     ol_optimizer *opt; ol_error err;
+ *     ol_optimizer_create(&opt, "adamw", &err);
+ *     ol_optimizer_set_from_string(opt, "learning_rate=1e-3,weight_decay=0.01", &err);
+ *     ol_optimizer_add_group(opt, params, grads, n, &err);
+ *     for (...) { compute grads; ol_optimizer_step(opt, &err); }
+ *     ol_optimizer_free(opt);
+ * The optimizer keeps the pointers given to add_group: write new gradients into
+ * the same array before every step.
+ */
+#ifndef OPTLAB_OPTIM_H
+#define OPTLAB_OPTIM_H
+
+#include <stddef.h>
+
+#include "optlab/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Every hyperparameter any optimizer knows; an optimizer uses a subset. */
+typedef enum {
+    OL_HP_LEARNING_RATE,
+    OL_HP_BETA1,
+    OL_HP_BETA2,
+    OL_HP_EPS,
+    OL_HP_WEIGHT_DECAY,
+    OL_HP_MOMENTUM,
+    OL_HP_DAMPENING,
+    OL_HP_NESTEROV,
+    OL_HP_ALPHA,
+    OL_HP_CENTERED,
+    OL_HP_AMSGRAD,
+    OL_HP_LR_DECAY,
+    OL_HP_INITIAL_ACCUMULATOR_VALUE,
+    OL_HP_RHO,
+    OL_HP_MOMENTUM_DECAY,
+    OL_HP_MAXIMIZE,
+    OL_HP_DECOUPLED_WEIGHT_DECAY,
+    OL_HP_SEED_VARIANT,
+    OL_HP_COUNT
+} ol_hparam_id;
+
+/** What values a hyperparameter takes. */
+typedef enum {
+    OL_HP_REAL, /**< a real number in [min, max] (ends open or closed, see flags) */
+    OL_HP_BOOL  /**< 0 or 1 ("true"/"false" in settings strings) */
+} ol_hparam_kind;
+
+/** Description of one hyperparameter of one optimizer (a registry row). */
+typedef struct ol_hparam_info {
+    ol_hparam_id id;
+    const char *name;           /**< ours, e.g. "learning_rate" */
+    const char *aliases[4];     /**< e.g. "lr" (torch.optim's keyword); unused slots NULL */
+    ol_hparam_kind kind;
+    double default_value;       /**< torch.optim 1.13's default where torch has one */
+    double min, max;            /**< valid range */
+    int min_open, max_open;     /**< 1: that end is excluded (e.g. beta in [0, 1)) */
+    int searchable;             /**< 1: search_low/high/log suggest a search range */
+    double search_low, search_high;
+    int search_log;             /**< 1: search on a log scale */
+    const char *help;           /**< one line */
+} ol_hparam_info;
+
+/** Arguments of a step function: one parameter group, one step. */
+typedef struct {
+    float *params;              /**< n values, updated in place */
+    const float *grads;         /**< n values */
+    float *state;               /**< state_floats * n values: state[k*n + i] is slot k of param i */
+    size_t n;
+    const double *hp;           /**< OL_HP_COUNT values (the group's learning rate and decay filled in) */
+    long step;                  /**< 1 for the first step */
+    double *scalars;            /**< OL_OPTIM_SCALARS per-group scalars (e.g. NAdam's mu product), 0 at start */
+} ol_optim_step_args;
+
+/** Per-group scalar state slots available to a step function. */
+#define OL_OPTIM_SCALARS 4
+
+/** One fused pass over a group's arrays. Never fails: values were checked when set. */
+typedef void (*ol_optim_step_fn)(const ol_optim_step_args *a);
+
+/** One optimizer (a registry entry). */
+typedef struct ol_optim_info {
+    const char *name;           /**< lower-case key, e.g. "adamw" */
+    const char *label;          /**< for people and plots, e.g. "AdamW" */
+    const char *aliases[6];     /**< e.g. torch.optim's class name; unused slots NULL */
+    const char *summary;        /**< one line */
+    const char *equations;      /**< the update as implemented, plain text, several lines */
+    const char *seed_equations; /**< the seed note's form when it differs (seed_variant=1), or NULL */
+    const ol_hparam_info *hparams;
+    size_t n_hparams;
+    size_t state_floats;        /**< state floats per parameter (with every option on) */
+    ol_optim_step_fn step;
+    /** Checks combinations of values before a step (e.g. nesterov needs momentum > 0), or NULL. */
+    ol_status (*validate)(const struct ol_optim_info *o, const double *hp, ol_error *err);
+} ol_optim_info;
+
+/* ---- registry ---- */
+
+/** Number of registered optimizers. */
+size_t ol_optim_count(void);
+
+/** The i-th optimizer (0 <= i < count), in listing order; NULL past the end. */
+const ol_optim_info *ol_optim_at(size_t i);
+
+/** Find an optimizer by name or alias, case-insensitively ("AdamW", "rmsprop", "NAG"); NULL if unknown. */
+const ol_optim_info *ol_optim_find(const char *name_or_alias);
+
+/** Find one of o's hyperparameters by name or alias ("lr", "learning_rate"), case-insensitively; NULL if o has none such. */
+const ol_hparam_info *ol_optim_find_hparam(const ol_optim_info *o, const char *name_or_alias);
+
+/**
+ * Check a value against a hyperparameter's valid range (NaN and infinities are
+ * rejected; booleans must be 0 or 1). On failure the message names the
+ * optimizer, the hyperparameter, the value and the range.
+ */
+ol_status ol_hparam_check(const ol_optim_info *o, const ol_hparam_info *h, double value, ol_error *err);
+
+/** "[0, 1)", "(0, inf)" ... the valid range of h as text, into buf; returns buf. */
+const char *ol_hparam_range_text(const ol_hparam_info *h, char *buf, size_t size);
+
+/* ---- an optimizer instance ---- */
+
+typedef struct ol_optimizer ol_optimizer;
+
+/** Create an optimizer by name or alias with its default hyperparameters. OL_ENOTFOUND names unknown optimizers. */
+ol_status ol_optimizer_create(ol_optimizer **out, const char *name, ol_error *err);
+
+/** Free it (NULL is fine). The arrays given to add_group stay the caller's. */
+void ol_optimizer_free(ol_optimizer *o);
+
+/** The registry entry it was created from. */
+const ol_optim_info *ol_optimizer_info(const ol_optimizer *o);
+
+/**
+ * Set a hyperparameter by name or alias. learning_rate and weight_decay set the
+ * value for groups added later and for every existing group. Unknown names and
+ * out-of-range values fail, naming the field and the value; nothing is clamped.
+ */
+ol_status ol_optimizer_set(ol_optimizer *o, const char *hparam, double value, ol_error *err);
+
+/** Current value of a hyperparameter (the optimizer-wide one). */
+ol_status ol_optimizer_get(const ol_optimizer *o, const char *hparam, double *value, ol_error *err);
+
+/**
+ * Set several hyperparameters from "name=value,name=value" (spaces allowed;
+ * booleans as 0/1/true/false; "betas=(0.9,0.999)" or "betas=[0.9,0.999]" sets
+ * beta1 and beta2). All-or-nothing: on error nothing is changed.
+ */
+ol_status ol_optimizer_set_from_string(ol_optimizer *o, const char *settings, ol_error *err);
+
+/**
+ * Add a parameter group: n params updated in place from n grads, with the
+ * current learning rate and weight decay. Allocates the group's state (zeroed).
+ * n must be > 0; params and grads must not be NULL.
+ */
+ol_status ol_optimizer_add_group(ol_optimizer *o, float *params, const float *grads, size_t n, ol_error *err);
+
+/** Number of groups added. */
+size_t ol_optimizer_group_count(const ol_optimizer *o);
+
+/** Set a group's own learning_rate or weight_decay (the only per-group hyperparameters). */
+ol_status ol_optimizer_set_group(ol_optimizer *o, size_t group, const char *hparam, double value, ol_error *err);
+
+/** One step over every group: one fused pass per group, no allocation. */
+ol_status ol_optimizer_step(ol_optimizer *o, ol_error *err);
+
+/** Set the learning rate of every group (and of groups added later), e.g. for a schedule between steps. */
+ol_status ol_optimizer_set_lr(ol_optimizer *o, double lr, ol_error *err);
+
+/** Steps taken so far. */
+long ol_optimizer_steps(const ol_optimizer *o);
+
+/**
+ * Save the whole state (hyperparameters, per-group learning rate / decay /
+ * step count, state arrays) as a versioned, CRC-32-checked blob, malloc'd into
+ * *blob (free() it). The parameters themselves are not included: they are the
+ * caller's to save.
+ */
+ol_status ol_optimizer_save(const ol_optimizer *o, void **blob, size_t *size, ol_error *err);
+
+/**
+ * Restore a blob written by ol_optimizer_save into an optimizer of the same
+ * kind whose groups have already been added with the same sizes. Continuing
+ * after a load is bit-identical to never having stopped. A corrupt, truncated,
+ * foreign or mismatched blob fails with OL_EFORMAT (or OL_EINVAL for a size
+ * mismatch) and leaves the optimizer unchanged.
+ */
+ol_status ol_optimizer_load(ol_optimizer *o, const void *blob, size_t size, ol_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

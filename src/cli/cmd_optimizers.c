@@ -1,0 +1,85 @@
+/*
+ * cmd_optimizers.c — `optlab optimizers [NAME]`: prints the optimizer registry
+ * (src/optim/registry.c). Without a name, every optimizer with its
+ * hyperparameters and defaults; with one, its hyperparameters in full (valid
+ * range, suggested search range) and its update equations.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "optlab/optim.h"
+
+static void print_aliases(const char *const *aliases, size_t max) {
+    for (size_t k = 0; k < max && aliases[k]; k++) printf("%s%s", k ? ", " : "", aliases[k]);
+}
+
+static void print_indented(const char *text, const char *indent) {
+    const char *s = text;
+    while (*s) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) : strlen(s);
+        printf("%s%.*s\n", indent, (int)len, s);
+        s += len + (nl ? 1 : 0);
+    }
+}
+
+static void print_one(const ol_optim_info *o) {
+    printf("%s (%s) — %s\n", o->label, o->name, o->summary);
+    if (o->aliases[0]) {
+        printf("aliases: ");
+        print_aliases(o->aliases, sizeof o->aliases / sizeof o->aliases[0]);
+        printf("\n");
+    }
+    printf("state: %zu float%s per parameter\n\nhyperparameters:\n", o->state_floats, o->state_floats == 1 ? "" : "s");
+    printf("  %-40s %-10s %-14s %-22s %s\n", "name (aliases)", "default", "valid", "suggested search", "meaning");
+    for (size_t i = 0; i < o->n_hparams; i++) {
+        const ol_hparam_info *h = &o->hparams[i];
+        char name[64], range[64], search[64];
+        int k = snprintf(name, sizeof name, "%s", h->name);
+        for (size_t a = 0; a < 4 && h->aliases[a]; a++)
+            k += snprintf(name + k, sizeof name - (size_t)k, "%s%s", a ? "," : " (", h->aliases[a]);
+        if (h->aliases[0]) snprintf(name + k, sizeof name - (size_t)k, ")");
+        if (!h->searchable) snprintf(search, sizeof search, "-");
+        else if (h->kind == OL_HP_BOOL) snprintf(search, sizeof search, "{0, 1}");
+        else snprintf(search, sizeof search, "%g .. %g %s", h->search_low, h->search_high, h->search_log ? "log" : "linear");
+        printf("  %-40s %-10g %-14s %-22s %s\n", name, h->default_value, ol_hparam_range_text(h, range, sizeof range),
+               search, h->help);
+    }
+    printf("\nupdate (t = step, from 1; float32 as torch.optim 1.13):\n");
+    print_indented(o->equations, "  ");
+    if (o->seed_equations) {
+        printf("\nseed note's form (seed_variant=1):\n");
+        print_indented(o->seed_equations, "  ");
+    }
+}
+
+int cmd_optimizers(int argc, char **argv) {
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: optlab optimizers [NAME]\n\n"
+               "Without NAME: every optimizer with its hyperparameters and defaults.\n"
+               "With NAME (a name or alias, any case, e.g. adamw, RMSprop, NAG): its hyperparameters\n"
+               "with valid and suggested search ranges, and its update equations.\n");
+        return 0;
+    }
+    if (argc > 2) return cli_error("optimizers: expected at most one optimizer name, got %d arguments", argc - 1);
+    if (argc == 2) {
+        const ol_optim_info *o = ol_optim_find(argv[1]);
+        if (!o) {
+            cli_error("optimizers: unknown optimizer '%s' (see `optlab optimizers`)", argv[1]);
+            return 2;
+        }
+        print_one(o);
+        return 0;
+    }
+    for (size_t i = 0; i < ol_optim_count(); i++) {
+        const ol_optim_info *o = ol_optim_at(i);
+        printf("%-10s %-10s %s\n", o->name, o->label, o->summary);
+        printf("           ");
+        for (size_t k = 0; k < o->n_hparams; k++)
+            printf("%s%s=%g", k ? " " : "", o->hparams[k].name, o->hparams[k].default_value);
+        printf("\n");
+    }
+    printf("\n`optlab optimizers NAME` shows one with ranges and its update equations.\n");
+    return 0;
+}

@@ -1,0 +1,153 @@
+/*
+ * cmd_replay.c — `optlab replay FILE`: re-runs a torch.optim trajectory through
+ * optlab's optimizer. FILE is what ../shared/anchors/torch_optim_trajectory.py
+ * writes: "optimizer <TorchClass> <json kwargs>", "init <p...>", then pairs of
+ * "grad <g...>" / "param <p...>". The output has the same form, with optlab's
+ * params after each step, so the two files compare line by line
+ * (tests/optim/replay_goldens.sh).
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "optlab/optim.h"
+
+/* torch keywords that select an implementation, not the arithmetic: accepted when off. */
+static int is_implementation_switch(const char *k) {
+    return !strcmp(k, "foreach") || !strcmp(k, "capturable") || !strcmp(k, "differentiable") || !strcmp(k, "fused");
+}
+
+static int apply_kwargs(ol_optimizer *opt, const char *json, const char *path) {
+    cJSON *root = cJSON_Parse(json);
+    if (!root || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return cli_error("replay: %s: line 1: keyword arguments are not a JSON object: %s", path, json);
+    }
+    ol_error err;
+    int rc = 0;
+    for (cJSON *kv = root->child; kv && !rc; kv = kv->next) {
+        ol_status st = OL_OK;
+        if (is_implementation_switch(kv->string) && (cJSON_IsNull(kv) || cJSON_IsFalse(kv))) continue;
+        if (!strcmp(kv->string, "betas")) {
+            if (!cJSON_IsArray(kv) || cJSON_GetArraySize(kv) != 2 || !cJSON_IsNumber(cJSON_GetArrayItem(kv, 0)) ||
+                !cJSON_IsNumber(cJSON_GetArrayItem(kv, 1))) {
+                rc = cli_error("replay: %s: betas must be a pair of numbers", path);
+                break;
+            }
+            st = ol_optimizer_set(opt, "beta1", cJSON_GetArrayItem(kv, 0)->valuedouble, &err);
+            if (!st) st = ol_optimizer_set(opt, "beta2", cJSON_GetArrayItem(kv, 1)->valuedouble, &err);
+        } else if (cJSON_IsBool(kv)) {
+            st = ol_optimizer_set(opt, kv->string, cJSON_IsTrue(kv) ? 1.0 : 0.0, &err);
+        } else if (cJSON_IsNumber(kv)) {
+            st = ol_optimizer_set(opt, kv->string, kv->valuedouble, &err);
+        } else {
+            rc = cli_error("replay: %s: keyword '%s' has a value that is neither a number nor a boolean", path, kv->string);
+            break;
+        }
+        if (st) rc = cli_error("replay: %s: %s", path, err.msg);
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* Parse exactly n floats after the keyword; returns 0 on success. */
+static int parse_floats(const char *s, float *out, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (end == s) return -1;
+        out[i] = (float)v;
+        s = end;
+    }
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
+    return *s ? -1 : 0;
+}
+
+static size_t count_fields(const char *s) {
+    size_t n = 0;
+    while (*s) {
+        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
+        if (!*s) break;
+        n++;
+        while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') s++;
+    }
+    return n;
+}
+
+static void print_floats(const char *key, const float *v, size_t n) {
+    fputs(key, stdout);
+    for (size_t i = 0; i < n; i++) printf(" %.9e", (double)v[i]);
+    putchar('\n');
+}
+
+int cmd_replay(int argc, char **argv) {
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: optlab replay FILE\n\n"
+               "FILE is a torch.optim trajectory written by ../shared/anchors/torch_optim_trajectory.py:\n"
+               "  optimizer <TorchClass> <json kwargs>\n  init <p_0> ... <p_n-1>\n  grad <g...>  /  param <p...>  per step\n"
+               "Creates optlab's optimizer from the class name and keywords (torch names are aliases of\n"
+               "optlab's), applies every grad line and prints the same format with optlab's params.\n");
+        return 0;
+    }
+    if (argc != 2) return cli_error("replay: expected one FILE argument (see `optlab replay --help`)");
+    const char *path = argv[1];
+    FILE *f = fopen(path, "r");
+    if (!f) return cli_error("replay: cannot open %s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0, n = 0;
+    long lineno = 0;
+    ssize_t len;
+    ol_optimizer *opt = NULL;
+    float *params = NULL, *grads = NULL;
+    ol_error err;
+    int rc = 0;
+    while (!rc && (len = getline(&line, &cap, f)) != -1) {
+        lineno++;
+        if (len > 0 && line[len - 1] == '\n') line[--len] = '\0';
+        if (!strncmp(line, "optimizer ", 10)) {
+            if (opt) { rc = cli_error("replay: %s:%ld: second optimizer line", path, lineno); break; }
+            char *name = line + 10, *sp = strchr(name, ' ');
+            if (!sp) { rc = cli_error("replay: %s:%ld: expected 'optimizer NAME {json}'", path, lineno); break; }
+            *sp = '\0';
+            if (ol_optimizer_create(&opt, name, &err)) { rc = cli_error("replay: %s:%ld: %s", path, lineno, err.msg); break; }
+            rc = apply_kwargs(opt, sp + 1, path);
+            *sp = ' ';
+            if (!rc) puts(line);
+        } else if (!strncmp(line, "init ", 5)) {
+            if (!opt || params) { rc = cli_error("replay: %s:%ld: 'init' must follow the optimizer line, once", path, lineno); break; }
+            n = count_fields(line + 5);
+            params = n ? malloc(n * sizeof *params) : NULL;
+            grads = n ? calloc(n, sizeof *grads) : NULL;
+            if (!n || !params || !grads || parse_floats(line + 5, params, n)) {
+                rc = cli_error("replay: %s:%ld: 'init' needs one or more numbers", path, lineno);
+                break;
+            }
+            if (ol_optimizer_add_group(opt, params, grads, n, &err)) { rc = cli_error("replay: %s: %s", path, err.msg); break; }
+            print_floats("init", params, n);
+        } else if (!strncmp(line, "grad ", 5)) {
+            if (!params) { rc = cli_error("replay: %s:%ld: 'grad' before 'init'", path, lineno); break; }
+            if (count_fields(line + 5) != n || parse_floats(line + 5, grads, n)) {
+                rc = cli_error("replay: %s:%ld: 'grad' needs %zu numbers (as many as 'init')", path, lineno, n);
+                break;
+            }
+            if (ol_optimizer_step(opt, &err)) { rc = cli_error("replay: %s:%ld: %s", path, lineno, err.msg); break; }
+            print_floats("grad", grads, n);
+            print_floats("param", params, n);
+        } else if (!strncmp(line, "param ", 6) || len == 0) {
+            continue; /* torch's params: the comparison is the caller's */
+        } else {
+            rc = cli_error("replay: %s:%ld: unknown record '%.20s'", path, lineno, line);
+        }
+    }
+    if (!rc && !opt) rc = cli_error("replay: %s: no 'optimizer' line", path);
+    free(line);
+    fclose(f);
+    ol_optimizer_free(opt);
+    free(params);
+    free(grads);
+    return rc;
+}

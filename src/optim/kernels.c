@@ -1,0 +1,269 @@
+/*
+ * kernels.c — the step functions the registry (registry.c) points at: one fused
+ * pass over a parameter group's arrays per step, reading the gradient once and
+ * each state slot once, writing param and state once. The step is memory-bound,
+ * so one pass is what makes it fast (see bench/optim.c).
+ *
+ * Float32 arithmetic follows torch.optim 1.13's single-tensor code exactly:
+ * scalars are formed in double then rounded to float (as torch's Scalar ->
+ * float conversion does), `add_(x, alpha=a)` is a fused multiply-add (torch's
+ * AVX2 kernels use vfmadd there), `addcmul_` is fma(v*t1, t2, self) (gcc
+ * contracts torch's vectorised self + v*t1*t2), `addcdiv_` is self + (v*t1)/t2
+ * and separate torch calls (mul_ then add_) round in between. That is why
+ * fmaf() appears where it does: with it the replayed trajectories match
+ * torch's bit for bit on this CPU (tests/optim/replay_goldens.sh).
+ *
+ * seed_variant=1 switches to the seed note's placement of eps (docs/optimizers.md).
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+/* -O2's "very cheap" vectoriser skips loops whose trip count is unknown. */
+#pragma GCC optimize("O3", "vect-cost-model=dynamic")
+#endif
+
+#include <math.h>
+
+#include "optim_internal.h"
+
+/* An AVX2+FMA clone beside the baseline one, picked at load time: fmaf() is an
+ * instruction there, and a library call per element in the baseline. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define OL_KERNEL __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define OL_KERNEL
+#endif
+
+#define HP(id) (a->hp[OL_HP_##id])
+#define FLAG(id) (a->hp[OL_HP_##id] != 0.0)
+#define INLINE static inline __attribute__((always_inline))
+
+/* The loops below carry no branches: maximize multiplies by -1 (exact), L2
+ * decay with weight_decay 0 adds p*0, decoupled decay without decay multiplies
+ * by 1, and switches that change which arrays are touched (momentum, amsgrad,
+ * centered, seed_variant) pick a loop specialised at compile time by passing
+ * constants to an always-inlined body. Branch-free loops vectorise. */
+#define DISPATCH2(body, a, x, y)                                                                 \
+    do {                                                                                         \
+        switch (((x) ? 2 : 0) | ((y) ? 1 : 0)) {                                                 \
+        case 0: body(a, 0, 0); break;                                                            \
+        case 1: body(a, 0, 1); break;                                                            \
+        case 2: body(a, 1, 0); break;                                                            \
+        default: body(a, 1, 1); break;                                                           \
+        }                                                                                        \
+    } while (0)
+#define DISPATCH3(body, a, x, y, z)                                                              \
+    do {                                                                                         \
+        if (x) DISPATCH2(body##_1, a, y, z);                                                     \
+        else DISPATCH2(body##_0, a, y, z);                                                       \
+    } while (0)
+
+/* ---- SGD (plain, momentum, Nesterov): state = momentum buffer ---- */
+INLINE void sgd_body(const ol_optim_step_args *a, const int use_mom, const int nesterov, const int first) {
+    float *restrict p = a->params, *restrict buf = a->state;
+    const float *restrict g = a->grads;
+    const size_t n = a->n;
+    const float neg_lr = (float)(-HP(LEARNING_RATE)), wd = (float)HP(WEIGHT_DECAY);
+    const float mom = (float)HP(MOMENTUM), keep = (float)(1.0 - HP(DAMPENING));
+    const float sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        float d = fmaf(p[i], wd, g[i] * sign);
+        if (use_mom) {
+            /* torch starts the buffer as a copy of the first (decayed) gradient */
+            float b = first ? d : fmaf(d, keep, buf[i] * mom);
+            buf[i] = b;
+            d = nesterov ? fmaf(b, mom, d) : b;
+        }
+        p[i] = fmaf(d, neg_lr, p[i]);
+    }
+}
+INLINE void sgd_plain(const ol_optim_step_args *a, const int x, const int y) { sgd_body(a, 0, 0, 0); }
+INLINE void sgd_mom(const ol_optim_step_args *a, const int nesterov, const int first) { sgd_body(a, 1, nesterov, first); }
+
+OL_KERNEL void ol_step_sgd(const ol_optim_step_args *a) {
+    if (HP(MOMENTUM) == 0.0) {
+        sgd_plain(a, 0, 0);
+        return;
+    }
+    const int first = a->scalars[0] == 0.0;
+    a->scalars[0] = 1.0;
+    DISPATCH2(sgd_mom, a, FLAG(NESTEROV), first);
+}
+
+/* ---- RMSprop: state = square_avg, momentum buffer, grad_avg (centered) ---- */
+INLINE void rmsprop_body(const ol_optim_step_args *a, const int centered, const int use_mom, const int seed) {
+    const size_t n = a->n;
+    float *restrict p = a->params, *restrict sq = a->state, *restrict buf = a->state + n,
+                    *restrict gavg = a->state + 2 * n;
+    const float *restrict g = a->grads;
+    const float alpha = (float)HP(ALPHA), one_m_alpha = (float)(1.0 - HP(ALPHA));
+    const float eps = (float)HP(EPS), wd = (float)HP(WEIGHT_DECAY), mom = (float)HP(MOMENTUM);
+    const float neg_lr = (float)(-HP(LEARNING_RATE)), sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        float d = fmaf(p[i], wd, g[i] * sign);
+        float s = fmaf(one_m_alpha * d, d, sq[i] * alpha);
+        sq[i] = s;
+        float var = s;
+        if (centered) {
+            float ga = fmaf(d, one_m_alpha, gavg[i] * alpha);
+            gavg[i] = ga;
+            var = fmaf(-ga, ga, s);
+        }
+        float avg = seed ? sqrtf(var + eps) : sqrtf(var) + eps;
+        if (use_mom) {
+            float b = buf[i] * mom + d / avg;
+            buf[i] = b;
+            p[i] = fmaf(b, neg_lr, p[i]);
+        } else {
+            p[i] = p[i] + (neg_lr * d) / avg;
+        }
+    }
+}
+INLINE void rmsprop_body_0(const ol_optim_step_args *a, const int m, const int s) { rmsprop_body(a, 0, m, s); }
+INLINE void rmsprop_body_1(const ol_optim_step_args *a, const int m, const int s) { rmsprop_body(a, 1, m, s); }
+
+OL_KERNEL void ol_step_rmsprop(const ol_optim_step_args *a) {
+    DISPATCH3(rmsprop_body, a, FLAG(CENTERED), HP(MOMENTUM) > 0.0, FLAG(SEED_VARIANT));
+}
+
+/* ---- Adam, and AdamW = Adam + decoupled weight decay: state = m, v, max v ---- */
+INLINE void adam_body(const ol_optim_step_args *a, const int amsgrad, const int seed) {
+    const size_t n = a->n;
+    float *restrict p = a->params, *restrict m = a->state, *restrict v = a->state + n,
+                    *restrict vmax = a->state + 2 * n;
+    const float *restrict g = a->grads;
+    const double lr = HP(LEARNING_RATE), b1 = HP(BETA1), b2 = HP(BETA2), wd = HP(WEIGHT_DECAY);
+    const double bc1 = 1.0 - pow(b1, (double)a->step), bc2 = 1.0 - pow(b2, (double)a->step);
+    const float neg_step = (float)(-(lr / bc1)), bc2_sqrt = (float)sqrt(bc2), bc2f = (float)bc2;
+    const float beta1 = (float)b1, one_m_b1 = (float)(1.0 - b1);
+    const float beta2 = (float)b2, one_m_b2 = (float)(1.0 - b2), eps = (float)HP(EPS);
+    const int decoupled = FLAG(DECOUPLED_WEIGHT_DECAY);
+    /* AdamW: p *= 1 - lr*wd before the moments; Adam: wd * p joins the gradient */
+    const float decay = decoupled ? (float)(1.0 - lr * wd) : 1.0f, l2 = decoupled ? 0.0f : (float)wd;
+    const float sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        float w = p[i] * decay;
+        float d = fmaf(w, l2, g[i] * sign);
+        float mi = fmaf(d, one_m_b1, m[i] * beta1);
+        float vi = fmaf(one_m_b2 * d, d, v[i] * beta2);
+        m[i] = mi;
+        v[i] = vi;
+        if (amsgrad) {
+            float top = vmax[i] > vi ? vmax[i] : vi;
+            vmax[i] = top;
+            vi = top;
+        }
+        float denom = seed ? sqrtf(vi / bc2f + eps) : sqrtf(vi) / bc2_sqrt + eps;
+        p[i] = w + (neg_step * mi) / denom;
+    }
+}
+
+OL_KERNEL void ol_step_adam(const ol_optim_step_args *a) { DISPATCH2(adam_body, a, FLAG(AMSGRAD), FLAG(SEED_VARIANT)); }
+
+/* ---- AdaGrad: state = sum of squares ---- */
+INLINE void adagrad_body(const ol_optim_step_args *a, const int seed, const int unused) {
+    const size_t n = a->n;
+    float *restrict p = a->params, *restrict sum = a->state;
+    const float *restrict g = a->grads;
+    const double clr = HP(LEARNING_RATE) / (1.0 + (double)(a->step - 1) * HP(LR_DECAY));
+    const float neg_clr = (float)(-clr), eps = (float)HP(EPS), wd = (float)HP(WEIGHT_DECAY);
+    const float sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        float d = fmaf(p[i], wd, g[i] * sign);
+        float s = fmaf(d, d, sum[i]);
+        sum[i] = s;
+        float std = seed ? sqrtf(s + eps) : sqrtf(s) + eps;
+        p[i] = p[i] + (neg_clr * d) / std;
+    }
+}
+
+OL_KERNEL void ol_step_adagrad(const ol_optim_step_args *a) {
+    if (a->scalars[0] == 0.0) { /* torch fills the accumulator when the state is made */
+        const float init = (float)HP(INITIAL_ACCUMULATOR_VALUE);
+        for (size_t i = 0; i < a->n; i++) a->state[i] = init;
+        a->scalars[0] = 1.0;
+    }
+    DISPATCH2(adagrad_body, a, FLAG(SEED_VARIANT), 0);
+}
+
+/* ---- AdaDelta: state = E[g^2], E[dx^2] ---- */
+INLINE void adadelta_body(const ol_optim_step_args *a, const int seed, const int unused) {
+    const size_t n = a->n;
+    float *restrict p = a->params, *restrict sq = a->state, *restrict acc = a->state + n;
+    const float *restrict g = a->grads;
+    const float rho = (float)HP(RHO), one_m_rho = (float)(1.0 - HP(RHO)), eps = (float)HP(EPS);
+    const float neg_lr = (float)(-HP(LEARNING_RATE)), wd = (float)HP(WEIGHT_DECAY);
+    const float sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        float d = fmaf(p[i], wd, g[i] * sign);
+        float s = fmaf(one_m_rho * d, d, sq[i] * rho);
+        sq[i] = s;
+        float std = seed ? sqrtf(s) + eps : sqrtf(s + eps);
+        float delta = sqrtf(acc[i] + eps) / std * d;
+        acc[i] = fmaf(one_m_rho * delta, delta, acc[i] * rho);
+        p[i] = fmaf(delta, neg_lr, p[i]);
+    }
+}
+
+OL_KERNEL void ol_step_adadelta(const ol_optim_step_args *a) { DISPATCH2(adadelta_body, a, FLAG(SEED_VARIANT), 0); }
+
+/* ---- NAdam: state = m, v; scalars[0] = mu product (a float32 in torch) ---- */
+OL_KERNEL void ol_step_nadam(const ol_optim_step_args *a) {
+    const size_t n = a->n;
+    float *restrict p = a->params, *restrict m = a->state, *restrict v = a->state + n;
+    const float *restrict g = a->grads;
+    const double lr = HP(LEARNING_RATE), b1 = HP(BETA1), b2 = HP(BETA2), md = HP(MOMENTUM_DECAY);
+    const double t = (double)a->step;
+    const double bc2 = 1.0 - pow(b2, t);
+    const double mu = b1 * (1.0 - 0.5 * pow(0.96, t * md));
+    const double mu_next = b1 * (1.0 - 0.5 * pow(0.96, (t + 1.0) * md));
+    if (a->step == 1) a->scalars[0] = 1.0;
+    float mu_product = (float)a->scalars[0];
+    mu_product = mu_product * (float)mu;
+    /* torch 1.13 multiplies mu in twice here (mu_product already holds it); kept to match */
+    float mu_product_next = (mu_product * (float)mu) * (float)mu_next;
+    a->scalars[0] = mu_product;
+    const float c_grad = (float)(-lr * (1.0 - mu) / (1.0 - (double)mu_product));
+    const float c_mom = (float)(-lr * mu_next / (1.0 - (double)mu_product_next));
+    const float beta1 = (float)b1, one_m_b1 = (float)(1.0 - b1);
+    const float beta2 = (float)b2, one_m_b2 = (float)(1.0 - b2), bc2f = (float)bc2;
+    const float eps = (float)HP(EPS), wd = (float)HP(WEIGHT_DECAY);
+    const int decoupled = FLAG(DECOUPLED_WEIGHT_DECAY);
+    const float decay = decoupled ? (float)(1.0 - lr * wd) : 1.0f, l2 = decoupled ? 0.0f : wd;
+    const float sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        float w = p[i] * decay;
+        float d = fmaf(w, l2, g[i] * sign);
+        float mi = fmaf(d, one_m_b1, m[i] * beta1);
+        float vi = fmaf(one_m_b2 * d, d, v[i] * beta2);
+        m[i] = mi;
+        v[i] = vi;
+        float denom = sqrtf(vi / bc2f) + eps;
+        w = w + (c_grad * d) / denom;
+        p[i] = w + (c_mom * mi) / denom;
+    }
+}
+
+/* ---- AdaBelief (Zhuang et al. 2020, Algorithm 2): state = m, s ---- */
+OL_KERNEL void ol_step_adabelief(const ol_optim_step_args *a) {
+    const size_t n = a->n;
+    float *restrict p = a->params, *restrict m = a->state, *restrict s = a->state + n;
+    const float *restrict g = a->grads;
+    const double lr = HP(LEARNING_RATE), b1 = HP(BETA1), b2 = HP(BETA2), wd = HP(WEIGHT_DECAY);
+    const double bc1 = 1.0 - pow(b1, (double)a->step), bc2 = 1.0 - pow(b2, (double)a->step);
+    const float neg_step = (float)(-(lr / bc1)), bc2_sqrt = (float)sqrt(bc2);
+    const float beta1 = (float)b1, one_m_b1 = (float)(1.0 - b1);
+    const float beta2 = (float)b2, one_m_b2 = (float)(1.0 - b2), eps = (float)HP(EPS);
+    const int decoupled = FLAG(DECOUPLED_WEIGHT_DECAY);
+    const float decay = decoupled ? (float)(1.0 - lr * wd) : 1.0f, l2 = decoupled ? 0.0f : (float)wd;
+    const float sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        float w = p[i] * decay;
+        float d = fmaf(w, l2, g[i] * sign);
+        float mi = fmaf(d, one_m_b1, m[i] * beta1);
+        float r = d - mi; /* the "belief": how far the gradient is from its prediction */
+        float si = fmaf(one_m_b2 * r, r, s[i] * beta2) + eps;
+        m[i] = mi;
+        s[i] = si;
+        float denom = sqrtf(si) / bc2_sqrt + eps;
+        p[i] = w + (neg_step * mi) / denom;
+    }
+}
