@@ -9,10 +9,6 @@
 
 #include "backend.h"
 
-/* Backends not linked into this build are null (weak references). */
-#pragma weak ol_storage_open_memory
-#pragma weak ol_storage_open_sqlite
-#pragma weak ol_storage_open_postgres
 
 char *ol_strdup(const char *s) {
     if (!s) return NULL;
@@ -44,15 +40,12 @@ ol_status ol_storage_open(ol_storage **out, const char *url, ol_error *err) {
     if (!url || !*url) return ol_fail(err, OL_EINVAL, "storage URL is empty (try sqlite:///optlab.db)");
     ol_status st;
     if (!strcmp(url, "memory:") || !strncmp(url, "memory://", 9)) {
-        if (!ol_storage_open_memory) return ol_fail(err, OL_ENOTFOUND, "memory storage is not built in");
         st = ol_storage_open_memory(out, url, err);
     } else if (!strncmp(url, "sqlite:///", 10)) {
-        if (!ol_storage_open_sqlite) return ol_fail(err, OL_ENOTFOUND, "SQLite storage is not built in");
         const char *path = url + 10; /* sqlite:///rel.db -> rel.db, sqlite:////abs.db -> /abs.db */
         if (!*path) return ol_fail(err, OL_EINVAL, "storage URL '%s' names no file", url);
         st = ol_storage_open_sqlite(out, url, path, err);
     } else if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) {
-        if (!ol_storage_open_postgres) return ol_fail(err, OL_ENOTFOUND, "PostgreSQL storage is not built in");
         st = ol_storage_open_postgres(out, url, err);
     } else {
         return ol_fail(err, OL_EINVAL,
