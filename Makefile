@@ -18,7 +18,9 @@ SAN      ?=
 
 # OpenBLAS's CBLAS header lives under the multiarch include directory on Debian.
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
-CPPFLAGS += -Iinclude -D_GNU_SOURCE $(BLAS_CFLAGS)
+# libpq's header lives in /usr/include/postgresql on Debian.
+PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+CPPFLAGS += -Iinclude -D_GNU_SOURCE $(BLAS_CFLAGS) $(PQ_CFLAGS)
 CFLAGS   += -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror -Wno-unused-parameter -pthread
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -63,6 +65,9 @@ $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# optim's fused update loops: sqrtf without errno lets the compiler vectorise them
+$(BUILD)/obj/optim/%.o: CFLAGS += -fno-math-errno
+
 $(STATIC): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
@@ -71,6 +76,7 @@ $(SHARED): $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,liboptlab.so.0 $(LDFLAGS) -o $@ $^ $(LIBS)
 	ln -sf liboptlab.so.$(VERSION) $(BUILD)/liboptlab.so.0
 	ln -sf liboptlab.so.$(VERSION) $(BUILD)/liboptlab.so
+
 
 $(BIN): $(CLI_OBJS) $(STATIC)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC) $(LIBS)
@@ -89,6 +95,8 @@ test-$(1): $$(patsubst tests/%.c,$(BUILD)/tests/%,$$(wildcard tests/$(1)/test_*.
 	@scripts/run-tests.sh $(BUILD) $(1)
 endef
 $(foreach l,$(LAYERS) cli,$(eval $(call test_rule,$(l))))
+# tests/cli compile the CLI sources they test (the CLI is not a library): rebuild on change
+$(BUILD)/tests/cli/test_experiment: src/cli/experiment.c src/cli/experiment.h
 
 $(BUILD)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)
@@ -124,7 +132,7 @@ install: all
 	ln -sf liboptlab.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/liboptlab.so.0
 	ln -sf liboptlab.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/liboptlab.so
 	install -m 644 include/optlab/*.h $(DESTDIR)$(PREFIX)/include/optlab/
-	install -m 644 $(PCFILE) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(PCFILE) > $(DESTDIR)$(PREFIX)/lib/pkgconfig/optlab.pc
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/
 
 uninstall:

@@ -7,7 +7,7 @@ set -u
 cd "$(dirname "$0")/.."
 builds=(); layer=""
 for a in "$@"; do
-    if [ -d "$a" ]; then builds+=("$a"); else layer="$a"; fi
+    if [ -d "$a/obj" ]; then builds+=("$a"); else layer="$a"; fi
 done
 [ ${#builds[@]} -gt 0 ] || builds=(build)
 passed=0; failed=0; failures=()
@@ -33,6 +33,7 @@ for b in "${builds[@]}"; do
     # scripted tests (CLI, interop with Python/Optuna): one test per script
     for s in tests/*/*.sh; do
         [ -e "$s" ] || continue
+        [[ "$(basename "$s")" == _* ]] && continue   # _name.sh: a helper sourced by tests, not a test
         [ -n "$layer" ] && [[ "$s" != "tests/$layer/"* ]] && continue
         log=$(mktemp)
         if bash "$s" >"$log" 2>&1; then passed=$((passed + 1)); r=ok

@@ -10,6 +10,16 @@
 
 static const cli_command commands[] = {
     /* CLI-COMMANDS: one line per subcommand, kept in the order --help shows them */
+    {"train", "train one model with one optimizer (early stopping; valid-trial and test accuracy)", cmd_train},
+    {"optimizers", "list the optimizers, or show one with its hyperparameters and equations", cmd_optimizers},
+    {"replay", "replay a torch.optim trajectory file through optlab's optimizer", cmd_replay},
+    {"studies", "list the studies in a storage (name, direction, trials, best value)", cmd_studies},
+    {"trials", "list the trials of a study (state, value, params, test accuracy, status)", cmd_trials},
+    {"run", "run an experiment file (default experiments/seed.ini): studies, workers, resume, table, report", cmd_run},
+    {"ask", "start a trial of a study and print its suggested params as JSON (tune any program)", cmd_ask},
+    {"tell", "record the value (or failure) of a trial started by `optlab ask`", cmd_tell},
+    {"hpo-bench", "random vs TPE sampling on test functions (regret, ask time)", cmd_hpo_bench},
+    {"report", "write an experiment's results (README.md, PNG/SVG figures) from storage alone", cmd_report},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,198 @@
+/*
+ * optlab/hpo.h — hyperparameter optimisation that knows nothing of neural
+ * networks: search-space distributions (Optuna 3.1's Float/Int/Categorical,
+ * with their exact JSON text), samplers behind one interface (random, and TPE
+ * following Optuna 3.1's default TPESampler), and a define-by-run study with
+ * an ask/tell API kept in any ol_storage (memory:, SQLite, PostgreSQL).
+ *
+ *   ol_study *s;  ol_sampler *tpe;
+ *   ol_sampler_tpe_new(&tpe, NULL, &err);
+ *   ol_study_open(&s, storage, &(ol_study_options){.name = "q", .maximize = 0,
+ *                 .seed = 1, .n_trials = 70, .sampler = tpe}, &err);
+ *   while (ol_study_ask(s, &t, &err) == OL_OK) {      // OL_ESTOPPED: study full
+ *       ol_trial_suggest_float(t, "x", -5, 5, 0, 0, &x, &err);
+ *       ol_study_tell(s, t, OL_TRIAL_COMPLETE, x * x, &err);   // frees t
+ *   }
+ *
+ * Randomness: each (trial number, parameter name) draws from its own stream
+ * derived from the study seed, so a resumed study reproduces an uninterrupted
+ * one and adding a parameter never shifts the others.
+ */
+#ifndef OPTLAB_HPO_H
+#define OPTLAB_HPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "optlab/core.h"
+#include "optlab/storage.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- distributions ---- */
+
+typedef enum { OL_DIST_FLOAT = 0, OL_DIST_INT = 1, OL_DIST_CATEGORICAL = 2 } ol_dist_kind;
+
+/**
+ * A parameter's distribution, as Optuna 3.1's FloatDistribution,
+ * IntDistribution and CategoricalDistribution. Values have an external form
+ * (the float, the integer, the choice) and an internal one stored in trials
+ * (the value itself for float/int, the choice's index for categorical).
+ */
+typedef struct {
+    ol_dist_kind kind;
+    double low, high;     /**< float/int bounds, inclusive */
+    int log;              /**< sample uniformly in log space */
+    double step;          /**< float: 0 = continuous, else grid step; int: >= 1 */
+    size_t n_choices;     /**< categorical */
+    char **choices_json;  /**< categorical: each choice as JSON text ("\"adam\"", "0.5", "null") */
+} ol_distribution;
+
+/** A float distribution (step 0 = continuous). Validated as ol_distribution_check. */
+ol_status ol_dist_float(ol_distribution *d, double low, double high, int log, double step, ol_error *err);
+/** An int distribution (step >= 1; log needs step 1). */
+ol_status ol_dist_int(ol_distribution *d, int64_t low, int64_t high, int log, int64_t step, ol_error *err);
+/** A categorical distribution over string choices (copied). */
+ol_status ol_dist_categorical(ol_distribution *d, const char *const *choices, size_t n, ol_error *err);
+/** Free what a distribution owns (its choices); the struct itself is the caller's. */
+void ol_distribution_free(ol_distribution *d);
+
+/**
+ * Check a distribution, naming `param` in the message: low >= high, log with
+ * low <= 0, log with a step other than 1 (int) or 0 (float), a non-positive
+ * step, a range not a whole number of steps (Optuna would silently shrink
+ * high), non-finite bounds, an empty categorical are OL_EINVAL.
+ */
+ol_status ol_distribution_check(const ol_distribution *d, const char *param, ol_error *err);
+
+/** Optuna 3.1's distribution JSON text, exactly as it writes it. Caller frees. NULL on OOM. */
+char *ol_distribution_to_json(const ol_distribution *d);
+/** Parse Optuna's distribution JSON (Float, Int, Categorical, and the 2.x Uniform/LogUniform/... names). */
+ol_status ol_distribution_from_json(ol_distribution *d, const char *json, ol_error *err);
+/** Same kind, bounds, log, step and choices? */
+int ol_distribution_equal(const ol_distribution *a, const ol_distribution *b);
+/** Is an internal value a valid point of the distribution (on its grid, in range)? */
+int ol_distribution_contains(const ol_distribution *d, double internal);
+
+/** Format a double as Python's repr() does ("0.0001", "1e-05", "1.0"): for Optuna-exact JSON. */
+void ol_format_pyfloat(char *buf, size_t n, double v);
+
+/* ---- samplers ---- */
+
+/** What a sampler sees when asked for one parameter of one trial. */
+typedef struct {
+    const ol_trial_rec *trials; /**< the study's trials (all states) as of the ask, by number */
+    size_t n_trials;
+    int maximize;
+    uint64_t seed;          /**< the study seed */
+    int trial_number;       /**< the trial being sampled */
+    const char *param_name;
+    const ol_distribution *dist;
+    const char *dist_json;  /**< dist's JSON text (history with the same text is the same distribution) */
+} ol_sample_ctx;
+
+/** A sampler: one function that draws an internal value for ctx's parameter. */
+typedef struct ol_sampler ol_sampler;
+struct ol_sampler {
+    const char *name; /**< "random", "tpe" */
+    ol_status (*sample)(const ol_sampler *self, const ol_sample_ctx *ctx, double *internal, ol_error *err);
+    void (*destroy)(ol_sampler *self);
+    void *state; /**< sampler-specific options */
+};
+
+/** Options of the TPE sampler; ol_tpe_defaults() gives Optuna 3.1's defaults. */
+typedef struct {
+    int n_startup_trials;   /**< 10: random until this many COMPLETE+PRUNED trials */
+    int n_ei_candidates;    /**< 24 candidates drawn from l(x) */
+    double prior_weight;    /**< 1.0 */
+    int consider_magic_clip;/**< 1 */
+    int consider_endpoints; /**< 0 */
+    int gamma_max;          /**< 25: gamma(n) = min(ceil(0.1 n), gamma_max) */
+} ol_tpe_options;
+
+ol_tpe_options ol_tpe_defaults(void);
+/** Uniform sampling (log space for log distributions), as Optuna's RandomSampler. */
+ol_status ol_sampler_random_new(ol_sampler **out, ol_error *err);
+/** TPE as Optuna 3.1's default TPESampler (opt NULL = defaults). */
+ol_status ol_sampler_tpe_new(ol_sampler **out, const ol_tpe_options *opt, ol_error *err);
+/** "random" or "tpe" (for command lines and experiment files). */
+ol_status ol_sampler_new_by_name(ol_sampler **out, const char *name, ol_error *err);
+void ol_sampler_free(ol_sampler *s);
+
+/* ---- study and trials ---- */
+
+typedef struct ol_study ol_study;
+typedef struct ol_trial ol_trial;
+
+typedef struct {
+    const char *name;          /**< study name in the storage */
+    int maximize;              /**< direction */
+    uint64_t seed;             /**< one seed fixes every sampler draw */
+    int n_trials;              /**< budget shared by all processes (COMPLETE+PRUNED+RUNNING); <= 0: none */
+    const ol_sampler *sampler; /**< borrowed; must outlive the study */
+} ol_study_options;
+
+/**
+ * Open the study `opt->name` in `st`, creating it if absent. An existing study
+ * with the other direction is an OL_EINVAL error naming both.
+ */
+ol_status ol_study_open(ol_study **out, ol_storage *st, const ol_study_options *opt, ol_error *err);
+void ol_study_close(ol_study *s);
+int64_t ol_study_id(const ol_study *s);
+
+/**
+ * Fix a parameter for every trial asked from now on (like Optuna's
+ * enqueue_trial): suggest returns `external_value` (the float, the integer,
+ * or a categorical choice's index) if it lies in the distribution, and
+ * records it; the trial's system attribute "fixed_params" lists them.
+ */
+ol_status ol_study_fix_param(ol_study *s, const char *name, double external_value, ol_error *err);
+
+/**
+ * Start a trial: created through ol_storage_create_trial with the study's
+ * budget, so processes sharing a storage never exceed it. OL_ESTOPPED (and
+ * *out = NULL) when the study is full. The history the sampler sees is read once here.
+ */
+ol_status ol_study_ask(ol_study *s, ol_trial **out, ol_error *err);
+
+/**
+ * Finish a trial and free it (also on error). COMPLETE records `value`;
+ * a NaN value is stored as FAIL (as Optuna does). PRUNED and FAIL ignore value.
+ */
+ol_status ol_study_tell(ol_study *s, ol_trial *t, ol_trial_state state, double value, ol_error *err);
+
+/** Give up a trial without telling (it stays RUNNING in storage; for crashes in tests). */
+void ol_trial_abandon(ol_trial *t);
+
+int ol_trial_number(const ol_trial *t);
+int64_t ol_trial_id(const ol_trial *t);
+
+/** Fix a parameter for this trial only (see ol_study_fix_param). */
+ol_status ol_trial_fix_param(ol_trial *t, const char *name, double external_value, ol_error *err);
+
+/**
+ * Suggest a value for `name` from `d` and record it with its Optuna JSON.
+ * Suggesting the same name again in a trial returns the same value if the
+ * distribution is equal, and is OL_EINVAL if it differs. *internal receives
+ * the internal value.
+ */
+ol_status ol_trial_suggest(ol_trial *t, const char *name, const ol_distribution *d, double *internal, ol_error *err);
+/** Float in [low, high] (log: sampled in log space; step 0 = continuous). */
+ol_status ol_trial_suggest_float(ol_trial *t, const char *name, double low, double high, int log, double step,
+                                 double *out, ol_error *err);
+/** Integer in [low, high] on the grid low + k*step. */
+ol_status ol_trial_suggest_int(ol_trial *t, const char *name, int64_t low, int64_t high, int log, int64_t step,
+                               int64_t *out, ol_error *err);
+/** One of n string choices; *index receives its index. */
+ol_status ol_trial_suggest_categorical(ol_trial *t, const char *name, const char *const *choices, size_t n,
+                                       size_t *index, ol_error *err);
+
+/** Record an intermediate value (e.g. a per-epoch accuracy) at `step`. */
+ol_status ol_trial_report(ol_trial *t, int64_t step, double value, ol_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

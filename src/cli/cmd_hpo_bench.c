@@ -1,0 +1,269 @@
+/*
+ * cmd_hpo_bench.c — `optlab hpo-bench`: the samplers (random, TPE) on
+ * standard test functions with known optima, many seeds each, through the
+ * study API over memory: storage. Prints the median best-so-far regret at
+ * trials 10, 30 and the last, per function and sampler, and how long a TPE
+ * ask (plus its suggests) takes with 1,000 complete trials in the history.
+ * bench/hpo_optuna.py prints the same table for Optuna 3.1's samplers;
+ * bench/hpo.sh shows both side by side.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "optlab/hpo.h"
+
+typedef struct {
+    const char *name;
+    const char *about;
+    int maximize;
+    double optimum;
+    int (*eval)(ol_trial *t, double *value, ol_error *err);
+} bench_function;
+
+/* Branin-Hoo on [-5, 10] x [0, 15]; minimum 0.397887 at three points. */
+static int eval_branin(ol_trial *t, double *value, ol_error *err) {
+    double x1, x2;
+    if (ol_trial_suggest_float(t, "x1", -5, 10, 0, 0, &x1, err) || ol_trial_suggest_float(t, "x2", 0, 15, 0, 0, &x2, err))
+        return -1;
+    double b = 5.1 / (4 * M_PI * M_PI), c = 5 / M_PI, r = 6, s = 10, tt = 1 / (8 * M_PI);
+    double a = x2 - b * x1 * x1 + c * x1 - r;
+    *value = a * a + s * (1 - tt) * cos(x1) + s;
+    return 0;
+}
+
+/* Hartmann 6-D on [0, 1]^6; minimum -3.32237. */
+static int eval_hartmann6(ol_trial *t, double *value, ol_error *err) {
+    static const double alpha[4] = {1.0, 1.2, 3.0, 3.2};
+    static const double A[4][6] = {{10, 3, 17, 3.5, 1.7, 8},
+                                   {0.05, 10, 17, 0.1, 8, 14},
+                                   {3, 3.5, 1.7, 10, 17, 8},
+                                   {17, 8, 0.05, 10, 0.1, 14}};
+    static const double P[4][6] = {{0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886},
+                                   {0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991},
+                                   {0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650},
+                                   {0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381}};
+    double x[6];
+    for (int i = 0; i < 6; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "x%d", i + 1);
+        if (ol_trial_suggest_float(t, name, 0, 1, 0, 0, &x[i], err)) return -1;
+    }
+    double y = 0;
+    for (int i = 0; i < 4; i++) {
+        double e = 0;
+        for (int j = 0; j < 6; j++) e += A[i][j] * (x[j] - P[i][j]) * (x[j] - P[i][j]);
+        y -= alpha[i] * exp(-e);
+    }
+    *value = y;
+    return 0;
+}
+
+/*
+ * An accuracy-like response to a log-scale learning rate and a momentum-like
+ * beta (maximised): a smooth peak of 0.98 at lr = 10^-2.5, beta = 0.9, falling
+ * quadratically in log10(lr), and a collapse to chance (0.1) past lr = 10^-1.3,
+ * as a diverging optimizer does.
+ */
+static int eval_loglr(ol_trial *t, double *value, ol_error *err) {
+    double lr, beta;
+    if (ol_trial_suggest_float(t, "lr", 1e-5, 1e-1, 1, 0, &lr, err) ||
+        ol_trial_suggest_float(t, "beta", 0.8, 0.999, 0, 0, &beta, err))
+        return -1;
+    double u = log10(lr) + 2.5, b = beta - 0.9;
+    if (log10(lr) > -1.3) *value = 0.1;
+    else *value = 0.98 - 0.03 * u * u - 0.4 * b * b - 0.02 * u * b;
+    return 0;
+}
+
+static const bench_function functions[] = {
+    {"branin", "Branin-Hoo, 2-D", 0, 0.397887357729739, eval_branin},
+    {"hartmann6", "Hartmann, 6-D", 0, -3.32236801141551, eval_hartmann6},
+    {"loglr", "accuracy vs log10(lr) and beta, 2-D, maximised", 1, 0.98, eval_loglr},
+};
+enum { N_FUNCTIONS = sizeof functions / sizeof functions[0] };
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* One study of `trials` trials; regret[i] = best-so-far regret after trial i. */
+static int run_one(const bench_function *f, const ol_sampler *sm, uint64_t seed, int trials, double *regret) {
+    ol_storage *st;
+    ol_error err = {0};
+    if (ol_storage_open(&st, "memory:", &err)) return cli_error("%s", err.msg);
+    ol_study *s;
+    ol_study_options o = {.name = f->name, .maximize = f->maximize, .seed = seed, .n_trials = trials, .sampler = sm};
+    if (ol_study_open(&s, st, &o, &err)) {
+        ol_storage_close(st);
+        return cli_error("%s", err.msg);
+    }
+    double best = f->maximize ? -INFINITY : INFINITY;
+    int rc = 0;
+    for (int i = 0; i < trials; i++) {
+        ol_trial *t;
+        double v;
+        if (ol_study_ask(s, &t, &err) || f->eval(t, &v, &err)) {
+            rc = cli_error("%s: %s", f->name, err.msg);
+            break;
+        }
+        if (ol_study_tell(s, t, OL_TRIAL_COMPLETE, v, &err)) {
+            rc = cli_error("%s: %s", f->name, err.msg);
+            break;
+        }
+        best = f->maximize ? fmax(best, v) : fmin(best, v);
+        regret[i] = f->maximize ? f->optimum - best : best - f->optimum;
+    }
+    ol_study_close(s);
+    ol_storage_close(st);
+    return rc;
+}
+
+/* Mean ms of a TPE ask + suggests on Hartmann-6 with `history` complete trials before it. */
+static int time_ask(const ol_sampler *tpe, const ol_sampler *rnd, int history, int asks, double *ms) {
+    ol_storage *st;
+    ol_error err = {0};
+    if (ol_storage_open(&st, "memory:", &err)) return cli_error("%s", err.msg);
+    const bench_function *f = &functions[1];
+    ol_study *fill, *s;
+    ol_study_options o = {.name = "timing", .seed = 1, .sampler = rnd};
+    int rc = 0;
+    if (ol_study_open(&fill, st, &o, &err)) {
+        ol_storage_close(st);
+        return cli_error("%s", err.msg);
+    }
+    for (int i = 0; i < history && !rc; i++) {
+        ol_trial *t;
+        double v;
+        if (ol_study_ask(fill, &t, &err) || f->eval(t, &v, &err) || ol_study_tell(fill, t, OL_TRIAL_COMPLETE, v, &err))
+            rc = cli_error("%s", err.msg);
+    }
+    ol_study_close(fill);
+    o.sampler = tpe;
+    if (!rc && ol_study_open(&s, st, &o, &err)) rc = cli_error("%s", err.msg);
+    double total = 0;
+    for (int i = 0; i < asks && !rc; i++) {
+        ol_trial *t;
+        double v;
+        double t0 = ol_now();
+        if (ol_study_ask(s, &t, &err) || f->eval(t, &v, &err)) {
+            rc = cli_error("%s", err.msg);
+            break;
+        }
+        total += ol_now() - t0;
+        if (ol_study_tell(s, t, OL_TRIAL_COMPLETE, v, &err)) rc = cli_error("%s", err.msg);
+    }
+    if (!rc) ol_study_close(s);
+    ol_storage_close(st);
+    *ms = 1e3 * total / asks;
+    return rc;
+}
+
+static void usage(FILE *out) {
+    fputs("usage: optlab hpo-bench [--trials N] [--seeds S] [--function NAME] [--ask-history N]\n\n"
+          "Random and TPE sampling on test functions with known optima, S seeds of N trials each;\n"
+          "prints the median best-so-far regret after trials 10, 30 and N, then the time of one TPE\n"
+          "ask (with its suggests) when the study holds --ask-history complete trials.\n\n"
+          "  --trials N        trials per study (default 70)\n"
+          "  --seeds S         studies per function and sampler, seeds 0..S-1 (default 20)\n"
+          "  --function NAME   only this function: branin, hartmann6, loglr (default: all)\n"
+          "  --ask-history N   complete trials before the timed asks (default 1000; 0 skips timing)\n\n"
+          "bench/hpo.sh prints this beside Optuna 3.1's TPESampler and RandomSampler.\n",
+          out);
+}
+
+static int parse_int(const char *flag, const char *s, int min, int *out) {
+    char *end;
+    long v = s ? strtol(s, &end, 10) : 0;
+    if (!s || *end || v < min || v > 1000000) return cli_error("%s needs an integer >= %d, got '%s'", flag, min, s ? s : "");
+    *out = (int)v;
+    return 0;
+}
+
+int cmd_hpo_bench(int argc, char **argv) {
+    if (cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    int trials = 70, seeds = 20, history = 1000;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--trials")) {
+            if (parse_int(a, v, 1, &trials)) return 2;
+            i++;
+        } else if (!strcmp(a, "--seeds")) {
+            if (parse_int(a, v, 1, &seeds)) return 2;
+            i++;
+        } else if (!strcmp(a, "--ask-history")) {
+            if (parse_int(a, v, 0, &history)) return 2;
+            i++;
+        } else if (!strcmp(a, "--function")) {
+            if (!v) return cli_error("--function needs a name"), 2;
+            only = v;
+            i++;
+        } else {
+            cli_error("hpo-bench: unknown argument '%s' (see `optlab hpo-bench --help`)", a);
+            return 2;
+        }
+    }
+    if (only) {
+        int found = 0;
+        for (int k = 0; k < N_FUNCTIONS; k++) found |= !strcmp(functions[k].name, only);
+        if (!found) return cli_error("unknown function '%s' (known: branin, hartmann6, loglr)", only), 2;
+    }
+    ol_sampler *samplers[2];
+    const char *names[2] = {"random", "tpe"};
+    ol_error err = {0};
+    for (int k = 0; k < 2; k++)
+        if (ol_sampler_new_by_name(&samplers[k], names[k], &err)) return cli_error("%s", err.msg);
+
+    int marks[3] = {10, 30, trials};
+    double *regret = malloc((size_t)trials * sizeof *regret);
+    double *at = malloc((size_t)seeds * 3 * sizeof *at);
+    int rc = 0;
+    if (!regret || !at) rc = cli_error("out of memory");
+    ol_progress prog;
+    int n_fn = only ? 1 : N_FUNCTIONS;
+    ol_progress_start(&prog, stderr, "hpo-bench", (long)n_fn * 2 * seeds);
+    long done = 0;
+    printf("# optlab hpo-bench: %d trials x %d seeds; median best-so-far regret after trial\n", trials, seeds);
+    printf("%-10s %-7s %12s %12s %12s\n", "function", "sampler", "@10", "@30", "@final");
+    for (int k = 0; k < N_FUNCTIONS && !rc; k++) {
+        const bench_function *f = &functions[k];
+        if (only && strcmp(only, f->name)) continue;
+        for (int sm = 0; sm < 2 && !rc; sm++) {
+            for (int s = 0; s < seeds && !rc; s++) {
+                rc = run_one(f, samplers[sm], (uint64_t)s, trials, regret);
+                for (int m = 0; m < 3; m++) {
+                    int i = (marks[m] < trials ? marks[m] : trials) - 1;
+                    at[m * seeds + s] = regret[i];
+                }
+                ol_progress_update(&prog, ++done, f->name, 0);
+            }
+            if (rc) break;
+            double med[3];
+            for (int m = 0; m < 3; m++) med[m] = median(&at[m * seeds], seeds);
+            printf("%-10s %-7s %12.4g %12.4g %12.4g\n", f->name, names[sm], med[0], med[1], med[2]);
+            fflush(stdout);
+        }
+    }
+    ol_progress_end(&prog);
+    if (!rc && history > 0) {
+        double ms = 0;
+        rc = time_ask(samplers[1], samplers[0], history, 20, &ms);
+        if (!rc) printf("tpe ask+suggest (hartmann6, 6 params) with %d complete trials: %.3f ms\n", history, ms);
+    }
+    free(regret);
+    free(at);
+    for (int k = 0; k < 2; k++) ol_sampler_free(samplers[k]);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,24 @@
+/*
+ * hpo_internal.h — helpers shared by the hpo layer's files (not public).
+ */
+#ifndef OPTLAB_HPO_INTERNAL_H
+#define OPTLAB_HPO_INTERNAL_H
+
+#include "optlab/hpo.h"
+
+/** A uniform draw from d as Optuna's RandomSampler makes it (internal value). */
+double ol_hpo_random_internal(const ol_distribution *d, ol_rng *rng);
+/** Round x to d's grid (low + k*step) and keep it in [low, high]. */
+double ol_hpo_round_to_grid(const ol_distribution *d, double x);
+/** The stream for one (sampler, trial number, parameter): "<sampler>/<number>/<param>". */
+void ol_hpo_param_rng(ol_rng *rng, uint64_t seed, const char *sampler, int number, const char *param);
+
+/**
+ * The log-density (grid-cell log-mass for int/stepped, log-probability for
+ * categorical) of the TPE Parzen estimator built, with Optuna 3.1's default
+ * options, from k observations (internal values, oldest first), at m internal
+ * points. For tests against Optuna's _ParzenEstimator.
+ */
+ol_status ol_hpo_parzen_log_pdf(const ol_distribution *d, const double *obs, size_t k, const double *pts, size_t m,
+                                double *out, ol_error *err);
+#endif

@@ -1,0 +1,85 @@
+/*
+ * sampler.c — the sampler interface's common parts and the random sampler.
+ * A sampler draws one parameter's internal value from the study history in
+ * an ol_sample_ctx; its randomness comes from a stream derived from
+ * (study seed, trial number, parameter name), never from sampler state, so
+ * the same study replays the same draws in any process, after any resume.
+ *
+ * The random sampler follows Optuna's RandomSampler: uniform in [low, high]
+ * (in log space for log distributions); grids (int, float with a step) draw
+ * uniformly over [low - step/2, high + step/2] and round to the grid, so each
+ * grid point is equally likely; categorical draws an index.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpo_internal.h"
+
+double ol_hpo_random_internal(const ol_distribution *d, ol_rng *rng) {
+    double u = ol_rng_uniform(rng);
+    if (d->kind == OL_DIST_CATEGORICAL) return (double)ol_rng_below(rng, d->n_choices);
+    if (d->kind == OL_DIST_INT) {
+        if (d->log) {
+            double lo = log(d->low - 0.5), hi = log(d->high + 0.5);
+            double v = round(exp(lo + u * (hi - lo)));
+            return fmin(fmax(v, d->low), d->high);
+        }
+        double lo = d->low - 0.5 * d->step, hi = d->high + 0.5 * d->step;
+        return ol_hpo_round_to_grid(d, lo + u * (hi - lo));
+    }
+    if (d->log) {
+        double lo = log(d->low), hi = log(d->high);
+        return fmin(fmax(exp(lo + u * (hi - lo)), d->low), d->high);
+    }
+    if (d->step > 0) {
+        double lo = d->low - 0.5 * d->step, hi = d->high + 0.5 * d->step;
+        return ol_hpo_round_to_grid(d, lo + u * (hi - lo));
+    }
+    return fmin(d->low + u * (d->high - d->low), d->high);
+}
+
+double ol_hpo_round_to_grid(const ol_distribution *d, double x) {
+    double v = round((x - d->low) / d->step) * d->step + d->low;
+    return fmin(fmax(v, d->low), d->high);
+}
+
+void ol_hpo_param_rng(ol_rng *rng, uint64_t seed, const char *sampler, int number, const char *param) {
+    char name[512];
+    snprintf(name, sizeof name, "%s/%d/%s", sampler, number, param);
+    ol_rng_derive(rng, seed, name);
+}
+
+static ol_status random_sample(const ol_sampler *self, const ol_sample_ctx *ctx, double *internal, ol_error *err) {
+    ol_rng rng;
+    ol_hpo_param_rng(&rng, ctx->seed, "random", ctx->trial_number, ctx->param_name);
+    *internal = ol_hpo_random_internal(ctx->dist, &rng);
+    return OL_OK;
+}
+
+static void plain_destroy(ol_sampler *s) {
+    free(s->state);
+    free(s);
+}
+
+ol_status ol_sampler_random_new(ol_sampler **out, ol_error *err) {
+    ol_sampler *s = calloc(1, sizeof *s);
+    if (!s) return ol_fail(err, OL_ENOMEM, "out of memory");
+    s->name = "random";
+    s->sample = random_sample;
+    s->destroy = plain_destroy;
+    *out = s;
+    return OL_OK;
+}
+
+ol_status ol_sampler_new_by_name(ol_sampler **out, const char *name, ol_error *err) {
+    *out = NULL;
+    if (name && !strcmp(name, "random")) return ol_sampler_random_new(out, err);
+    if (name && !strcmp(name, "tpe")) return ol_sampler_tpe_new(out, NULL, err);
+    return ol_fail(err, OL_EINVAL, "unknown sampler '%s' (known: tpe, random)", name ? name : "(null)");
+}
+
+void ol_sampler_free(ol_sampler *s) {
+    if (s && s->destroy) s->destroy(s);
+}

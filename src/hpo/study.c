@@ -1,0 +1,370 @@
+/*
+ * study.c — a define-by-run study over any ol_storage, as Optuna's ask/tell:
+ * ask creates a RUNNING trial through the storage (which enforces the trial
+ * budget across processes) and reads the study's history once; each suggest
+ * checks the distribution, asks the sampler (or takes a fixed value) and
+ * records the parameter with its Optuna JSON; tell finishes the trial.
+ * The study holds no sampler state: everything a sampler needs is in the
+ * storage and the seed, so any process can resume any study.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpo_internal.h"
+
+typedef struct {
+    char *name;
+    double value; /* external */
+} fixed_param;
+
+typedef struct {
+    char *name;
+    ol_distribution dist;
+    double internal;
+} suggested_param;
+
+struct ol_study {
+    ol_storage *st;
+    int64_t id;
+    char *name;
+    int maximize;
+    uint64_t seed;
+    int n_trials;
+    const ol_sampler *sampler;
+    fixed_param *fixed;
+    size_t n_fixed;
+};
+
+struct ol_trial {
+    ol_study *study;
+    int64_t id;
+    int number;
+    ol_trial_rec *history; /* the study's trials as of the ask */
+    size_t n_history;
+    suggested_param *params;
+    size_t n_params;
+    fixed_param *fixed;
+    size_t n_fixed;
+};
+
+static ol_status oom(ol_error *err) { return ol_fail(err, OL_ENOMEM, "out of memory"); }
+
+/* Insert or replace name -> value in a fixed-parameter list. */
+static ol_status fixed_put(fixed_param **list, size_t *n, const char *name, double value, ol_error *err) {
+    if (!name || !*name) return ol_fail(err, OL_EINVAL, "fixed parameter has no name");
+    if (!isfinite(value)) return ol_fail(err, OL_EINVAL, "fixed parameter '%s' is not finite", name);
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*list)[i].name, name)) {
+            (*list)[i].value = value;
+            return OL_OK;
+        }
+    fixed_param *p = realloc(*list, (*n + 1) * sizeof *p);
+    if (!p) return oom(err);
+    *list = p;
+    p[*n].name = strdup(name);
+    if (!p[*n].name) return oom(err);
+    p[*n].value = value;
+    (*n)++;
+    return OL_OK;
+}
+
+static void fixed_free(fixed_param *list, size_t n) {
+    for (size_t i = 0; i < n; i++) free(list[i].name);
+    free(list);
+}
+
+ol_status ol_study_open(ol_study **out, ol_storage *st, const ol_study_options *opt, ol_error *err) {
+    *out = NULL;
+    if (!st || !opt) return ol_fail(err, OL_EINVAL, "study: storage and options are required");
+    if (!opt->name || !*opt->name) return ol_fail(err, OL_EINVAL, "study: name is empty");
+    if (!opt->sampler || !opt->sampler->sample)
+        return ol_fail(err, OL_EINVAL, "study '%s': no sampler given", opt->name);
+    int64_t id;
+    int maximize;
+    ol_error e2;
+    ol_status rc = ol_storage_find_study(st, opt->name, &id, &maximize, &e2);
+    if (rc == OL_ENOTFOUND) {
+        maximize = opt->maximize ? 1 : 0;
+        rc = ol_storage_create_study(st, opt->name, maximize, &id, err);
+        /* another process may have created it between find and create */
+        if (rc == OL_EINVAL) rc = ol_storage_find_study(st, opt->name, &id, &maximize, err);
+    } else if (rc && err) {
+        *err = e2;
+    }
+    if (rc) return ol_error_prefix(err, "study '%s'", opt->name);
+    if (maximize != (opt->maximize ? 1 : 0))
+        return ol_fail(err, OL_EINVAL, "study '%s' exists in %s with direction %s, but %s was asked", opt->name,
+                       ol_storage_url(st) ? ol_storage_url(st) : "the storage", maximize ? "MAXIMIZE" : "MINIMIZE",
+                       opt->maximize ? "MAXIMIZE" : "MINIMIZE");
+    ol_study *s = calloc(1, sizeof *s);
+    if (!s || !(s->name = strdup(opt->name))) {
+        free(s);
+        return oom(err);
+    }
+    s->st = st;
+    s->id = id;
+    s->maximize = maximize;
+    s->seed = opt->seed;
+    s->n_trials = opt->n_trials;
+    s->sampler = opt->sampler;
+    *out = s;
+    return OL_OK;
+}
+
+void ol_study_close(ol_study *s) {
+    if (!s) return;
+    fixed_free(s->fixed, s->n_fixed);
+    free(s->name);
+    free(s);
+}
+
+int64_t ol_study_id(const ol_study *s) { return s->id; }
+
+ol_status ol_study_fix_param(ol_study *s, const char *name, double external_value, ol_error *err) {
+    return fixed_put(&s->fixed, &s->n_fixed, name, external_value, err);
+}
+
+static void trial_free(ol_trial *t) {
+    if (!t) return;
+    ol_trials_free(t->history, t->n_history);
+    for (size_t i = 0; i < t->n_params; i++) {
+        free(t->params[i].name);
+        ol_distribution_free(&t->params[i].dist);
+    }
+    free(t->params);
+    fixed_free(t->fixed, t->n_fixed);
+    free(t);
+}
+
+void ol_trial_abandon(ol_trial *t) { trial_free(t); }
+int ol_trial_number(const ol_trial *t) { return t->number; }
+int64_t ol_trial_id(const ol_trial *t) { return t->id; }
+
+/* Record the trial's fixed parameters as Optuna's "fixed_params" system attribute. */
+static ol_status write_fixed_attr(ol_trial *t, ol_error *err) {
+    if (t->n_fixed == 0) return OL_OK;
+    size_t len = 3;
+    for (size_t i = 0; i < t->n_fixed; i++) len += strlen(t->fixed[i].name) * 6 + 48;
+    char *j = malloc(len);
+    if (!j) return oom(err);
+    size_t o = 0;
+    j[o++] = '{';
+    for (size_t i = 0; i < t->n_fixed; i++) {
+        char num[40];
+        ol_format_pyfloat(num, sizeof num, t->fixed[i].value);
+        o += (size_t)sprintf(j + o, "%s\"", i ? ", " : "");
+        for (const char *c = t->fixed[i].name; *c; c++) {
+            if (*c == '"' || *c == '\\') j[o++] = '\\';
+            if ((unsigned char)*c < 0x20) o += (size_t)sprintf(j + o, "\\u%04x", (unsigned char)*c);
+            else j[o++] = *c;
+        }
+        o += (size_t)sprintf(j + o, "\": %s", num);
+    }
+    j[o++] = '}';
+    j[o] = 0;
+    ol_status rc = ol_storage_set_trial_system_attr(t->study->st, t->id, "fixed_params", j, err);
+    free(j);
+    return rc;
+}
+
+ol_status ol_study_ask(ol_study *s, ol_trial **out, ol_error *err) {
+    *out = NULL;
+    ol_trial *t = calloc(1, sizeof *t);
+    if (!t) return oom(err);
+    t->study = s;
+    ol_status rc = ol_storage_create_trial(s->st, s->id, s->n_trials, &t->id, &t->number, err);
+    if (rc) {
+        free(t);
+        return rc; /* OL_ESTOPPED: the study is full */
+    }
+    rc = ol_storage_get_trials(s->st, s->id, &t->history, &t->n_history, err);
+    for (size_t i = 0; rc == OL_OK && i < s->n_fixed; i++)
+        rc = fixed_put(&t->fixed, &t->n_fixed, s->fixed[i].name, s->fixed[i].value, err);
+    if (rc == OL_OK) rc = write_fixed_attr(t, err);
+    if (rc) {
+        ol_storage_finish_trial(s->st, t->id, OL_TRIAL_FAIL, NULL, NULL);
+        trial_free(t);
+        return rc;
+    }
+    *out = t;
+    return OL_OK;
+}
+
+ol_status ol_trial_fix_param(ol_trial *t, const char *name, double external_value, ol_error *err) {
+    ol_status rc = fixed_put(&t->fixed, &t->n_fixed, name, external_value, err);
+    return rc ? rc : write_fixed_attr(t, err);
+}
+
+ol_status ol_study_tell(ol_study *s, ol_trial *t, ol_trial_state state, double value, ol_error *err) {
+    if (!t) return ol_fail(err, OL_EINVAL, "study '%s': tell without a trial", s->name);
+    ol_status rc;
+    if (t->study->st != s->st || t->study->id != s->id) {
+        rc = ol_fail(err, OL_EINVAL, "trial %d does not belong to study '%s'", t->number, s->name);
+    } else if (state == OL_TRIAL_COMPLETE && isnan(value)) {
+        rc = ol_storage_finish_trial(s->st, t->id, OL_TRIAL_FAIL, NULL, err);
+    } else if (state == OL_TRIAL_COMPLETE) {
+        rc = ol_storage_finish_trial(s->st, t->id, state, &value, err);
+    } else {
+        rc = ol_storage_finish_trial(s->st, t->id, state, NULL, err);
+    }
+    if (rc) ol_error_prefix(err, "study '%s', trial %d", s->name, t->number);
+    trial_free(t);
+    return rc;
+}
+
+ol_status ol_trial_report(ol_trial *t, int64_t step, double value, ol_error *err) {
+    return ol_storage_set_intermediate(t->study->st, t->id, step, value, err);
+}
+
+static const char *kind_name(ol_dist_kind k) {
+    return k == OL_DIST_FLOAT ? "float" : k == OL_DIST_INT ? "int" : "categorical";
+}
+
+/*
+ * Optuna refuses a parameter whose earlier trials used another kind (or other
+ * choices). Like Optuna's RDB storage, compare with one earlier use only (the
+ * latest): every earlier use passed the same check, and this keeps a suggest
+ * O(1) in the history's length for the usual case.
+ */
+static ol_status check_history(const ol_trial *t, const char *name, const ol_distribution *d, const char *json,
+                               ol_error *err) {
+    for (size_t i = t->n_history; i-- > 0;) {
+        const ol_trial_rec *h = &t->history[i];
+        for (size_t k = 0; k < h->n_params; k++) {
+            if (strcmp(h->params[k].name, name)) continue;
+            if (!strcmp(h->params[k].distribution_json, json)) return OL_OK;
+            ol_distribution other;
+            if (ol_distribution_from_json(&other, h->params[k].distribution_json, NULL)) continue;
+            int bad = other.kind != d->kind || (d->kind == OL_DIST_CATEGORICAL && !ol_distribution_equal(&other, d));
+            ol_distribution_free(&other);
+            if (bad)
+                return ol_fail(err, OL_EINVAL,
+                               "parameter '%s': trial %d of this study used it with distribution %s, "
+                               "incompatible with %s",
+                               name, h->number, h->params[k].distribution_json, json);
+            return OL_OK;
+        }
+    }
+    return OL_OK;
+}
+
+static ol_status copy_distribution(ol_distribution *dst, const ol_distribution *src) {
+    *dst = *src;
+    dst->choices_json = NULL;
+    dst->n_choices = 0;
+    if (src->kind != OL_DIST_CATEGORICAL) return OL_OK;
+    dst->choices_json = calloc(src->n_choices, sizeof *dst->choices_json);
+    if (!dst->choices_json) return OL_ENOMEM;
+    for (size_t i = 0; i < src->n_choices; i++) {
+        dst->choices_json[i] = strdup(src->choices_json[i]);
+        if (!dst->choices_json[i]) {
+            dst->n_choices = i;
+            ol_distribution_free(dst);
+            return OL_ENOMEM;
+        }
+        dst->n_choices = i + 1;
+    }
+    return OL_OK;
+}
+
+ol_status ol_trial_suggest(ol_trial *t, const char *name, const ol_distribution *d, double *internal, ol_error *err) {
+    if (!name || !*name) return ol_fail(err, OL_EINVAL, "trial %d: parameter name is empty", t->number);
+    ol_status rc = ol_distribution_check(d, name, err);
+    if (rc) return rc;
+    for (size_t i = 0; i < t->n_params; i++) {
+        if (strcmp(t->params[i].name, name)) continue;
+        if (!ol_distribution_equal(&t->params[i].dist, d)) {
+            char *a = ol_distribution_to_json(&t->params[i].dist), *b = ol_distribution_to_json(d);
+            rc = ol_fail(err, OL_EINVAL, "parameter '%s' was suggested in trial %d as %s and again as %s", name,
+                         t->number, a ? a : kind_name(t->params[i].dist.kind), b ? b : kind_name(d->kind));
+            free(a);
+            free(b);
+            return rc;
+        }
+        *internal = t->params[i].internal;
+        return OL_OK;
+    }
+    char *json = ol_distribution_to_json(d);
+    if (!json) return oom(err);
+    rc = check_history(t, name, d, json, err);
+    if (rc) goto out;
+
+    double v = NAN;
+    int fixed = 0;
+    for (size_t i = 0; i < t->n_fixed; i++) {
+        if (strcmp(t->fixed[i].name, name)) continue;
+        v = t->fixed[i].value;
+        fixed = 1;
+        if (!ol_distribution_contains(d, v)) {
+            rc = ol_fail(err, OL_EINVAL, "parameter '%s': fixed value %g is not in its distribution %s", name, v, json);
+            goto out;
+        }
+    }
+    if (!fixed) {
+        ol_sample_ctx ctx = {.trials = t->history,
+                             .n_trials = t->n_history,
+                             .maximize = t->study->maximize,
+                             .seed = t->study->seed,
+                             .trial_number = t->number,
+                             .param_name = name,
+                             .dist = d,
+                             .dist_json = json};
+        rc = t->study->sampler->sample(t->study->sampler, &ctx, &v, err);
+        if (rc) goto out;
+        if (!ol_distribution_contains(d, v)) {
+            rc = ol_fail(err, OL_ESTATE, "sampler %s drew %.17g for '%s', outside %s", t->study->sampler->name, v, name,
+                         json);
+            goto out;
+        }
+    }
+    rc = ol_storage_set_param(t->study->st, t->id, name, v, json, err);
+    if (rc) goto out;
+    suggested_param *p = realloc(t->params, (t->n_params + 1) * sizeof *p);
+    if (!p) {
+        rc = oom(err);
+        goto out;
+    }
+    t->params = p;
+    p[t->n_params].name = strdup(name);
+    if (!p[t->n_params].name || copy_distribution(&p[t->n_params].dist, d)) {
+        free(p[t->n_params].name);
+        rc = oom(err);
+        goto out;
+    }
+    p[t->n_params].internal = v;
+    t->n_params++;
+    *internal = v;
+out:
+    free(json);
+    return rc;
+}
+
+ol_status ol_trial_suggest_float(ol_trial *t, const char *name, double low, double high, int log, double step,
+                                 double *out, ol_error *err) {
+    ol_distribution d = {.kind = OL_DIST_FLOAT, .low = low, .high = high, .log = log ? 1 : 0, .step = step};
+    return ol_trial_suggest(t, name, &d, out, err);
+}
+
+ol_status ol_trial_suggest_int(ol_trial *t, const char *name, int64_t low, int64_t high, int log, int64_t step,
+                               int64_t *out, ol_error *err) {
+    ol_distribution d = {
+        .kind = OL_DIST_INT, .low = (double)low, .high = (double)high, .log = log ? 1 : 0, .step = (double)step};
+    double v;
+    ol_status rc = ol_trial_suggest(t, name, &d, &v, err);
+    if (rc == OL_OK) *out = (int64_t)llround(v);
+    return rc;
+}
+
+ol_status ol_trial_suggest_categorical(ol_trial *t, const char *name, const char *const *choices, size_t n,
+                                       size_t *index, ol_error *err) {
+    ol_distribution d;
+    ol_status rc = ol_dist_categorical(&d, choices, n, err);
+    if (rc) return ol_error_prefix(err, "parameter '%s'", name ? name : "");
+    double v;
+    rc = ol_trial_suggest(t, name, &d, &v, err);
+    ol_distribution_free(&d);
+    if (rc == OL_OK) *index = (size_t)v;
+    return rc;
+}

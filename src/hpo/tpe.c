@@ -1,0 +1,488 @@
+/*
+ * tpe.c — the Tree-structured Parzen Estimator sampler, following Optuna
+ * 3.1's default TPESampler (independent per parameter):
+ *
+ *  - n = COMPLETE + PRUNED trials; below 10 (n_startup_trials) draw at random.
+ *  - Rank trials by (step key, signed value): COMPLETE first (key -inf) by
+ *    value (negated when maximising), then PRUNED ones by how far they got
+ *    (key -last step, value = last intermediate; no intermediates: key 1).
+ *    The best gamma(n) = min(ceil(0.1 n), 25) are "below", the rest "above";
+ *    each group keeps only trials holding this parameter with the same
+ *    distribution, in trial order.
+ *  - Each group becomes a Parzen estimator: one truncated normal per
+ *    observation plus a prior (centre of the range, sigma = range), with
+ *    weights default_weights(k) (1 for the newest 25, a ramp 1/k..1 for older
+ *    ones) and prior_weight 1, normalised. Sigma of an observation = the larger
+ *    gap to its sorted neighbours (the range ends count as neighbours, except
+ *    that the smallest and largest take their inner gap: consider_endpoints
+ *    off), clipped to [range / min(100, 1 + k + 1), range] (magic clip).
+ *    Log distributions live in log space; grids (int, float with a step)
+ *    widen the range by step/2 and use the probability mass of each grid cell.
+ *  - Draw 24 candidates from the "below" estimator l(x); return the one with
+ *    the largest log l(x) - log g(x).
+ *  - Categorical: each observation is a row prior_weight/(k+1) everywhere plus
+ *    1 at its choice, normalised; the prior row is uniform.
+ *
+ * As in Optuna 3.1, the continuous log-density of a component is the
+ * standard normal log-density of the standardised point minus the log of the
+ * truncation mass, without the -log(sigma) term (Optuna 3.1's _truncnorm.logpdf
+ * omits it); keeping that makes the choices match Optuna's.
+ *
+ * Observations with equal values keep trial order when sorted for the
+ * bandwidths (Optuna's numpy argsort is unstable there, so on grids with
+ * repeated values the two may give tied points each other's sigma).
+ *
+ * Randomness: one stream per (seed, trial number, parameter), "tpe/N/name".
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpo_internal.h"
+
+/* ---------- normal distribution in log space (tails to +-100 sigma) ---------- */
+
+static const double LOG_SQRT_2PI = 0.91893853320467274178;
+
+static double ndtr(double x) { return 0.5 * erfc(-x / M_SQRT2); }
+
+/* log Phi(x), accurate far into the left tail (asymptotic series below -20). */
+static double log_ndtr(double x) {
+    if (x > 6) return -ndtr(-x); /* log(1 - e) ~ -e */
+    if (x > -20) return log(ndtr(x));
+    double lhs = -0.5 * x * x - log(-x) - LOG_SQRT_2PI;
+    double sum = 1, term = 1, x2 = 1 / (x * x);
+    for (int i = 1; i < 30; i++) {
+        term *= -(2.0 * i - 1) * x2;
+        double next = sum + term;
+        if (next == sum) break;
+        sum = next;
+    }
+    return lhs + log(sum);
+}
+
+/* log(e^p - e^q), p > q */
+static double log_diff(double p, double q) { return p + log1p(-exp(q - p)); }
+
+/* log of the standard normal mass in [a, b]. */
+static double log_gauss_mass(double a, double b) {
+    if (b <= 0) return log_diff(log_ndtr(b), log_ndtr(a));
+    if (a > 0) return log_diff(log_ndtr(-a), log_ndtr(-b));
+    return log1p(-ndtr(a) - ndtr(-b));
+}
+
+static double log_add(double p, double q) {
+    double m = fmax(p, q);
+    if (m == -INFINITY) return m;
+    return m + log(exp(p - m) + exp(q - m));
+}
+
+/* x with log Phi(x) = y, by bisection on [-100, 100] (as Optuna does). */
+static double ndtri_exp(double y) {
+    double lo = -100, hi = 100;
+    for (int i = 0; i < 200; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (mid == lo || mid == hi) break;
+        if (log_ndtr(mid) < y) lo = mid;
+        else hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+/* Quantile q of the standard normal truncated to [a, b]. */
+static double truncnorm_ppf(double q, double a, double b) {
+    if (q <= 0) return a;
+    if (q >= 1) return b;
+    double mass = log_gauss_mass(a, b);
+    if (a < 0) return ndtri_exp(log_add(log_ndtr(a), log(q) + mass));
+    return -ndtri_exp(log_add(log_ndtr(-b), log1p(-q) + mass));
+}
+
+/* ---------- Parzen estimator over one parameter ---------- */
+
+typedef struct {
+    const ol_distribution *dist;
+    size_t n;      /* components: observations + prior */
+    double *w;     /* normalised weights */
+    double *logw;
+    /* numerical */
+    double low, high, q; /* bounds in the transformed space; q > 0 for grids */
+    double *mu, *sigma, *log_mass;
+    /* categorical: n rows of n_choices */
+    double *cat;
+} parzen;
+
+static void parzen_free(parzen *p) {
+    free(p->w);
+    free(p->logw);
+    free(p->mu);
+    free(p->sigma);
+    free(p->log_mass);
+    free(p->cat);
+}
+
+/* Transformed-space bounds and grid step of a numerical distribution. */
+static void parzen_bounds(const ol_distribution *d, double *low, double *high, double *q) {
+    *q = 0;
+    if (d->kind == OL_DIST_FLOAT) {
+        if (d->log) {
+            *low = log(d->low);
+            *high = log(d->high);
+        } else if (d->step > 0) {
+            *q = d->step;
+            *low = d->low - 0.5 * d->step;
+            *high = d->high + 0.5 * d->step;
+        } else {
+            *low = d->low;
+            *high = d->high;
+        }
+    } else if (d->log) {
+        *low = log(d->low - 0.5);
+        *high = log(d->high + 0.5);
+    } else {
+        *q = d->step;
+        *low = d->low - 0.5 * d->step;
+        *high = d->high + 0.5 * d->step;
+    }
+}
+
+typedef struct {
+    double mu;
+    size_t idx;
+} mu_index;
+
+static int cmp_mu(const void *a, const void *b) {
+    const mu_index *x = a, *y = b;
+    if (x->mu != y->mu) return x->mu < y->mu ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx); /* stable */
+}
+
+/* Build from k observations (internal values, in trial order). */
+static int parzen_build(parzen *p, const ol_distribution *d, const double *obs, size_t k, const ol_tpe_options *o) {
+    memset(p, 0, sizeof *p);
+    p->dist = d;
+    p->n = k + 1;
+    size_t n = p->n;
+    p->w = malloc(n * sizeof *p->w);
+    p->logw = malloc(n * sizeof *p->logw);
+    if (!p->w || !p->logw) return -1;
+    /* default_weights(k): a ramp for all but the newest 25, then ones */
+    for (size_t i = 0; i < k; i++) {
+        if (k < 25 || i >= k - 25) p->w[i] = 1.0;
+        else {
+            size_t m = k - 25; /* linspace(1/k, 1, m) */
+            p->w[i] = m == 1 ? 1.0 / (double)k : 1.0 / (double)k + (1.0 - 1.0 / (double)k) * (double)i / (double)(m - 1);
+        }
+    }
+    p->w[k] = o->prior_weight;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) sum += p->w[i];
+    for (size_t i = 0; i < n; i++) {
+        p->w[i] /= sum;
+        p->logw[i] = log(p->w[i]);
+    }
+
+    if (d->kind == OL_DIST_CATEGORICAL) {
+        size_t c = d->n_choices;
+        p->cat = malloc(n * c * sizeof *p->cat);
+        if (!p->cat) return -1;
+        double fill = o->prior_weight / (double)n;
+        for (size_t i = 0; i < n; i++) {
+            double *row = &p->cat[i * c];
+            for (size_t j = 0; j < c; j++) row[j] = fill;
+            if (i < k) row[(size_t)obs[i]] += 1.0;
+            double rs = 0;
+            for (size_t j = 0; j < c; j++) rs += row[j];
+            for (size_t j = 0; j < c; j++) row[j] /= rs;
+        }
+        return 0;
+    }
+
+    parzen_bounds(d, &p->low, &p->high, &p->q);
+    double low = p->low, high = p->high, range = high - low;
+    p->mu = malloc(n * sizeof *p->mu);
+    p->sigma = malloc(n * sizeof *p->sigma);
+    p->log_mass = malloc(n * sizeof *p->log_mass);
+    mu_index *order = malloc(n * sizeof *order);
+    double *sorted = malloc((n + 2) * sizeof *sorted);
+    if (!p->mu || !p->sigma || !p->log_mass || !order || !sorted) {
+        free(order);
+        free(sorted);
+        return -1;
+    }
+    for (size_t i = 0; i < k; i++) p->mu[i] = d->log ? log(obs[i]) : obs[i];
+    p->mu[k] = 0.5 * (low + high);
+    for (size_t i = 0; i < n; i++) order[i] = (mu_index){p->mu[i], i};
+    qsort(order, n, sizeof *order, cmp_mu);
+    sorted[0] = low;
+    for (size_t i = 0; i < n; i++) sorted[i + 1] = order[i].mu;
+    sorted[n + 1] = high;
+    for (size_t i = 0; i < n; i++) {
+        double left = sorted[i + 1] - sorted[i], right = sorted[i + 2] - sorted[i + 1];
+        double s = fmax(left, right);
+        if (!o->consider_endpoints && n >= 2) {
+            if (i == 0) s = sorted[2] - sorted[1];
+            else if (i == n - 1) s = sorted[n] - sorted[n - 1];
+        }
+        p->sigma[order[i].idx] = s;
+    }
+    double maxsigma = range;
+    double minsigma = o->consider_magic_clip ? range / fmin(100.0, 1.0 + (double)n) : 1e-12;
+    for (size_t i = 0; i < n; i++) p->sigma[i] = fmin(fmax(p->sigma[i], minsigma), maxsigma);
+    p->sigma[k] = range; /* the prior */
+    for (size_t i = 0; i < n; i++)
+        p->log_mass[i] = log_gauss_mass((low - p->mu[i]) / p->sigma[i], (high - p->mu[i]) / p->sigma[i]);
+    free(order);
+    free(sorted);
+    return 0;
+}
+
+static size_t pick_component(const parzen *p, ol_rng *rng) {
+    double u = ol_rng_uniform(rng), acc = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        acc += p->w[i];
+        if (u < acc) return i;
+    }
+    return p->n - 1;
+}
+
+/* One draw from the estimator, as an internal value of the distribution. */
+static double parzen_sample(const parzen *p, ol_rng *rng) {
+    const ol_distribution *d = p->dist;
+    size_t c = pick_component(p, rng);
+    if (d->kind == OL_DIST_CATEGORICAL) {
+        const double *row = &p->cat[c * d->n_choices];
+        double u = ol_rng_uniform(rng), acc = 0;
+        for (size_t j = 0; j < d->n_choices; j++) {
+            acc += row[j];
+            if (u < acc) return (double)j;
+        }
+        return (double)(d->n_choices - 1);
+    }
+    double mu = p->mu[c], s = p->sigma[c];
+    double x = truncnorm_ppf(ol_rng_uniform(rng), (p->low - mu) / s, (p->high - mu) / s) * s + mu;
+    if (d->kind == OL_DIST_FLOAT) {
+        if (d->log) return fmin(fmax(exp(x), d->low), d->high);
+        if (d->step > 0) return ol_hpo_round_to_grid(d, x);
+        return fmin(fmax(x, d->low), d->high);
+    }
+    if (d->log) return fmin(fmax(round(exp(x)), d->low), d->high);
+    return ol_hpo_round_to_grid(d, x);
+}
+
+/* log of the estimator's density (or grid-cell mass) at internal value v. */
+static double parzen_log_pdf(const parzen *p, double v) {
+    const ol_distribution *d = p->dist;
+    double mx = -INFINITY;
+    double *terms = NULL, stack[64];
+    terms = p->n <= 64 ? stack : malloc(p->n * sizeof *terms);
+    if (!terms) return -INFINITY;
+    if (d->kind == OL_DIST_CATEGORICAL) {
+        double s = 0;
+        for (size_t i = 0; i < p->n; i++) s += p->w[i] * p->cat[i * d->n_choices + (size_t)v];
+        if (terms != stack) free(terms);
+        return log(s);
+    }
+    double x = d->log ? log(v) : v;
+    for (size_t i = 0; i < p->n; i++) {
+        double mu = p->mu[i], s = p->sigma[i], t;
+        if (p->q > 0) {
+            double ub = fmin(x + 0.5 * p->q, p->high), lb = fmax(x - 0.5 * p->q, p->low);
+            t = log_gauss_mass((lb - mu) / s, (ub - mu) / s) - p->log_mass[i];
+        } else {
+            double z = (x - mu) / s;
+            t = (x < p->low || x > p->high) ? -INFINITY : -0.5 * z * z - LOG_SQRT_2PI - p->log_mass[i];
+        }
+        terms[i] = t + p->logw[i];
+        if (terms[i] > mx) mx = terms[i];
+    }
+    double r = mx;
+    if (mx > -INFINITY) {
+        /* log-sum-exp; a term 40 nats below the largest adds < 5e-18 of it,
+           below double precision, so skip its exp (most of g's components
+           are far from any one point once the history is long) */
+        double s = 0;
+        for (size_t i = 0; i < p->n; i++)
+            if (terms[i] > mx - 40) s += exp(terms[i] - mx);
+        r = mx + log(s);
+    }
+    if (terms != stack) free(terms);
+    return r;
+}
+
+ol_status ol_hpo_parzen_log_pdf(const ol_distribution *d, const double *obs, size_t k, const double *pts, size_t m,
+                                double *out, ol_error *err) {
+    ol_tpe_options o = ol_tpe_defaults();
+    parzen p;
+    if (parzen_build(&p, d, obs, k, &o)) {
+        parzen_free(&p);
+        return ol_fail(err, OL_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < m; i++) out[i] = parzen_log_pdf(&p, pts[i]);
+    parzen_free(&p);
+    return OL_OK;
+}
+
+/* ---------- the sampler ---------- */
+
+typedef struct {
+    double key1, key2; /* ranking: (step key, signed value), ascending is better */
+    int has_param;
+    double value;      /* the parameter's internal value */
+} observation;
+
+/* Is observation i ranked before j? (key1, key2) ascending, ties by trial order. */
+static int ranks_before(const observation *all, size_t i, size_t j) {
+    const observation *x = &all[i], *y = &all[j];
+    if (x->key1 != y->key1) return x->key1 < y->key1;
+    if (x->key2 != y->key2) return x->key2 < y->key2;
+    return i < j;
+}
+
+/* Does this stored parameter use ctx's distribution? Fast path: same JSON text. */
+static int same_distribution(const ol_param_rec *pr, const ol_sample_ctx *ctx) {
+    if (!strcmp(pr->distribution_json, ctx->dist_json)) return 1;
+    ol_distribution other;
+    if (ol_distribution_from_json(&other, pr->distribution_json, NULL)) return 0;
+    int eq = ol_distribution_equal(&other, ctx->dist);
+    ol_distribution_free(&other);
+    return eq;
+}
+
+static ol_status tpe_sample(const ol_sampler *self, const ol_sample_ctx *ctx, double *internal, ol_error *err) {
+    const ol_tpe_options *o = self->state;
+    ol_rng rng;
+    ol_hpo_param_rng(&rng, ctx->seed, "tpe", ctx->trial_number, ctx->param_name);
+
+    observation *obs = malloc((ctx->n_trials ? ctx->n_trials : 1) * sizeof *obs);
+    if (!obs) return ol_fail(err, OL_ENOMEM, "out of memory");
+    size_t n = 0;
+    double sign = ctx->maximize ? -1.0 : 1.0;
+    for (size_t i = 0; i < ctx->n_trials; i++) {
+        const ol_trial_rec *t = &ctx->trials[i];
+        observation ob = {0};
+        if (t->state == OL_TRIAL_COMPLETE) {
+            if (!t->has_value) continue;
+            ob.key1 = -INFINITY;
+            ob.key2 = sign * t->value;
+        } else if (t->state == OL_TRIAL_PRUNED) {
+            if (t->n_intermediate > 0) {
+                const ol_intermediate_rec *last = &t->intermediate[t->n_intermediate - 1];
+                ob.key1 = -(double)last->step;
+                ob.key2 = isnan(last->value) ? INFINITY : sign * last->value;
+            } else {
+                ob.key1 = 1;
+                ob.key2 = 0;
+            }
+        } else
+            continue;
+        for (size_t k = 0; k < t->n_params; k++) {
+            if (!strcmp(t->params[k].name, ctx->param_name) && same_distribution(&t->params[k], ctx)) {
+                ob.has_param = 1;
+                ob.value = t->params[k].value;
+                break;
+            }
+        }
+        obs[n++] = ob;
+    }
+
+    if ((int)n < o->n_startup_trials) {
+        free(obs);
+        *internal = ol_hpo_random_internal(ctx->dist, &rng);
+        return OL_OK;
+    }
+
+    size_t n_below = (size_t)ceil(0.1 * (double)n);
+    if (n_below > (size_t)o->gamma_max) n_below = (size_t)o->gamma_max;
+    size_t *idx = malloc(n * sizeof *idx);
+    char *is_below = calloc(n, 1);
+    double *below = malloc(n * sizeof *below), *above = malloc(n * sizeof *above);
+    double *cand = malloc((size_t)o->n_ei_candidates * sizeof *cand);
+    ol_status rc = OL_OK;
+    parzen lp = {0}, gp = {0};
+    if (!idx || !is_below || !below || !above || !cand) {
+        rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* the n_below best, kept sorted in idx[0..n_below) by insertion: O(n * n_below), n_below <= 25 */
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (kept == n_below && !ranks_before(obs, i, idx[kept - 1])) continue;
+        size_t at = kept < n_below ? kept++ : kept - 1;
+        while (at > 0 && ranks_before(obs, i, idx[at - 1])) {
+            idx[at] = idx[at - 1];
+            at--;
+        }
+        idx[at] = i;
+    }
+    for (size_t i = 0; i < n_below; i++) is_below[idx[i]] = 1;
+    size_t nb = 0, na = 0;
+    for (size_t i = 0; i < n; i++) { /* trial order */
+        if (!obs[i].has_param) continue;
+        if (is_below[i]) below[nb++] = obs[i].value;
+        else above[na++] = obs[i].value;
+    }
+    if (parzen_build(&lp, ctx->dist, below, nb, o) || parzen_build(&gp, ctx->dist, above, na, o)) {
+        rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        goto out;
+    }
+    double best_score = -INFINITY;
+    size_t best = 0;
+    for (int c = 0; c < o->n_ei_candidates; c++) cand[c] = parzen_sample(&lp, &rng);
+    for (int c = 0; c < o->n_ei_candidates; c++) {
+        double score = parzen_log_pdf(&lp, cand[c]) - parzen_log_pdf(&gp, cand[c]);
+        if (c == 0 || score > best_score) {
+            best_score = score;
+            best = (size_t)c;
+        }
+    }
+    *internal = cand[best];
+out:
+    parzen_free(&lp);
+    parzen_free(&gp);
+    free(obs);
+    free(idx);
+    free(is_below);
+    free(below);
+    free(above);
+    free(cand);
+    return rc;
+}
+
+ol_tpe_options ol_tpe_defaults(void) {
+    return (ol_tpe_options){.n_startup_trials = 10,
+                            .n_ei_candidates = 24,
+                            .prior_weight = 1.0,
+                            .consider_magic_clip = 1,
+                            .consider_endpoints = 0,
+                            .gamma_max = 25};
+}
+
+static void tpe_destroy(ol_sampler *s) {
+    free(s->state);
+    free(s);
+}
+
+ol_status ol_sampler_tpe_new(ol_sampler **out, const ol_tpe_options *opt, ol_error *err) {
+    *out = NULL;
+    ol_tpe_options o = opt ? *opt : ol_tpe_defaults();
+    if (o.n_startup_trials < 0) return ol_fail(err, OL_EINVAL, "TPE: n_startup_trials must be >= 0, got %d", o.n_startup_trials);
+    if (o.n_ei_candidates < 1) return ol_fail(err, OL_EINVAL, "TPE: n_ei_candidates must be >= 1, got %d", o.n_ei_candidates);
+    if (!(o.prior_weight > 0)) return ol_fail(err, OL_EINVAL, "TPE: prior_weight must be > 0, got %g", o.prior_weight);
+    if (o.gamma_max < 1) return ol_fail(err, OL_EINVAL, "TPE: gamma_max must be >= 1, got %d", o.gamma_max);
+    ol_sampler *s = calloc(1, sizeof *s);
+    ol_tpe_options *st = malloc(sizeof *st);
+    if (!s || !st) {
+        free(s);
+        free(st);
+        return ol_fail(err, OL_ENOMEM, "out of memory");
+    }
+    *st = o;
+    s->name = "tpe";
+    s->sample = tpe_sample;
+    s->destroy = tpe_destroy;
+    s->state = st;
+    *out = s;
+    return OL_OK;
+}

@@ -1,0 +1,282 @@
+/*
+ * GEMM glue: every matrix product of the nn layer goes through nn_sgemm so
+ * the choice of kernel lives in one place.
+ *
+ * On CPUs with AVX-512 (checked once at run time; the binary itself is built
+ * for plain x86-64) the convolution-shaped products use our own kernels:
+ *   - "broadcast" kernel, C = op(A)·B with B row-major: 8×48 register tiles,
+ *     A read with any row/column stride (so Wᵀ needs no copy), B packed a
+ *     48-column panel at a time (it stays in L1/L2 across the M tiles);
+ *   - "dot" kernel, C = A·Bᵀ with both operands contiguous along a long K
+ *     (the weight gradient dout·colᵀ): 4×6 tiles of 16-wide partial sums,
+ *     K cut into blocks that fit L2.
+ * Why not OpenBLAS for these: Debian's OpenBLAS picks its AVX2 (Haswell)
+ * kernels on this CPU (OPENBLAS_CORETYPE is set to Haswell here on purpose),
+ * and its packing overhead is large for our small M (32–64). Everything else
+ * (small linear layers, CPUs without AVX-512) goes to OpenBLAS via CBLAS,
+ * single threaded: parallelism in optlab is across trials, one per core.
+ */
+#include "gemm.h"
+#include "nn_internal.h"
+
+#include <cblas.h>
+#include <immintrin.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define NN_HAVE_X86 1
+#else
+#define NN_HAVE_X86 0
+#endif
+
+#if NN_HAVE_X86
+#define AVX512 __attribute__((target("avx512f"), always_inline)) static inline
+
+/* ---- broadcast kernel: C[M][N] (=|+=) A·B, A(m,k) = A[m·ars + k·acs] ---- */
+
+AVX512 void bc_tile(int mr, int K, const float *A, long ars, long acs, const float *B, float *C,
+                    long ldc, const __mmask16 mk[3], int accumulate, const float *bias, int relu) {
+    __m512 c[8][3];
+#pragma GCC unroll 16
+    for (int i = 0; i < 8; i++)
+#pragma GCC unroll 16
+        for (int j = 0; j < 3; j++) c[i][j] = _mm512_setzero_ps();
+    for (int k = 0; k < K; k++) {
+        __m512 b0 = _mm512_load_ps(B + k * 48);
+        __m512 b1 = _mm512_load_ps(B + k * 48 + 16);
+        __m512 b2 = _mm512_load_ps(B + k * 48 + 32);
+        const float *a = A + (long)k * acs;
+#pragma GCC unroll 16
+        for (int i = 0; i < mr; i++) {
+            __m512 av = _mm512_set1_ps(a[i * ars]);
+            c[i][0] = _mm512_fmadd_ps(av, b0, c[i][0]);
+            c[i][1] = _mm512_fmadd_ps(av, b1, c[i][1]);
+            c[i][2] = _mm512_fmadd_ps(av, b2, c[i][2]);
+        }
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < mr; i++) {
+        float *ci = C + (long)i * ldc;
+        __m512 bv = _mm512_set1_ps(bias ? bias[i] : 0.0f);
+#pragma GCC unroll 16
+        for (int j = 0; j < 3; j++) {
+            __m512 v = c[i][j];
+            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk[j], ci + 16 * j));
+            if (bias) v = _mm512_add_ps(v, bv);
+            if (relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
+            _mm512_mask_storeu_ps(ci + 16 * j, mk[j], v);
+        }
+    }
+}
+
+/* B panels are packed K_BLOCK rows × 48 columns at a time into this buffer:
+ * B's rows are far apart (a whole batch of pixels), and reading them strided
+ * once per M tile costs TLB and cache misses; packed, a panel sits in L1/L2. */
+#define K_BLOCK 64
+static __thread float bc_panel[K_BLOCK * 48] __attribute__((aligned(64)));
+
+__attribute__((target("avx512f"))) static void bc_gemm(int M, int N, int K, const float *A,
+                                                        long ars, long acs, const float *B,
+                                                        long ldb, int accumulate, float *C,
+                                                        long ldc, const float *bias, int relu,
+                                                        const nn_im2col_plan *g) {
+    for (int n = 0; n < N; n += 48) {
+        int nr = N - n < 48 ? N - n : 48;
+        __mmask16 mk[3];
+        for (int j = 0; j < 3; j++) {
+            int w = nr - 16 * j;
+            mk[j] = w >= 16 ? 0xffff : w <= 0 ? 0 : (__mmask16)((1u << w) - 1);
+        }
+        for (int k0 = 0; k0 < K; k0 += K_BLOCK) {
+            int kb = K - k0 < K_BLOCK ? K - k0 : K_BLOCK;
+            if (g) /* implicit im2col: gather the panel straight from the conv input */
+                for (int k = 0; k < kb; k++) {
+                    int r = k0 + k, kk = g->k * g->k;
+                    int c = r / kk, ky = (r % kk) / g->k, kx = r % g->k;
+                    const float *plane = g->in + (long)c * g->cs + (long)ky * g->W + kx;
+                    for (int j = 0; j < 3; j++) {
+                        int grp = n / 16 + j;
+                        __m512 v = _mm512_setzero_ps();
+                        if (mk[j]) {
+                            int b = grp / g->nvec, q = grp % g->nvec;
+                            const float *src = plane + (long)b * g->bs + g->base[q];
+                            v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(g->lm0[q], src),
+                                                       _mm512_loadu_si512(g->idx[q]),
+                                                       _mm512_maskz_loadu_ps(g->lm1[q], src + 16));
+                        }
+                        _mm512_store_ps(bc_panel + k * 48 + 16 * j, v);
+                    }
+                }
+            else
+                for (int k = 0; k < kb; k++) {
+                    const float *src = B + (long)(k0 + k) * ldb + n;
+                    for (int j = 0; j < 3; j++)
+                        _mm512_store_ps(bc_panel + k * 48 + 16 * j,
+                                        _mm512_maskz_loadu_ps(mk[j], src + 16 * j));
+                }
+            int acc = accumulate || k0 > 0, last = k0 + kb == K;
+            const float *bias_now = last ? bias : NULL;
+            int relu_now = last && relu;
+            for (int m = 0; m < M; m += 8) {
+                const float *a = A + (long)m * ars + (long)k0 * acs;
+                float *c = C + (long)m * ldc + n;
+                switch (M - m < 8 ? M - m : 8) {
+#define BC_CASE(r)                                                                      \
+    case r:                                                                             \
+        bc_tile(r, kb, a, ars, acs, bc_panel, c, ldc, mk, acc,                          \
+                bias_now ? bias_now + m : NULL, relu_now);                              \
+        break;
+                BC_CASE(1) BC_CASE(2) BC_CASE(3) BC_CASE(4)
+                BC_CASE(5) BC_CASE(6) BC_CASE(7) BC_CASE(8)
+#undef BC_CASE
+                }
+            }
+        }
+    }
+}
+
+/* ---- dot kernel: C[M][N] (=|+=) A[M][K]·B[N][K]ᵀ, both rows contiguous in k ---- */
+
+AVX512 void dot_tile(int mr, int nr, int K, const float *A, long lda, const float *B, long ldb,
+                     float *C, long ldc, int accumulate) {
+    __m512 acc[4][6];
+    #pragma GCC unroll 16
+    for (int i = 0; i < 4; i++)
+        #pragma GCC unroll 16
+        for (int j = 0; j < 6; j++) acc[i][j] = _mm512_setzero_ps();
+    int k = 0;
+    for (; k + 16 <= K; k += 16) {
+        __m512 a[4];
+        #pragma GCC unroll 16
+        for (int i = 0; i < mr; i++) a[i] = _mm512_loadu_ps(A + i * lda + k);
+        #pragma GCC unroll 16
+        for (int j = 0; j < nr; j++) {
+            __m512 b = _mm512_loadu_ps(B + j * ldb + k);
+            #pragma GCC unroll 16
+            for (int i = 0; i < mr; i++) acc[i][j] = _mm512_fmadd_ps(a[i], b, acc[i][j]);
+        }
+    }
+    if (k < K) {
+        __mmask16 mk = (__mmask16)((1u << (K - k)) - 1);
+        __m512 a[4];
+        #pragma GCC unroll 16
+        for (int i = 0; i < mr; i++) a[i] = _mm512_maskz_loadu_ps(mk, A + i * lda + k);
+        #pragma GCC unroll 16
+        for (int j = 0; j < nr; j++) {
+            __m512 b = _mm512_maskz_loadu_ps(mk, B + j * ldb + k);
+            #pragma GCC unroll 16
+            for (int i = 0; i < mr; i++) acc[i][j] = _mm512_fmadd_ps(a[i], b, acc[i][j]);
+        }
+    }
+    #pragma GCC unroll 16
+    for (int i = 0; i < mr; i++)
+        #pragma GCC unroll 16
+        for (int j = 0; j < nr; j++) {
+            float s = _mm512_reduce_add_ps(acc[i][j]);
+            C[i * ldc + j] = accumulate ? C[i * ldc + j] + s : s;
+        }
+}
+
+__attribute__((target("avx512f"))) static void dot_gemm(int M, int N, int K, const float *A,
+                                                         long lda, const float *B, long ldb,
+                                                         int accumulate, float *C, long ldc) {
+    /* K blocks sized so one block of both operands stays in L2 */
+    long per_k = (long)(M + N) * 4;
+    int kc = (int)((512L * 1024) / per_k) / 16 * 16;
+    if (kc < 1024) kc = 1024; /* fewer horizontal reductions; chunks keep K moderate */
+    for (int k0 = 0; k0 < K; k0 += kc) {
+        int kb = K - k0 < kc ? K - k0 : kc;
+        int acc = accumulate || k0 > 0;
+        for (int m = 0; m < M; m += 4) {
+            int mr = M - m < 4 ? M - m : 4;
+            for (int n = 0; n < N; n += 6) {
+                int nr = N - n < 6 ? N - n : 6;
+                const float *a = A + (long)m * lda + k0, *b = B + (long)n * ldb + k0;
+                float *c = C + (long)m * ldc + n;
+                switch (mr * 8 + nr) {
+#define DOT_CASE(r, s) case r * 8 + s: dot_tile(r, s, kb, a, lda, b, ldb, c, ldc, acc); break;
+#define DOT_ROW(r) DOT_CASE(r, 1) DOT_CASE(r, 2) DOT_CASE(r, 3) DOT_CASE(r, 4) DOT_CASE(r, 5) DOT_CASE(r, 6)
+                DOT_ROW(1) DOT_ROW(2) DOT_ROW(3) DOT_ROW(4)
+#undef DOT_ROW
+#undef DOT_CASE
+                }
+            }
+        }
+    }
+}
+
+static int have_avx512(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    }
+    return cached;
+}
+#endif
+
+int nn_gemm_own_kernels = -1; /* -1: decide by CPU; 0: always CBLAS (tests) */
+
+void nn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B,
+              int ldb, float beta, float *C, int ldc) {
+#if NN_HAVE_X86
+    int own = nn_gemm_own_kernels < 0 ? have_avx512() : nn_gemm_own_kernels && have_avx512();
+    if (own && (beta == 0.0f || beta == 1.0f) && M >= 8) {
+        if (!tb && N >= 48) {
+            /* op(A)(m,k): row-major A[m·lda + k], or transposed storage A[k·lda + m] */
+            long ars = ta ? 1 : lda, acs = ta ? lda : 1;
+            bc_gemm(M, N, K, A, ars, acs, B, ldb, beta != 0.0f, C, ldc, NULL, 0, NULL);
+            return;
+        }
+        if (!ta && tb && K >= 64) {
+            dot_gemm(M, N, K, A, lda, B, ldb, beta != 0.0f, C, ldc);
+            return;
+        }
+    }
+#endif
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M,
+                N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
+}
+
+void nn_sgemm_bias_act(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                       float *C, int ldc, const float *bias, int relu) {
+#if NN_HAVE_X86
+    int own = nn_gemm_own_kernels < 0 ? have_avx512() : nn_gemm_own_kernels && have_avx512();
+    if (own && M >= 8 && N >= 48) {
+        bc_gemm(M, N, K, A, lda, 1, B, ldb, 0, C, ldc, bias, relu, NULL);
+        return;
+    }
+#endif
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C,
+                ldc);
+    for (int m = 0; m < M; m++) {
+        float *c = C + (long)m * ldc, bm = bias[m];
+        if (relu)
+            for (int n = 0; n < N; n++) c[n] = c[n] + bm > 0.0f ? c[n] + bm : 0.0f;
+        else
+            for (int n = 0; n < N; n++) c[n] += bm;
+    }
+}
+
+int nn_cpu_has_avx512(void) {
+#if NN_HAVE_X86
+    return have_avx512();
+#else
+    return 0;
+#endif
+}
+
+int nn_use_avx512(void) {
+    return nn_gemm_own_kernels != 0 && nn_cpu_has_avx512();
+}
+
+int nn_sgemm_im2col_bias_act(int M, int N, int K, const float *A, int lda,
+                             const nn_im2col_plan *plan, float *C, int ldc, const float *bias,
+                             int relu) {
+#if NN_HAVE_X86
+    if (nn_use_avx512() && M >= 8 && N % 16 == 0) {
+        bc_gemm(M, N, K, A, lda, 1, NULL, 0, 0, C, ldc, bias, relu, plan);
+        return 1;
+    }
+#endif
+    return 0;
+}

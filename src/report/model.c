@@ -1,0 +1,451 @@
+/*
+ * model.c — reads one experiment out of storage into the report's model
+ * (report_internal.h): which studies belong to it (by the optlab:experiment
+ * attribute or the name's prefix before '/'), which repetition, each trial's
+ * outcome, value, test accuracy, params and per-epoch curves. All JSON the
+ * storage holds (attributes, distributions) is parsed here with cJSON, so the
+ * writers after it deal only in numbers and strings.
+ */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_internal.h"
+
+static char *dupstr(const char *s) {
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static char *dupn(const char *s, size_t n) {
+    char *d = malloc(n + 1);
+    if (!d) return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+/* A JSON string attribute's text (malloc'd), or NULL when absent or not a string. */
+static char *attr_string(const ol_attr_rec *a, size_t n, const char *key) {
+    const char *json = ol_attr_find(a, n, key);
+    if (!json) return NULL;
+    cJSON *j = cJSON_Parse(json);
+    char *s = cJSON_IsString(j) ? dupstr(j->valuestring) : NULL;
+    cJSON_Delete(j);
+    return s;
+}
+
+/* A JSON number attribute, or `dflt` when absent or not a number. */
+static double attr_number(const ol_attr_rec *a, size_t n, const char *key, double dflt) {
+    const char *json = ol_attr_find(a, n, key);
+    if (!json) return dflt;
+    cJSON *j = cJSON_Parse(json);
+    double v = cJSON_IsNumber(j) ? j->valuedouble : dflt;
+    cJSON_Delete(j);
+    return v;
+}
+
+/* Where a study belongs: experiment name (without "#rR") and repetition. */
+typedef struct {
+    char *experiment;
+    int repeat;
+    ol_attr_rec *attrs;
+    size_t n_attrs;
+} study_place;
+
+static ol_status place_study(ol_storage *st, const ol_study_rec *s, study_place *p, ol_error *err) {
+    ol_status rc = ol_storage_get_study_attrs(st, s->study_id, &p->attrs, &p->n_attrs, err);
+    if (rc) return ol_error_prefix(err, "study '%s'", s->name);
+    const char *slash = strchr(s->name, '/');
+    size_t prefix_len = slash ? (size_t)(slash - s->name) : strlen(s->name);
+    /* "seed#r2/adam": experiment "seed", repetition 2 */
+    int repeat = 0;
+    const char *hash = memchr(s->name, '#', prefix_len);
+    if (hash && hash[1] == 'r' && isdigit((unsigned char)hash[2])) {
+        repeat = atoi(hash + 2);
+        prefix_len = (size_t)(hash - s->name);
+    }
+    p->experiment = attr_string(p->attrs, p->n_attrs, "optlab:experiment");
+    if (!p->experiment) p->experiment = dupn(s->name, prefix_len);
+    if (!p->experiment) return ol_fail(err, OL_ENOMEM, "out of memory reading study '%s'", s->name);
+    p->repeat = (int)attr_number(p->attrs, p->n_attrs, "optlab:repeat", repeat);
+    return OL_OK;
+}
+
+static void param_free(rp_param *p) {
+    free(p->name);
+    for (size_t i = 0; i < p->n_choices; i++) free(p->choices[i]);
+    free(p->choices);
+}
+
+/* Optuna's distribution JSON -> rp_param (name set by the caller). */
+static ol_status parse_distribution(rp_param *p, const char *json, const char *study, ol_error *err) {
+    cJSON *j = cJSON_Parse(json ? json : "");
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
+    const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(j, "attributes");
+    if (!cJSON_IsString(name) || !cJSON_IsObject(attrs)) {
+        cJSON_Delete(j);
+        return ol_fail(err, OL_EFORMAT, "study '%s', param '%s': distribution is not Optuna's JSON: %.200s", study,
+                       p->name, json ? json : "(null)");
+    }
+    const char *kind = name->valuestring;
+    if (strstr(kind, "Categorical")) {
+        p->categorical = 1;
+        const cJSON *choices = cJSON_GetObjectItemCaseSensitive(attrs, "choices");
+        int n = cJSON_GetArraySize(choices);
+        p->choices = calloc(n > 0 ? (size_t)n : 1, sizeof *p->choices);
+        if (!p->choices) {
+            cJSON_Delete(j);
+            return ol_fail(err, OL_ENOMEM, "out of memory");
+        }
+        for (int i = 0; i < n; i++) {
+            const cJSON *c = cJSON_GetArrayItem(choices, i);
+            p->choices[i] = cJSON_IsString(c) ? dupstr(c->valuestring) : cJSON_PrintUnformatted(c);
+            p->n_choices++;
+        }
+        p->low = 0;
+        p->high = n > 0 ? n - 1 : 0;
+    } else {
+        const cJSON *low = cJSON_GetObjectItemCaseSensitive(attrs, "low");
+        const cJSON *high = cJSON_GetObjectItemCaseSensitive(attrs, "high");
+        const cJSON *log = cJSON_GetObjectItemCaseSensitive(attrs, "log");
+        if (!cJSON_IsNumber(low) || !cJSON_IsNumber(high)) {
+            cJSON_Delete(j);
+            return ol_fail(err, OL_EFORMAT, "study '%s', param '%s': distribution %s has no numeric low/high",
+                           study, p->name, kind);
+        }
+        p->low = low->valuedouble;
+        p->high = high->valuedouble;
+        /* FloatDistribution/IntDistribution carry "log"; the older LogUniform kinds say it in the name */
+        p->log_scale = cJSON_IsTrue(log) || strstr(kind, "LogUniform") != NULL;
+        p->is_int = strstr(kind, "Int") != NULL;
+    }
+    cJSON_Delete(j);
+    return OL_OK;
+}
+
+static rp_outcome outcome_of(const ol_trial_rec *t, const char *status) {
+    int diverged = status && !strcmp(status, "diverged");
+    switch (t->state) {
+    case OL_TRIAL_COMPLETE:
+        if (diverged) return RP_DIVERGED;
+        if (status && !strcmp(status, "never_learned")) return RP_NEVER_LEARNED;
+        return RP_OK;
+    case OL_TRIAL_FAIL: return diverged ? RP_DIVERGED : RP_FAILED;
+    case OL_TRIAL_PRUNED: return RP_PRUNED;
+    default: return RP_UNFINISHED;
+    }
+}
+
+int rp_trial_usable(const rp_trial *t) { return t->has_value; }
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantile by linear interpolation between order statistics (sorted v). */
+static double quantile(const double *v, size_t n, double q) {
+    double pos = q * (double)(n - 1);
+    size_t i = (size_t)pos;
+    if (i + 1 >= n) return v[n - 1];
+    return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
+}
+
+static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_error *err) {
+    ol_trial_rec *tr = NULL;
+    size_t n = 0;
+    ol_status rc = ol_storage_get_trials(st, study_id, &tr, &n, err);
+    if (rc) return ol_error_prefix(err, "study '%s'", s->study_name);
+    /* the study's params, in order of first appearance */
+    for (size_t i = 0; i < n && rc == OL_OK; i++)
+        for (size_t k = 0; k < tr[i].n_params && rc == OL_OK; k++) {
+            size_t j = 0;
+            while (j < s->n_params && strcmp(s->params[j].name, tr[i].params[k].name)) j++;
+            if (j < s->n_params) continue;
+            rp_param *grown = realloc(s->params, (s->n_params + 1) * sizeof *grown);
+            if (!grown) {
+                rc = ol_fail(err, OL_ENOMEM, "out of memory");
+                break;
+            }
+            s->params = grown;
+            rp_param *p = &s->params[s->n_params];
+            memset(p, 0, sizeof *p);
+            p->name = dupstr(tr[i].params[k].name);
+            s->n_params++;
+            if (!p->name) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+            else rc = parse_distribution(p, tr[i].params[k].distribution_json, s->study_name, err);
+        }
+    if (rc == OL_OK) {
+        s->trials = calloc(n ? n : 1, sizeof *s->trials);
+        if (!s->trials) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+    }
+    s->best = -1;
+    for (size_t i = 0; i < n && rc == OL_OK; i++) {
+        const ol_trial_rec *r = &tr[i];
+        rp_trial *t = &s->trials[i];
+        s->n_trials++;
+        t->number = r->number;
+        char *status = attr_string(r->user_attrs, r->n_user_attrs, "status");
+        t->outcome = outcome_of(r, status);
+        free(status);
+        t->has_value = r->state == OL_TRIAL_COMPLETE && r->has_value && isfinite(r->value);
+        t->value = t->has_value ? r->value : NAN;
+        double test = attr_number(r->user_attrs, r->n_user_attrs, "test_accuracy", NAN);
+        t->has_test = isfinite(test);
+        t->test_accuracy = test;
+        t->best_epoch = (int)attr_number(r->user_attrs, r->n_user_attrs, "best_epoch", -1);
+        t->epochs = (int)attr_number(r->user_attrs, r->n_user_attrs, "epochs", -1);
+        t->seconds = attr_number(r->user_attrs, r->n_user_attrs, "seconds", -1);
+        t->params = malloc((s->n_params ? s->n_params : 1) * sizeof *t->params);
+        if (!t->params) {
+            rc = ol_fail(err, OL_ENOMEM, "out of memory");
+            break;
+        }
+        for (size_t j = 0; j < s->n_params; j++) {
+            t->params[j] = NAN;
+            for (size_t k = 0; k < r->n_params; k++)
+                if (!strcmp(r->params[k].name, s->params[j].name)) t->params[j] = r->params[k].value;
+        }
+        /* valid-epoch accuracy, dense by step (missing steps NAN) */
+        int64_t max_step = -1;
+        for (size_t k = 0; k < r->n_intermediate; k++)
+            if (r->intermediate[k].step > max_step && r->intermediate[k].step < 1000000)
+                max_step = r->intermediate[k].step;
+        if (max_step >= 0) {
+            t->valid_epoch = malloc((size_t)(max_step + 1) * sizeof *t->valid_epoch);
+            if (!t->valid_epoch) {
+                rc = ol_fail(err, OL_ENOMEM, "out of memory");
+                break;
+            }
+            t->n_valid_epoch = (size_t)(max_step + 1);
+            for (size_t k = 0; k < t->n_valid_epoch; k++) t->valid_epoch[k] = NAN;
+            for (size_t k = 0; k < r->n_intermediate; k++)
+                if (r->intermediate[k].step >= 0 && r->intermediate[k].step <= max_step)
+                    t->valid_epoch[r->intermediate[k].step] = r->intermediate[k].value;
+        }
+        const char *loss_json = ol_attr_find(r->user_attrs, r->n_user_attrs, "train_loss");
+        if (loss_json) {
+            cJSON *j = cJSON_Parse(loss_json);
+            int m = cJSON_IsArray(j) ? cJSON_GetArraySize(j) : 0;
+            if (m > 0) {
+                t->train_loss = malloc((size_t)m * sizeof *t->train_loss);
+                if (!t->train_loss) {
+                    cJSON_Delete(j);
+                    rc = ol_fail(err, OL_ENOMEM, "out of memory");
+                    break;
+                }
+                for (int k = 0; k < m; k++) {
+                    const cJSON *v = cJSON_GetArrayItem(j, k);
+                    t->train_loss[k] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+                }
+                t->n_train_loss = (size_t)m;
+            }
+            cJSON_Delete(j);
+        }
+        s->counts[t->outcome]++;
+        /* the best trial as Optuna picks it: highest value, first one on ties */
+        if (t->has_value && (s->best < 0 || t->value > s->trials[s->best].value)) s->best = (int)i;
+    }
+    ol_trials_free(tr, n);
+    if (rc) return rc;
+    /* Tukey's lower fence over the completed trials' values */
+    size_t m = 0;
+    double *v = malloc((s->n_trials ? s->n_trials : 1) * sizeof *v);
+    if (!v) return ol_fail(err, OL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->n_trials; i++)
+        if (s->trials[i].has_value) v[m++] = s->trials[i].value;
+    s->fence = -INFINITY;
+    s->n_outliers = 0;
+    if (m > 0) {
+        qsort(v, m, sizeof *v, cmp_double);
+        double q1 = quantile(v, m, 0.25), q3 = quantile(v, m, 0.75);
+        s->fence = q1 - 1.5 * (q3 - q1);
+        for (size_t i = 0; i < m; i++) s->n_outliers += v[i] < s->fence;
+    }
+    free(v);
+    return OL_OK;
+}
+
+static void study_free(rp_study *s) {
+    free(s->study_name);
+    free(s->label);
+    free(s->slug);
+    for (size_t i = 0; i < s->n_params; i++) param_free(&s->params[i]);
+    free(s->params);
+    for (size_t i = 0; i < s->n_trials; i++) {
+        free(s->trials[i].params);
+        free(s->trials[i].valid_epoch);
+        free(s->trials[i].train_loss);
+    }
+    free(s->trials);
+}
+
+void rp_free(rp_experiment *ex) {
+    if (!ex) return;
+    for (size_t i = 0; i < ex->n_studies; i++) study_free(&ex->studies[i]);
+    free(ex->studies);
+    free(ex->experiment);
+    free(ex->dataset);
+    free(ex->loss);
+    memset(ex, 0, sizeof *ex);
+}
+
+void rp_slug(char *out, size_t n, const char *s) {
+    size_t k = 0;
+    int dash = 0;
+    for (; *s && k + 1 < n; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (isalnum(c)) {
+            if (dash && k > 0 && k + 2 < n) out[k++] = '-';
+            out[k++] = (char)tolower(c);
+            dash = 0;
+        } else {
+            dash = 1;
+        }
+    }
+    if (k == 0 && n > 1) out[k++] = 'x';
+    out[k] = '\0';
+}
+
+static ol_status fill_study(ol_storage *st, const ol_study_rec *rec, const study_place *pl, rp_experiment *ex,
+                            rp_study *s, ol_error *err) {
+    s->study_name = dupstr(rec->name);
+    s->repeat = pl->repeat;
+    s->label = attr_string(pl->attrs, pl->n_attrs, "optlab:label");
+    if (!s->label) {
+        const char *slash = strchr(rec->name, '/');
+        s->label = dupstr(slash ? slash + 1 : rec->name);
+    }
+    if (!s->study_name || !s->label) return ol_fail(err, OL_ENOMEM, "out of memory");
+    s->n_budget = (int)attr_number(pl->attrs, pl->n_attrs, "optlab:n_trials", 0);
+    /* a file-name-safe label, made unique by a number if two labels slug alike */
+    char slug[96], unique[112];
+    rp_slug(slug, sizeof slug, s->label);
+    snprintf(unique, sizeof unique, "%s", slug);
+    for (int k = 2;; k++) {
+        int clash = 0;
+        for (size_t i = 0; i < ex->n_studies; i++)
+            if (ex->studies[i].slug && !strcmp(ex->studies[i].slug, unique)) clash = 1;
+        if (!clash) break;
+        snprintf(unique, sizeof unique, "%s-%d", slug, k);
+    }
+    s->slug = dupstr(unique);
+    if (!s->slug) return ol_fail(err, OL_ENOMEM, "out of memory");
+    if (!ex->dataset) ex->dataset = attr_string(pl->attrs, pl->n_attrs, "optlab:dataset");
+    if (!ex->loss) ex->loss = attr_string(pl->attrs, pl->n_attrs, "optlab:loss");
+    if (ex->seed < 0) ex->seed = (long long)attr_number(pl->attrs, pl->n_attrs, "optlab:seed", -1);
+    if (!ex->n_test) ex->n_test = (int)attr_number(pl->attrs, pl->n_attrs, "optlab:n_test", 0);
+    if (!ex->n_valid_trial) ex->n_valid_trial = (int)attr_number(pl->attrs, pl->n_attrs, "optlab:n_valid_trial", 0);
+    return load_trials(st, rec->study_id, s, err);
+}
+
+ol_status rp_load(ol_storage *st, const ol_report_options *opt, rp_experiment *ex, ol_error *err) {
+    memset(ex, 0, sizeof *ex);
+    ex->seed = -1;
+    ol_study_rec *studies = NULL;
+    size_t n = 0;
+    ol_status rc = ol_storage_list_studies(st, &studies, &n, err);
+    if (rc) return rc;
+    if (n == 0) {
+        ol_studies_free(studies, n);
+        return ol_fail(err, OL_ENOTFOUND, "storage '%s' holds no studies (run `optlab run` first)",
+                       ol_storage_url(st) ? ol_storage_url(st) : "?");
+    }
+    study_place *pl = calloc(n, sizeof *pl);
+    if (!pl) {
+        ol_studies_free(studies, n);
+        return ol_fail(err, OL_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n && rc == OL_OK; i++) rc = place_study(st, &studies[i], &pl[i], err);
+    const char *chosen = NULL;
+    if (rc == OL_OK) {
+        /* the experiments, in order of first appearance; the latest created is the default */
+        size_t n_exp = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t j = 0;
+            while (j < i && strcmp(pl[j].experiment, pl[i].experiment)) j++;
+            if (j == i) n_exp++;
+        }
+        ex->n_experiments = (int)n_exp;
+        if (opt->experiment) {
+            for (size_t i = 0; i < n && !chosen; i++)
+                if (!strcmp(pl[i].experiment, opt->experiment)) chosen = pl[i].experiment;
+        } else {
+            chosen = pl[n - 1].experiment;
+        }
+        /* name the others (for the message and the summary) */
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t j = 0;
+            while (j < i && strcmp(pl[j].experiment, pl[i].experiment)) j++;
+            if (j < i || (chosen && !strcmp(pl[i].experiment, chosen))) continue;
+            int w = snprintf(ex->others + len, sizeof ex->others - len, "%s%s", len ? ", " : "", pl[i].experiment);
+            if (w < 0 || (size_t)w >= sizeof ex->others - len) break;
+            len += (size_t)w;
+        }
+        if (!chosen)
+            rc = ol_fail(err, OL_ENOTFOUND, "storage '%s' has no experiment '%s' (it holds: %s)",
+                         ol_storage_url(st) ? ol_storage_url(st) : "?", opt->experiment, ex->others);
+    }
+    if (rc == OL_OK) {
+        ex->experiment = dupstr(chosen);
+        /* repetitions stored; the report covers the lowest (0 normally) */
+        int lowest = -1, n_rep = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(pl[i].experiment, chosen)) continue;
+            size_t j = 0;
+            while (j < i && !(pl[j].repeat == pl[i].repeat && !strcmp(pl[j].experiment, chosen))) j++;
+            if (j == i) n_rep++;
+            if (lowest < 0 || pl[i].repeat < lowest) lowest = pl[i].repeat;
+        }
+        ex->repetition = lowest;
+        ex->n_repetitions = n_rep;
+        size_t count = 0;
+        for (size_t i = 0; i < n; i++) count += !strcmp(pl[i].experiment, chosen) && pl[i].repeat == lowest;
+        ex->studies = calloc(count, sizeof *ex->studies);
+        if (!ex->studies || !ex->experiment) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n && rc == OL_OK; i++) {
+            if (strcmp(pl[i].experiment, chosen) || pl[i].repeat != lowest) continue;
+            rp_study *s = &ex->studies[ex->n_studies++];
+            rc = fill_study(st, &studies[i], &pl[i], ex, s, err);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(pl[i].experiment);
+        ol_attrs_free(pl[i].attrs, pl[i].n_attrs);
+    }
+    free(pl);
+    ol_studies_free(studies, n);
+    if (rc == OL_OK) {
+        if (opt->n_test > 0) ex->n_test = opt->n_test;
+        if (opt->n_valid_trial > 0) ex->n_valid_trial = opt->n_valid_trial;
+        if (ex->n_test <= 0) ex->n_test = 10000;
+        if (ex->n_valid_trial <= 0) ex->n_valid_trial = 5000;
+        /* nothing to report unless some trial completed */
+        int total = 0, usable = 0, counts[RP_N_OUTCOMES] = {0};
+        for (size_t i = 0; i < ex->n_studies; i++) {
+            total += (int)ex->studies[i].n_trials;
+            usable += ex->studies[i].best >= 0;
+            for (int k = 0; k < RP_N_OUTCOMES; k++) counts[k] += ex->studies[i].counts[k];
+        }
+        if (total == 0)
+            rc = ol_fail(err, OL_ENOTFOUND, "experiment '%s' has %zu stud%s but no trials yet: nothing to report",
+                         ex->experiment, ex->n_studies, ex->n_studies == 1 ? "y" : "ies");
+        else if (!usable)
+            rc = ol_fail(err, OL_ENOTFOUND,
+                         "experiment '%s': none of its %d trials completed (%d failed, %d diverged, %d pruned, "
+                         "%d still running): nothing to report",
+                         ex->experiment, total, counts[RP_FAILED], counts[RP_DIVERGED], counts[RP_PRUNED],
+                         counts[RP_UNFINISHED]);
+    }
+    if (rc) rp_free(ex);
+    return rc;
+}

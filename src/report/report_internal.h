@@ -1,0 +1,157 @@
+/*
+ * report_internal.h — the report layer's own model of an experiment, read
+ * once from storage (model.c), then turned into Markdown (markdown.c) and
+ * figures (figures.c). Nothing here touches storage after loading.
+ */
+#ifndef OPTLAB_REPORT_INTERNAL_H
+#define OPTLAB_REPORT_INTERNAL_H
+
+#include <stddef.h>
+
+#include "optlab/report.h"
+
+/* How a trial ended, as the report counts it. */
+typedef enum {
+    RP_OK = 0,        /* COMPLETE with status ok (or no status) */
+    RP_NEVER_LEARNED, /* COMPLETE but stuck at one class */
+    RP_DIVERGED,      /* NaN/Inf during training (COMPLETE or FAIL) */
+    RP_FAILED,        /* FAIL for another reason (crash, killed worker) */
+    RP_PRUNED,        /* stopped by a pruner */
+    RP_UNFINISHED,    /* RUNNING or WAITING when the report was made */
+    RP_N_OUTCOMES
+} rp_outcome;
+
+/* One searched hyperparameter of a study, from Optuna's distribution JSON. */
+typedef struct {
+    char *name;
+    int log_scale;
+    int is_int;
+    int categorical;
+    double low, high;
+    char **choices; /* categorical: choice texts (JSON values as text) */
+    size_t n_choices;
+} rp_param;
+
+typedef struct {
+    int number;
+    rp_outcome outcome;
+    int has_value;
+    double value; /* valid-trial accuracy in [0,1] */
+    int has_test;
+    double test_accuracy;
+    int best_epoch; /* -1 if unknown */
+    int epochs;     /* -1 if unknown */
+    double seconds; /* < 0 if unknown */
+    double *params; /* [n_params] of the study; NAN where the trial lacks one */
+    double *valid_epoch; /* per epoch, from intermediate values (dense, by step) */
+    size_t n_valid_epoch;
+    double *train_loss;
+    size_t n_train_loss;
+} rp_trial;
+
+typedef struct {
+    char *study_name;
+    char *label;    /* display label: optlab:label, else the part after '/' */
+    char *slug;     /* file-name-safe label, unique within the report */
+    int repeat;
+    int n_budget;   /* optlab:n_trials, 0 if absent */
+    size_t n_params;
+    rp_param *params;
+    size_t n_trials;
+    rp_trial *trials;
+    int best;       /* index into trials of the best completed trial, -1 if none */
+    int counts[RP_N_OUTCOMES];
+    /* robust zoom (Tukey's lower fence over completed trials' values) */
+    double fence;   /* values below this are outliers */
+    int n_outliers; /* completed trials below the fence */
+} rp_study;
+
+typedef struct {
+    char *experiment;
+    int repetition;    /* the repetition loaded */
+    int n_repetitions; /* distinct repetitions stored */
+    int n_experiments;
+    char others[512];
+    char *dataset, *loss; /* from study attrs, may be NULL */
+    long long seed;       /* optlab:seed of the first study, -1 if absent */
+    int n_test, n_valid_trial;
+    size_t n_studies;
+    rp_study *studies;
+} rp_experiment;
+
+/* model.c */
+ol_status rp_load(ol_storage *st, const ol_report_options *opt, rp_experiment *ex, ol_error *err);
+void rp_free(rp_experiment *ex);
+/* Does the trial count as a usable result (completed with a value)? */
+int rp_trial_usable(const rp_trial *t);
+
+/* A growing text buffer. On allocation failure `failed` is set and appends are ignored. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int failed;
+} rp_buf;
+void rp_printf(rp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rp_buf_free(rp_buf *b);
+
+/* text.c: localized words and number formats */
+typedef enum {
+    RP_T_TITLE,
+    RP_T_CONCLUSION,
+    RP_T_TABLE,
+    RP_T_TREND,
+    RP_T_PARAMS,
+    RP_T_CURVES,
+    RP_T_FAILURES,
+    RP_T_COL_OPT,
+    RP_T_COL_TEST,
+    RP_T_COL_VALID,
+    RP_T_COL_HPARAMS,
+    RP_T_COL_HPARAM,
+    RP_T_COL_DIST,
+    RP_T_AX_TRIAL,
+    RP_T_AX_VALID_TRIAL_ACC,
+    RP_T_AX_EPOCH,
+    RP_T_AX_TRAIN_LOSS,
+    RP_T_AX_VALID_EPOCH_ACC,
+    RP_T_KEY_TRIAL,
+    RP_T_KEY_BEST_SO_FAR,
+    RP_T_KEY_BEST,
+    RP_T_KEY_FAILED,
+    RP_T_KEY_NEVER,
+    RP_T_KEY_BEST_EPOCH,
+    RP_T_ALL_TRIALS,
+    RP_T_ZOOMED,
+    RP_T_N
+} rp_text;
+const char *rp_t(ol_report_lang lang, rp_text key);
+/* Display name of a hyperparameter ("learning rate", "β₁"), plain text for figures. */
+const char *rp_param_label(const char *name);
+/* Markdown form of a hyperparameter's name (with LaTeX where the seed note uses it). */
+const char *rp_param_label_md(const char *name);
+/* Percent with 2 decimals: 0.97124 -> "97.12" (no % sign). */
+char *rp_pct(char *buf, size_t n, double frac);
+/* A search-range bound as written in a search space: 1e-4, 0.9999, 0.02. */
+char *rp_format_bound(char *buf, size_t n, double value);
+/* 10000 -> "10,000" */
+char *rp_thousands(char *buf, size_t n, long v);
+/* Format one param value of a trial as a person writes it. */
+char *rp_format_param(char *buf, size_t n, const rp_param *p, double value);
+
+/* markdown.c */
+ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *opt, const char *url,
+                            const char *path, ol_error *err);
+
+/* figures.c: writes NAME.dat, NAME.gp and runs gnuplot for NAME.png / NAME.svg in dir.
+   Figure names are derived from the study slugs: trend-SLUG, trend-SLUG-zoom,
+   param-SLUG-PARAM, param-SLUG-PARAM-zoom, curves-SLUG. */
+ol_status rp_write_figures(const rp_experiment *ex, const ol_report_options *opt, const char *dir,
+                           const char *gnuplot, int *n_figures, ol_error *err);
+/* Does the study get zoomed (without-outliers) figures? (only when it has outliers) */
+int rp_has_zoom(const rp_study *s);
+/* Does its best trial have per-epoch data for a learning-curve figure? */
+int rp_has_curves(const rp_study *s);
+/* Slug of a hyperparameter name for file names. */
+void rp_slug(char *out, size_t n, const char *s);
+
+#endif

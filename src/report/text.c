@@ -1,0 +1,224 @@
+/*
+ * text.c — the report's words and numbers: headings, table headers and axis
+ * labels in English and Korean (the Korean ones as the seed note's section
+ * 3-2 writes them), hyperparameter display names, and numbers rounded the
+ * way a person writes them. Also the text buffer the writers build into.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_internal.h"
+
+void rp_printf(rp_buf *b, const char *fmt, ...) {
+    if (b->failed) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int need = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (need < 0) {
+        b->failed = 1;
+        return;
+    }
+    if (b->len + (size_t)need + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + (size_t)need + 1) cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->failed = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)need;
+}
+
+void rp_buf_free(rp_buf *b) {
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+static const char *const text_en[RP_T_N] = {
+    [RP_T_TITLE] = "Results",
+    [RP_T_CONCLUSION] = "Conclusion",
+    [RP_T_TABLE] = "Final (test) accuracy and best hyperparameters per optimizer",
+    [RP_T_TREND] = "Accuracy over the HPO, per optimizer",
+    [RP_T_PARAMS] = "Accuracy against each hyperparameter's value, per optimizer",
+    [RP_T_CURVES] = "Learning curves of each optimizer's best trial",
+    [RP_T_FAILURES] = "Failed, diverged and never-learning trials",
+    [RP_T_COL_OPT] = "Optimizer",
+    [RP_T_COL_TEST] = "Final accuracy (test)",
+    [RP_T_COL_VALID] = "Best valid-trial accuracy",
+    [RP_T_COL_HPARAMS] = "Best hyperparameters",
+    [RP_T_COL_HPARAM] = "Hyperparameter",
+    [RP_T_COL_DIST] = "Accuracy distribution",
+    [RP_T_AX_TRIAL] = "trial number",
+    [RP_T_AX_VALID_TRIAL_ACC] = "valid-trial accuracy (%)",
+    [RP_T_AX_EPOCH] = "epoch",
+    [RP_T_AX_TRAIN_LOSS] = "mean training loss",
+    [RP_T_AX_VALID_EPOCH_ACC] = "valid-epoch accuracy (%)",
+    [RP_T_KEY_TRIAL] = "trial",
+    [RP_T_KEY_BEST_SO_FAR] = "best so far",
+    [RP_T_KEY_BEST] = "best trial",
+    [RP_T_KEY_FAILED] = "failed / diverged (no value)",
+    [RP_T_KEY_NEVER] = "never learned",
+    [RP_T_KEY_BEST_EPOCH] = "best epoch (weights kept)",
+    [RP_T_ALL_TRIALS] = "all trials",
+    [RP_T_ZOOMED] = "without outliers",
+};
+
+static const char *const text_ko[RP_T_N] = {
+    [RP_T_TITLE] = "3-2. 실험 결과",
+    [RP_T_CONCLUSION] = "결론",
+    [RP_T_TABLE] = "각 Optimizer 별 테스트 데이터셋 최종 성능 및 최적 하이퍼파라미터",
+    [RP_T_TREND] = "각 Optimizer 별 HPO 정확도 추이",
+    [RP_T_PARAMS] = "각 Optimizer 별 특정 하이퍼파라미터의 값에 따른 성능 분포",
+    [RP_T_CURVES] = "각 Optimizer 별 최적 Trial 의 학습 곡선",
+    [RP_T_FAILURES] = "실패, 발산 및 학습되지 않은 Trial",
+    [RP_T_COL_OPT] = "Optimizer",
+    [RP_T_COL_TEST] = "최종 성능 (Test)",
+    [RP_T_COL_VALID] = "최고 성능 (Valid, Trial 단위)",
+    [RP_T_COL_HPARAMS] = "최적 하이퍼파라미터",
+    [RP_T_COL_HPARAM] = "하이퍼파라미터",
+    [RP_T_COL_DIST] = "성능 분포",
+    [RP_T_AX_TRIAL] = "Trial 번호",
+    [RP_T_AX_VALID_TRIAL_ACC] = "Valid 정확도, Trial 단위 (%)",
+    [RP_T_AX_EPOCH] = "Epoch",
+    [RP_T_AX_TRAIN_LOSS] = "학습 손실 (평균)",
+    [RP_T_AX_VALID_EPOCH_ACC] = "Valid 정확도, Epoch 단위 (%)",
+    [RP_T_KEY_TRIAL] = "Trial",
+    [RP_T_KEY_BEST_SO_FAR] = "현재까지 최고",
+    [RP_T_KEY_BEST] = "최적 Trial",
+    [RP_T_KEY_FAILED] = "실패 / 발산 (값 없음)",
+    [RP_T_KEY_NEVER] = "학습 안 됨",
+    [RP_T_KEY_BEST_EPOCH] = "최적 Epoch (저장된 가중치)",
+    [RP_T_ALL_TRIALS] = "전체 Trial",
+    [RP_T_ZOOMED] = "이상치 제외",
+};
+
+const char *rp_t(ol_report_lang lang, rp_text key) {
+    if (key < 0 || key >= RP_T_N) return "";
+    return (lang == OL_REPORT_KO ? text_ko : text_en)[key];
+}
+
+/* Names the seed experiment uses, and how people write them. */
+static const struct {
+    const char *name, *plain, *md;
+} param_labels[] = {
+    {"learning_rate", "learning rate", "learning rate"},
+    {"lr", "learning rate", "learning rate"},
+    {"beta1", "β₁", "$\\beta_1$"},
+    {"beta2", "β₂", "$\\beta_2$"},
+    {"weight_decay", "weight decay", "weight decay"},
+    {"rho", "ρ", "$\\rho$"},
+    {"p", "p (ρ)", "$p$ (ρ)"},
+    {"eps", "ε", "$\\epsilon$"},
+    {"momentum", "momentum", "momentum"},
+};
+
+const char *rp_param_label(const char *name) {
+    for (size_t i = 0; i < sizeof param_labels / sizeof param_labels[0]; i++)
+        if (!strcmp(param_labels[i].name, name)) return param_labels[i].plain;
+    return name;
+}
+
+const char *rp_param_label_md(const char *name) {
+    for (size_t i = 0; i < sizeof param_labels / sizeof param_labels[0]; i++)
+        if (!strcmp(param_labels[i].name, name)) return param_labels[i].md;
+    return name;
+}
+
+char *rp_pct(char *buf, size_t n, double frac) {
+    if (!isfinite(frac)) snprintf(buf, n, "—");
+    else snprintf(buf, n, "%.2f", 100.0 * frac);
+    return buf;
+}
+
+/* "%.*e" without the exponent's '+' and leading zeros: 2.50e-05 -> 2.5e-5 */
+static void tidy_exponent(char *s, size_t n) {
+    char *e = strchr(s, 'e');
+    if (!e) return;
+    char mant[32], *m = mant;
+    size_t k = (size_t)(e - s);
+    if (k >= sizeof mant) return;
+    memcpy(mant, s, k);
+    mant[k] = '\0';
+    if (strchr(mant, '.')) { /* drop trailing zeros of the mantissa */
+        size_t l = strlen(mant);
+        while (l > 0 && mant[l - 1] == '0') mant[--l] = '\0';
+        if (l > 0 && mant[l - 1] == '.') mant[--l] = '\0';
+    }
+    int exp = atoi(e + 1);
+    snprintf(s, n, "%.31se%d", m, exp);
+}
+
+char *ol_report_format_hparam(char *buf, size_t n, double value, int log_scale, int is_int, double low,
+                              double high) {
+    if (!buf || n == 0) return buf;
+    if (!isfinite(value)) {
+        snprintf(buf, n, "—");
+        return buf;
+    }
+    if (is_int) {
+        snprintf(buf, n, "%.0f", value);
+        return buf;
+    }
+    double a = fabs(value);
+    char tmp[64];
+    if (log_scale || !(high > low)) {
+        /* 3 significant digits; scientific below 1e-3 and from 1e4 */
+        if (a != 0 && (a < 1e-3 || a >= 1e4)) {
+            snprintf(tmp, sizeof tmp, "%.2e", value);
+            tidy_exponent(tmp, sizeof tmp);
+        } else {
+            snprintf(tmp, sizeof tmp, "%.3g", value);
+        }
+    } else {
+        /* enough decimals to tell apart 1/200 of the searched range */
+        double step = (high - low) / 200.0;
+        int decimals = (int)lround(-log10(step));
+        if (decimals < 0) decimals = 0;
+        if (decimals > 12) decimals = 12;
+        snprintf(tmp, sizeof tmp, "%.*f", decimals, value);
+    }
+    snprintf(buf, n, "%s", tmp);
+    return buf;
+}
+
+char *rp_format_bound(char *buf, size_t n, double value) {
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.6g", value);
+    tidy_exponent(tmp, sizeof tmp);
+    snprintf(buf, n, "%s", tmp);
+    return buf;
+}
+
+char *rp_thousands(char *buf, size_t n, long v) {
+    char digits[32], out[48];
+    snprintf(digits, sizeof digits, "%ld", v < 0 ? -v : v);
+    size_t len = strlen(digits), k = 0;
+    if (v < 0) out[k++] = '-';
+    for (size_t i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0) out[k++] = ',';
+        out[k++] = digits[i];
+    }
+    out[k] = '\0';
+    snprintf(buf, n, "%s", out);
+    return buf;
+}
+
+char *rp_format_param(char *buf, size_t n, const rp_param *p, double value) {
+    if (p->categorical) {
+        long i = isfinite(value) ? lround(value) : -1;
+        if (i >= 0 && (size_t)i < p->n_choices) snprintf(buf, n, "%s", p->choices[i]);
+        else snprintf(buf, n, "—");
+        return buf;
+    }
+    return ol_report_format_hparam(buf, n, value, p->log_scale, p->is_int, p->low, p->high);
+}

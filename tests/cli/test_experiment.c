@@ -1,0 +1,189 @@
+/*
+ * test_experiment.c — the experiment-file parser (src/cli/experiment.c):
+ * the seed file reads as PROTOCOL.md says, and every kind of bad input is
+ * refused with a message that starts "FILE:LINE:" and names the key/value.
+ *
+ * The CLI's own objects are not in a library, so the parser is compiled in
+ * here directly.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "../../src/cli/experiment.c"
+
+static const char *HEAD = "[experiment]\nname = t\ntrials = 3\n";
+
+/* Parse HEAD + body; expect failure whose message contains each of `needles` (NULL-terminated). */
+static void expect_error(const char *body, const char *where, const char *needle) {
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", HEAD, body);
+    experiment e;
+    ol_error err;
+    ol_error_clear(&err);
+    ol_status st = experiment_parse_string(&e, text, "t.ini", &err);
+    cr_assert_neq(st, OL_OK, "accepted:\n%s", text);
+    cr_assert(strstr(err.msg, where), "message '%s' lacks '%s'", err.msg, where);
+    cr_assert(strstr(err.msg, needle), "message '%s' lacks '%s'", err.msg, needle);
+    cr_assert_null(e.model, "not freed on error");
+}
+
+static void parse_ok(experiment *e, const char *body) {
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", HEAD, body);
+    ol_error err;
+    ol_error_clear(&err);
+    ol_status st = experiment_parse_string(e, text, "t.ini", &err);
+    cr_assert_eq(st, OL_OK, "rejected: %s", err.msg);
+}
+
+Test(experiment, seed_file_matches_protocol) {
+    experiment e;
+    ol_error err;
+    cr_assert_eq(experiment_load(&e, "experiments/seed.ini", &err), OL_OK, "%s", err.msg);
+    cr_assert_str_eq(e.name, "seed");
+    cr_assert_str_eq(e.dataset, "mnist");
+    cr_assert_str_eq(e.loss, "seed");
+    cr_assert_str_eq(e.model, OL_SEED_CNN_SPEC);
+    cr_assert_eq(e.train, 1000);
+    cr_assert_eq(e.valid_epoch, 2000);
+    cr_assert_eq(e.valid_trial, 5000);
+    cr_assert_eq(e.batch_size, 32);
+    cr_assert_eq(e.patience, 5);
+    cr_assert_eq(e.max_epochs, 65536);
+    cr_assert_eq(e.trials, 70);
+    cr_assert_str_eq(e.sampler, "tpe");
+    cr_assert_eq(e.seed, 20250228u);
+    cr_assert_eq(e.n_optimizers, 3);
+    cr_assert_str_eq(e.optimizers[0].name, "adam");
+    cr_assert_str_eq(e.optimizers[1].name, "adamw");
+    cr_assert_str_eq(e.optimizers[2].name, "adadelta");
+    const exp_optimizer *aw = experiment_find_optimizer(&e, "AdamW");
+    cr_assert_not_null(aw);
+    cr_assert_eq(aw->n_hparams, 4);
+    const exp_hparam *lr = &aw->hparams[0], *wd = &aw->hparams[3];
+    cr_assert_str_eq(lr->name, "learning_rate");
+    cr_assert(lr->kind == EXP_FLOAT && lr->log && lr->low == 1e-4 && lr->high == 1e-2);
+    cr_assert_str_eq(aw->hparams[1].name, "beta1");
+    cr_assert(aw->hparams[1].kind == EXP_FLOAT && !aw->hparams[1].log && aw->hparams[1].low == 0.8);
+    cr_assert_str_eq(aw->hparams[2].name, "beta2");
+    cr_assert(aw->hparams[2].low == 0.99 && aw->hparams[2].high == 0.9999);
+    cr_assert_str_eq(wd->name, "weight_decay");
+    cr_assert(wd->log && wd->low == 1e-4 && wd->high == 2e-2);
+    const exp_optimizer *ad = experiment_find_optimizer(&e, "adadelta");
+    cr_assert_eq(ad->n_hparams, 1);
+    cr_assert_str_eq(ad->hparams[0].name, "rho");
+    cr_assert(ad->hparams[0].low == 0.5 && ad->hparams[0].high == 0.999);
+    experiment_free(&e);
+}
+
+Test(experiment, fixed_choice_int_alias_and_empty_section) {
+    experiment e;
+    parse_ok(&e, "[optimizer sgd]\nlr = log 1e-3 1\nmomentum = 0.9\nnesterov = choice 0 1\n"
+                 "[optimizer Adam]\n");
+    cr_assert_eq(e.n_optimizers, 2);
+    const exp_optimizer *sgd = &e.optimizers[0];
+    cr_assert_str_eq(sgd->name, "sgd");
+    cr_assert_str_eq(sgd->hparams[0].name, "learning_rate", "alias lr resolves to the registry name");
+    cr_assert(sgd->hparams[1].kind == EXP_FIXED && sgd->hparams[1].fixed == 0.9);
+    cr_assert(sgd->hparams[2].kind == EXP_CHOICE && sgd->hparams[2].n_choices == 2);
+    cr_assert_str_eq(e.optimizers[1].name, "adam", "a section with no keys still counts");
+    cr_assert_eq(e.optimizers[1].n_hparams, 0);
+    cr_assert_eq(e.trials, 3);
+    experiment_free(&e);
+}
+
+Test(experiment, malformed_line_has_file_and_line) {
+    expect_error("[optimizer adam]\nthis line has no equals sign\n", "t.ini:5:", "expected 'key = value'");
+}
+
+Test(experiment, unclosed_section) { expect_error("[optimizer adam\n", "t.ini:4:", "no closing ']'"); }
+
+Test(experiment, unknown_optimizer) { expect_error("\n[optimizer adamx]\n", "t.ini:5:", "unknown optimizer 'adamx'"); }
+
+Test(experiment, unknown_hyperparameter) {
+    expect_error("[optimizer adam]\nlearning_rate = 1e-3\nmomentum = 0.9\n", "t.ini:6:",
+                 "unknown hyperparameter 'momentum' for optimizer adam");
+}
+
+Test(experiment, low_not_below_high) {
+    expect_error("[optimizer adam]\nbeta1 = 0.95 0.8\n", "t.ini:5:", "low 0.95 must be below high 0.8");
+    expect_error("[optimizer adam]\nbeta1 = 0.9 0.9\n", "t.ini:5:", "must be below high");
+}
+
+Test(experiment, log_scale_needs_positive_low) {
+    expect_error("[optimizer adamw]\nweight_decay = log 0 1e-2\n", "t.ini:5:", "log scale needs low > 0");
+}
+
+Test(experiment, outside_valid_range) {
+    expect_error("[optimizer adam]\nbeta1 = 0.5 1.5\n", "t.ini:5:", "beta1 = 0.5 1.5");
+    expect_error("[optimizer adam]\nlearning_rate = -1\n", "t.ini:5:", "learning_rate = -1");
+}
+
+Test(experiment, bad_numbers) {
+    expect_error("[optimizer adam]\nbeta1 = 0.8 zero\n", "t.ini:5:", "high 'zero' is not a number");
+    expect_error("[optimizer adam]\nbeta1 = nan\n", "t.ini:5:", "'nan' is not a number");
+    expect_error("train = 1k\n[optimizer adam]\n", "t.ini:4:", "train = 1k");
+    expect_error("batch_size = 0\n[optimizer adam]\n", "t.ini:4:", "batch_size = 0");
+    expect_error("seed = -3\n[optimizer adam]\n", "t.ini:4:", "seed = -3");
+}
+
+Test(experiment, bool_hyperparameter_takes_no_range) {
+    expect_error("[optimizer sgd]\nnesterov = 0 1\n", "t.ini:5:", "true/false");
+}
+
+Test(experiment, unknown_key_and_section) {
+    expect_error("epochs = 3\n[optimizer adam]\n", "t.ini:4:", "unknown key 'epochs'");
+    expect_error("[optimizers]\n", "t.ini:4:", "unknown section [optimizers]");
+    expect_error("[optimizer]\n", "t.ini:4:", "needs a name");
+}
+
+Test(experiment, duplicates) {
+    expect_error("trials = 4\n[optimizer adam]\n", "t.ini:4:", "'trials' is set twice");
+    expect_error("[optimizer adam]\n[optimizer Adam]\n", "t.ini:5:", "appears twice (first at line 4)");
+    expect_error("[optimizer adam]\nlr = 1e-3\nlearning_rate = 1e-2\n", "t.ini:6:", "set twice");
+}
+
+Test(experiment, name_with_quotes) {
+    char text[256];
+    snprintf(text, sizeof text, "[experiment]\nname = it's\n[optimizer adam]\n");
+    experiment e;
+    ol_error err;
+    cr_assert_neq(experiment_parse_string(&e, text, "q.ini", &err), OL_OK);
+    cr_assert(strstr(err.msg, "q.ini:2:") && strstr(err.msg, "a quote"), "%s", err.msg);
+    snprintf(text, sizeof text, "[experiment]\nname = \"seed\"\n[optimizer adam]\n");
+    cr_assert_neq(experiment_parse_string(&e, text, "q.ini", &err), OL_OK);
+    cr_assert(strstr(err.msg, "q.ini:2:") && strstr(err.msg, "a quote"), "%s", err.msg);
+    snprintf(text, sizeof text, "[experiment]\nname = a/b\n[optimizer adam]\n");
+    cr_assert_neq(experiment_parse_string(&e, text, "q.ini", &err), OL_OK);
+    cr_assert(strstr(err.msg, "q.ini:2:"), "%s", err.msg);
+}
+
+Test(experiment, whole_file_problems) {
+    experiment e;
+    ol_error err;
+    cr_assert_neq(experiment_parse_string(&e, "[optimizer adam]\n", "w.ini", &err), OL_OK);
+    cr_assert(strstr(err.msg, "no [experiment] section"), "%s", err.msg);
+    cr_assert_neq(experiment_parse_string(&e, "[experiment]\n", "w.ini", &err), OL_OK);
+    cr_assert(strstr(err.msg, "no [optimizer NAME] section"), "%s", err.msg);
+    cr_assert_neq(experiment_parse_string(&e, "trials = 3\n[experiment]\n", "w.ini", &err), OL_OK);
+    cr_assert(strstr(err.msg, "w.ini:1:") && strstr(err.msg, "before any section"), "%s", err.msg);
+    cr_assert_neq(experiment_parse_string(&e, "[experiment]\ntrain = 50000\nvalid_trial = 20000\n[optimizer adam]\n",
+                                          "w.ini", &err),
+                  OL_OK);
+    cr_assert(strstr(err.msg, "exceeds the 60000"), "%s", err.msg);
+    cr_assert_neq(experiment_load(&e, "tests/cli/no-such-file.ini", &err), OL_OK);
+    cr_assert(strstr(err.msg, "tests/cli/no-such-file.ini"), "%s", err.msg);
+}
+
+Test(experiment, bad_model_spec) {
+    expect_error("model = conv32k3 bogus\n[optimizer adam]\n", "t.ini:4:", "model = conv32k3 bogus");
+}
+
+Test(experiment, name_defaults_to_file_name) {
+    experiment e;
+    ol_error err;
+    cr_assert_eq(experiment_parse_string(&e, "[experiment]\n[optimizer adam]\n", "dir/quick.ini", &err), OL_OK, "%s",
+                 err.msg);
+    cr_assert_str_eq(e.name, "quick");
+    experiment_free(&e);
+}
