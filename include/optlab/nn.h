@@ -152,6 +152,9 @@ typedef struct {
     double grad_norm;        /**< L2 norm of its gradients (after train_batch; 0 if none) */
     double frac_dead;        /**< relu: fraction of outputs exactly 0; sigmoid: < 0.01 or > 0.99;
                                   tanh: |y| > 0.99; otherwise 0 */
+    double frac_dead_units;  /**< relu: fraction of output units (one per element of an image's
+                                  output) that are 0 for EVERY image of the last batch — "dead";
+                                  otherwise 0 */
     double out_mean;         /**< mean of the layer's output over the last batch */
 } ol_layer_stats;
 

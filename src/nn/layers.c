@@ -1,8 +1,10 @@
 /*
  * Per-layer forward and backward kernels over raw float buffers, in the
  * tensor layout described in nn_internal.h (spatial tensors [C][B][H][W],
- * flat tensors [B][features]). Matrix products go through nn_sgemm (gemm.c),
- * which picks our own AVX-512/AVX2 kernels or CBLAS.
+ * flat tensors [B][features]). Matrix products go through gemm.c, which picks
+ * our own AVX-512 kernels or CBLAS. The data-movement kernels (im2col,
+ * col2im, max-pool, sums) have an AVX-512 form, chosen at run time, beside
+ * the plain C form every x86-64 (and the portable-path tests) runs.
  *
  * Shapes are in the comments; B is the batch size of the call.
  */
@@ -361,27 +363,6 @@ static void col2im(const float *dcol, size_t cs, size_t bs, int C, int H, int W,
     col2im_plain(dcol, cs, bs, C, H, W, B, k, pad, Ho, Wo, din);
 }
 
-/* Fill an implicit-im2col plan (gemm.h); 0 when the shape does not fit it. */
-static int implicit_plan(nn_im2col_plan *g, const float *in, size_t cs, size_t bs, int W, int k,
-                         int Ho, int Wo) {
-    int P = Ho * Wo, nvec = P / 16;
-    if (P % 16 || nvec > 64) return 0;
-    g->in = in; g->cs = (long)cs; g->bs = (long)bs; g->W = W; g->k = k; g->nvec = nvec;
-    for (int q = 0; q < nvec; q++) {
-        int first = 16 * q, last = 16 * q + 15;
-        g->base[q] = (first / Wo) * W + first % Wo;
-        int span = (last / Wo) * W + last % Wo - g->base[q] + 1;
-        if (span > 32) return 0;
-        for (int l = 0; l < 16; l++) {
-            int d = 16 * q + l;
-            g->idx[q][l] = (d / Wo) * W + d % Wo - g->base[q];
-        }
-        g->lm0[q] = (uint16_t)(span >= 16 ? 0xffff : (1u << span) - 1);
-        g->lm1[q] = (uint16_t)(span <= 16 ? 0 : (1u << (span - 16)) - 1);
-    }
-    return 1;
-}
-
 /*
  * Convolution, a chunk of `L->chunk` images at a time: the im2col columns of
  * a chunk (Cin·k·k × chunk·Ho·Wo floats) fit in L2, so they are written and
@@ -399,10 +380,6 @@ void nn_conv_forward(const nn_layer *L, const float *params, const float *in, in
     size_t bs = in_batch_major ? (size_t)C * H * W : (size_t)H * W;
     int K = C * k * k, N = B * Ho * Wo, M = L->out_c, P = Ho * Wo;
     const float *Wt = params + L->w_off, *bias = params + L->b_off;
-    nn_im2col_plan plan;
-    if (L->pad == 0 && implicit_plan(&plan, in, cs, bs, W, k, Ho, Wo) &&
-        nn_sgemm_im2col_bias_act(M, N, K, Wt, K, &plan, out, N, bias, L->fuse_relu))
-        return; /* whole batch, columns never written out */
     for (int b0 = 0; b0 < B; b0 += L->chunk) {
         int nb = B - b0 < L->chunk ? B - b0 : L->chunk;
         im2col(in + b0 * bs, cs, bs, C, H, W, nb, k, L->pad, Ho, Wo, col);

@@ -348,6 +348,22 @@ int ol_model_layer_stats(const ol_model *m, ol_layer_stats *out, int max) {
             else if (L->kind == OL_LAYER_TANH) dead += fabsf(y) > 0.99f;
         }
         s->frac_dead = n ? (double)dead / n : 0.0;
+        if (L->kind == OL_LAYER_RELU && m->last_batch > 0) {
+            /* a unit is dead when no image of the batch activates it. Layout: flat
+             * tensors are [batch][out_size]; spatial ones [C][batch][H·W] (CB layout) */
+            size_t dead_units = 0, B = (size_t)m->last_batch;
+            size_t hw = L->out_flat ? 1 : (size_t)L->out_h * L->out_w;
+            for (size_t u = 0; u < L->out_size; u++) {
+                size_t c = u / hw, p = u % hw;
+                int active = 0;
+                for (size_t b = 0; b < B && !active; b++) {
+                    size_t at = L->out_flat ? b * L->out_size + u : (c * B + b) * hw + p;
+                    active = L->out[at] != 0.0f;
+                }
+                dead_units += !active;
+            }
+            s->frac_dead_units = (double)dead_units / L->out_size;
+        }
         s->out_mean = n ? sum / n : 0.0;
     }
     return m->n_layers;

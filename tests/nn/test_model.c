@@ -207,3 +207,27 @@ Test(model, sgd_lowers_both_losses_and_stats_make_sense) {
         ol_model_free(m);
     }
 }
+
+/* Dead ReLU units of a conv layer (CB layout inside the model): a channel whose
+ * bias is very negative never fires; the others fire somewhere in the batch. */
+Test(model, dead_units_of_a_conv_relu_follow_the_channel) {
+    ol_error err;
+    ol_model *m;
+    cr_assert_eq(ol_model_create(&m, "conv3k1 relu flatten linear2", 1, 2, 2, 3, &err), OL_OK);
+    float *p = ol_model_params(m);
+    for (size_t i = 0; i < ol_model_num_params(m); i++) p[i] = 0.0f;
+    p[0] = 1.0f;  /* channel 0: y = x */
+    p[1] = -1.0f; /* channel 1: y = -x */
+    p[2] = 1.0f;  /* channel 2: y = x - 100: never on */
+    p[3 + 2] = -100.0f;
+    /* images 0 and 1 positive only at pixel 0, image 2 zero: one live unit
+     * (channel 0, pixel 0) fired by two images */
+    float x[3 * 4] = {1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0};
+    float out[3 * 2];
+    cr_assert_eq(ol_model_forward(m, x, 3, out, &err), OL_OK);
+    ol_layer_stats st[4];
+    ol_model_layer_stats(m, st, 4);
+    cr_assert_float_eq(st[1].frac_dead_units, 11.0 / 12, 1e-12);
+    cr_assert_float_eq(st[1].frac_dead, 34.0 / 36, 1e-12);
+    ol_model_free(m);
+}
