@@ -121,6 +121,59 @@ ol_status ol_sampler_tpe_new(ol_sampler **out, const ol_tpe_options *opt, ol_err
 ol_status ol_sampler_new_by_name(ol_sampler **out, const char *name, ol_error *err);
 void ol_sampler_free(ol_sampler *s);
 
+/* ---- pruners ---- */
+
+/**
+ * What a pruner sees when a running trial asks whether to stop at `step`:
+ * the study's trials as stored now (all states, the asking one included,
+ * each with its intermediate values sorted by step).
+ */
+typedef struct {
+    const ol_trial_rec *trials;
+    size_t n_trials;
+    int maximize;
+    int trial_number; /**< the trial asking */
+    int64_t step;     /**< the step it just reported */
+} ol_prune_ctx;
+
+/** A pruner: one function that says whether ctx's trial should stop now. */
+typedef struct ol_pruner ol_pruner;
+struct ol_pruner {
+    const char *name; /**< "median" */
+    ol_status (*should_prune)(const ol_pruner *self, const ol_prune_ctx *ctx, int *prune, ol_error *err);
+    void (*destroy)(ol_pruner *self);
+    void *state; /**< pruner-specific options */
+};
+
+/**
+ * Options of the median pruner (Optuna 3.1's MedianPruner = PercentilePruner
+ * at 50 %). At a step s >= n_warmup_steps on the interval grid
+ * ((s - n_warmup_steps) % interval_steps == 0), once at least
+ * n_startup_trials trials are COMPLETE: prune when the trial's best
+ * intermediate value so far (steps <= s) is worse than the median of the
+ * COMPLETE trials' values at step s (those that reached s; at least
+ * n_min_trials of them, else no pruning). A trial whose values so far are
+ * all NaN is pruned.
+ */
+typedef struct {
+    int n_startup_trials; /**< 5 */
+    int n_warmup_steps;   /**< 0 (Optuna's default; optlab's experiment files default to 3) */
+    int interval_steps;   /**< 1 */
+    int n_min_trials;     /**< 1 */
+} ol_median_pruner_options;
+
+ol_median_pruner_options ol_median_pruner_defaults(void);
+/** A median pruner (opt NULL = defaults); bad options (negative, interval < 1, min < 1) are OL_EINVAL. */
+ol_status ol_pruner_median_new(ol_pruner **out, const ol_median_pruner_options *opt, ol_error *err);
+void ol_pruner_free(ol_pruner *p);
+
+/**
+ * The median pruner's decision as a pure function (no storage): what
+ * ol_pruner_median_new's should_prune computes. For tests and for callers
+ * holding the history themselves.
+ */
+int ol_median_prune_decision(const ol_median_pruner_options *opt, const ol_prune_ctx *ctx);
+
 /* ---- study and trials ---- */
 
 typedef struct ol_study ol_study;
@@ -132,6 +185,7 @@ typedef struct {
     uint64_t seed;             /**< one seed fixes every sampler draw */
     int n_trials;              /**< budget shared by all processes (COMPLETE+PRUNED+RUNNING); <= 0: none */
     const ol_sampler *sampler; /**< borrowed; must outlive the study */
+    const ol_pruner *pruner;   /**< borrowed, may be NULL (never prune); must outlive the study */
 } ol_study_options;
 
 /**
@@ -159,7 +213,8 @@ ol_status ol_study_ask(ol_study *s, ol_trial **out, ol_error *err);
 
 /**
  * Finish a trial and free it (also on error). COMPLETE records `value`;
- * a NaN value is stored as FAIL (as Optuna does). PRUNED and FAIL ignore value.
+ * a NaN value is stored as FAIL (as Optuna does). PRUNED and FAIL ignore value;
+ * a PRUNED trial gets its last reported intermediate value (as Optuna 3.1).
  */
 ol_status ol_study_tell(ol_study *s, ol_trial *t, ol_trial_state state, double value, ol_error *err);
 
@@ -191,6 +246,15 @@ ol_status ol_trial_suggest_categorical(ol_trial *t, const char *name, const char
 
 /** Record an intermediate value (e.g. a per-epoch accuracy) at `step`. */
 ol_status ol_trial_report(ol_trial *t, int64_t step, double value, ol_error *err);
+
+/**
+ * Should the trial stop now? Asks the study's pruner about the last step
+ * reported with ol_trial_report, over the study's trials as stored now (so
+ * trials other processes finished count). *prune = 0 when the study has no
+ * pruner or nothing was reported yet. A pruned trial is then told
+ * OL_TRIAL_PRUNED by the caller; its intermediate values stay stored.
+ */
+ol_status ol_trial_should_prune(ol_trial *t, int *prune, ol_error *err);
 
 #ifdef __cplusplus
 }
