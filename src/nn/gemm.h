@@ -21,4 +21,10 @@ int nn_cpu_has_avx512(void);
  * (lets a test compare the two paths). */
 extern int nn_gemm_own_kernels;
 
+/* Winograd F(2×2,3×3) for 3×3 convolutions (winograd.c): -1 (default) where it
+ * pays (own AVX-512 kernels, >= 4 input channels, output >= 8 wide); 0: never;
+ * 1: every 3×3 conv, either path.
+ * Read when a model is created (lets a test compare it with the direct form). */
+extern int nn_winograd;
+
 #endif

@@ -379,6 +379,10 @@ void nn_conv_forward(const nn_layer *L, const float *params, const float *in, in
     size_t cs = in_batch_major ? (size_t)H * W : (size_t)B * H * W;
     size_t bs = in_batch_major ? (size_t)C * H * W : (size_t)H * W;
     int K = C * k * k, N = B * Ho * Wo, M = L->out_c, P = Ho * Wo;
+    if (L->wino) {
+        nn_wino_forward(L, params, in, cs, bs, B, out, col);
+        return;
+    }
     const float *Wt = params + L->w_off, *bias = params + L->b_off;
     for (int b0 = 0; b0 < B; b0 += L->chunk) {
         int nb = B - b0 < L->chunk ? B - b0 : L->chunk;
@@ -401,6 +405,10 @@ void nn_conv_backward(const nn_layer *L, const float *params, float *grads, cons
     int K = C * k * k, N = B * Ho * Wo, M = L->out_c, P = Ho * Wo;
     float *dW = grads + L->w_off, *db = grads + L->b_off;
     for (int m = 0; m < M; m++) db[m] = nn_sum(dout + (size_t)m * N, N);
+    if (L->wino) {
+        nn_wino_backward(L, params, grads, in, cs, bs, dout, B, col, dcol, din);
+        return;
+    }
     for (int b0 = 0; b0 < B; b0 += L->chunk) {
         int nb = B - b0 < L->chunk ? B - b0 : L->chunk, n = nb * P;
         const float *dchunk = dout + (size_t)b0 * P;

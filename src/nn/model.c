@@ -86,6 +86,10 @@ ol_status ol_model_create(ol_model **out, const char *spec, int in_c, int in_h, 
             if (chunk > B) chunk = B;
             L->chunk = (int)chunk;
             if (chunk * per_image > max_col) max_col = chunk * per_image;
+            if ((L->wino = nn_wino_applies(L))) { /* Winograd: its own chunk and scratch */
+                L->chunk = nn_wino_chunk(L, max_batch);
+                if (nn_wino_scratch(L) > max_col) max_col = nn_wino_scratch(L);
+            }
         }
     }
     ok = ok && (m->gbuf[0] = alloc_floats(B * max_act)) && (m->gbuf[1] = alloc_floats(B * max_act));

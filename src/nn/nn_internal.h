@@ -25,7 +25,8 @@ typedef struct {
     size_t n_params;
     size_t in_size, out_size; /* floats per image */
     float *out;               /* output for max_batch images */
-    int chunk;                /* conv: images per im2col chunk (columns fit in L2) */
+    int chunk;                /* conv: images per im2col (or Winograd) chunk, fits in L2 */
+    int wino;                 /* conv: computed by Winograd F(2×2,3×3) (winograd.c) */
     /* fusions decided at model creation (model.c) */
     int fuse_relu;            /* conv: applies the next layer's ReLU in its GEMM epilogue */
     int relu_fused;           /* relu: computed by the conv before it; out aliases its output */
@@ -73,5 +74,18 @@ void nn_flatten_forward(const nn_layer *L, const float *in, int B, float *out);
 void nn_flatten_backward(const nn_layer *L, const float *dout, int B, float *din);
 void nn_softmax_rows(const float *in, int rows, int n, float *out);
 void nn_softmax_backward(const float *y, const float *dout, int rows, int n, float *din);
+
+/* ---- Winograd F(2×2, 3×3) for 3×3 convolutions (winograd.c) ---- */
+/* (nn_winograd, the switch tests use, is declared in gemm.h) */
+int nn_wino_applies(const nn_layer *L);
+int nn_wino_chunk(const nn_layer *L, int max_batch);
+/* floats each of the model's col and dcol buffers need for L at L->chunk images */
+size_t nn_wino_scratch(const nn_layer *L);
+/* as nn_conv_forward/backward; cs/bs: the input's channel and image strides */
+void nn_wino_forward(const nn_layer *L, const float *params, const float *in, size_t cs,
+                     size_t bs, int B, float *out, float *scratch);
+void nn_wino_backward(const nn_layer *L, const float *params, float *grads, const float *in,
+                      size_t cs, size_t bs, const float *dout, int B, float *scratch,
+                      float *scratch2, float *din);
 
 #endif
