@@ -110,6 +110,10 @@ typedef struct {
     int consider_magic_clip;/**< 1 */
     int consider_endpoints; /**< 0 */
     int gamma_max;          /**< 25: gamma(n) = min(ceil(0.1 n), gamma_max) */
+    int constant_liar;      /**< 1 (optlab's default; Optuna 3.1's is off): other RUNNING trials
+                                 count as the worst observations ("above"), so parallel workers
+                                 do not all sample near the same point. With one worker asking
+                                 in turn there are none, and the draws equal Optuna's default. */
 } ol_tpe_options;
 
 ol_tpe_options ol_tpe_defaults(void);

@@ -6,6 +6,13 @@
  * ask (plus its suggests) takes with 1,000 complete trials in the history.
  * bench/hpo_optuna.py prints the same table for Optuna 3.1's samplers;
  * bench/hpo.sh shows both side by side.
+ *
+ * --workers W simulates W parallel workers instead: W trials are asked (and
+ * their parameters drawn) before the first is told, then the oldest is told
+ * and a new one asked, so every ask sees W-1 RUNNING trials, as on a cluster
+ * of equally fast workers. It compares TPE with 1 worker, with W workers
+ * without the constant liar (each ask blind to the running trials) and with
+ * it (running trials count as the worst observations).
  */
 #include <math.h>
 #include <stdio.h>
@@ -127,6 +134,107 @@ static int run_one(const bench_function *f, const ol_sampler *sm, uint64_t seed,
     return rc;
 }
 
+/*
+ * One study with `workers` trials in flight: ask until `workers` are running,
+ * tell the oldest, repeat. regret[i] = best-so-far regret after the i-th tell.
+ */
+static int run_parallel(const bench_function *f, const ol_sampler *sm, uint64_t seed, int trials, int workers,
+                        double *regret) {
+    ol_storage *st;
+    ol_error err = {0};
+    if (ol_storage_open(&st, "memory:", &err)) return cli_error("%s", err.msg);
+    ol_study *s;
+    ol_study_options o = {.name = f->name, .maximize = f->maximize, .seed = seed, .n_trials = trials, .sampler = sm};
+    if (ol_study_open(&s, st, &o, &err)) {
+        ol_storage_close(st);
+        return cli_error("%s", err.msg);
+    }
+    ol_trial **fly = calloc((size_t)workers, sizeof *fly);
+    double *val = calloc((size_t)workers, sizeof *val);
+    int rc = fly && val ? 0 : cli_error("out of memory");
+    int head = 0, n_fly = 0, asked = 0;
+    double best = f->maximize ? -INFINITY : INFINITY;
+    for (int told = 0; told < trials && !rc;) {
+        while (n_fly < workers && asked < trials) {
+            int slot = (head + n_fly) % workers;
+            if (ol_study_ask(s, &fly[slot], &err) || f->eval(fly[slot], &val[slot], &err)) {
+                rc = cli_error("%s: %s", f->name, err.msg);
+                break;
+            }
+            n_fly++;
+            asked++;
+        }
+        if (rc) break;
+        ol_trial *t = fly[head];
+        double v = val[head];
+        fly[head] = NULL;
+        head = (head + 1) % workers;
+        n_fly--;
+        if (ol_study_tell(s, t, OL_TRIAL_COMPLETE, v, &err)) {
+            rc = cli_error("%s: %s", f->name, err.msg);
+            break;
+        }
+        best = f->maximize ? fmax(best, v) : fmin(best, v);
+        regret[told++] = f->maximize ? f->optimum - best : best - f->optimum;
+    }
+    for (int k = 0; fly && k < workers; k++)
+        if (fly[k]) ol_trial_abandon(fly[k]);
+    free(fly);
+    free(val);
+    ol_study_close(s);
+    ol_storage_close(st);
+    return rc;
+}
+
+/* The --workers table: TPE at 1 worker, at W without and with the constant liar, random at W. */
+static int bench_workers(const char *only, int trials, int seeds, int workers) {
+    ol_tpe_options nl = ol_tpe_defaults();
+    nl.constant_liar = 0;
+    ol_sampler *tpe = NULL, *tpe_nl = NULL, *rnd = NULL;
+    ol_error err = {0};
+    if (ol_sampler_tpe_new(&tpe, NULL, &err) || ol_sampler_tpe_new(&tpe_nl, &nl, &err) ||
+        ol_sampler_random_new(&rnd, &err)) {
+        ol_sampler_free(tpe);
+        ol_sampler_free(tpe_nl);
+        return cli_error("%s", err.msg);
+    }
+    struct {
+        const char *label;
+        const ol_sampler *sm;
+        int w;
+    } setups[4] = {{"tpe, 1 worker", tpe, 1}, {"tpe, W, no liar", tpe_nl, workers}, {"tpe, W, liar", tpe, workers},
+                   {"random, W", rnd, workers}};
+    int marks[3] = {10, 30, trials};
+    double *regret = malloc((size_t)trials * sizeof *regret);
+    double *at = malloc((size_t)seeds * 3 * sizeof *at);
+    int rc = regret && at ? 0 : cli_error("out of memory");
+    printf("# optlab hpo-bench --workers %d: %d trials x %d seeds; median best-so-far regret after the k-th "
+           "finished trial\n# (W = %d trials in flight: each ask sees W-1 RUNNING trials)\n",
+           workers, trials, seeds, workers);
+    printf("%-10s %-16s %12s %12s %12s\n", "function", "setup", "@10", "@30", "@final");
+    for (int k = 0; k < N_FUNCTIONS && !rc; k++) {
+        const bench_function *f = &functions[k];
+        if (only && strcmp(only, f->name)) continue;
+        for (int u = 0; u < 4 && !rc; u++) {
+            for (int s = 0; s < seeds && !rc; s++) {
+                rc = run_parallel(f, setups[u].sm, (uint64_t)s, trials, setups[u].w, regret);
+                for (int m = 0; m < 3 && !rc; m++) at[m * seeds + s] = regret[(marks[m] < trials ? marks[m] : trials) - 1];
+            }
+            if (rc) break;
+            double med[3];
+            for (int m = 0; m < 3; m++) med[m] = median(&at[m * seeds], seeds);
+            printf("%-10s %-16s %12.4g %12.4g %12.4g\n", f->name, setups[u].label, med[0], med[1], med[2]);
+            fflush(stdout);
+        }
+    }
+    free(regret);
+    free(at);
+    ol_sampler_free(tpe);
+    ol_sampler_free(tpe_nl);
+    ol_sampler_free(rnd);
+    return rc;
+}
+
 /* Mean ms of a TPE ask + suggests on Hartmann-6 with `history` complete trials before it. */
 static int time_ask(const ol_sampler *tpe, const ol_sampler *rnd, int history, int asks, double *ms) {
     ol_storage *st;
@@ -168,14 +276,16 @@ static int time_ask(const ol_sampler *tpe, const ol_sampler *rnd, int history, i
 }
 
 static void usage(FILE *out) {
-    fputs("usage: optlab hpo-bench [--trials N] [--seeds S] [--function NAME] [--ask-history N]\n\n"
+    fputs("usage: optlab hpo-bench [--trials N] [--seeds S] [--function NAME] [--ask-history N] [--workers W]\n\n"
           "Random and TPE sampling on test functions with known optima, S seeds of N trials each;\n"
           "prints the median best-so-far regret after trials 10, 30 and N, then the time of one TPE\n"
           "ask (with its suggests) when the study holds --ask-history complete trials.\n\n"
           "  --trials N        trials per study (default 70)\n"
           "  --seeds S         studies per function and sampler, seeds 0..S-1 (default 20)\n"
           "  --function NAME   only this function: branin, hartmann6, loglr (default: all)\n"
-          "  --ask-history N   complete trials before the timed asks (default 1000; 0 skips timing)\n\n"
+          "  --ask-history N   complete trials before the timed asks (default 1000; 0 skips timing)\n"
+          "  --workers W       instead: simulate W parallel workers (W trials in flight) and compare TPE at\n"
+          "                    1 worker, at W without and with the constant liar, and random\n\n"
           "bench/hpo.sh prints this beside Optuna 3.1's TPESampler and RandomSampler.\n",
           out);
 }
@@ -193,7 +303,7 @@ int cmd_hpo_bench(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    int trials = 70, seeds = 20, history = 1000;
+    int trials = 70, seeds = 20, history = 1000, workers = 0;
     const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -205,6 +315,10 @@ int cmd_hpo_bench(int argc, char **argv) {
             i++;
         } else if (!strcmp(a, "--ask-history")) {
             if (parse_int(a, v, 0, &history)) return 2;
+            i++;
+        } else if (!strcmp(a, "--workers")) {
+            if (parse_int(a, v, 1, &workers)) return 2;
+            if (workers > 1000) return cli_error("--workers %d: at most 1000", workers), 2;
             i++;
         } else if (!strcmp(a, "--function")) {
             if (!v) return cli_error("--function needs a name"), 2;
@@ -220,6 +334,7 @@ int cmd_hpo_bench(int argc, char **argv) {
         for (int k = 0; k < N_FUNCTIONS; k++) found |= !strcmp(functions[k].name, only);
         if (!found) return cli_error("unknown function '%s' (known: branin, hartmann6, loglr)", only), 2;
     }
+    if (workers > 0) return bench_workers(only, trials, seeds, workers) ? 1 : 0;
     ol_sampler *samplers[2];
     const char *names[2] = {"random", "tpe"};
     ol_error err = {0};

@@ -22,10 +22,16 @@
  * longer runs optlab, otherwise once its heartbeat is older than
  * STALE_SECONDS — and its slot is then asked again, since FAIL does not
  * count against the budget. COMPLETE trials are never touched.
+ *
+ * A worker killed by a signal while the run goes on (OOM killer, kill -9) is
+ * reaped by the parent, its trial failed at once and a new worker forked in
+ * its place. The worker loop itself (run_worker_main, run.h) is shared with
+ * `optlab worker` (cmd_worker.c), which runs it on other machines.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +43,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "diagnostics.h"
 #include "experiment.h"
 #include "optlab/data.h"
 #include "optlab/hpo.h"
@@ -45,6 +52,7 @@
 #include "optlab/report.h"
 #include "optlab/storage.h"
 #include "optlab/train.h"
+#include "run.h"
 
 /* OpenBLAS's own call (cblas.h declares it too): one BLAS thread per worker. */
 void openblas_set_num_threads(int num_threads);
@@ -55,20 +63,7 @@ void openblas_set_num_threads(int num_threads);
 #define DEFAULT_EXPERIMENT "experiments/seed.ini"
 #define DEFAULT_STORAGE "sqlite:///optlab.db"
 
-/* ---- options ---- */
-
-typedef struct {
-    const char *file;
-    const char *storage;
-    const char *data_dir;
-    const char *only;
-    const char *report_dir;
-    int jobs;
-    int trials;     /* 0: the file's */
-    int repeat;
-    int no_report;
-    int quiet;
-} run_options;
+/* ---- options (run_options: run.h) ---- */
 
 static void run_usage(FILE *out) {
     fputs("usage: optlab run [EXPERIMENT_FILE] [--storage URL] [--jobs N] [--data DIR] [--trials N]\n"
@@ -83,7 +78,7 @@ static void run_usage(FILE *out) {
           "  --jobs N          worker processes sharing the storage (default: the number of cores)\n"
           "  --data DIR        where datasets live (default $OPTLAB_DATA, else ./data)\n"
           "  --trials N        trials per optimizer instead of the file's\n"
-          "  --only NAME       run only that optimizer's study\n"
+          "  --only NAME       run only that study: an optimizer, or STUDY of [optimizer NAME as STUDY]\n"
           "  --repeat R        repetition R of the experiment: studies EXPERIMENT#rR/OPTIMIZER with\n"
           "                    their own sampler and initialisation seeds (default 0: EXPERIMENT/OPTIMIZER)\n"
           "  --no-report       do not write the report at the end\n"
@@ -106,31 +101,7 @@ static int parse_int_opt(const char *name, const char *v, int lo, int hi, int *o
     return 1;
 }
 
-/* ---- one study as the run sees it ---- */
-
-typedef struct {
-    const exp_optimizer *opt;
-    char name[256];     /* study name */
-    uint64_t seed;      /* study seed (sampler and trial seeds derive from it) */
-    int64_t id;
-    /* progress (parent) */
-    int done, complete, failed, running;
-    double best;
-    int best_number;
-    int finished; /* all trials done, no RUNNING */
-    char *seen;   /* seen[number]: finished trial already reported (plain output) */
-    int seen_cap;
-} run_study;
-
-typedef struct {
-    const experiment *exp;
-    const run_options *opt;
-    int trials; /* budget per study */
-    run_study studies[EXP_MAX_OPTIMIZERS];
-    int n_studies;
-    ol_splits splits;
-    char host[256];
-} run_ctx;
+/* run_study, run_ctx: run.h */
 
 /* ---- JSON text helpers ---- */
 
@@ -177,7 +148,8 @@ static int optlab_pid_alive(long pid) {
  * gone, and those whose heartbeat is stale. Returns the number failed, or -1
  * with err set.
  */
-static int fail_dead_trials(ol_storage *st, const char *host, int64_t study_id, ol_error *err) {
+static int fail_dead_trials(ol_storage *st, const char *host, int64_t study_id, double grace_seconds,
+                            ol_error *err) {
     ol_trial_rec *trials = NULL;
     size_t n = 0;
     if (ol_storage_get_trials(st, study_id, &trials, &n, err)) return -1;
@@ -202,7 +174,7 @@ static int fail_dead_trials(ol_storage *st, const char *host, int64_t study_id, 
     }
     ol_trials_free(trials, n);
     int stale = 0;
-    if (ol_storage_fail_stale(st, study_id, STALE_SECONDS, &stale, err)) return -1;
+    if (ol_storage_fail_stale(st, study_id, grace_seconds, &stale, err)) return -1;
     return failed + stale;
 }
 
@@ -224,20 +196,141 @@ static void on_worker_signal(int sig) {
     }
 }
 
+void run_worker_signals(void) {
+    struct sigaction ws;
+    memset(&ws, 0, sizeof ws);
+    ws.sa_handler = on_worker_signal;
+    sigaction(SIGINT, &ws, NULL);
+    sigaction(SIGTERM, &ws, NULL);
+}
+
+/*
+ * The heartbeat thread (rc->heartbeat_seconds > 0): refreshes the running
+ * trial's heartbeat every interval on its own storage connection, so a trial
+ * is kept alive however long one epoch (or the final test evaluation) takes,
+ * and a grace period of a few intervals can be short. If the trial is no
+ * longer RUNNING (another worker judged it stale and failed it), `lost` tells
+ * the training loop to give it up at the next epoch.
+ */
+typedef struct {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ol_storage *st;
+    double interval;
+    int64_t trial_id; /* 0: none */
+    int lost;
+    int quit;
+    int started;
+} heartbeat_thread;
+
+static void *heartbeat_loop(void *arg) {
+    heartbeat_thread *h = arg;
+    pthread_mutex_lock(&h->mu);
+    while (!h->quit) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        double end = (double)until.tv_sec + until.tv_nsec * 1e-9 + h->interval;
+        until.tv_sec = (time_t)end;
+        until.tv_nsec = (long)((end - (double)until.tv_sec) * 1e9);
+        while (!h->quit && pthread_cond_timedwait(&h->cv, &h->mu, &until) != ETIMEDOUT) {}
+        if (h->quit) break;
+        int64_t tid = h->trial_id;
+        if (!tid) continue;
+        pthread_mutex_unlock(&h->mu);
+        ol_error e;
+        ol_status s = ol_storage_heartbeat(h->st, tid, &e);
+        pthread_mutex_lock(&h->mu);
+        /* a trial finished meanwhile by its own worker is not lost */
+        if (s == OL_ESTATE && h->trial_id == tid) h->lost = 1;
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+static ol_status heartbeat_start(heartbeat_thread *h, const char *url, double interval, ol_error *err) {
+    memset(h, 0, sizeof *h);
+    /* memory: is private to its connection: another one would not see the trials */
+    if (interval <= 0 || !strncmp(url, "memory:", 7)) return OL_OK;
+    ol_status s = ol_storage_open(&h->st, url, err);
+    if (s) return ol_error_prefix(err, "heartbeat connection");
+    h->interval = interval;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    if (pthread_create(&h->thread, NULL, heartbeat_loop, h)) {
+        ol_storage_close(h->st);
+        h->st = NULL;
+        return ol_fail(err, OL_EIO, "cannot start the heartbeat thread");
+    }
+    h->started = 1;
+    return OL_OK;
+}
+
+static void heartbeat_stop(heartbeat_thread *h) {
+    if (!h->started) return;
+    pthread_mutex_lock(&h->mu);
+    h->quit = 1;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(h->thread, NULL);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    ol_storage_close(h->st);
+    h->started = 0;
+}
+
+/* The trial the thread keeps alive (0: none). */
+static void heartbeat_set(heartbeat_thread *h, int64_t trial_id) {
+    if (!h->started) return;
+    pthread_mutex_lock(&h->mu);
+    h->trial_id = trial_id;
+    h->lost = 0;
+    pthread_mutex_unlock(&h->mu);
+}
+
+static int heartbeat_lost(heartbeat_thread *h) {
+    if (!h->started) return 0;
+    pthread_mutex_lock(&h->mu);
+    int lost = h->lost;
+    pthread_mutex_unlock(&h->mu);
+    return lost;
+}
+
+/* The worker's heartbeat thread (one per worker process). */
+static heartbeat_thread g_heartbeat;
+
 typedef struct {
     ol_storage *st;
     ol_trial *trial;
     int64_t trial_id;
     ol_error err;
     int storage_failed;
+    int pruned;     /* the study's pruner stopped the trial */
+    run_diag *diag; /* per-layer statistics after the first epochs (may be NULL) */
 } epoch_ctx;
 
 static int on_epoch(void *user, int epoch, double train_loss, double valid_epoch_acc) {
     (void)train_loss;
     epoch_ctx *c = user;
-    if (ol_trial_report(c->trial, epoch - 1, valid_epoch_acc, &c->err) ||
-        ol_storage_heartbeat(c->st, c->trial_id, &c->err)) {
+    if (heartbeat_lost(&g_heartbeat)) {
+        ol_fail(&c->err, OL_ESTATE, "trial is no longer RUNNING (failed as stale by another worker)");
         c->storage_failed = 1;
+        return 1;
+    }
+    if (ol_trial_report(c->trial, epoch - 1, valid_epoch_acc, &c->err) ||
+        (!g_heartbeat.started && ol_storage_heartbeat(c->st, c->trial_id, &c->err))) {
+        c->storage_failed = 1;
+        return 1;
+    }
+    diag_after_epoch(c->diag, epoch - 1);
+    /* the pruner (experiment key `pruner`) judges the valid-epoch accuracy just reported */
+    int prune = 0;
+    if (ol_trial_should_prune(c->trial, &prune, &c->err)) {
+        c->storage_failed = 1;
+        return 1;
+    }
+    if (prune) {
+        c->pruned = 1;
         return 1;
     }
     return g_stop != 0;
@@ -304,6 +397,7 @@ static ol_status run_one_trial(run_ctx *rc, ol_storage *st, ol_study *study, con
     if (as) return as;
     int number = ol_trial_number(t);
     int64_t tid = ol_trial_id(t);
+    heartbeat_set(&g_heartbeat, tid);
     char buf[512];
     char who[300];
     snprintf(who, sizeof who, "%s:%ld", rc->host, (long)getpid());
@@ -326,24 +420,29 @@ static ol_status run_one_trial(run_ctx *rc, ol_storage *st, ol_study *study, con
     cfg.batch_size = e->batch_size;
     cfg.patience = e->patience;
     cfg.max_epochs = e->max_epochs;
-    cfg.loss = strcmp(e->loss, "logits") ? OL_LOSS_SEED : OL_LOSS_LOGITS;
+    cfg.loss = strcmp(s->opt->loss, "logits") ? OL_LOSS_SEED : OL_LOSS_LOGITS;
     /* Trial k of every optimizer starts from the same weights and batch
      * order: the comparison between optimizers is then paired. */
     snprintf(buf, sizeof buf, "trial/%d", number);
     cfg.seed = ol_seed_derive(s->seed, buf);
-    epoch_ctx ec = {.st = st, .trial = t, .trial_id = tid};
+    epoch_ctx ec = {.st = st, .trial = t, .trial_id = tid,
+                    .diag = diag_new(model, &rc->splits.train, cfg.loss, cfg.batch_size)};
     cfg.on_epoch = on_epoch;
     cfg.user = &ec;
     ol_status tr = ol_train_run(model, opt, &rc->splits.train, &rc->splits.valid_epoch, &rc->splits.valid_trial, &cfg,
                                 &res, err);
     ol_optimizer_free(opt);
+    char *diagnostics = diag_json(ec.diag);
+    diag_free(ec.diag);
     if (tr) {
         ol_error e2;
         ol_study_tell(study, t, OL_TRIAL_FAIL, NAN, &e2);
         ol_train_result_free(&res);
+        free(diagnostics);
         return ol_error_prefix(err, "%s trial %d", s->name, number);
     }
     if (ec.storage_failed) {
+        free(diagnostics);
         *err = ec.err;
         ol_error e2;
         ol_study_tell(study, t, OL_TRIAL_FAIL, NAN, &e2);
@@ -357,7 +456,10 @@ static ol_status run_one_trial(run_ctx *rc, ol_storage *st, ol_study *study, con
     const char *status = "ok";
     ol_trial_state state = OL_TRIAL_COMPLETE;
     double value = res.valid_trial_acc;
-    if (res.status == OL_RUN_STOPPED) {
+    if (res.status == OL_RUN_STOPPED && ec.pruned) {
+        state = OL_TRIAL_PRUNED; /* counts against the budget; its intermediate values stay */
+        status = "pruned";
+    } else if (res.status == OL_RUN_STOPPED) {
         state = OL_TRIAL_FAIL;
         status = "interrupted";
     } else if (res.status == OL_RUN_DIVERGED) {
@@ -404,6 +506,10 @@ static ol_status run_one_trial(run_ctx *rc, ol_storage *st, ol_study *study, con
         set_attr(st, tid, "train_loss", losses, &failed, err);
         free(losses);
     }
+    if (diagnostics) set_attr(st, tid, "diagnostics", diagnostics, &failed, err);
+    free(diagnostics);
+    int epochs = res.epochs_run;
+    double seconds = res.seconds;
     ol_train_result_free(&res);
     if (failed) {
         ol_error e2;
@@ -412,46 +518,123 @@ static ol_status run_one_trial(run_ctx *rc, ol_storage *st, ol_study *study, con
         return ol_error_prefix(err, "%s trial %d", s->name, number);
     }
     ol_status ts = ol_study_tell(study, t, state, value, err);
-    if (ts == OL_ESTATE) return OL_OK; /* marked FAIL meanwhile (stale): its slot is run again */
+    if (ts == OL_ESTATE) { /* marked FAIL meanwhile (stale): its slot is run again */
+        if (rc->log_trials) printf("%s: trial %d was failed as stale by another worker\n", s->name, number);
+        return OL_OK;
+    }
     if (ts) return ol_error_prefix(err, "%s trial %d", s->name, number);
+    if (rc->log_trials) {
+        char v[32] = "-";
+        if (state == OL_TRIAL_COMPLETE) snprintf(v, sizeof v, "%.4f", value);
+        printf("%s: trial %d %s %s (%d epochs, %.1f s, %s)\n", s->name, number, ol_trial_state_name(state), v, epochs,
+               seconds, status);
+        fflush(stdout);
+    }
     return g_stop ? OL_ESTOPPED : OL_OK;
 }
 
+/*
+ * Is the study finished (COMPLETE + PRUNED >= budget)? Returns 1 if so, 0 if
+ * some of its slots are held by RUNNING trials (of other workers), -1 on error.
+ */
+static int study_done(ol_storage *st, int64_t study_id, int budget, int *running, ol_error *err) {
+    ol_trial_rec *trials = NULL;
+    size_t n = 0;
+    if (ol_storage_get_trials(st, study_id, &trials, &n, err)) return -1;
+    int done = 0;
+    *running = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (trials[i].state == OL_TRIAL_COMPLETE || trials[i].state == OL_TRIAL_PRUNED) done++;
+        else if (trials[i].state == OL_TRIAL_RUNNING) (*running)++;
+    }
+    ol_trials_free(trials, n);
+    return done >= budget;
+}
+
+/* Sleep about `seconds`, waking early when asked to stop. */
+static void nap(double seconds) {
+    for (double slept = 0; slept < seconds && !g_stop; slept += 0.1) usleep(100000);
+}
+
 /* A worker process: every study in turn until each is full. Returns the exit status. */
-static int worker_main(run_ctx *rc) {
+int run_worker_main(run_ctx *rc) {
     openblas_set_num_threads(1);
     const experiment *e = rc->exp;
     ol_error err;
     ol_storage *st = NULL;
     ol_model *model = NULL;
     ol_sampler *sampler = NULL;
+    ol_pruner *pruner = NULL;
     int code = 1;
+    if (!strcmp(e->pruner, "median")) {
+        ol_median_pruner_options po = {.n_startup_trials = e->pruner_startup, .n_warmup_steps = e->pruner_warmup,
+                                       .interval_steps = e->pruner_interval, .n_min_trials = 1};
+        if (ol_pruner_median_new(&pruner, &po, &err)) {
+            cli_error("worker %ld: %s", (long)getpid(), err.msg);
+            return 1;
+        }
+    }
     if (ol_storage_open(&st, rc->opt->storage, &err) ||
         ol_model_create(&model, e->model, rc->splits.train.channels, rc->splits.train.height, rc->splits.train.width,
                         e->batch_size, &err) ||
-        ol_sampler_new_by_name(&sampler, e->sampler, &err)) {
+        ol_sampler_new_by_name(&sampler, e->sampler, &err) ||
+        heartbeat_start(&g_heartbeat, rc->opt->storage, rc->heartbeat_seconds, &err)) {
         cli_error("worker %ld: %s", (long)getpid(), err.msg);
         goto out;
     }
+    /* how often a worker with nothing to do looks again whether a slot was freed */
+    double poll = rc->heartbeat_seconds > 0 ? rc->heartbeat_seconds : 2.0;
+    if (poll > rc->grace_seconds / 2) poll = rc->grace_seconds / 2;
+    if (poll < 0.2) poll = 0.2;
     for (int i = 0; i < rc->n_studies && !g_stop; i++) {
         run_study *s = &rc->studies[i];
         ol_study *study = NULL;
         ol_study_options so = {.name = s->name, .maximize = 1, .seed = ol_seed_derive(s->seed, "sampler"),
-                               .n_trials = rc->trials, .sampler = sampler};
+                               .n_trials = rc->trials, .sampler = sampler, .pruner = pruner};
         if (ol_study_open(&study, st, &so, &err)) {
             cli_error("worker %ld: %s", (long)getpid(), err.msg);
             goto out;
         }
+        int waiting = 0;
         for (;;) {
             if (g_stop) break;
-            int n_failed = fail_dead_trials(st, rc->host, s->id, &err);
+            int n_failed = fail_dead_trials(st, rc->host, s->id, rc->grace_seconds, &err);
             if (n_failed < 0) {
                 cli_error("worker %ld: %s", (long)getpid(), err.msg);
                 ol_study_close(study);
                 goto out;
             }
+            if (n_failed > 0 && rc->log_trials)
+                printf("%s: %d trial%s of dead workers (or heartbeat older than %g s) marked FAIL; slot%s run again\n",
+                       s->name, n_failed, n_failed == 1 ? "" : "s", rc->grace_seconds, n_failed == 1 ? "" : "s");
             ol_status r = run_one_trial(rc, st, study, s, model, &err);
-            if (r == OL_ESTOPPED) break;
+            heartbeat_set(&g_heartbeat, 0);
+            if (r == OL_ESTOPPED) {
+                if (g_stop) break;
+                /* Full: finished, or slots held by RUNNING trials of others. Those
+                 * may die; wait, so that their slots are run again. */
+                int running = 0;
+                int d = study_done(st, s->id, rc->trials, &running, &err);
+                if (d < 0) {
+                    cli_error("worker %ld: %s", (long)getpid(), err.msg);
+                    ol_study_close(study);
+                    goto out;
+                }
+                if (d) break;
+                if (running > 0) {
+                    if (!waiting && rc->log_trials) {
+                        printf("%s: waiting for %d running trial%s of other workers\n", s->name, running,
+                               running == 1 ? "" : "s");
+                        fflush(stdout);
+                    }
+                    waiting = 1;
+                    nap(poll);
+                } else {
+                    nap(0.2); /* a slot was freed just now: ask again */
+                }
+                continue;
+            }
+            waiting = 0;
             if (r) {
                 cli_error("worker %ld: %s", (long)getpid(), err.msg);
                 ol_study_close(study);
@@ -462,7 +645,9 @@ static int worker_main(run_ctx *rc) {
     }
     code = g_stop ? 128 + (int)g_stop : 0;
 out:
+    heartbeat_stop(&g_heartbeat);
     ol_sampler_free(sampler);
+    ol_pruner_free(pruner);
     ol_model_free(model);
     ol_storage_close(st);
     return code;
@@ -635,7 +820,7 @@ static void print_table(run_ctx *rc, ol_storage *st, double wall) {
 /* ---- setting up studies ---- */
 
 /* Check that an existing study was made by this experiment's section. */
-static int check_existing(ol_storage *st, run_study *s, const experiment *e, ol_error *err) {
+int run_check_existing(ol_storage *st, run_study *s, const experiment *e, ol_error *err) {
     ol_attr_rec *attrs = NULL;
     size_t n = 0;
     if (ol_storage_get_study_attrs(st, s->id, &attrs, &n, err)) return 0;
@@ -659,12 +844,21 @@ static int check_existing(ol_storage *st, run_study *s, const experiment *e, ol_
     } else if (ds && strcmp(ds, dsw)) {
         ol_fail(err, OL_EINVAL, "study '%s' in the storage is on dataset %s, this file says %s", s->name, ds, e->dataset);
         ok = 0;
+    } else {
+        const char *ls = ol_attr_find(attrs, n, "optlab:loss");
+        char lsw[64];
+        json_string(lsw, sizeof lsw, s->opt->loss);
+        if (ls && strcmp(ls, lsw)) {
+            ol_fail(err, OL_EINVAL, "study '%s' in the storage was trained with loss %s, this file says %s", s->name, ls,
+                    s->opt->loss);
+            ok = 0;
+        }
     }
     ol_attrs_free(attrs, n);
     return ok;
 }
 
-static ol_status write_study_attrs(ol_storage *st, const run_study *s, const run_ctx *rc, ol_error *err) {
+ol_status run_write_study_attrs(ol_storage *st, const run_study *s, const run_ctx *rc, ol_error *err) {
     const experiment *e = rc->exp;
     char buf[2048];
     ol_status r;
@@ -680,7 +874,7 @@ static ol_status write_study_attrs(ol_storage *st, const run_study *s, const run
     ATTR("optlab:label", buf);
     json_string(buf, sizeof buf, e->dataset);
     ATTR("optlab:dataset", buf);
-    json_string(buf, sizeof buf, e->loss);
+    json_string(buf, sizeof buf, s->opt->loss);
     ATTR("optlab:loss", buf);
     snprintf(buf, sizeof buf, "%d", rc->trials);
     ATTR("optlab:n_trials", buf);
@@ -711,6 +905,23 @@ static ol_status write_study_attrs(ol_storage *st, const run_study *s, const run
 }
 
 /* ---- the command ---- */
+
+/* Fork one worker of `optlab run`; returns its pid, or -1 (errno set). */
+static pid_t spawn_worker(run_ctx *rc, ol_storage *st) {
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    /* a worker dies with its parent (SIGKILL included): its trial stays
+     * RUNNING and the next run marks it FAIL by its dead PID */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    run_worker_signals();
+    ol_storage_close(st); /* the parent's connection is not the child's to use */
+    int code = run_worker_main(rc);
+    fflush(NULL);
+    _exit(code);
+}
 
 int cmd_run(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) {
@@ -762,6 +973,8 @@ int cmd_run(int argc, char **argv) {
     rc.exp = &exp;
     rc.opt = &o;
     rc.trials = o.trials ? o.trials : exp.trials;
+    rc.grace_seconds = STALE_SECONDS;
+    rc.heartbeat_seconds = 0; /* once per epoch */
     if (gethostname(rc.host, sizeof rc.host - 1)) snprintf(rc.host, sizeof rc.host, "localhost");
     /* a repetition keeps the data splits and draws new sampler and initialisation seeds */
     uint64_t run_seed = exp.seed;
@@ -776,8 +989,8 @@ int cmd_run(int argc, char **argv) {
         run_study *s = &rc.studies[rc.n_studies++];
         s->opt = eo;
         s->seed = run_seed;
-        if (o.repeat) snprintf(s->name, sizeof s->name, "%s#r%d/%s", exp.name, o.repeat, eo->name);
-        else snprintf(s->name, sizeof s->name, "%s/%s", exp.name, eo->name);
+        if (o.repeat) snprintf(s->name, sizeof s->name, "%s#r%d/%s", exp.name, o.repeat, eo->study);
+        else snprintf(s->name, sizeof s->name, "%s/%s", exp.name, eo->study);
     }
     int rcode = 1;
     ol_storage *st = NULL;
@@ -829,7 +1042,7 @@ int cmd_run(int argc, char **argv) {
             cli_error("study '%s' in %s minimizes; optlab run maximizes accuracy", s->name, o.storage);
             goto out;
         }
-        if (!check_existing(st, s, &exp, &err)) {
+        if (!run_check_existing(st, s, &exp, &err)) {
             cli_error("%s", err.msg);
             goto out;
         }
@@ -844,11 +1057,11 @@ int cmd_run(int argc, char **argv) {
                 goto out;
             }
         }
-        if (write_study_attrs(st, s, &rc, &err)) {
+        if (run_write_study_attrs(st, s, &rc, &err)) {
             cli_error("%s", err.msg);
             goto out;
         }
-        int n_failed = fail_dead_trials(st, rc.host, s->id, &err);
+        int n_failed = fail_dead_trials(st, rc.host, s->id, rc.grace_seconds, &err);
         if (n_failed < 0) {
             cli_error("%s", err.msg);
             goto out;
@@ -879,28 +1092,11 @@ int cmd_run(int argc, char **argv) {
         cli_error("out of memory");
         goto out;
     }
-    pid_t parent = getpid();
     for (int j = 0; j < o.jobs; j++) {
-        pid_t pid = fork();
+        pid_t pid = spawn_worker(&rc, st);
         if (pid < 0) {
             cli_error("cannot start worker %d: %s", j + 1, strerror(errno));
             break;
-        }
-        if (pid == 0) {
-            /* a worker dies with its parent (SIGKILL included): its trial stays
-             * RUNNING and the next run marks it FAIL by its dead PID */
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (getppid() != parent) _exit(1);
-            struct sigaction ws;
-            memset(&ws, 0, sizeof ws);
-            ws.sa_handler = on_worker_signal;
-            sigaction(SIGINT, &ws, NULL);
-            sigaction(SIGTERM, &ws, NULL);
-            ol_storage_close(st);
-            st = NULL;
-            int code = worker_main(&rc);
-            fflush(NULL);
-            _exit(code);
         }
         pids[j] = pid;
     }
@@ -909,6 +1105,8 @@ int cmd_run(int argc, char **argv) {
     int running = 0;
     for (int j = 0; j < o.jobs; j++) running += pids[j] > 0;
     int worker_errors = 0, drawn = 0, finished_in_run = 0, forwarded = 0;
+    /* workers killed by a signal (OOM killer, kill -9) are replaced, a few times */
+    int respawns_left = 2 * o.jobs + 2;
     double last_dead_check = ol_now();
     while (running > 0) {
         for (int j = 0; j < o.jobs; j++) {
@@ -919,9 +1117,25 @@ int cmd_run(int argc, char **argv) {
                 pids[j] = 0;
                 running--;
                 if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && !g_parent_signal) {
-                    worker_errors++;
-                    if (WIFSIGNALED(status))
+                    if (WIFSIGNALED(status)) {
                         cli_error("worker %ld was killed by signal %d", (long)w, WTERMSIG(status));
+                        /* its trial: FAIL now (its PID is gone), so the slot is run again */
+                        for (int i = 0; i < rc.n_studies; i++)
+                            fail_dead_trials(st, rc.host, rc.studies[i].id, rc.grace_seconds, &err);
+                        if (respawns_left > 0) {
+                            pid_t np = spawn_worker(&rc, st);
+                            if (np > 0) {
+                                respawns_left--;
+                                pids[j] = np;
+                                running++;
+                                if (!o.quiet)
+                                    fprintf(stderr, "optlab: its running trial is marked FAIL; worker %ld takes its place\n",
+                                            (long)np);
+                                continue;
+                            }
+                        }
+                    }
+                    worker_errors++;
                 }
             }
         }
@@ -940,7 +1154,7 @@ int cmd_run(int argc, char **argv) {
         }
         if (ol_now() - last_dead_check > 10) {
             /* workers of this run that died (OOM killer...) leave RUNNING trials behind */
-            for (int i = 0; i < rc.n_studies; i++) fail_dead_trials(st, rc.host, rc.studies[i].id, &err);
+            for (int i = 0; i < rc.n_studies; i++) fail_dead_trials(st, rc.host, rc.studies[i].id, rc.grace_seconds, &err);
             last_dead_check = ol_now();
         }
         if (running > 0) usleep(500000);

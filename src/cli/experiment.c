@@ -193,6 +193,16 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
         if (strcmp(value, "tpe") && strcmp(value, "random"))
             return fail_at(ps, ps->line, OL_EINVAL, "sampler = %s: expected tpe or random", value);
         snprintf(e->sampler, sizeof e->sampler, "%s", value);
+    } else if (!strcmp(key, "pruner")) {
+        if (strcmp(value, "none") && strcmp(value, "median"))
+            return fail_at(ps, ps->line, OL_EINVAL, "pruner = %s: expected none or median", value);
+        snprintf(e->pruner, sizeof e->pruner, "%s", value);
+    } else if (!strcmp(key, "pruner_startup")) {
+        return set_int_key(ps, key, value, 0, 1000000, &e->pruner_startup);
+    } else if (!strcmp(key, "pruner_warmup")) {
+        return set_int_key(ps, key, value, 0, 1000000, &e->pruner_warmup);
+    } else if (!strcmp(key, "pruner_interval")) {
+        return set_int_key(ps, key, value, 1, 1000000, &e->pruner_interval);
     } else if (!strcmp(key, "seed")) {
         char *end;
         errno = 0;
@@ -204,7 +214,8 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
     } else {
         return fail_at(ps, ps->line, OL_EINVAL,
                        "unknown key '%s' in [experiment] (known: name, dataset, loss, model, train, valid_epoch, "
-                       "valid_trial, test, batch_size, patience, max_epochs, trials, sampler, seed)",
+                       "valid_trial, test, batch_size, patience, max_epochs, trials, sampler, pruner, "
+                       "pruner_startup, pruner_warmup, pruner_interval, seed)",
                        key);
     }
     return 1;
@@ -222,6 +233,15 @@ static int check_in_valid_range(parse_state *ps, const ol_optim_info *info, cons
 
 static int optimizer_key(parse_state *ps, const char *key, const char *value) {
     exp_optimizer *o = ps->current;
+    if (!strcmp(key, "loss")) { /* not a hyperparameter: this study's loss instead of the experiment's */
+        if (o->loss[0])
+            return fail_at(ps, ps->line, OL_EINVAL, "'loss' is set twice in [optimizer %s]", o->name);
+        if (strcmp(value, "seed") && strcmp(value, "logits"))
+            return fail_at(ps, ps->line, OL_EINVAL,
+                           "loss = %s: expected seed (softmax then cross-entropy, as the seed run) or logits", value);
+        snprintf(o->loss, sizeof o->loss, "%s", value);
+        return 1;
+    }
     const ol_optim_info *info = registry_find(o->name);
     const ol_hparam_info *hp = ol_optim_find_hparam(info, key);
     if (!hp) {
@@ -352,22 +372,38 @@ static int section_header(parse_state *ps, char *inner) {
     if (!strcmp(s, "optimizer")) {
         if (!rest || !*rest)
             return fail_at(ps, ps->line, OL_EINVAL, "[optimizer] needs a name, e.g. [optimizer adam]");
-        if (strpbrk(rest, " \t"))
-            return fail_at(ps, ps->line, OL_EINVAL, "[optimizer %s]: one optimizer name per section", rest);
+        /* `[optimizer NAME]` or `[optimizer NAME as STUDY]` (one optimizer twice, e.g. per loss) */
+        char *study = NULL;
+        char *sp = strpbrk(rest, " \t");
+        if (sp) {
+            *sp = '\0';
+            char *as = trim(sp + 1);
+            if (strncmp(as, "as", 2) || !isspace((unsigned char)as[2]) || !*trim(as + 2) ||
+                strpbrk(trim(as + 2), " \t"))
+                return fail_at(ps, ps->line, OL_EINVAL,
+                               "[optimizer %s %s]: expected [optimizer NAME] or [optimizer NAME as STUDY]", rest, as);
+            study = trim(as + 2);
+            ol_error e2;
+            if (experiment_check_name(study, "study name", &e2))
+                return fail_at(ps, ps->line, OL_EINVAL, "[optimizer %s as %s]: %s", rest, study, e2.msg);
+        }
         const ol_optim_info *info = registry_find(rest);
         if (!info)
             return fail_at(ps, ps->line, OL_ENOTFOUND, "unknown optimizer '%s' (`optlab optimizers` lists them)", rest);
         experiment *e = ps->exp;
+        const char *study_name = study ? study : info->name;
         for (int i = 0; i < e->n_optimizers; i++)
-            if (!strcmp(e->optimizers[i].name, info->name))
-                return fail_at(ps, ps->line, OL_EINVAL, "[optimizer %s] appears twice (first at line %d)", rest,
-                               e->optimizers[i].line);
+            if (!strcmp(e->optimizers[i].study, study_name))
+                return fail_at(ps, ps->line, OL_EINVAL,
+                               "[optimizer %s] appears twice (first at line %d): give one `as STUDY` to keep both",
+                               rest, e->optimizers[i].line);
         if (e->n_optimizers >= EXP_MAX_OPTIMIZERS)
             return fail_at(ps, ps->line, OL_EINVAL, "too many optimizer sections (at most %d)", EXP_MAX_OPTIMIZERS);
         exp_optimizer *o = &e->optimizers[e->n_optimizers++];
         memset(o, 0, sizeof *o);
         snprintf(o->name, sizeof o->name, "%s", info->name);
         snprintf(o->label, sizeof o->label, "%s", info->label);
+        snprintf(o->study, sizeof o->study, "%s", study_name);
         o->line = ps->line;
         ps->section_kind = 2;
         ps->current = o;
@@ -438,6 +474,10 @@ static void set_defaults(experiment *e) {
     e->max_epochs = 65536;
     e->trials = 70;
     snprintf(e->sampler, sizeof e->sampler, "tpe");
+    snprintf(e->pruner, sizeof e->pruner, "none");
+    e->pruner_startup = 5;
+    e->pruner_warmup = 3;
+    e->pruner_interval = 1;
     e->seed = 20250228;
 }
 
@@ -483,6 +523,16 @@ ol_status experiment_parse_string(experiment *exp, const char *text, const char 
         fail_at(&ps, ps.seen_experiment_section, OL_EINVAL,
                 "train + valid_epoch + valid_trial = %ld exceeds the 60000 training images of %s",
                 (long)exp->train + exp->valid_epoch + exp->valid_trial, exp->dataset);
+    for (int i = 0; !ps.failed && i < exp->n_optimizers; i++) {
+        exp_optimizer *o = &exp->optimizers[i];
+        if (!o->loss[0]) memcpy(o->loss, exp->loss, sizeof o->loss);
+        else if (strcmp(o->loss, exp->loss)) { /* two studies of one optimizer must read apart */
+            char suffix[32];
+            snprintf(suffix, sizeof suffix, ", %s loss", o->loss);
+            size_t l = strlen(o->label), k = strlen(suffix);
+            if (l + k < sizeof o->label) memcpy(o->label + l, suffix, k + 1);
+        }
+    }
     if (!ps.failed && !exp->model) {
         exp->model = strdup(OL_SEED_CNN_SPEC);
         if (!exp->model) fail_at(&ps, 0, OL_ENOMEM, "out of memory");
@@ -544,6 +594,8 @@ void experiment_free(experiment *exp) {
 }
 
 const exp_optimizer *experiment_find_optimizer(const experiment *exp, const char *name) {
+    for (int i = 0; i < exp->n_optimizers; i++)
+        if (!strcmp(exp->optimizers[i].study, name)) return &exp->optimizers[i];
     const ol_optim_info *info = registry_find(name);
     const char *want = info ? info->name : name;
     for (int i = 0; i < exp->n_optimizers; i++)

@@ -39,7 +39,10 @@ typedef struct {
 /** One `[optimizer NAME]` section. */
 typedef struct {
     char name[EXP_NAME_MAX];  /**< registry name (aliases are resolved to it) */
-    char label[EXP_NAME_MAX]; /**< display label from the registry */
+    char label[EXP_NAME_MAX]; /**< display label from the registry (", logits loss" appended when
+                                   the section's loss differs from the experiment's) */
+    char study[EXP_NAME_MAX]; /**< study name suffix: `[optimizer NAME as STUDY]`, else `name` */
+    char loss[16];            /**< "seed" | "logits": the section's `loss =`, else the experiment's */
     int n_hparams;
     exp_hparam hparams[EXP_MAX_HPARAMS];
     int line;
@@ -57,6 +60,10 @@ typedef struct {
     int batch_size, patience, max_epochs;
     int trials;
     char sampler[16];           /**< "tpe" | "random" */
+    char pruner[16];            /**< "none" | "median" */
+    int pruner_startup;         /**< median pruner: COMPLETE trials before any pruning (5) */
+    int pruner_warmup;          /**< median pruner: epochs never pruned at the start of a trial (3) */
+    int pruner_interval;        /**< median pruner: check every this many epochs (1) */
     uint64_t seed;
     int n_optimizers;
     exp_optimizer optimizers[EXP_MAX_OPTIMIZERS];
@@ -76,7 +83,8 @@ ol_status experiment_parse_string(experiment *exp, const char *text, const char 
 /** Free what experiment_load allocated (safe on a zeroed or freed struct). */
 void experiment_free(experiment *exp);
 
-/** Find an optimizer section by registry name or alias; NULL if absent. */
+/** Find an optimizer section by study name, else by registry name or alias (the first such
+ *  section); NULL if absent. */
 const exp_optimizer *experiment_find_optimizer(const experiment *exp, const char *name);
 
 /**

@@ -20,6 +20,7 @@ static const cli_command commands[] = {
     {"tell", "record the value (or failure) of a trial started by `optlab ask`", cmd_tell},
     {"hpo-bench", "random vs TPE sampling on test functions (regret, ask time)", cmd_hpo_bench},
     {"report", "write an experiment's results (README.md, PNG/SVG figures) from storage alone", cmd_report},
+    {"worker", "join an experiment's studies in a shared storage and run trials (many machines, one PostgreSQL)", cmd_worker},
     {NULL, NULL, NULL},
 };
 

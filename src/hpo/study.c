@@ -33,6 +33,7 @@ struct ol_study {
     uint64_t seed;
     int n_trials;
     const ol_sampler *sampler;
+    const ol_pruner *pruner; /* NULL: never prune */
     fixed_param *fixed;
     size_t n_fixed;
 };
@@ -47,6 +48,8 @@ struct ol_trial {
     size_t n_params;
     fixed_param *fixed;
     size_t n_fixed;
+    int64_t last_step; /* last step reported, -1 if none: what the pruner judges */
+    double last_value; /* the value reported at last_step (a pruned trial's value) */
 };
 
 static ol_status oom(ol_error *err) { return ol_fail(err, OL_ENOMEM, "out of memory"); }
@@ -109,6 +112,7 @@ ol_status ol_study_open(ol_study **out, ol_storage *st, const ol_study_options *
     s->seed = opt->seed;
     s->n_trials = opt->n_trials;
     s->sampler = opt->sampler;
+    s->pruner = opt->pruner;
     *out = s;
     return OL_OK;
 }
@@ -174,6 +178,7 @@ ol_status ol_study_ask(ol_study *s, ol_trial **out, ol_error *err) {
     ol_trial *t = calloc(1, sizeof *t);
     if (!t) return oom(err);
     t->study = s;
+    t->last_step = -1;
     ol_status rc = ol_storage_create_trial(s->st, s->id, s->n_trials, &t->id, &t->number, err);
     if (rc) {
         free(t);
@@ -206,6 +211,9 @@ ol_status ol_study_tell(ol_study *s, ol_trial *t, ol_trial_state state, double v
         rc = ol_storage_finish_trial(s->st, t->id, OL_TRIAL_FAIL, NULL, err);
     } else if (state == OL_TRIAL_COMPLETE) {
         rc = ol_storage_finish_trial(s->st, t->id, state, &value, err);
+    } else if (state == OL_TRIAL_PRUNED && t->last_step >= 0 && !isnan(t->last_value)) {
+        /* as Optuna 3.1: a pruned trial's value is its last intermediate value */
+        rc = ol_storage_finish_trial(s->st, t->id, state, &t->last_value, err);
     } else {
         rc = ol_storage_finish_trial(s->st, t->id, state, NULL, err);
     }
@@ -215,7 +223,28 @@ ol_status ol_study_tell(ol_study *s, ol_trial *t, ol_trial_state state, double v
 }
 
 ol_status ol_trial_report(ol_trial *t, int64_t step, double value, ol_error *err) {
-    return ol_storage_set_intermediate(t->study->st, t->id, step, value, err);
+    ol_status rc = ol_storage_set_intermediate(t->study->st, t->id, step, value, err);
+    if (rc == OL_OK) {
+        t->last_step = step;
+        t->last_value = value;
+    }
+    return rc;
+}
+
+ol_status ol_trial_should_prune(ol_trial *t, int *prune, ol_error *err) {
+    *prune = 0;
+    const ol_pruner *p = t->study->pruner;
+    if (!p || !p->should_prune || t->last_step < 0) return OL_OK;
+    /* read fresh: trials other workers finished since the ask count too */
+    ol_trial_rec *trials = NULL;
+    size_t n = 0;
+    ol_status rc = ol_storage_get_trials(t->study->st, t->study->id, &trials, &n, err);
+    if (rc) return ol_error_prefix(err, "study '%s', trial %d: pruner", t->study->name, t->number);
+    ol_prune_ctx ctx = {.trials = trials, .n_trials = n, .maximize = t->study->maximize, .trial_number = t->number,
+                        .step = t->last_step};
+    rc = p->should_prune(p, &ctx, prune, err);
+    ol_trials_free(trials, n);
+    return rc;
 }
 
 static const char *kind_name(ol_dist_kind k) {

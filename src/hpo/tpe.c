@@ -32,6 +32,14 @@
  * bandwidths (Optuna's numpy argsort is unstable there, so on grids with
  * repeated values the two may give tied points each other's sigma).
  *
+ * Constant liar (option constant_liar, on by default; Optuna 3.x's
+ * constant_liar=True): RUNNING trials other than the one being sampled join
+ * the ranking as the worst possible observations, so they land in "above"
+ * and g(x) grows around the points other workers are evaluating — parallel
+ * workers then spread out instead of drawing the same promising point. They
+ * do not count in n (start-up and gamma), as in Optuna. A trial sampling its
+ * own later parameters holds no value for this one, so it is never its own lie.
+ *
  * Randomness: one stream per (seed, trial number, parameter), "tpe/N/name".
  */
 #include <float.h>
@@ -357,7 +365,7 @@ static ol_status tpe_sample(const ol_sampler *self, const ol_sample_ctx *ctx, do
 
     observation *obs = malloc((ctx->n_trials ? ctx->n_trials : 1) * sizeof *obs);
     if (!obs) return ol_fail(err, OL_ENOMEM, "out of memory");
-    size_t n = 0;
+    size_t n = 0, n_done = 0; /* observations; COMPLETE + PRUNED among them */
     double sign = ctx->maximize ? -1.0 : 1.0;
     for (size_t i = 0; i < ctx->n_trials; i++) {
         const ol_trial_rec *t = &ctx->trials[i];
@@ -375,8 +383,12 @@ static ol_status tpe_sample(const ol_sampler *self, const ol_sample_ctx *ctx, do
                 ob.key1 = 1;
                 ob.key2 = 0;
             }
+        } else if (t->state == OL_TRIAL_RUNNING && o->constant_liar && t->number != ctx->trial_number) {
+            ob.key1 = INFINITY; /* the lie: worse than any finished trial */
+            ob.key2 = INFINITY;
         } else
             continue;
+        if (t->state != OL_TRIAL_RUNNING) n_done++;
         for (size_t k = 0; k < t->n_params; k++) {
             if (!strcmp(t->params[k].name, ctx->param_name) && same_distribution(&t->params[k], ctx)) {
                 ob.has_param = 1;
@@ -387,13 +399,13 @@ static ol_status tpe_sample(const ol_sampler *self, const ol_sample_ctx *ctx, do
         obs[n++] = ob;
     }
 
-    if ((int)n < o->n_startup_trials) {
+    if ((int)n_done < o->n_startup_trials) {
         free(obs);
         *internal = ol_hpo_random_internal(ctx->dist, &rng);
         return OL_OK;
     }
 
-    size_t n_below = (size_t)ceil(0.1 * (double)n);
+    size_t n_below = (size_t)ceil(0.1 * (double)n_done);
     if (n_below > (size_t)o->gamma_max) n_below = (size_t)o->gamma_max;
     size_t *idx = malloc(n * sizeof *idx);
     char *is_below = calloc(n, 1);
@@ -407,7 +419,7 @@ static ol_status tpe_sample(const ol_sampler *self, const ol_sample_ctx *ctx, do
     }
     /* the n_below best, kept sorted in idx[0..n_below) by insertion: O(n * n_below), n_below <= 25 */
     size_t kept = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && n_below > 0; i++) { /* n_below is 0 only with n_startup_trials 0 */
         if (kept == n_below && !ranks_before(obs, i, idx[kept - 1])) continue;
         size_t at = kept < n_below ? kept++ : kept - 1;
         while (at > 0 && ranks_before(obs, i, idx[at - 1])) {
@@ -456,7 +468,8 @@ ol_tpe_options ol_tpe_defaults(void) {
                             .prior_weight = 1.0,
                             .consider_magic_clip = 1,
                             .consider_endpoints = 0,
-                            .gamma_max = 25};
+                            .gamma_max = 25,
+                            .constant_liar = 1};
 }
 
 static void tpe_destroy(ol_sampler *s) {

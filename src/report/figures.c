@@ -30,6 +30,7 @@
 #define C_ORANGE "#E69F00"
 #define C_GREEN "#009E73"
 #define C_BLACK "#000000"
+#define C_GREY "#7f7f7f"
 
 static const char *font_of(ol_report_lang lang) {
     /* Noto Sans CJK (fonts-noto-cjk) has Hangul, Greek and Latin; DejaVu Sans is Debian's default Latin face */
@@ -265,7 +266,9 @@ static ol_status trend_figure(const rp_study *s, int zoom, const ol_report_optio
     rp_printf(&gp, "\nset xrange [-1:%d]\nset yrange [%.6g:%.6g]\n", last + 1, y0, y1);
     y_format(&gp, y0, y1);
     rp_printf(&gp, "y_no_value = %.6g  # where trials without a value are marked\n", y0 + 0.03 * (y1 - y0));
-    key_margin(&gp, 2 + (n_never && !zoom) + (n_novalue > 0));
+    int n_pruned = 0;
+    for (size_t i = 0; i < s->n_trials; i++) n_pruned += s->trials[i].outcome == RP_PRUNED;
+    key_margin(&gp, 2 + (n_never && !zoom) + (n_novalue > 0) + (n_pruned > 0));
     rp_printf(&gp, "plot \"%s.dat\" using 1:2 with points pt 7 ps 1.0 lc rgb \"" C_BLUE "\" title ", name);
     gp_string(&gp, rp_t(lang, RP_T_KEY_TRIAL));
     rp_printf(&gp, ", \\\n     \"\" using 1:5 with steps lw 2 lc rgb \"" C_VERMILLION "\" title ");
@@ -278,6 +281,11 @@ static ol_status trend_figure(const rp_study *s, int zoom, const ol_report_optio
         rp_printf(&gp, ", \\\n     \"\" using 1:($4 > 0 ? y_no_value : NaN) with points pt 2 ps 1.4 lw 2 lc rgb \"" C_BLACK
                        "\" title ");
         gp_string(&gp, rp_t(lang, RP_T_KEY_FAILED));
+    }
+    if (n_pruned) { /* column 6 is the outcome name */
+        rp_printf(&gp, ", \\\n     \"\" using 1:(strcol(6) eq \"pruned\" ? y_no_value : NaN) with points pt 4 ps 1.2 lw 1.5 "
+                       "lc rgb \"" C_GREY "\" title ");
+        gp_string(&gp, rp_t(lang, RP_T_KEY_PRUNED));
     }
     rp_printf(&gp, "\n");
     postamble(&gp, name);
@@ -441,6 +449,77 @@ static ol_status curves_figure(const rp_study *s, const ol_report_options *opt, 
     return emit(dir, name, &dat, &gp, all, n_fig, err);
 }
 
+/* Per optimizer the R repetitions' values as dots, with their mean and 95 % CI (repeats.c's numbers). */
+static ol_status repeats_figure(const rp_experiment *ex, rp_metric metric, const ol_report_options *opt,
+                                const char *dir, rp_buf *all, int *n_fig, ol_error *err) {
+    ol_report_lang lang = opt->lang;
+    rp_rep_stats *rs = malloc(sizeof *rs);
+    double *v = malloc(sizeof(double) * RP_MAX_REPS);
+    if (!rs || !v) {
+        free(rs);
+        free(v);
+        return ol_fail(err, OL_ENOMEM, "out of memory");
+    }
+    rp_rep_analyse(ex, metric, rs);
+    const char *name = metric == RP_METRIC_TEST ? "repeats-test" : "repeats-valid";
+    const char *what_en = metric == RP_METRIC_TEST ? "test accuracy of each repetition's best trial"
+                                                   : "best valid-trial accuracy of each repetition";
+    rp_buf dat = {0}, gp = {0};
+    rp_printf(&dat, "# %s, per optimizer, over %d repetitions\n", what_en, rs->n);
+    rp_printf(&dat, "# block 0: x (optimizer index, spread by repetition)\tvalue_pct\trepetition\n");
+    double lo = 100, hi = 0;
+    for (size_t i = 0; i < rs->n_opt; i++) {
+        rp_rep_values(ex, rs, i, v);
+        for (int j = 0; j < rs->n; j++) {
+            double x = (double)i + (rs->n > 1 ? 0.25 * ((double)j / (rs->n - 1) - 0.5) : 0);
+            rp_printf(&dat, "%.4f\t%.10g\t%d\n", x, 100 * v[j], ex->rep_index[rs->reps[j]]);
+            if (100 * v[j] < lo) lo = 100 * v[j];
+            if (100 * v[j] > hi) hi = 100 * v[j];
+        }
+    }
+    rp_printf(&dat, "\n\n# block 1: optimizer index\tmean_pct\tci_low_pct\tci_high_pct\n");
+    for (size_t i = 0; i < rs->n_opt; i++) {
+        double m = 100 * rs->mean[i], h = 100 * rs->half[i];
+        rp_printf(&dat, "%zu\t%.10g\t%.10g\t%.10g\n", i, m, m - h, m + h);
+        if (m - h < lo) lo = m - h;
+        if (m + h > hi) hi = m + h;
+    }
+    double y0, y1;
+    y_range(lo, hi, &y0, &y1);
+    preamble(&gp, name, what_en, lang);
+    char title[300];
+    if (lang == OL_REPORT_KO)
+        snprintf(title, sizeof title, "%s: 반복 %d 회",
+                 metric == RP_METRIC_TEST ? "최적 Trial 의 테스트 정확도" : "최고 Valid 정확도 (Trial 단위)", rs->n);
+    else
+        snprintf(title, sizeof title, "%s over %d repetitions",
+                 metric == RP_METRIC_TEST ? "Test accuracy of the best trial" : "Best valid-trial accuracy", rs->n);
+    rp_printf(&gp, "set title ");
+    gp_string(&gp, title);
+    rp_printf(&gp, "\nset ylabel ");
+    gp_string(&gp, lang == OL_REPORT_KO ? (metric == RP_METRIC_TEST ? "테스트 정확도 (%)" : "Valid 정확도, Trial 단위 (%)")
+                                        : (metric == RP_METRIC_TEST ? "test accuracy (%)" : "valid-trial accuracy (%)"));
+    rp_printf(&gp, "\nset xrange [-0.5:%.1f]\nset yrange [%.6g:%.6g]\nset xtics (", rs->n_opt - 0.5, y0, y1);
+    for (size_t i = 0; i < rs->n_opt; i++) {
+        rp_printf(&gp, "%s", i ? ", " : "");
+        gp_string(&gp, ex->studies[i].label);
+        rp_printf(&gp, " %zu", i);
+    }
+    rp_printf(&gp, ")\n");
+    y_format(&gp, y0, y1);
+    key_margin(&gp, 2);
+    rp_printf(&gp, "plot \"%s.dat\" index 0 using 1:2 with points pt 7 ps 1.1 lc rgb \"" C_BLUE "\" title ", name);
+    gp_string(&gp, lang == OL_REPORT_KO ? "반복" : "repetition");
+    rp_printf(&gp, ", \\\n     \"\" index 1 using 1:2:3:4 with yerrorbars pt 13 ps 1.8 lw 2 lc rgb \"" C_VERMILLION
+                   "\" title ");
+    gp_string(&gp, lang == OL_REPORT_KO ? "평균 ± 95 % 신뢰구간" : "mean ± 95 % CI");
+    rp_printf(&gp, "\n");
+    postamble(&gp, name);
+    free(rs);
+    free(v);
+    return emit(dir, name, &dat, &gp, all, n_fig, err);
+}
+
 /* Which figures a study gets — markdown.c asks the same questions to link them. */
 int rp_has_zoom(const rp_study *s) { return s->n_outliers > 0; }
 
@@ -473,6 +552,15 @@ ol_status rp_write_figures(const rp_experiment *ex, const ol_report_options *opt
         }
         if (!rc && rp_has_curves(s)) rc = curves_figure(s, opt, dir, &all, n_figures, err);
     }
+    if (!rc && ex->n_reps >= 2 && rp_has_repetitions(ex)) {
+        rc = repeats_figure(ex, RP_METRIC_VALID, opt, dir, &all, n_figures, err);
+        rp_rep_stats *rs = malloc(sizeof *rs);
+        if (!rs) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        else if (!rc && rp_rep_analyse(ex, RP_METRIC_TEST, rs) >= 2)
+            rc = repeats_figure(ex, RP_METRIC_TEST, opt, dir, &all, n_figures, err);
+        free(rs);
+    }
+    if (!rc) rc = rp_never_learn_figures(ex, opt, dir, &all, n_figures, err);
     if (!rc) rc = write_file(dir, "redraw-all", "gp", &all, err);
     if (!rc) rc = run_gnuplot(dir, "redraw-all", gnuplot, err);
     /* every figure listed must now exist in both formats */

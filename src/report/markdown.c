@@ -47,6 +47,11 @@ static const rp_trial *best_of(const rp_study *s) { return s->best >= 0 ? &s->tr
 
 static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
     int ko = KO(lang);
+    /* with repetitions, the evidence is how the results vary between them (repeats.c) */
+    if (rp_has_repetitions(ex)) {
+        rp_write_repeated_conclusion(b, ex, lang);
+        return;
+    }
     ranked r[64];
     size_t n = 0;
     int all_test = 1;
@@ -347,7 +352,30 @@ static void failures_section(rp_buf *b, const rp_experiment *ex, ol_report_lang 
         rp_printf(b, "| %s | %zu | %d | %d | %d | %d | %d | %d |\n", s->label, s->n_trials, s->counts[RP_OK],
                   s->counts[RP_NEVER_LEARNED], s->counts[RP_DIVERGED], s->counts[RP_FAILED], s->counts[RP_PRUNED],
                   s->counts[RP_UNFINISHED]);
-        any |= s->counts[RP_NEVER_LEARNED] | s->counts[RP_DIVERGED] | s->counts[RP_FAILED];
+        any |= s->counts[RP_NEVER_LEARNED] | s->counts[RP_DIVERGED] | s->counts[RP_FAILED] | s->counts[RP_PRUNED];
+    }
+    rp_printf(b, "\n");
+    /* what the HPO cost, so a pruner's savings show */
+    rp_printf(b, ko ? "| Optimizer | 학습 Epoch (합계) | 학습 시간 (합계) | Pruned Trial 의 Epoch | Trial 당 평균 Epoch |\n"
+                      "|---|---:|---:|---:|---:|\n"
+                    : "| Optimizer | epochs trained (total) | training time (total) | epochs in pruned trials | "
+                      "mean epochs per trial |\n|---|---:|---:|---:|---:|\n");
+    for (size_t i = 0; i < ex->n_studies; i++) {
+        const rp_study *s = &ex->studies[i];
+        long epochs = 0, pruned_epochs = 0;
+        double secs = 0;
+        int counted = 0;
+        for (size_t j = 0; j < s->n_trials; j++) {
+            const rp_trial *t = &s->trials[j];
+            if (t->epochs > 0) {
+                epochs += t->epochs;
+                counted++;
+                if (t->outcome == RP_PRUNED) pruned_epochs += t->epochs;
+            }
+            if (t->seconds > 0) secs += t->seconds;
+        }
+        rp_printf(b, "| %s | %ld | %.0f s | %ld | %.1f |\n", s->label, epochs, secs, pruned_epochs,
+                  counted ? (double)epochs / counted : 0.0);
     }
     rp_printf(b, "\n");
     if (!any)
@@ -359,17 +387,27 @@ static void failures_section(rp_buf *b, const rp_experiment *ex, ol_report_lang 
                         : "In the figures: trials that ended without a value (failed, diverged) are black × at the "
                           "bottom edge; trials that never learned (predicting one class) are orange triangles. A "
                           "diverged trial that still has a value is drawn as a blue dot at that value.\n");
+    int any_pruned = 0;
+    for (size_t i = 0; i < ex->n_studies; i++) any_pruned |= ex->studies[i].counts[RP_PRUNED] > 0;
+    if (any_pruned)
+        rp_printf(b, ko ? "Pruned Trial (Pruner 가 조기 중단, Valid 정확도 값 없음) 은 HPO 추이 그림 아래쪽 가장자리의 회색 "
+                          "네모로 표시했다.\n"
+                        : "Pruned trials (stopped early by the pruner; no valid-trial value) are grey squares at the "
+                          "bottom edge of the HPO trend figures.\n");
     /* which trials, by number, so a reader can look them up in storage */
     for (size_t i = 0; i < ex->n_studies; i++) {
         const rp_study *s = &ex->studies[i];
         int first = 1;
         for (size_t j = 0; j < s->n_trials; j++) {
             const rp_trial *t = &s->trials[j];
-            if (t->outcome != RP_NEVER_LEARNED && t->outcome != RP_DIVERGED && t->outcome != RP_FAILED) continue;
+            if (t->outcome != RP_NEVER_LEARNED && t->outcome != RP_DIVERGED && t->outcome != RP_FAILED &&
+                t->outcome != RP_PRUNED)
+                continue;
             if (first) rp_printf(b, "\n* %s: ", s->label);
             rp_printf(b, "%s#%d (%s)", first ? "" : ", ", t->number,
                       t->outcome == RP_NEVER_LEARNED ? (ko ? "학습 안 됨" : "never learned")
                       : t->outcome == RP_DIVERGED    ? (ko ? "발산" : "diverged")
+                      : t->outcome == RP_PRUNED      ? (ko ? "Pruned" : "pruned")
                                                      : (ko ? "실패" : "failed"));
             first = 0;
         }
@@ -412,6 +450,10 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
     conclusion(&b, ex, lang);
     rp_printf(&b, "\n## %s\n\n", rp_t(lang, RP_T_TABLE));
     results_table(&b, ex, lang);
+    if (ex->n_reps >= 2) {
+        rp_printf(&b, "\n## %s\n\n", rp_t(lang, RP_T_REPEATS));
+        rp_write_repetitions(&b, ex, lang);
+    }
     rp_printf(&b, "\n## %s\n\n", rp_t(lang, RP_T_TREND));
     trend_section(&b, ex, lang);
     rp_printf(&b, "\n## %s\n\n", rp_t(lang, RP_T_PARAMS));
@@ -420,6 +462,10 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
     curves_section(&b, ex, lang);
     rp_printf(&b, "\n## %s\n\n", rp_t(lang, RP_T_FAILURES));
     failures_section(&b, ex, lang);
+    if (rp_has_never_learn(ex)) {
+        rp_printf(&b, "\n## %s\n\n", KO(lang) ? "학습되지 않는 Trial" : "Trials that never learn");
+        rp_write_never_learn(&b, ex, lang);
+    }
     if (b.failed) {
         rp_buf_free(&b);
         return ol_fail(err, OL_ENOMEM, "out of memory writing %s", path);

@@ -250,6 +250,11 @@ static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_e
             }
             cJSON_Delete(j);
         }
+        const char *diag_json = ol_attr_find(r->user_attrs, r->n_user_attrs, "diagnostics");
+        if (diag_json && !(t->diagnostics = dupstr(diag_json))) {
+            rc = ol_fail(err, OL_ENOMEM, "out of memory");
+            break;
+        }
         s->counts[t->outcome]++;
         /* the best trial as Optuna picks it: highest value, first one on ties */
         if (t->has_value && (s->best < 0 || t->value > s->trials[s->best].value)) s->best = (int)i;
@@ -277,6 +282,7 @@ static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_e
 static void study_free(rp_study *s) {
     free(s->study_name);
     free(s->label);
+    free(s->loss);
     free(s->slug);
     for (size_t i = 0; i < s->n_params; i++) param_free(&s->params[i]);
     free(s->params);
@@ -284,6 +290,7 @@ static void study_free(rp_study *s) {
         free(s->trials[i].params);
         free(s->trials[i].valid_epoch);
         free(s->trials[i].train_loss);
+        free(s->trials[i].diagnostics);
     }
     free(s->trials);
 }
@@ -292,6 +299,7 @@ void rp_free(rp_experiment *ex) {
     if (!ex) return;
     for (size_t i = 0; i < ex->n_studies; i++) study_free(&ex->studies[i]);
     free(ex->studies);
+    free(ex->rep_cells);
     free(ex->experiment);
     free(ex->dataset);
     free(ex->loss);
@@ -320,6 +328,7 @@ static ol_status fill_study(ol_storage *st, const ol_study_rec *rec, const study
     s->study_name = dupstr(rec->name);
     s->repeat = pl->repeat;
     s->label = attr_string(pl->attrs, pl->n_attrs, "optlab:label");
+    s->loss = attr_string(pl->attrs, pl->n_attrs, "optlab:loss");
     if (!s->label) {
         const char *slash = strchr(rec->name, '/');
         s->label = dupstr(slash ? slash + 1 : rec->name);
@@ -345,6 +354,76 @@ static ol_status fill_study(ol_storage *st, const ol_study_rec *rec, const study
     if (!ex->n_test) ex->n_test = (int)attr_number(pl->attrs, pl->n_attrs, "optlab:n_test", 0);
     if (!ex->n_valid_trial) ex->n_valid_trial = (int)attr_number(pl->attrs, pl->n_attrs, "optlab:n_valid_trial", 0);
     return load_trials(st, rec->study_id, s, err);
+}
+
+/* The part of a study name after '/' ("seed#r2/adam" -> "adam"): how repetitions of one optimizer match. */
+static const char *study_key(const char *name) {
+    const char *slash = strchr(name, '/');
+    return slash ? slash + 1 : name;
+}
+
+/* Summarise one stored study into a repetition cell: its best trial (as Optuna picks it) and its cost. */
+static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep_cell *c, ol_error *err) {
+    ol_trial_rec *tr = NULL;
+    size_t n = 0;
+    ol_status rc = ol_storage_get_trials(st, rec->study_id, &tr, &n, err);
+    if (rc) return ol_error_prefix(err, "study '%s'", rec->name);
+    memset(c, 0, sizeof *c);
+    c->present = 1;
+    c->n_trials = (int)n;
+    const ol_trial_rec *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const ol_trial_rec *r = &tr[i];
+        c->n_pruned += r->state == OL_TRIAL_PRUNED;
+        double e = attr_number(r->user_attrs, r->n_user_attrs, "epochs", NAN);
+        double sec = attr_number(r->user_attrs, r->n_user_attrs, "seconds", NAN);
+        if (isfinite(e) && e > 0) c->epochs += (long)e;
+        if (isfinite(sec) && sec > 0) c->seconds += sec;
+        if (r->state == OL_TRIAL_COMPLETE && r->has_value && isfinite(r->value) && (!best || r->value > best->value))
+            best = r;
+    }
+    if (best) {
+        c->has_best = 1;
+        c->best_valid = best->value;
+        c->test = attr_number(best->user_attrs, best->n_user_attrs, "test_accuracy", NAN);
+        c->has_test = isfinite(c->test);
+    }
+    ol_trials_free(tr, n);
+    return OL_OK;
+}
+
+/* Every repetition of the chosen experiment, one cell per study of ex->studies (rep 0's set of optimizers). */
+static ol_status load_repetitions(ol_storage *st, const ol_study_rec *studies, const study_place *pl, size_t n,
+                                  rp_experiment *ex, ol_error *err) {
+    ex->n_reps = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(pl[i].experiment, ex->experiment)) continue;
+        int r = pl[i].repeat, k = 0;
+        while (k < ex->n_reps && ex->rep_index[k] != r) k++;
+        if (k < ex->n_reps || ex->n_reps >= RP_MAX_REPS) continue;
+        /* insert in ascending order */
+        k = ex->n_reps++;
+        while (k > 0 && ex->rep_index[k - 1] > r) {
+            ex->rep_index[k] = ex->rep_index[k - 1];
+            k--;
+        }
+        ex->rep_index[k] = r;
+    }
+    ex->rep_cells = calloc((size_t)(ex->n_reps ? ex->n_reps : 1) * (ex->n_studies ? ex->n_studies : 1),
+                           sizeof *ex->rep_cells);
+    if (!ex->rep_cells) return ol_fail(err, OL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(pl[i].experiment, ex->experiment)) continue;
+        int k = 0;
+        while (k < ex->n_reps && ex->rep_index[k] != pl[i].repeat) k++;
+        if (k == ex->n_reps) continue; /* beyond RP_MAX_REPS */
+        for (size_t j = 0; j < ex->n_studies; j++) {
+            if (strcmp(study_key(studies[i].name), study_key(ex->studies[j].study_name))) continue;
+            ol_status rc = summarise_study(st, &studies[i], &ex->rep_cells[(size_t)k * ex->n_studies + j], err);
+            if (rc) return rc;
+        }
+    }
+    return OL_OK;
 }
 
 ol_status rp_load(ol_storage *st, const ol_report_options *opt, rp_experiment *ex, ol_error *err) {
@@ -417,6 +496,7 @@ ol_status rp_load(ol_storage *st, const ol_report_options *opt, rp_experiment *e
             rp_study *s = &ex->studies[ex->n_studies++];
             rc = fill_study(st, &studies[i], &pl[i], ex, s, err);
         }
+        if (rc == OL_OK) rc = load_repetitions(st, studies, pl, n, ex, err);
     }
     for (size_t i = 0; i < n; i++) {
         free(pl[i].experiment);

@@ -47,12 +47,14 @@ typedef struct {
     size_t n_valid_epoch;
     double *train_loss;
     size_t n_train_loss;
+    char *diagnostics; /* the "diagnostics" attribute as JSON text (never-learn section), NULL if none */
 } rp_trial;
 
 typedef struct {
     char *study_name;
     char *label;    /* display label: optlab:label, else the part after '/' */
     char *slug;     /* file-name-safe label, unique within the report */
+    char *loss;     /* optlab:loss of this study ("seed" | "logits"), NULL if absent */
     int repeat;
     int n_budget;   /* optlab:n_trials, 0 if absent */
     size_t n_params;
@@ -66,6 +68,23 @@ typedef struct {
     int n_outliers; /* completed trials below the fence */
 } rp_study;
 
+/* Limits of the repetition statistics (stats.c). */
+#define RP_MAX_REPS 256  /* repetitions analysed */
+#define RP_MAX_EXACT 20  /* the exact sign-flip test enumerates 2^R sign patterns up to this R */
+#define RP_MAX_PAIRS 128 /* optimizer pairs corrected together (Holm) */
+
+/* One study of one repetition, summarised: what the Repetitions section compares. */
+typedef struct {
+    int present;       /* the repetition has this optimizer's study */
+    int has_best;      /* it has a completed trial */
+    double best_valid; /* best valid-trial accuracy (the best trial's value) */
+    int has_test;
+    double test;       /* test accuracy of that best trial */
+    int n_trials, n_pruned;
+    long epochs;       /* epochs trained, all trials (attr "epochs") */
+    double seconds;    /* training seconds, all trials (attr "seconds") */
+} rp_rep_cell;
+
 typedef struct {
     char *experiment;
     int repetition;    /* the repetition loaded */
@@ -77,7 +96,31 @@ typedef struct {
     int n_test, n_valid_trial;
     size_t n_studies;
     rp_study *studies;
+    /* every stored repetition, summarised per study of `studies` (matched by the name after '/') */
+    int n_reps;
+    int rep_index[RP_MAX_REPS]; /* repetition numbers, ascending */
+    rp_rep_cell *rep_cells;     /* [n_reps][n_studies] */
 } rp_experiment;
+
+/* Cell of repetition k (0..n_reps-1) for study i. */
+static inline const rp_rep_cell *rp_cell(const rp_experiment *ex, int k, size_t i) {
+    return &ex->rep_cells[(size_t)k * ex->n_studies + i];
+}
+
+/* stats.c */
+/* Student's t quantile t(0.975, df): a table for df <= 30, the Cornish–Fisher expansion above. */
+double rp_t975(int df);
+/* Two-sided tail probability P(|T| >= |t|) of Student's t with df degrees of freedom. */
+double rp_t_two_sided_p(double t, int df);
+/* Mean of x[0..n) and the half-width of its 95 % t interval (NAN when n < 2). */
+void rp_mean_ci(const double *x, int n, double *mean, double *half);
+/* Paired t-test of a − b over n pairs: mean difference, its 95 % CI half-width, t and two-sided p. */
+void rp_paired_t(const double *a, const double *b, int n, double *mean_diff, double *half, double *t, double *p);
+/* Exact two-sided sign-flip (paired permutation) test of a − b: P(|Σ±d| >= |Σd|) over all 2^n signs.
+   NAN when n > RP_MAX_EXACT. */
+double rp_sign_flip_p(const double *a, const double *b, int n);
+/* Holm's step-down adjustment of m p-values (NAN stays NAN). */
+void rp_holm(const double *p, int m, double *adjusted);
 
 /* model.c */
 ol_status rp_load(ol_storage *st, const ol_report_options *opt, rp_experiment *ex, ol_error *err);
@@ -122,6 +165,8 @@ typedef enum {
     RP_T_KEY_BEST_EPOCH,
     RP_T_ALL_TRIALS,
     RP_T_ZOOMED,
+    RP_T_REPEATS,
+    RP_T_KEY_PRUNED,
     RP_T_N
 } rp_text;
 const char *rp_t(ol_report_lang lang, rp_text key);
@@ -137,6 +182,37 @@ char *rp_format_bound(char *buf, size_t n, double value);
 char *rp_thousands(char *buf, size_t n, long v);
 /* Format one param value of a trial as a person writes it. */
 char *rp_format_param(char *buf, size_t n, const rp_param *p, double value);
+
+/* repeats.c: the Repetitions section and the conclusion drawn from repetitions */
+#define RP_MAX_OPT 64
+typedef enum { RP_METRIC_TEST = 0, RP_METRIC_VALID = 1 } rp_metric;
+typedef struct {
+    rp_metric metric;
+    int n;                  /* repetitions where every optimizer has the metric */
+    int reps[RP_MAX_REPS];  /* their indices k into ex->rep_index */
+    size_t n_opt;           /* = ex->n_studies (at most RP_MAX_OPT) */
+    double mean[RP_MAX_OPT], half[RP_MAX_OPT]; /* mean and 95 % CI half-width, fractions */
+    int first[RP_MAX_OPT];  /* repetitions in which the optimizer ranked first */
+    int n_pairs;
+    int pa[RP_MAX_PAIRS], pb[RP_MAX_PAIRS];    /* pair: studies pa vs pb (pa < pb) */
+    double diff[RP_MAX_PAIRS], diff_half[RP_MAX_PAIRS], t[RP_MAX_PAIRS], p_t[RP_MAX_PAIRS],
+        p_t_holm[RP_MAX_PAIRS], p_flip[RP_MAX_PAIRS], p_flip_holm[RP_MAX_PAIRS];
+} rp_rep_stats;
+/* Values of the metric for study i over the repetitions rs->reps (fractions). */
+void rp_rep_values(const rp_experiment *ex, const rp_rep_stats *rs, size_t i, double *out);
+/* Compute everything for one metric; returns rs->n. */
+int rp_rep_analyse(const rp_experiment *ex, rp_metric metric, rp_rep_stats *rs);
+/* Are there at least 2 repetitions with a result for every optimizer? */
+int rp_has_repetitions(const rp_experiment *ex);
+void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);
+void rp_write_repeated_conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);
+
+/* neverlearn.c: the "Trials that never learn" section (failure rate against the learning
+   rate, weight decay and loss; diagnostics of failed against healthy trials) */
+int rp_has_never_learn(const rp_experiment *ex);
+void rp_write_never_learn(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);
+ol_status rp_never_learn_figures(const rp_experiment *ex, const ol_report_options *opt, const char *dir,
+                                 rp_buf *all, int *n_figures, ol_error *err);
 
 /* markdown.c */
 ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *opt, const char *url,

@@ -71,6 +71,8 @@ static const char *const text_en[RP_T_N] = {
     [RP_T_KEY_BEST_EPOCH] = "best epoch (weights kept)",
     [RP_T_ALL_TRIALS] = "all trials",
     [RP_T_ZOOMED] = "without outliers",
+    [RP_T_REPEATS] = "Repetitions: how much the HPO's randomness moves the results",
+    [RP_T_KEY_PRUNED] = "pruned (stopped early)",
 };
 
 static const char *const text_ko[RP_T_N] = {
@@ -100,6 +102,8 @@ static const char *const text_ko[RP_T_N] = {
     [RP_T_KEY_BEST_EPOCH] = "최적 Epoch (저장된 가중치)",
     [RP_T_ALL_TRIALS] = "전체 Trial",
     [RP_T_ZOOMED] = "이상치 제외",
+    [RP_T_REPEATS] = "반복 실험: HPO 의 랜덤성이 결과를 얼마나 바꾸는가",
+    [RP_T_KEY_PRUNED] = "Pruned (조기 중단)",
 };
 
 const char *rp_t(ol_report_lang lang, rp_text key) {

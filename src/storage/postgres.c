@@ -440,26 +440,33 @@ static ol_status pg_check_schema(pg_storage *pg, int *empty, ol_error *err) {
     return OL_OK;
 }
 
-/* Create the schema if the database is empty; two workers starting at once
- * serialise on an advisory lock and the second finds the schema made. */
+/* Create the schema if the database is empty; workers starting at once
+ * serialise on an advisory lock and the later ones find the schema made.
+ * The lock is a session lock taken before the re-check's transaction starts:
+ * inside one transaction that was already open while another session created
+ * the tables, the catalog cache can still answer "no such table" (an advisory
+ * lock does not make PostgreSQL read catalog invalidations), and the second
+ * worker would then try to create the schema again ("type ... already exists"). */
 static ol_status pg_ensure_schema(pg_storage *pg, ol_error *err) {
     int empty = 0;
     ol_status st = pg_check_schema(pg, &empty, err);
     if (st || !empty) return st;
-    if ((st = pg_cmd(pg, "creating the schema", "BEGIN", 0, NULL, err))) return st;
-    PGresult *r = pg_exec(pg, "creating the schema", "SELECT pg_advisory_xact_lock(7075311)", 0, NULL,
-                          PGRES_TUPLES_OK, NULL, err);
-    if (!r) goto fail;
+    PGresult *r = pg_exec(pg, "creating the schema", "SELECT pg_advisory_lock(7075311)", 0, NULL, PGRES_TUPLES_OK,
+                          NULL, err);
+    if (!r) return err->status ? err->status : OL_ESTORAGE;
     PQclear(r);
-    if ((st = pg_check_schema(pg, &empty, err))) goto fail;
-    if (empty)
-        for (size_t i = 0; i < sizeof schema_sql / sizeof *schema_sql; i++)
-            if ((st = pg_cmd(pg, "creating the schema", schema_sql[i], 0, NULL, err))) goto fail;
-    if ((st = pg_cmd(pg, "creating the schema", "COMMIT", 0, NULL, err))) return st;
-    return OL_OK;
-fail:
-    pg_rollback(pg);
-    return err->status ? err->status : OL_ESTORAGE;
+    if ((st = pg_check_schema(pg, &empty, err)) == OL_OK && empty) {
+        if ((st = pg_cmd(pg, "creating the schema", "BEGIN", 0, NULL, err)) == OL_OK) {
+            for (size_t i = 0; i < sizeof schema_sql / sizeof *schema_sql && !st; i++)
+                st = pg_cmd(pg, "creating the schema", schema_sql[i], 0, NULL, err);
+            if (!st) st = pg_cmd(pg, "creating the schema", "COMMIT", 0, NULL, err);
+            else pg_rollback(pg);
+        }
+    }
+    ol_error e2;
+    r = pg_exec(pg, "creating the schema", "SELECT pg_advisory_unlock(7075311)", 0, NULL, PGRES_TUPLES_OK, NULL, &e2);
+    if (r) PQclear(r);
+    return st;
 }
 
 /* ---- studies ------------------------------------------------------------- */

@@ -19,3 +19,12 @@ awk '{for (i = 3; i <= 5; i++) if (!($i >= 0) || $i == "inf" || $i == "nan") exi
 # best-so-far regret never grows between trial 10 and the last
 awk '{if ($5 > $3 + 1e-12) exit 1}' <<<"$rows" || { echo "regret grew"; exit 1; }
 grep -q '^tpe ask' <<<"$out" || { echo "no ask timing"; exit 1; }
+# --workers: TPE at 1 worker, at W without and with the constant liar, random; 4 rows per function
+out=$("$bin" hpo-bench --workers 3 --trials 14 --seeds 2 --function branin 2>/dev/null) || { echo "--workers run failed"; exit 1; }
+echo "$out"
+[ "$(grep -c '^branin ' <<<"$out")" -eq 4 ] || { echo "expected 4 --workers rows"; exit 1; }
+grep -q '^branin *tpe, W, liar ' <<<"$out" && grep -q '^branin *tpe, W, no liar ' <<<"$out" || { echo "no liar rows"; exit 1; }
+awk '/^branin/ {for (i = NF - 2; i <= NF; i++) if (!($i >= 0) || $i == "inf" || $i == "nan") exit 1}' <<<"$out" ||
+    { echo "a --workers regret is negative or not finite"; exit 1; }
+"$bin" hpo-bench --workers 0 2>/dev/null && { echo "--workers 0 accepted"; exit 1; }
+exit 0

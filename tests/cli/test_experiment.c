@@ -187,3 +187,53 @@ Test(experiment, name_defaults_to_file_name) {
     cr_assert_str_eq(e.name, "quick");
     experiment_free(&e);
 }
+
+Test(experiment, pruner_keys) {
+    experiment e;
+    parse_ok(&e, "[optimizer adam]\n");
+    cr_expect_str_eq(e.pruner, "none");
+    cr_expect_eq(e.pruner_startup, 5);
+    cr_expect_eq(e.pruner_warmup, 3);
+    cr_expect_eq(e.pruner_interval, 1);
+    experiment_free(&e);
+    parse_ok(&e, "pruner = median\npruner_startup = 2\npruner_warmup = 0\npruner_interval = 4\n"
+                 "[optimizer adam]\n");
+    cr_expect_str_eq(e.pruner, "median");
+    cr_expect_eq(e.pruner_startup, 2);
+    cr_expect_eq(e.pruner_warmup, 0);
+    cr_expect_eq(e.pruner_interval, 4);
+    experiment_free(&e);
+    expect_error("pruner = hyperband\n[optimizer adam]\n", "t.ini:4:", "pruner = hyperband: expected none or median");
+    expect_error("pruner_interval = 0\n[optimizer adam]\n", "t.ini:4:", "pruner_interval = 0");
+    expect_error("pruner_warmup = -1\n[optimizer adam]\n", "t.ini:4:", "pruner_warmup = -1");
+    expect_error("pruner = median\npruner = none\n[optimizer adam]\n", "t.ini:5:", "'pruner' is set twice");
+}
+
+Test(experiment, one_optimizer_twice_with_its_own_loss) {
+    experiment e;
+    parse_ok(&e, "loss = seed\n[optimizer adamw]\nlr = log 1e-4 1e-1\n"
+                 "[optimizer AdamW as adamw-logits]\nloss = logits\nlr = log 1e-4 1e-1\n");
+    cr_assert_eq(e.n_optimizers, 2);
+    cr_assert_str_eq(e.optimizers[0].study, "adamw");
+    cr_assert_str_eq(e.optimizers[0].loss, "seed");
+    cr_assert_str_eq(e.optimizers[0].label, "AdamW");
+    cr_assert_str_eq(e.optimizers[1].name, "adamw");
+    cr_assert_str_eq(e.optimizers[1].study, "adamw-logits");
+    cr_assert_str_eq(e.optimizers[1].loss, "logits");
+    cr_assert_str_eq(e.optimizers[1].label, "AdamW, logits loss");
+    cr_assert_eq(experiment_find_optimizer(&e, "adamw-logits"), &e.optimizers[1]);
+    cr_assert_eq(experiment_find_optimizer(&e, "AdamW"), &e.optimizers[0]);
+    experiment_free(&e);
+    /* the experiment's loss, wherever [experiment] sets it, reaches sections without one */
+    parse_ok(&e, "loss = logits\n[optimizer adam]\n");
+    cr_assert_str_eq(e.optimizers[0].loss, "logits");
+    cr_assert_str_eq(e.optimizers[0].label, "Adam");
+    experiment_free(&e);
+    expect_error("[optimizer adamw]\n[optimizer adamw]\n", "t.ini:5:", "as STUDY");
+    expect_error("[optimizer adamw as x]\n[optimizer adam as x]\n", "t.ini:5:", "appears twice");
+    expect_error("[optimizer adamw like x]\n", "t.ini:4:", "[optimizer NAME as STUDY]");
+    expect_error("[optimizer adamw as]\n", "t.ini:4:", "[optimizer NAME as STUDY]");
+    expect_error("[optimizer adamw as a/b]\n", "t.ini:4:", "study name");
+    expect_error("[optimizer adamw]\nloss = mse\n", "t.ini:5:", "loss = mse");
+    expect_error("[optimizer adamw]\nloss = seed\nloss = logits\n", "t.ini:6:", "set twice");
+}

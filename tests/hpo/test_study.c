@@ -375,6 +375,13 @@ Test(study, tpe_maximises_and_uses_pruned_trials) {
         } else
             cr_assert_eq(ol_study_tell(s, t, OL_TRIAL_COMPLETE, v, &err), OL_OK);
     }
+    ol_trial_rec *tr;
+    size_t nt;
+    cr_assert_eq(ol_storage_get_trials(st, ol_study_id(s), &tr, &nt, &err), OL_OK);
+    cr_assert_eq(tr[3].state, OL_TRIAL_PRUNED);
+    cr_assert(tr[3].has_value, "a pruned trial keeps its last intermediate value, as Optuna 3.1");
+    cr_assert_float_eq(tr[3].value, tr[3].intermediate[0].value, 0);
+    ol_trials_free(tr, nt);
     /* uniform draws would average 0.34 away from 0.8 */
     cr_assert_lt(late / n_late, 0.15, "mean distance of late trials %g", late / n_late);
     ol_study_close(s);

@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 
 # The sanitizer build's objects need the sanitizer runtime at link time.
 san=""
-if nm "$BUILD/obj/storage/sqlite.o" 2>/dev/null | grep -q __asan; then san="-fsanitize=address,undefined"; fi
+if nm "$BUILD/obj/storage/sqlite.o" 2>/dev/null | grep __asan >/dev/null; then san="-fsanitize=address,undefined"; fi
 cc -std=c11 -D_GNU_SOURCE -Iinclude -g $san -o "$work/interop_tool" tests/storage/interop_tool.c \
     "$BUILD"/obj/storage/*.o "$BUILD"/obj/core/*.o -lsqlite3 -lpq -lcjson -lz -lm -pthread
 

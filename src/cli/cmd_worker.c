@@ -1,0 +1,245 @@
+/*
+ * cmd_worker.c — `optlab worker --storage URL --experiment FILE [--study NAME]`:
+ * one worker process that joins an experiment's studies in a shared storage
+ * (PostgreSQL, for workers on several machines) and runs trials until every
+ * study it works on has its N complete trials.
+ *
+ * It is `optlab run`'s worker loop (run_worker_main in cmd_run.c) without the
+ * forking parent: start as many as you like, anywhere, at any time. What
+ * makes that safe lives in the storage (docs/scaling.md): trial numbers are
+ * issued atomically under the study's budget; a heartbeat thread keeps this
+ * worker's running trial alive every --heartbeat seconds; any worker that
+ * sees a RUNNING trial whose heartbeat is older than --grace seconds (or
+ * whose worker was on this host and is gone) marks it FAIL, which frees its
+ * slot for another draw. A worker whose study is full but not finished waits
+ * for the running trials of others, so a slot freed by a dead worker is run.
+ *
+ * Studies missing from the storage are created; two workers creating the
+ * same study at the same moment is expected, and the loser finds the
+ * winner's study.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "experiment.h"
+#include "optlab/data.h"
+#include "optlab/storage.h"
+#include "run.h"
+
+#define DEFAULT_HEARTBEAT 5.0
+#define DEFAULT_GRACE 30.0
+
+static void worker_usage(FILE *out) {
+    fputs("usage: optlab worker --storage URL --experiment FILE [--study NAME] [--data DIR] [--trials N]\n"
+          "                     [--repeat R] [--heartbeat SECONDS] [--grace SECONDS] [--host NAME] [--quiet]\n\n"
+          "Join an experiment's studies in a shared storage and run trials until each has its N complete\n"
+          "trials. Start one per core on as many machines as you like, all with the same experiment file\n"
+          "and storage (docs/scaling.md); each trial's number is issued once, by the storage.\n\n"
+          "  --storage URL        postgresql://USER@HOST:PORT/DB (several machines), or sqlite:///FILE.db\n"
+          "                       (one machine)\n"
+          "  --experiment FILE    the experiment file (docs/experiments.md); its studies are EXPERIMENT/OPTIMIZER\n"
+          "  --study NAME         work on this study only (e.g. seed/adamw); default: every study of the file,\n"
+          "                       in file order, all workers on the first until it is done\n"
+          "  --data DIR           where datasets live (default $OPTLAB_DATA, else ./data)\n"
+          "  --trials N           trials per study instead of the file's (use the same N on every worker)\n"
+          "  --repeat R           repetition R: studies EXPERIMENT#rR/OPTIMIZER (as optlab run --repeat)\n"
+          "  --heartbeat SECONDS  refresh the running trial's heartbeat this often (default 5)\n"
+          "  --grace SECONDS      fail RUNNING trials whose heartbeat is older than this (default 30;\n"
+          "                       at least 2 x --heartbeat; use the same value on every worker)\n"
+          "  --host NAME          this machine's name in the trials' optlab:worker attribute (default: the\n"
+          "                       hostname). A trial whose worker names this host and a PID that no longer\n"
+          "                       runs optlab is failed at once; give containers that share a hostname but\n"
+          "                       not a PID namespace distinct names\n"
+          "  --quiet              no line per finished trial\n\n"
+          "Stops with status 0 when its studies are done; SIGINT/SIGTERM stop it after the current epoch\n"
+          "(the trial is marked FAIL, exit 128+signal).\n",
+          out);
+}
+
+static int parse_int(const char *name, const char *v, int lo, int hi, int *out) {
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (!*v || *end || errno || x < lo || x > hi) return cli_error("%s %s: expected a whole number from %d to %d", name, v, lo, hi), 0;
+    *out = (int)x;
+    return 1;
+}
+
+static int parse_seconds(const char *name, const char *v, double lo, double hi, double *out) {
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (!*v || *end || errno || !isfinite(x) || x < lo || x > hi)
+        return cli_error("%s %s: expected a number of seconds from %g to %g", name, v, lo, hi), 0;
+    *out = x;
+    return 1;
+}
+
+/* Find the study, or create it; another worker may create it at the same moment. */
+static ol_status find_or_create(ol_storage *st, run_study *s, int *maximize, int *created, ol_error *err) {
+    *created = 0;
+    ol_status fs = ol_storage_find_study(st, s->name, &s->id, maximize, err);
+    if (fs != OL_ENOTFOUND) return fs;
+    ol_status cs = ol_storage_create_study(st, s->name, 1, &s->id, err);
+    if (cs == OL_OK) {
+        *created = 1;
+        *maximize = 1;
+        return OL_OK;
+    }
+    if (cs != OL_EINVAL) return cs;
+    /* "already exists": another worker won the race */
+    return ol_storage_find_study(st, s->name, &s->id, maximize, err);
+}
+
+int cmd_worker(int argc, char **argv) {
+    if (cli_wants_help(argc, argv)) {
+        worker_usage(stdout);
+        return 0;
+    }
+    run_options o = {.jobs = 1};
+    const char *study_name = NULL, *host = NULL;
+    double heartbeat = DEFAULT_HEARTBEAT, grace = DEFAULT_GRACE;
+    int quiet = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-') return cli_error("unexpected argument '%s' (the file goes after --experiment)", a);
+        if (!strcmp(a, "--quiet")) {
+            quiet = 1;
+            continue;
+        }
+        if (i + 1 >= argc) return cli_error("%s needs a value (see `optlab worker --help`)", a);
+        const char *v = argv[++i];
+        if (!strcmp(a, "--storage")) o.storage = v;
+        else if (!strcmp(a, "--experiment")) o.file = v;
+        else if (!strcmp(a, "--study")) study_name = v;
+        else if (!strcmp(a, "--data")) o.data_dir = v;
+        else if (!strcmp(a, "--host")) host = v;
+        else if (!strcmp(a, "--trials")) { if (!parse_int(a, v, 1, 1000000, &o.trials)) return 2; }
+        else if (!strcmp(a, "--repeat")) { if (!parse_int(a, v, 0, 1000000, &o.repeat)) return 2; }
+        else if (!strcmp(a, "--heartbeat")) { if (!parse_seconds(a, v, 0.1, 3600, &heartbeat)) return 2; }
+        else if (!strcmp(a, "--grace")) { if (!parse_seconds(a, v, 0.2, 86400, &grace)) return 2; }
+        else {
+            cli_error("unknown option '%s'", a);
+            worker_usage(stderr);
+            return 2;
+        }
+    }
+    if (!o.storage) return cli_error("--storage URL is required (e.g. postgresql://optlab@db-host:5432/optlab)"), 2;
+    if (!o.file) return cli_error("--experiment FILE is required (e.g. experiments/seed.ini)"), 2;
+    if (grace < 2 * heartbeat)
+        return cli_error("--grace %g must be at least twice --heartbeat %g, or live trials would be failed", grace,
+                         heartbeat), 2;
+    ol_error err;
+    if (host && (!*host || strchr(host, ':') || strchr(host, '"') || strchr(host, '\\')))
+        return cli_error("--host '%s': expected a non-empty name without ':', quotes or backslashes", host), 2;
+
+    /* 1. the experiment and its studies */
+    static experiment exp;
+    struct stat sb;
+    if (stat(o.file, &sb) != 0) return cli_error("experiment file %s: %s", o.file, strerror(errno));
+    if (experiment_load(&exp, o.file, &err)) return cli_error("%s", err.msg);
+    static run_ctx rc;
+    memset(&rc, 0, sizeof rc);
+    rc.exp = &exp;
+    rc.opt = &o;
+    rc.trials = o.trials ? o.trials : exp.trials;
+    rc.grace_seconds = grace;
+    rc.heartbeat_seconds = heartbeat;
+    rc.log_trials = !quiet;
+    if (host) snprintf(rc.host, sizeof rc.host, "%s", host);
+    else if (gethostname(rc.host, sizeof rc.host - 1)) snprintf(rc.host, sizeof rc.host, "localhost");
+    uint64_t run_seed = exp.seed;
+    if (o.repeat) {
+        char r[32];
+        snprintf(r, sizeof r, "repeat/%d", o.repeat);
+        run_seed = ol_seed_derive(exp.seed, r);
+    }
+    char names[2048] = "";
+    size_t nl = 0;
+    for (int i = 0; i < exp.n_optimizers; i++) {
+        const exp_optimizer *eo = &exp.optimizers[i];
+        run_study *s = &rc.studies[rc.n_studies];
+        s->opt = eo;
+        s->seed = run_seed;
+        if (o.repeat) snprintf(s->name, sizeof s->name, "%s#r%d/%s", exp.name, o.repeat, eo->study);
+        else snprintf(s->name, sizeof s->name, "%s/%s", exp.name, eo->study);
+        if (nl < sizeof names - 300) nl += (size_t)snprintf(names + nl, sizeof names - nl, "%s%s", i ? ", " : "", s->name);
+        if (study_name && strcmp(study_name, s->name)) continue;
+        rc.n_studies++;
+    }
+    int rcode = 1;
+    ol_storage *st = NULL;
+    if (rc.n_studies == 0) {
+        cli_error("--study %s: %s has no such study (its studies: %s)", study_name, o.file, names);
+        rcode = 2;
+        goto out;
+    }
+
+    /* 2. the data (same splits on every worker: they derive from the experiment's seed) */
+    {
+        ol_corpus corpus;
+        memset(&corpus, 0, sizeof corpus);
+        if (ol_corpus_load(&corpus, ol_data_dir(o.data_dir), exp.dataset, &err)) {
+            cli_error("%s", err.msg);
+            goto out;
+        }
+        ol_split_sizes sizes = {exp.train, exp.valid_epoch, exp.valid_trial,
+                                exp.test > 0 && exp.test < corpus.test_n ? exp.test : corpus.test_n};
+        ol_status ss = ol_splits_make(&rc.splits, &corpus, &sizes, exp.seed, &err);
+        ol_corpus_free(&corpus);
+        if (ss) {
+            cli_error("%s", err.msg);
+            goto out;
+        }
+    }
+
+    /* 3. the studies: found, or created by whichever worker comes first */
+    if (ol_storage_open(&st, o.storage, &err)) {
+        cli_error("%s", err.msg);
+        goto out;
+    }
+    for (int i = 0; i < rc.n_studies; i++) {
+        run_study *s = &rc.studies[i];
+        int maximize = 1, created = 0;
+        if (find_or_create(st, s, &maximize, &created, &err)) {
+            cli_error("%s", err.msg);
+            goto out;
+        }
+        if (!maximize) {
+            cli_error("study '%s' in %s minimizes; optlab workers maximize accuracy", s->name, ol_storage_url(st));
+            goto out;
+        }
+        if (!created && !run_check_existing(st, s, &exp, &err)) {
+            cli_error("%s", err.msg);
+            goto out;
+        }
+        if (run_write_study_attrs(st, s, &rc, &err)) {
+            cli_error("%s", err.msg);
+            goto out;
+        }
+    }
+    if (!quiet) {
+        printf("optlab worker %s:%ld: %s, %d stud%s x %d trials, storage %s, heartbeat %g s, grace %g s\n", rc.host,
+               (long)getpid(), exp.path, rc.n_studies, rc.n_studies == 1 ? "y" : "ies", rc.trials, ol_storage_url(st),
+               heartbeat, grace);
+        fflush(stdout);
+    }
+    ol_storage_close(st);
+    st = NULL;
+
+    /* 4. work */
+    run_worker_signals();
+    rcode = run_worker_main(&rc);
+    if (rcode == 0 && !quiet) printf("optlab worker %s:%ld: done\n", rc.host, (long)getpid());
+out:
+    ol_splits_free(&rc.splits);
+    ol_storage_close(st);
+    experiment_free(&exp);
+    return rcode;
+}
