@@ -67,7 +67,7 @@ void openblas_set_num_threads(int num_threads);
 
 static void run_usage(FILE *out) {
     fputs("usage: optlab run [EXPERIMENT_FILE] [--storage URL] [--jobs N] [--data DIR] [--trials N]\n"
-          "                  [--only OPTIMIZER] [--repeat R] [--no-report] [--report-dir DIR]\n\n"
+          "                  [--only OPTIMIZER] [--repeat R] [--repetition K] [--no-report] [--report-dir DIR]\n\n"
           "Run an experiment: one study per [optimizer] section of the file (docs/experiments.md),\n"
           "each trial = a fresh model trained with the optimizer's sampled hyperparameters; then\n"
           "print the results table and write the report. Without a file: " DEFAULT_EXPERIMENT ",\n"
@@ -79,8 +79,10 @@ static void run_usage(FILE *out) {
           "  --data DIR        where datasets live (default $OPTLAB_DATA, else ./data)\n"
           "  --trials N        trials per optimizer instead of the file's\n"
           "  --only NAME       run only that study: an optimizer, or STUDY of [optimizer NAME as STUDY]\n"
-          "  --repeat R        repetition R of the experiment: studies EXPERIMENT#rR/OPTIMIZER with\n"
-          "                    their own sampler and initialisation seeds (default 0: EXPERIMENT/OPTIMIZER)\n"
+          "  --repeat R        run the whole experiment R times (repetitions 0 .. R-1, default 1):\n"
+          "                    repetition r > 0 has studies EXPERIMENT#rR/OPTIMIZER with their own\n"
+          "                    sampler and initialisation seeds; the report compares them\n"
+          "  --repetition K    start at repetition K (with --repeat R: K .. K+R-1)\n"
           "  --no-report       do not write the report at the end\n"
           "  --report-dir DIR  where the report goes (default report)\n"
           "  --quiet           no progress display\n\n"
@@ -880,7 +882,7 @@ ol_status run_write_study_attrs(ol_storage *st, const run_study *s, const run_ct
     ATTR("optlab:n_trials", buf);
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)s->seed);
     ATTR("optlab:seed", buf);
-    snprintf(buf, sizeof buf, "%d", rc->opt->repeat);
+    snprintf(buf, sizeof buf, "%d", s->repeat);
     ATTR("optlab:repeat", buf);
     snprintf(buf, sizeof buf, "%d", rc->splits.valid_trial.n);
     ATTR("optlab:n_valid_trial", buf);
@@ -906,6 +908,49 @@ ol_status run_write_study_attrs(ol_storage *st, const run_study *s, const run_ct
 
 /* ---- the command ---- */
 
+ol_status run_load_splits(run_ctx *rc, const char *data_dir, ol_error *err) {
+    const experiment *e = rc->exp;
+    ol_corpus corpus;
+    memset(&corpus, 0, sizeof corpus);
+    ol_status st = ol_corpus_load(&corpus, ol_data_dir(data_dir), e->dataset, err);
+    if (st) return st;
+    ol_split_sizes sizes = {e->train, e->valid_epoch, e->valid_trial,
+                            e->test > 0 && e->test < corpus.test_n ? e->test : corpus.test_n};
+    st = ol_splits_make(&rc->splits, &corpus, &sizes, e->seed, err);
+    ol_corpus_free(&corpus);
+    return st;
+}
+
+void run_study_identity(const experiment *e, const exp_optimizer *eo, int repeat, run_study *s) {
+    s->opt = eo;
+    s->repeat = repeat;
+    s->seed = e->seed;
+    if (repeat) {
+        char r[32];
+        snprintf(r, sizeof r, "repeat/%d", repeat);
+        s->seed = ol_seed_derive(e->seed, r);
+        snprintf(s->name, sizeof s->name, "%s#r%d/%s", e->name, repeat, eo->study);
+    } else {
+        snprintf(s->name, sizeof s->name, "%s/%s", e->name, eo->study);
+    }
+}
+
+int run_add_studies(run_ctx *rc, int first, int count, const char *only, ol_error *err) {
+    const experiment *e = rc->exp;
+    const exp_optimizer *wanted = only ? experiment_find_optimizer(e, only) : NULL;
+    int added = 0;
+    for (int r = first; r < first + count; r++)
+        for (int i = 0; i < e->n_optimizers; i++) {
+            if (only && &e->optimizers[i] != wanted) continue;
+            if (rc->n_studies >= RUN_MAX_STUDIES)
+                return ol_fail(err, OL_EINVAL, "%d repetitions of %d studies exceed the %d studies one run handles",
+                               count, only ? 1 : e->n_optimizers, RUN_MAX_STUDIES), -1;
+            run_study_identity(e, &e->optimizers[i], r, &rc->studies[rc->n_studies++]);
+            added++;
+        }
+    return added;
+}
+
 /* Fork one worker of `optlab run`; returns its pid, or -1 (errno set). */
 static pid_t spawn_worker(run_ctx *rc, ol_storage *st) {
     pid_t parent = getpid();
@@ -928,7 +973,7 @@ int cmd_run(int argc, char **argv) {
         run_usage(stdout);
         return 0;
     }
-    run_options o = {.storage = DEFAULT_STORAGE, .report_dir = "report"};
+    run_options o = {.storage = DEFAULT_STORAGE, .report_dir = "report", .repeats = 1};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o.jobs = cores > 0 ? (int)cores : 1;
     for (int i = 1; i < argc; i++) {
@@ -944,7 +989,8 @@ int cmd_run(int argc, char **argv) {
         else if (!strcmp(a, "--report-dir")) { NEED_VALUE(); o.report_dir = argv[++i]; }
         else if (!strcmp(a, "--jobs")) { NEED_VALUE(); if (!parse_int_opt(a, argv[++i], 1, 1024, &o.jobs)) return 2; }
         else if (!strcmp(a, "--trials")) { NEED_VALUE(); if (!parse_int_opt(a, argv[++i], 1, 1000000, &o.trials)) return 2; }
-        else if (!strcmp(a, "--repeat")) { NEED_VALUE(); if (!parse_int_opt(a, argv[++i], 0, 1000000, &o.repeat)) return 2; }
+        else if (!strcmp(a, "--repeat")) { NEED_VALUE(); if (!parse_int_opt(a, argv[++i], 1, RUN_MAX_STUDIES, &o.repeats)) return 2; }
+        else if (!strcmp(a, "--repetition")) { NEED_VALUE(); if (!parse_int_opt(a, argv[++i], 0, 1000000, &o.repetition)) return 2; }
         else if (!strcmp(a, "--no-report")) o.no_report = 1;
         else if (!strcmp(a, "--quiet")) o.quiet = 1;
         else if (a[0] == '-' && a[1]) { cli_error("unknown option '%s'", a); run_usage(stderr); return 2; }
@@ -976,21 +1022,9 @@ int cmd_run(int argc, char **argv) {
     rc.grace_seconds = STALE_SECONDS;
     rc.heartbeat_seconds = 0; /* once per epoch */
     if (gethostname(rc.host, sizeof rc.host - 1)) snprintf(rc.host, sizeof rc.host, "localhost");
-    /* a repetition keeps the data splits and draws new sampler and initialisation seeds */
-    uint64_t run_seed = exp.seed;
-    if (o.repeat) {
-        char r[32];
-        snprintf(r, sizeof r, "repeat/%d", o.repeat);
-        run_seed = ol_seed_derive(exp.seed, r);
-    }
-    for (int i = 0; i < exp.n_optimizers; i++) {
-        const exp_optimizer *eo = &exp.optimizers[i];
-        if (o.only && experiment_find_optimizer(&exp, o.only) != eo) continue;
-        run_study *s = &rc.studies[rc.n_studies++];
-        s->opt = eo;
-        s->seed = run_seed;
-        if (o.repeat) snprintf(s->name, sizeof s->name, "%s#r%d/%s", exp.name, o.repeat, eo->study);
-        else snprintf(s->name, sizeof s->name, "%s/%s", exp.name, eo->study);
+    if (run_add_studies(&rc, o.repetition, o.repeats, o.only, &err) < 0) {
+        experiment_free(&exp);
+        return cli_error("%s", err.msg);
     }
     int rcode = 1;
     ol_storage *st = NULL;
@@ -1003,21 +1037,9 @@ int cmd_run(int argc, char **argv) {
     }
 
     /* 2. the data, before anything is stored */
-    {
-        ol_corpus corpus;
-        memset(&corpus, 0, sizeof corpus);
-        if (ol_corpus_load(&corpus, ol_data_dir(o.data_dir), exp.dataset, &err)) {
-            cli_error("%s", err.msg);
-            goto out;
-        }
-        ol_split_sizes sizes = {exp.train, exp.valid_epoch, exp.valid_trial,
-                                 exp.test > 0 && exp.test < corpus.test_n ? exp.test : corpus.test_n};
-        ol_status ss = ol_splits_make(&rc.splits, &corpus, &sizes, exp.seed, &err);
-        ol_corpus_free(&corpus);
-        if (ss) {
-            cli_error("%s", err.msg);
-            goto out;
-        }
+    if (run_load_splits(&rc, o.data_dir, &err)) {
+        cli_error("%s", err.msg);
+        goto out;
     }
 
     /* 3. the storage: check every existing study before creating any */
@@ -1025,7 +1047,7 @@ int cmd_run(int argc, char **argv) {
         cli_error("%s", err.msg);
         goto out;
     }
-    int created[EXP_MAX_OPTIMIZERS] = {0};
+    int created[RUN_MAX_STUDIES] = {0};
     for (int i = 0; i < rc.n_studies; i++) {
         run_study *s = &rc.studies[i];
         int maximize;

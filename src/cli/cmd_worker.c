@@ -37,7 +37,7 @@
 
 static void worker_usage(FILE *out) {
     fputs("usage: optlab worker --storage URL --experiment FILE [--study NAME] [--data DIR] [--trials N]\n"
-          "                     [--repeat R] [--heartbeat SECONDS] [--grace SECONDS] [--host NAME] [--quiet]\n\n"
+          "                     [--repetition K] [--heartbeat SECONDS] [--grace SECONDS] [--host NAME] [--quiet]\n\n"
           "Join an experiment's studies in a shared storage and run trials until each has its N complete\n"
           "trials. Start one per core on as many machines as you like, all with the same experiment file\n"
           "and storage (docs/scaling.md); each trial's number is issued once, by the storage.\n\n"
@@ -48,7 +48,7 @@ static void worker_usage(FILE *out) {
           "                       in file order, all workers on the first until it is done\n"
           "  --data DIR           where datasets live (default $OPTLAB_DATA, else ./data)\n"
           "  --trials N           trials per study instead of the file's (use the same N on every worker)\n"
-          "  --repeat R           repetition R: studies EXPERIMENT#rR/OPTIMIZER (as optlab run --repeat)\n"
+          "  --repetition K       repetition K: studies EXPERIMENT#rK/OPTIMIZER (as optlab run --repetition)\n"
           "  --heartbeat SECONDS  refresh the running trial's heartbeat this often (default 5)\n"
           "  --grace SECONDS      fail RUNNING trials whose heartbeat is older than this (default 30;\n"
           "                       at least 2 x --heartbeat; use the same value on every worker)\n"
@@ -121,7 +121,7 @@ int cmd_worker(int argc, char **argv) {
         else if (!strcmp(a, "--data")) o.data_dir = v;
         else if (!strcmp(a, "--host")) host = v;
         else if (!strcmp(a, "--trials")) { if (!parse_int(a, v, 1, 1000000, &o.trials)) return 2; }
-        else if (!strcmp(a, "--repeat")) { if (!parse_int(a, v, 0, 1000000, &o.repeat)) return 2; }
+        else if (!strcmp(a, "--repetition")) { if (!parse_int(a, v, 0, 1000000, &o.repetition)) return 2; }
         else if (!strcmp(a, "--heartbeat")) { if (!parse_seconds(a, v, 0.1, 3600, &heartbeat)) return 2; }
         else if (!strcmp(a, "--grace")) { if (!parse_seconds(a, v, 0.2, 86400, &grace)) return 2; }
         else {
@@ -154,21 +154,12 @@ int cmd_worker(int argc, char **argv) {
     rc.log_trials = !quiet;
     if (host) snprintf(rc.host, sizeof rc.host, "%s", host);
     else if (gethostname(rc.host, sizeof rc.host - 1)) snprintf(rc.host, sizeof rc.host, "localhost");
-    uint64_t run_seed = exp.seed;
-    if (o.repeat) {
-        char r[32];
-        snprintf(r, sizeof r, "repeat/%d", o.repeat);
-        run_seed = ol_seed_derive(exp.seed, r);
-    }
     char names[2048] = "";
     size_t nl = 0;
     for (int i = 0; i < exp.n_optimizers; i++) {
         const exp_optimizer *eo = &exp.optimizers[i];
         run_study *s = &rc.studies[rc.n_studies];
-        s->opt = eo;
-        s->seed = run_seed;
-        if (o.repeat) snprintf(s->name, sizeof s->name, "%s#r%d/%s", exp.name, o.repeat, eo->study);
-        else snprintf(s->name, sizeof s->name, "%s/%s", exp.name, eo->study);
+        run_study_identity(&exp, eo, o.repetition, s);
         if (nl < sizeof names - 300) nl += (size_t)snprintf(names + nl, sizeof names - nl, "%s%s", i ? ", " : "", s->name);
         if (study_name && strcmp(study_name, s->name)) continue;
         rc.n_studies++;
@@ -182,21 +173,9 @@ int cmd_worker(int argc, char **argv) {
     }
 
     /* 2. the data (same splits on every worker: they derive from the experiment's seed) */
-    {
-        ol_corpus corpus;
-        memset(&corpus, 0, sizeof corpus);
-        if (ol_corpus_load(&corpus, ol_data_dir(o.data_dir), exp.dataset, &err)) {
-            cli_error("%s", err.msg);
-            goto out;
-        }
-        ol_split_sizes sizes = {exp.train, exp.valid_epoch, exp.valid_trial,
-                                exp.test > 0 && exp.test < corpus.test_n ? exp.test : corpus.test_n};
-        ol_status ss = ol_splits_make(&rc.splits, &corpus, &sizes, exp.seed, &err);
-        ol_corpus_free(&corpus);
-        if (ss) {
-            cli_error("%s", err.msg);
-            goto out;
-        }
+    if (run_load_splits(&rc, o.data_dir, &err)) {
+        cli_error("%s", err.msg);
+        goto out;
     }
 
     /* 3. the studies: found, or created by whichever worker comes first */

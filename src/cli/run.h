@@ -14,6 +14,9 @@
 #include "optlab/data.h"
 #include "optlab/storage.h"
 
+/** Studies one run or worker handles at most (optimizer sections x repetitions). */
+#define RUN_MAX_STUDIES 256
+
 /** Command-line options of `optlab run` (the worker fills the ones it has). */
 typedef struct {
     const char *file;
@@ -23,7 +26,8 @@ typedef struct {
     const char *report_dir;
     int jobs;
     int trials;     /* 0: the file's */
-    int repeat;
+    int repetition; /* first repetition to run (0: the plain study names) */
+    int repeats;    /* how many repetitions, from `repetition` on (at least 1) */
     int no_report;
     int quiet;
 } run_options;
@@ -33,6 +37,7 @@ typedef struct {
     const exp_optimizer *opt;
     char name[256];     /* study name */
     uint64_t seed;      /* study seed (sampler and trial seeds derive from it) */
+    int repeat;         /* repetition index */
     int64_t id;
     /* progress (parent) */
     int done, complete, failed, running;
@@ -48,7 +53,7 @@ typedef struct {
     const experiment *exp;
     const run_options *opt;
     int trials; /* budget per study */
-    run_study studies[EXP_MAX_OPTIMIZERS];
+    run_study studies[RUN_MAX_STUDIES];
     int n_studies;
     ol_splits splits;
     char host[256];           /* HOST of the optlab:worker attribute "HOST:PID" */
@@ -68,6 +73,24 @@ typedef struct {
  * stopped by SIGINT/SIGTERM after run_worker_signals()).
  */
 int run_worker_main(run_ctx *rc);
+
+/**
+ * Name and seed one study of the experiment: "EXPERIMENT/STUDY" for repetition
+ * 0, "EXPERIMENT#rR/STUDY" otherwise; a repetition keeps the data split and
+ * derives its sampler and initialisation seed from the experiment seed by
+ * the name "repeat/R".
+ */
+void run_study_identity(const experiment *e, const exp_optimizer *eo, int repeat, run_study *s);
+
+/** Load the experiment's dataset and make its splits into rc->splits (from the experiment seed). */
+ol_status run_load_splits(run_ctx *rc, const char *data_dir, ol_error *err);
+
+/**
+ * Add to rc the studies of repetitions first .. first+count-1: every
+ * [optimizer] section, or only the one `only` names (NULL: all). Returns how
+ * many were added, or -1 when they would exceed RUN_MAX_STUDIES (err says so).
+ */
+int run_add_studies(run_ctx *rc, int first, int count, const char *only, ol_error *err);
 
 /** Install the worker's SIGINT/SIGTERM handlers (first: stop after the epoch; again 2 s later: exit). */
 void run_worker_signals(void);
