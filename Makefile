@@ -88,7 +88,7 @@ $(PCFILE): Makefile
 
 # A test binary links the objects of the layers its layer may use.
 define test_rule
-$(BUILD)/tests/$(1)/%: tests/$(1)/%.c $$(foreach u,$$(USES_$(1)),$$(call layer_objs,$$(u))) $(wildcard tests/*.h)
+$(BUILD)/tests/$(1)/%: tests/$(1)/%.c $$(foreach u,$$(USES_$(1)),$$(call layer_objs,$$(u))) $(wildcard tests/*.h tests/*/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CPPFLAGS) -Itests $$(CFLAGS) -o $$@ $$< $$(foreach u,$$(USES_$(1)),$$(call layer_objs,$$(u))) $$(LDFLAGS) -lcriterion $$(LIBS)
 test-$(1): $$(patsubst tests/%.c,$(BUILD)/tests/%,$$(wildcard tests/$(1)/test_*.c))
@@ -100,7 +100,7 @@ $(BUILD)/tests/cli/test_experiment: src/cli/experiment.c src/cli/experiment.h
 
 $(BUILD)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
 
 test-build: all $(TEST_BINS)
 

@@ -25,36 +25,16 @@
 #include <unistd.h>
 
 #include "optlab/storage.h"
+#include "pg_cluster.h"
 
-static char cluster_dir[512];
-
-static void stop_cluster(void) {
-    if (!cluster_dir[0]) return;
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "bash tests/storage/_pg_cluster.sh stop '%s' >/dev/null 2>&1", cluster_dir);
-    if (system(cmd) != 0) fprintf(stderr, "pg_storage: could not stop the cluster in %s\n", cluster_dir);
-    cluster_dir[0] = 0;
-}
-
+/* The cluster as a real server runs: fsync and synchronous commit on, and
+ * pg_stat_statements loaded to count statements. */
 static int start_cluster(void) {
     setenv("PG_EXTRA_OPTS",
            "-c fsync=on -c synchronous_commit=on -c shared_preload_libraries=pg_stat_statements "
            "-c pg_stat_statements.track=top",
            1);
-    FILE *p = popen("bash tests/storage/_pg_cluster.sh start", "r");
-    if (!p) return -1;
-    char line[1024];
-    while (fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = 0;
-        char *eq = strchr(line, '=');
-        if (!eq) continue;
-        *eq = 0;
-        char key[128];
-        snprintf(key, sizeof key, "OPTLAB_%.100s", line);
-        setenv(key, eq + 1, 1);
-        if (!strcmp(line, "PG_DIR")) snprintf(cluster_dir, sizeof cluster_dir, "%s", eq + 1);
-    }
-    return pclose(p) == 0 && getenv("OPTLAB_PG_URL") ? 0 : -1;
+    return pg_cluster_start("pg_storage");
 }
 
 static PGconn *admin(void) {
@@ -112,10 +92,10 @@ static long statements_of(PGconn *a) {
 int main(void) {
     if (start_cluster()) {
         fprintf(stderr, "pg_storage: could not start a cluster\n");
-        stop_cluster();
+        pg_cluster_stop();
         return 1;
     }
-    atexit(stop_cluster);
+    atexit(pg_cluster_stop);
     signal(SIGINT, exit);
     PGconn *a = admin();
     PQclear(PQexec(a, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"));

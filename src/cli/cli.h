@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 
+#include "optlab/storage.h"
+
 /** A subcommand: `optlab NAME ARGS...`; returns the process exit status. */
 typedef struct {
     const char *name;
@@ -20,6 +22,13 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /** Does argv hold -h or --help? */
 int cli_wants_help(int argc, char **argv);
+
+/**
+ * Open a storage to read what it holds (studies, trials). A SQLite file that
+ * is not there is an error here, since opening would create an empty one,
+ * which helps nobody. Returns 0, or prints the error and returns 1.
+ */
+int cli_open_existing_storage(const char *url, ol_storage **st);
 
 int cmd_optimizers(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

@@ -102,17 +102,26 @@ static double median(double *v, int n) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* A study of `trials` trials of f in a fresh in-memory storage (close both).
+ * Returns 0, or prints the error and returns 1. */
+static int open_study(const bench_function *f, const ol_sampler *sm, uint64_t seed, int trials, ol_storage **st,
+                      ol_study **s) {
+    ol_error err = {0};
+    if (ol_storage_open(st, "memory:", &err)) return cli_error("%s", err.msg);
+    ol_study_options o = {.name = f->name, .maximize = f->maximize, .seed = seed, .n_trials = trials, .sampler = sm};
+    if (ol_study_open(s, *st, &o, &err)) {
+        ol_storage_close(*st);
+        return cli_error("%s", err.msg);
+    }
+    return 0;
+}
+
 /* One study of `trials` trials; regret[i] = best-so-far regret after trial i. */
 static int run_one(const bench_function *f, const ol_sampler *sm, uint64_t seed, int trials, double *regret) {
     ol_storage *st;
-    ol_error err = {0};
-    if (ol_storage_open(&st, "memory:", &err)) return cli_error("%s", err.msg);
     ol_study *s;
-    ol_study_options o = {.name = f->name, .maximize = f->maximize, .seed = seed, .n_trials = trials, .sampler = sm};
-    if (ol_study_open(&s, st, &o, &err)) {
-        ol_storage_close(st);
-        return cli_error("%s", err.msg);
-    }
+    ol_error err = {0};
+    if (open_study(f, sm, seed, trials, &st, &s)) return 1;
     double best = f->maximize ? -INFINITY : INFINITY;
     int rc = 0;
     for (int i = 0; i < trials; i++) {
@@ -141,14 +150,9 @@ static int run_one(const bench_function *f, const ol_sampler *sm, uint64_t seed,
 static int run_parallel(const bench_function *f, const ol_sampler *sm, uint64_t seed, int trials, int workers,
                         double *regret) {
     ol_storage *st;
-    ol_error err = {0};
-    if (ol_storage_open(&st, "memory:", &err)) return cli_error("%s", err.msg);
     ol_study *s;
-    ol_study_options o = {.name = f->name, .maximize = f->maximize, .seed = seed, .n_trials = trials, .sampler = sm};
-    if (ol_study_open(&s, st, &o, &err)) {
-        ol_storage_close(st);
-        return cli_error("%s", err.msg);
-    }
+    ol_error err = {0};
+    if (open_study(f, sm, seed, trials, &st, &s)) return 1;
     ol_trial **fly = calloc((size_t)workers, sizeof *fly);
     double *val = calloc((size_t)workers, sizeof *val);
     int rc = fly && val ? 0 : cli_error("out of memory");

@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "optlab/storage.h"
@@ -19,21 +18,6 @@ static void studies_usage(FILE *out) {
           "  --storage URL   sqlite:///FILE, postgresql://USER@HOST:PORT/DB or memory:\n"
           "                  (default sqlite:///optlab.db)\n",
           out);
-}
-
-/*
- * Open a storage for reading a listing. A SQLite file that is not there is an
- * error here (opening would create an empty one, which helps nobody).
- */
-static int open_existing(const char *url, ol_storage **st) {
-    if (!strncmp(url, "sqlite:///", 10)) {
-        struct stat sb;
-        if (stat(url + 10, &sb) != 0)
-            return cli_error("no storage at '%s' (no such file; run a study first or pass --storage URL)", url + 10);
-    }
-    ol_error err = {0};
-    if (ol_storage_open(st, url, &err) != OL_OK) return cli_error("%s", err.msg);
-    return 0;
 }
 
 int cmd_studies(int argc, char **argv) {
@@ -54,7 +38,7 @@ int cmd_studies(int argc, char **argv) {
         }
     }
     ol_storage *st = NULL;
-    if (open_existing(url, &st)) return 1;
+    if (cli_open_existing_storage(url, &st)) return 1;
     ol_error err = {0};
     ol_study_rec *studies = NULL;
     size_t n = 0;

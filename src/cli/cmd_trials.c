@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "optlab/storage.h"
@@ -61,17 +60,6 @@ static void format_attr(const char *json, char *out, size_t cap) {
     cJSON_Delete(v);
 }
 
-static int open_existing(const char *url, ol_storage **st) {
-    if (!strncmp(url, "sqlite:///", 10)) {
-        struct stat sb;
-        if (stat(url + 10, &sb) != 0)
-            return cli_error("no storage at '%s' (no such file; run a study first or pass --storage URL)", url + 10);
-    }
-    ol_error err = {0};
-    if (ol_storage_open(st, url, &err) != OL_OK) return cli_error("%s", err.msg);
-    return 0;
-}
-
 /* The study is missing: say which ones exist. */
 static int report_missing(ol_storage *st, const char *name, const char *url) {
     ol_study_rec *studies = NULL;
@@ -116,7 +104,7 @@ int cmd_trials(int argc, char **argv) {
         return 2;
     }
     ol_storage *st = NULL;
-    if (open_existing(url, &st)) return 1;
+    if (cli_open_existing_storage(url, &st)) return 1;
     ol_error err = {0};
     int64_t study_id;
     int maximize;

@@ -1,10 +1,11 @@
 /*
  * main.c — `optlab`: dispatches to a subcommand. Each subcommand has its own
- * file and its own --help.
+ * file and its own --help. Also the small helpers of cli.h the subcommands share.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -37,6 +38,17 @@ int cli_error(const char *fmt, ...) {
 int cli_wants_help(int argc, char **argv) {
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return 1;
+    return 0;
+}
+
+int cli_open_existing_storage(const char *url, ol_storage **st) {
+    if (!strncmp(url, "sqlite:///", 10)) {
+        struct stat sb;
+        if (stat(url + 10, &sb) != 0)
+            return cli_error("no storage at '%s' (no such file; run a study first or pass --storage URL)", url + 10);
+    }
+    ol_error err = {0};
+    if (ol_storage_open(st, url, &err) != OL_OK) return cli_error("%s", err.msg);
     return 0;
 }
 

@@ -219,6 +219,29 @@ static void y_format(rp_buf *gp, double y0, double y1) {
     else rp_printf(gp, "set format y \"%%.0f\"\n");
 }
 
+/* y_format, and the height y_no_value at which the per-trial scatter plots
+ * mark trials without a value (3 % above the axis' bottom). */
+static void y_format_and_no_value(rp_buf *gp, double y0, double y1) {
+    y_format(gp, y0, y1);
+    rp_printf(gp, "y_no_value = %.6g  # where trials without a value are marked\n", y0 + 0.03 * (y1 - y0));
+}
+
+/* Series of the per-trial scatter plots (their .dat: column 3 the value of a
+ * never-learning trial, column 4 > 0 for a trial without a value): the
+ * never-learning trials if show_never, the trials without a value (at
+ * y_no_value) if show_no_value. Each continues the current plot command. */
+static void plot_never_and_no_value(rp_buf *gp, ol_report_lang lang, int show_never, int show_no_value) {
+    if (show_never) {
+        rp_printf(gp, ", \\\n     \"\" using 1:3 with points pt 9 ps 1.3 lc rgb \"" C_ORANGE "\" title ");
+        gp_string(gp, rp_t(lang, RP_T_KEY_NEVER));
+    }
+    if (show_no_value) {
+        rp_printf(gp, ", \\\n     \"\" using 1:($4 > 0 ? y_no_value : NaN) with points pt 2 ps 1.4 lw 2 lc rgb \"" C_BLACK
+                       "\" title ");
+        gp_string(gp, rp_t(lang, RP_T_KEY_FAILED));
+    }
+}
+
 static ol_status trend_figure(const rp_study *s, int zoom, const ol_report_options *opt, const char *dir,
                               rp_buf *all, int *n_fig, ol_error *err) {
     ol_report_lang lang = opt->lang;
@@ -264,8 +287,7 @@ static ol_status trend_figure(const rp_study *s, int zoom, const ol_report_optio
     gp_string(&gp, rp_t(lang, RP_T_AX_VALID_TRIAL_ACC));
     int last = s->n_trials ? s->trials[s->n_trials - 1].number : 0;
     rp_printf(&gp, "\nset xrange [-1:%d]\nset yrange [%.6g:%.6g]\n", last + 1, y0, y1);
-    y_format(&gp, y0, y1);
-    rp_printf(&gp, "y_no_value = %.6g  # where trials without a value are marked\n", y0 + 0.03 * (y1 - y0));
+    y_format_and_no_value(&gp, y0, y1);
     int n_pruned = 0;
     for (size_t i = 0; i < s->n_trials; i++) n_pruned += s->trials[i].outcome == RP_PRUNED;
     key_margin(&gp, 2 + (n_never && !zoom) + (n_novalue > 0) + (n_pruned > 0));
@@ -273,15 +295,7 @@ static ol_status trend_figure(const rp_study *s, int zoom, const ol_report_optio
     gp_string(&gp, rp_t(lang, RP_T_KEY_TRIAL));
     rp_printf(&gp, ", \\\n     \"\" using 1:5 with steps lw 2 lc rgb \"" C_VERMILLION "\" title ");
     gp_string(&gp, rp_t(lang, RP_T_KEY_BEST_SO_FAR));
-    if (n_never && !zoom) {
-        rp_printf(&gp, ", \\\n     \"\" using 1:3 with points pt 9 ps 1.3 lc rgb \"" C_ORANGE "\" title ");
-        gp_string(&gp, rp_t(lang, RP_T_KEY_NEVER));
-    }
-    if (n_novalue) {
-        rp_printf(&gp, ", \\\n     \"\" using 1:($4 > 0 ? y_no_value : NaN) with points pt 2 ps 1.4 lw 2 lc rgb \"" C_BLACK
-                       "\" title ");
-        gp_string(&gp, rp_t(lang, RP_T_KEY_FAILED));
-    }
+    plot_never_and_no_value(&gp, lang, n_never && !zoom, n_novalue > 0);
     if (n_pruned) { /* column 6 is the outcome name */
         rp_printf(&gp, ", \\\n     \"\" using 1:(strcol(6) eq \"pruned\" ? y_no_value : NaN) with points pt 4 ps 1.2 lw 1.5 "
                        "lc rgb \"" C_GREY "\" title ");
@@ -358,21 +372,12 @@ static ol_status param_figure(const rp_study *s, size_t pi, int zoom, const ol_r
         rp_printf(&gp, "set xrange [%.10g:%.10g]\n", p->low - pad, p->high + pad);
     }
     rp_printf(&gp, "set yrange [%.6g:%.6g]\n", y0, y1);
-    y_format(&gp, y0, y1);
-    rp_printf(&gp, "y_no_value = %.6g  # where trials without a value are marked\n", y0 + 0.03 * (y1 - y0));
+    y_format_and_no_value(&gp, y0, y1);
     int has_best = s->best >= 0 && !isnan(s->trials[s->best].params[pi]);
     key_margin(&gp, 1 + (n_never && !zoom) + (n_novalue > 0) + has_best);
     rp_printf(&gp, "plot \"%s.dat\" using 1:2 with points pt 7 ps 1.0 lc rgb \"" C_BLUE "\" title ", name);
     gp_string(&gp, rp_t(lang, RP_T_KEY_TRIAL));
-    if (n_never && !zoom) {
-        rp_printf(&gp, ", \\\n     \"\" using 1:3 with points pt 9 ps 1.3 lc rgb \"" C_ORANGE "\" title ");
-        gp_string(&gp, rp_t(lang, RP_T_KEY_NEVER));
-    }
-    if (n_novalue) {
-        rp_printf(&gp, ", \\\n     \"\" using 1:($4 > 0 ? y_no_value : NaN) with points pt 2 ps 1.4 lw 2 lc rgb \"" C_BLACK
-                       "\" title ");
-        gp_string(&gp, rp_t(lang, RP_T_KEY_FAILED));
-    }
+    plot_never_and_no_value(&gp, lang, n_never && !zoom, n_novalue > 0);
     if (has_best) {
         rp_printf(&gp, ", \\\n     \"\" using 1:($5 > 0 ? $2 : NaN) with points pt 13 ps 2.2 lc rgb \"" C_VERMILLION
                        "\" title ");

@@ -2,7 +2,8 @@
  * backend.h — what a storage backend implements. storage.c dispatches the
  * public ol_storage_* calls through this table; each backend (memory.c,
  * sqlite.c, postgres.c) fills one and embeds `ol_storage` as the first member
- * of its own handle struct.
+ * of its own handle struct. Helpers the backends share (storage.c, records.c)
+ * are declared at the end.
  */
 #ifndef OPTLAB_STORAGE_BACKEND_H
 #define OPTLAB_STORAGE_BACKEND_H
@@ -48,5 +49,20 @@ ol_status ol_storage_open_postgres(ol_storage **out, const char *url, ol_error *
 /* helpers shared by backends */
 char *ol_strdup(const char *s);              /* NULL on allocation failure */
 double ol_unix_now(void);                    /* wall-clock seconds since the epoch */
+
+/* records.c: attaching child rows to their trial when reading trials back. */
+typedef struct {
+    int64_t trial_id;
+    size_t index; /* position in the trial array */
+} ol_trial_index;
+
+/* An index of trials[0..n) sorted by trial id (malloc'd; free it), or NULL on
+ * allocation failure. */
+ol_trial_index *ol_trial_index_build(const ol_trial_rec *trials, size_t n);
+/* The trial with this id, or NULL if it is not in the index (or ix is NULL). */
+ol_trial_rec *ol_trial_index_find(ol_trial_rec *trials, const ol_trial_index *ix, size_t n, int64_t trial_id);
+/* Sets *state from a stored state name ("RUNNING", "COMPLETE", ...); returns 0
+ * (state untouched) if text is NULL or no state has that name. */
+int ol_trial_state_parse(const char *text, ol_trial_state *state);
 
 #endif

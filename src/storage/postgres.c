@@ -187,6 +187,41 @@ static ol_status pg_cmd(pg_storage *pg, const char *what, const char *sql, int n
     return OL_OK;
 }
 
+/* A query whose rows only matter by number: *rows receives how many it returned. */
+static ol_status pg_count(pg_storage *pg, const char *what, const char *sql, int nparams,
+                          const char *const *params, int *rows, ol_error *err) {
+    PGresult *r = pg_exec(pg, what, sql, nparams, params, PGRES_TUPLES_OK, NULL, err);
+    if (!r) return err->status;
+    *rows = PQntuples(r);
+    PQclear(r);
+    return OL_OK;
+}
+
+/* OL_OK if the study (id as text) exists, else OL_ENOTFOUND naming it. */
+static ol_status pg_require_study(pg_storage *pg, const char *what, const char *id, ol_error *err) {
+    const char *p[] = {id};
+    int found = 0;
+    ol_status st = pg_count(pg, what, "SELECT 1 FROM studies WHERE study_id = $1::int", 1, p, &found, err);
+    if (st) return st;
+    return found ? OL_OK : pg_fail(pg, err, OL_ENOTFOUND, "no study with id %s", id);
+}
+
+/* Upsert one attribute with `sql` (parameters: owner id, key, value_json).
+ * A foreign-key violation means the owner is missing: OL_ENOTFOUND
+ * "no <owner> with id N". */
+static ol_status pg_upsert_attr(pg_storage *pg, const char *what, const char *sql, const char *owner,
+                                const char *id, const char *key, const char *value_json, ol_error *err) {
+    char state[6];
+    const char *p[] = {id, key, value_json};
+    PGresult *r = pg_exec(pg, what, sql, 3, p, PGRES_COMMAND_OK, state, err);
+    if (!r) {
+        if (!strcmp(state, "23503")) return pg_fail(pg, err, OL_ENOTFOUND, "no %s with id %s", owner, id);
+        return err->status;
+    }
+    PQclear(r);
+    return OL_OK;
+}
+
 static void pg_rollback(pg_storage *pg) {
     if (pg->lost || !pg->conn) return;
     PGresult *r = PQexec(pg->conn, "ROLLBACK");
@@ -333,18 +368,36 @@ static ol_status pg_settle_old_backend(pg_storage *pg, ol_error *err) {
     fmt_i64(pid, old_pid);
     const char *p[] = {pid};
     for (int i = 0; i < 50; i++) {
-        PGresult *r = pg_exec(pg, "checking the previous session",
-                              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1::int", 1, p,
-                              PGRES_TUPLES_OK, NULL, err);
-        if (!r) return err->status;
-        int alive = PQntuples(r) > 0;
-        PQclear(r);
+        int alive = 0;
+        ol_status st = pg_count(pg, "checking the previous session",
+                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1::int", 1, p,
+                                &alive, err);
+        if (st) return st;
         if (!alive) return OL_OK;
         pg_sleep(0.05);
     }
     return pg_fail(pg, err, OL_EBUSY, "the previous session (pid %d) did not end; cannot tell whether its last write "
                                        "committed",
                    old_pid);
+}
+
+/*
+ * After a lost connection: did the earlier attempt commit? `sql` selects the
+ * row carrying claim token params[1] (params[0] names the study), giving its
+ * id and, when `number` is not NULL, its number. *found says whether it is
+ * there; if so *id (and *number) are set.
+ */
+static ol_status pg_find_claim(pg_storage *pg, const char *what, const char *sql, const char *const *params,
+                               int64_t *id, int *number, int *found, ol_error *err) {
+    PGresult *r = pg_exec(pg, what, sql, 2, params, PGRES_TUPLES_OK, NULL, err);
+    if (!r) return err->status;
+    *found = PQntuples(r) == 1;
+    if (*found) {
+        *id = atoll(PQgetvalue(r, 0, 0));
+        if (number) *number = atoi(PQgetvalue(r, 0, 1));
+    }
+    PQclear(r);
+    return OL_OK;
 }
 
 /* ---- schema -------------------------------------------------------------- */
@@ -477,17 +530,12 @@ static ol_status create_study_once(pg_storage *pg, const char *name, int maximiz
     if (pg->retrying) {
         /* did the lost attempt commit? */
         const char *p[] = {name, claim};
-        PGresult *r = pg_exec(pg, "creating a study",
-                              "SELECT s.study_id FROM studies s JOIN study_system_attributes a USING (study_id) "
-                              "WHERE s.study_name = $1 AND a.key = '" PG_CLAIM_KEY "' AND a.value_json = $2",
-                              2, p, PGRES_TUPLES_OK, NULL, err);
-        if (!r) return err->status;
-        if (PQntuples(r) == 1) {
-            *study_id = atoll(PQgetvalue(r, 0, 0));
-            PQclear(r);
-            return OL_OK;
-        }
-        PQclear(r);
+        int found = 0;
+        ol_status st = pg_find_claim(pg, "creating a study",
+                                     "SELECT s.study_id FROM studies s JOIN study_system_attributes a USING (study_id) "
+                                     "WHERE s.study_name = $1 AND a.key = '" PG_CLAIM_KEY "' AND a.value_json = $2",
+                                     p, study_id, NULL, &found, err);
+        if (st || found) return st;
     }
     const char *p[] = {name, maximize ? "MAXIMIZE" : "MINIMIZE", claim};
     PGresult *r = pg_exec(pg, "creating a study",
@@ -582,19 +630,12 @@ static ol_status pg_list_studies(ol_storage *st, ol_study_rec **studies, size_t 
 
 static ol_status set_study_attr_once(pg_storage *pg, int64_t study_id, const char *key, const char *value_json,
                                      ol_error *err) {
-    char id[24], state[6];
+    char id[24];
     fmt_i64(id, study_id);
-    const char *p[] = {id, key, value_json};
-    PGresult *r = pg_exec(pg, "setting a study attribute",
+    return pg_upsert_attr(pg, "setting a study attribute",
                           "INSERT INTO study_user_attributes (study_id, key, value_json) VALUES ($1::int, $2, $3) "
                           "ON CONFLICT (study_id, key) DO UPDATE SET value_json = EXCLUDED.value_json",
-                          3, p, PGRES_COMMAND_OK, state, err);
-    if (!r) {
-        if (!strcmp(state, "23503")) return pg_fail(pg, err, OL_ENOTFOUND, "no study with id %s", id);
-        return err->status;
-    }
-    PQclear(r);
-    return OL_OK;
+                          "study", id, key, value_json, err);
 }
 
 static ol_status pg_set_study_attr(ol_storage *st, int64_t study_id, const char *key, const char *value_json,
@@ -634,12 +675,8 @@ static ol_status get_study_attrs_once(pg_storage *pg, int64_t study_id, ol_attr_
     if (PQntuples(r) == 0) {
         /* empty: does the study exist at all? */
         PQclear(r);
-        r = pg_exec(pg, "reading study attributes", "SELECT 1 FROM studies WHERE study_id = $1::int", 1, p,
-                    PGRES_TUPLES_OK, NULL, err);
-        if (!r) return err->status;
-        int found = PQntuples(r);
-        PQclear(r);
-        if (!found) return pg_fail(pg, err, OL_ENOTFOUND, "no study with id %s", id);
+        ol_status st = pg_require_study(pg, "reading study attributes", id, err);
+        if (st) return st;
         *attrs = calloc(1, sizeof **attrs);
         *n = 0;
         return *attrs ? OL_OK : ol_fail(err, OL_ENOMEM, "PostgreSQL: out of memory");
@@ -668,36 +705,28 @@ static ol_status create_trial_once(pg_storage *pg, int64_t study_id, int max_tri
         /* The previous attempt lost its connection, perhaps after COMMIT was
          * sent: if its claim is there, that trial is ours. */
         const char *p[] = {id, claim};
-        PGresult *r = pg_exec(pg, "creating a trial",
-                              "SELECT t.trial_id, t.number FROM trials t JOIN trial_system_attributes a "
-                              "USING (trial_id) WHERE t.study_id = $1::int AND a.key = '" PG_CLAIM_KEY
-                              "' AND a.value_json = $2",
-                              2, p, PGRES_TUPLES_OK, NULL, err);
-        if (!r) return err->status;
-        if (PQntuples(r) == 1) {
-            *trial_id = atoll(PQgetvalue(r, 0, 0));
-            *number = atoi(PQgetvalue(r, 0, 1));
-            PQclear(r);
-            return OL_OK;
-        }
-        PQclear(r);
+        int found = 0;
+        ol_status st = pg_find_claim(pg, "creating a trial",
+                                     "SELECT t.trial_id, t.number FROM trials t JOIN trial_system_attributes a "
+                                     "USING (trial_id) WHERE t.study_id = $1::int AND a.key = '" PG_CLAIM_KEY
+                                     "' AND a.value_json = $2",
+                                     p, trial_id, number, &found, err);
+        if (st || found) return st;
     }
     ol_status st = pg_cmd(pg, "creating a trial", "BEGIN", 0, NULL, err);
     if (st) return st;
     const char *p1[] = {id};
-    PGresult *r = pg_exec(pg, "creating a trial (locking the study)",
-                          "SELECT study_id FROM studies WHERE study_id = $1::int FOR UPDATE", 1, p1, PGRES_TUPLES_OK,
-                          NULL, err);
-    if (!r) goto fail;
-    int found = PQntuples(r);
-    PQclear(r);
+    int found = 0;
+    if (pg_count(pg, "creating a trial (locking the study)",
+                 "SELECT study_id FROM studies WHERE study_id = $1::int FOR UPDATE", 1, p1, &found, err))
+        goto fail;
     if (!found) {
         pg_rollback(pg);
         return pg_fail(pg, err, OL_ENOTFOUND, "no study with id %s", id);
     }
     /* A new statement: its snapshot is taken after the lock was granted. */
     const char *p2[] = {id, max, claim};
-    r = pg_exec(pg, "creating a trial",
+    PGresult *r = pg_exec(pg, "creating a trial",
                 "WITH n AS (SELECT count(*) AS n_all, "
                 "           count(*) FILTER (WHERE state IN ('COMPLETE', 'PRUNED', 'RUNNING')) AS n_live "
                 "           FROM trials WHERE study_id = $1::int), "
@@ -757,23 +786,30 @@ static ol_status trial_not_running(pg_storage *pg, const char *id, const char *w
     return pg_fail(pg, err, OL_ESTATE, "cannot %s trial %s: it is %s, not RUNNING", what, id, state);
 }
 
+/* A write guarded by "the trial is RUNNING" whose `sql` returns a row when it
+ * wrote; no row means the trial (id as text) is absent or finished, reported
+ * by trial_not_running as "cannot <verb> trial N". */
+static ol_status pg_write_running(pg_storage *pg, const char *what, const char *sql, int nparams,
+                                  const char *const *params, const char *id, const char *verb, ol_error *err) {
+    int rows = 0;
+    ol_status st = pg_count(pg, what, sql, nparams, params, &rows, err);
+    if (st) return st;
+    return rows ? OL_OK : trial_not_running(pg, id, verb, err);
+}
+
 static ol_status set_param_once(pg_storage *pg, int64_t trial_id, const char *name, double value,
                                 const char *dist, ol_error *err) {
     char id[24], v[32];
     fmt_i64(id, trial_id);
     fmt_double(v, value);
     const char *p[] = {id, name, v, dist};
-    PGresult *r = pg_exec(pg, "setting a parameter",
-                          "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
-                          "SELECT $1::int, $2, $3::float8, $4 WHERE EXISTS "
-                          "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') "
-                          "ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = EXCLUDED.param_value, "
-                          "distribution_json = EXCLUDED.distribution_json RETURNING 1",
-                          4, p, PGRES_TUPLES_OK, NULL, err);
-    if (!r) return err->status;
-    int n = PQntuples(r);
-    PQclear(r);
-    return n ? OL_OK : trial_not_running(pg, id, "set a parameter of", err);
+    return pg_write_running(pg, "setting a parameter",
+                            "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+                            "SELECT $1::int, $2, $3::float8, $4 WHERE EXISTS "
+                            "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') "
+                            "ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = EXCLUDED.param_value, "
+                            "distribution_json = EXCLUDED.distribution_json RETURNING 1",
+                            4, p, id, "set a parameter of", err);
 }
 
 static ol_status pg_set_param(ol_storage *st, int64_t trial_id, const char *name, double value,
@@ -792,19 +828,15 @@ static ol_status set_intermediate_once(pg_storage *pg, int64_t trial_id, int64_t
     const char *type = isnan(value) ? "NAN" : isinf(value) ? (value > 0 ? "INF_POS" : "INF_NEG") : "FINITE";
     fmt_double(v, value);
     const char *p[] = {id, s, isfinite(value) ? v : NULL, type};
-    PGresult *r = pg_exec(pg, "reporting an intermediate value",
-                          "INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, "
-                          "intermediate_value_type) SELECT $1::int, $2::int, $3::float8, "
-                          "$4::trialintermediatevaluetype WHERE EXISTS "
-                          "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') "
-                          "ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = "
-                          "EXCLUDED.intermediate_value, intermediate_value_type = EXCLUDED.intermediate_value_type "
-                          "RETURNING 1",
-                          4, p, PGRES_TUPLES_OK, NULL, err);
-    if (!r) return err->status;
-    int n = PQntuples(r);
-    PQclear(r);
-    return n ? OL_OK : trial_not_running(pg, id, "report an intermediate value of", err);
+    return pg_write_running(pg, "reporting an intermediate value",
+                            "INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, "
+                            "intermediate_value_type) SELECT $1::int, $2::int, $3::float8, "
+                            "$4::trialintermediatevaluetype WHERE EXISTS "
+                            "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') "
+                            "ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = "
+                            "EXCLUDED.intermediate_value, intermediate_value_type = EXCLUDED.intermediate_value_type "
+                            "RETURNING 1",
+                            4, p, id, "report an intermediate value of", err);
 }
 
 static ol_status pg_set_intermediate(ol_storage *st, int64_t trial_id, int64_t step, double value, ol_error *err) {
@@ -817,23 +849,16 @@ static ol_status pg_set_intermediate(ol_storage *st, int64_t trial_id, int64_t s
 
 static ol_status set_trial_attr_once(pg_storage *pg, int64_t trial_id, int system, const char *key,
                                      const char *value_json, ol_error *err) {
-    char id[24], state[6];
+    char id[24];
     fmt_i64(id, trial_id);
-    const char *p[] = {id, key, value_json};
-    PGresult *r = pg_exec(pg, "setting a trial attribute",
+    return pg_upsert_attr(pg, "setting a trial attribute",
                           system ? "INSERT INTO trial_system_attributes (trial_id, key, value_json) "
                                    "VALUES ($1::int, $2, $3) ON CONFLICT (trial_id, key) DO UPDATE "
                                    "SET value_json = EXCLUDED.value_json"
                                  : "INSERT INTO trial_user_attributes (trial_id, key, value_json) "
                                    "VALUES ($1::int, $2, $3) ON CONFLICT (trial_id, key) DO UPDATE "
                                    "SET value_json = EXCLUDED.value_json",
-                          3, p, PGRES_COMMAND_OK, state, err);
-    if (!r) {
-        if (!strcmp(state, "23503")) return pg_fail(pg, err, OL_ENOTFOUND, "no trial with id %s", id);
-        return err->status;
-    }
-    PQclear(r);
-    return OL_OK;
+                          "trial", id, key, value_json, err);
 }
 
 static ol_status pg_set_trial_attr(ol_storage *st, int64_t trial_id, int system, const char *key,
@@ -904,16 +929,12 @@ static ol_status heartbeat_once(pg_storage *pg, int64_t trial_id, ol_error *err)
     char id[24];
     fmt_i64(id, trial_id);
     const char *p[] = {id};
-    PGresult *r = pg_exec(pg, "recording a heartbeat",
-                          "INSERT INTO trial_heartbeats (trial_id, heartbeat) "
-                          "SELECT $1::int, now() AT TIME ZONE 'UTC' WHERE EXISTS "
-                          "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') "
-                          "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = EXCLUDED.heartbeat RETURNING 1",
-                          1, p, PGRES_TUPLES_OK, NULL, err);
-    if (!r) return err->status;
-    int n = PQntuples(r);
-    PQclear(r);
-    return n ? OL_OK : trial_not_running(pg, id, "heartbeat", err);
+    return pg_write_running(pg, "recording a heartbeat",
+                            "INSERT INTO trial_heartbeats (trial_id, heartbeat) "
+                            "SELECT $1::int, now() AT TIME ZONE 'UTC' WHERE EXISTS "
+                            "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') "
+                            "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = EXCLUDED.heartbeat RETURNING 1",
+                            1, p, id, "heartbeat", err);
 }
 
 static ol_status pg_heartbeat(ol_storage *st, int64_t trial_id, ol_error *err) {
@@ -928,17 +949,13 @@ static ol_status fail_stale_once(pg_storage *pg, int64_t study_id, double grace,
     const char *p[] = {id, g};
     /* A RUNNING trial without a heartbeat row (written by another tool) is
      * judged by its start time. */
-    PGresult *r = pg_exec(pg, "failing stale trials",
-                          "UPDATE trials t SET state = 'FAIL', datetime_complete = now() AT TIME ZONE 'UTC' "
-                          "WHERE t.study_id = $1::int AND t.state = 'RUNNING' AND "
-                          "COALESCE((SELECT h.heartbeat FROM trial_heartbeats h WHERE h.trial_id = t.trial_id), "
-                          "t.datetime_start) < (now() AT TIME ZONE 'UTC') - make_interval(secs => $2::float8) "
-                          "RETURNING t.trial_id",
-                          2, p, PGRES_TUPLES_OK, NULL, err);
-    if (!r) return err->status;
-    *n_failed = PQntuples(r);
-    PQclear(r);
-    return OL_OK;
+    return pg_count(pg, "failing stale trials",
+                    "UPDATE trials t SET state = 'FAIL', datetime_complete = now() AT TIME ZONE 'UTC' "
+                    "WHERE t.study_id = $1::int AND t.state = 'RUNNING' AND "
+                    "COALESCE((SELECT h.heartbeat FROM trial_heartbeats h WHERE h.trial_id = t.trial_id), "
+                    "t.datetime_start) < (now() AT TIME ZONE 'UTC') - make_interval(secs => $2::float8) "
+                    "RETURNING t.trial_id",
+                    2, p, n_failed, err);
 }
 
 static ol_status pg_fail_stale(ol_storage *st, int64_t study_id, double grace_seconds, int *n_failed, ol_error *err) {
@@ -951,28 +968,11 @@ static ol_status pg_fail_stale(ol_storage *st, int64_t study_id, double grace_se
 
 /* ---- reading trials ------------------------------------------------------ */
 
-typedef struct {
-    int64_t trial_id;
-    size_t index;
-} id_index;
-
-static int cmp_id_index(const void *a, const void *b) {
-    int64_t x = ((const id_index *)a)->trial_id, y = ((const id_index *)b)->trial_id;
-    return (x > y) - (x < y);
-}
-
-static ol_trial_rec *trial_by_id(ol_trial_rec *trials, id_index *ix, size_t n, int64_t trial_id) {
-    id_index key = {trial_id, 0};
-    id_index *hit = bsearch(&key, ix, n, sizeof *ix, cmp_id_index);
-    return hit ? &trials[hit->index] : NULL;
-}
-
+/* The trialstate enum admits only known names; anything else reads as RUNNING. */
 static ol_trial_state state_from_name(const char *s) {
-    if (!strcmp(s, "COMPLETE")) return OL_TRIAL_COMPLETE;
-    if (!strcmp(s, "PRUNED")) return OL_TRIAL_PRUNED;
-    if (!strcmp(s, "FAIL")) return OL_TRIAL_FAIL;
-    if (!strcmp(s, "WAITING")) return OL_TRIAL_WAITING;
-    return OL_TRIAL_RUNNING;
+    ol_trial_state state = OL_TRIAL_RUNNING;
+    ol_trial_state_parse(s, &state);
+    return state;
 }
 
 static double value_from_type(PGresult *r, int row, int vcol, int tcol) {
@@ -1002,7 +1002,7 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, ol_trial_rec 
     const char *p[] = {id};
     PGresult *res[Q_N] = {0};
     ol_trial_rec *trials = NULL;
-    id_index *ix = NULL;
+    ol_trial_index *ix = NULL;
     size_t n = 0;
     ol_status st = OL_OK;
     /* Finished trials never change and the trial rows come first, so rows the
@@ -1017,19 +1017,13 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, ol_trial_rec 
     n = (size_t)PQntuples(r);
     if (n == 0) {
         PQclear(r);
-        r = pg_exec(pg, "reading trials", "SELECT 1 FROM studies WHERE study_id = $1::int", 1, p, PGRES_TUPLES_OK,
-                    NULL, err);
-        if (!r) return err->status;
-        int found = PQntuples(r);
-        PQclear(r);
-        if (!found) return pg_fail(pg, err, OL_ENOTFOUND, "no study with id %s", id);
+        if ((st = pg_require_study(pg, "reading trials", id, err))) return st;
         *out = calloc(1, sizeof **out);
         *n_out = 0;
         return *out ? OL_OK : ol_fail(err, OL_ENOMEM, "PostgreSQL: out of memory");
     }
     trials = calloc(n, sizeof *trials);
-    ix = calloc(n, sizeof *ix);
-    if (!trials || !ix) {
+    if (!trials) {
         PQclear(r);
         st = ol_fail(err, OL_ENOMEM, "PostgreSQL: out of memory reading %zu trials", n);
         goto out;
@@ -1044,10 +1038,12 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, ol_trial_rec 
         if (t->has_value) t->value = value_from_type(r, row, 3, 4);
         t->datetime_start = PQgetisnull(r, row, 5) ? 0 : parse_double(PQgetvalue(r, row, 5));
         t->datetime_complete = PQgetisnull(r, row, 6) ? 0 : parse_double(PQgetvalue(r, row, 6));
-        ix[i] = (id_index){t->trial_id, i};
     }
     PQclear(r);
-    qsort(ix, n, sizeof *ix, cmp_id_index);
+    if (!(ix = ol_trial_index_build(trials, n))) {
+        st = ol_fail(err, OL_ENOMEM, "PostgreSQL: out of memory reading %zu trials", n);
+        goto out;
+    }
 
     for (int q = 0; q < Q_N; q++) {
         res[q] = pg_exec(pg, "reading trials", child_sql[q], 1, p, PGRES_TUPLES_OK, NULL, err);
@@ -1060,7 +1056,7 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, ol_trial_rec 
     for (int q = 0; q < Q_N; q++) {
         int rows = PQntuples(res[q]);
         for (int i = 0; i < rows; i++) {
-            ol_trial_rec *t = trial_by_id(trials, ix, n, atoll(PQgetvalue(res[q], i, 0)));
+            ol_trial_rec *t = ol_trial_index_find(trials, ix, n, atoll(PQgetvalue(res[q], i, 0)));
             if (!t) continue;
             if (q == Q_PARAMS) t->n_params++;
             else if (q == Q_INTER) t->n_intermediate++;
@@ -1087,7 +1083,7 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, ol_trial_rec 
         PGresult *rq = res[q];
         int rows = PQntuples(rq);
         for (int i = 0; i < rows; i++) {
-            ol_trial_rec *t = trial_by_id(trials, ix, n, atoll(PQgetvalue(rq, i, 0)));
+            ol_trial_rec *t = ol_trial_index_find(trials, ix, n, atoll(PQgetvalue(rq, i, 0)));
             if (!t) continue;
             if (q == Q_PARAMS) {
                 ol_param_rec *pr = &t->params[t->n_params++];

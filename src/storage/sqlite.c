@@ -416,17 +416,6 @@ static ol_status check_json(const char *what, const char *key, const char *json,
     return OL_OK;
 }
 
-static int parse_state(const unsigned char *text, ol_trial_state *state) {
-    static const ol_trial_state all[] = {OL_TRIAL_RUNNING, OL_TRIAL_COMPLETE, OL_TRIAL_PRUNED, OL_TRIAL_FAIL,
-                                         OL_TRIAL_WAITING};
-    for (size_t i = 0; text && i < sizeof all / sizeof all[0]; i++)
-        if (!strcmp((const char *)text, ol_trial_state_name(all[i]))) {
-            *state = all[i];
-            return 1;
-        }
-    return 0;
-}
-
 /* The trial's state (OL_ENOTFOUND if there is no such trial). Inside a transaction. */
 static ol_status trial_state(sq_storage *s, int64_t trial_id, ol_trial_state *state, ol_error *err) {
     ol_status st = OL_OK;
@@ -437,7 +426,7 @@ static ol_status trial_state(sq_storage *s, int64_t trial_id, ol_trial_state *st
     if ((st = step(s, q, &row, "reading a trial's state", err)) != OL_OK) return st;
     if (!row) return ol_fail(err, OL_ENOTFOUND, "no trial with id %lld in '%s'", (long long)trial_id, s->path);
     const unsigned char *text = sqlite3_column_text(q, 0);
-    if (!parse_state(text, state))
+    if (!ol_trial_state_parse((const char *)text, state))
         st = ol_fail(err, OL_EFORMAT, "trial %lld in '%s' has unknown state '%s'", (long long)trial_id, s->path,
                      text ? (const char *)text : "(null)");
     sqlite3_reset(q);
@@ -840,22 +829,6 @@ static ol_status sq_fail_stale(ol_storage *base, int64_t study_id, double grace_
 
 /* ------------------------------------------------------------ get_trials */
 
-typedef struct {
-    int64_t trial_id;
-    size_t index;
-} id_index;
-
-static int cmp_id_index(const void *a, const void *b) {
-    int64_t x = ((const id_index *)a)->trial_id, y = ((const id_index *)b)->trial_id;
-    return (x > y) - (x < y);
-}
-
-static ol_trial_rec *find_trial(ol_trial_rec *trials, const id_index *ids, size_t n, int64_t trial_id) {
-    id_index key = {trial_id, 0};
-    const id_index *hit = bsearch(&key, ids, n, sizeof *ids, cmp_id_index);
-    return hit ? &trials[hit->index] : NULL;
-}
-
 static double stored_float(sqlite3_stmt *q, int col, const unsigned char *type) {
     if (!type || !strcmp((const char *)type, "FINITE")) return sqlite3_column_double(q, col);
     if (!strcmp((const char *)type, "INF_POS")) return INFINITY;
@@ -867,7 +840,7 @@ static double stored_float(sqlite3_stmt *q, int col, const unsigned char *type) 
 static ol_status read_trials(sq_storage *s, int64_t study_id, ol_trial_rec **out, size_t *n_out, ol_error *err) {
     ol_trial_rec *trials = NULL;
     size_t n = 0, cap = 0;
-    id_index *ids = NULL;
+    ol_trial_index *ids = NULL;
     int row = 1;
     ol_status st = require_study(s, study_id, err);
     sqlite3_stmt *q = st == OL_OK ? stmt(s, Q_TRIALS, err, &st) : NULL;
@@ -888,7 +861,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, ol_trial_rec **out
         t->trial_id = sqlite3_column_int64(q, 0);
         t->number = sqlite3_column_int(q, 1);
         const unsigned char *state = sqlite3_column_text(q, 2);
-        if (!parse_state(state, &t->state))
+        if (!ol_trial_state_parse((const char *)state, &t->state))
             st = ol_fail(err, OL_EFORMAT, "trial %lld in '%s' has unknown state '%s'", (long long)t->trial_id,
                          s->path, state ? (const char *)state : "(null)");
         t->datetime_start = parse_datetime(sqlite3_column_text(q, 3), 0);
@@ -896,16 +869,14 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, ol_trial_rec **out
     }
     if (q) sqlite3_reset(q);
     if (st == OL_OK && n) {
-        ids = malloc(n * sizeof *ids);
+        ids = ol_trial_index_build(trials, n);
         if (!ids) st = ol_fail(err, OL_ENOMEM, "out of memory reading trials");
-        for (size_t i = 0; ids && i < n; i++) ids[i] = (id_index){trials[i].trial_id, i};
-        if (ids) qsort(ids, n, sizeof *ids, cmp_id_index);
     }
     /* values */
     q = st == OL_OK && n ? stmt(s, Q_VALUES, err, &st) : NULL;
     if (q) sqlite3_bind_int64(q, 1, study_id);
     while (q && st == OL_OK && (st = step(s, q, &row, "reading trial values", err)) == OL_OK && row) {
-        ol_trial_rec *t = find_trial(trials, ids, n, sqlite3_column_int64(q, 0));
+        ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
         if (!t) continue;
         t->has_value = 1;
         t->value = stored_float(q, 1, sqlite3_column_text(q, 2));
@@ -915,7 +886,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, ol_trial_rec **out
     q = st == OL_OK && n ? stmt(s, Q_PARAMS, err, &st) : NULL;
     if (q) sqlite3_bind_int64(q, 1, study_id);
     while (q && st == OL_OK && (st = step(s, q, &row, "reading trial params", err)) == OL_OK && row) {
-        ol_trial_rec *t = find_trial(trials, ids, n, sqlite3_column_int64(q, 0));
+        ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
         if (!t) continue;
         ol_param_rec *grown = realloc(t->params, (t->n_params + 1) * sizeof *grown);
         if (!grown) {
@@ -934,7 +905,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, ol_trial_rec **out
     q = st == OL_OK && n ? stmt(s, Q_INTERMEDIATE, err, &st) : NULL;
     if (q) sqlite3_bind_int64(q, 1, study_id);
     while (q && st == OL_OK && (st = step(s, q, &row, "reading intermediate values", err)) == OL_OK && row) {
-        ol_trial_rec *t = find_trial(trials, ids, n, sqlite3_column_int64(q, 0));
+        ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
         if (!t) continue;
         ol_intermediate_rec *grown = realloc(t->intermediate, (t->n_intermediate + 1) * sizeof *grown);
         if (!grown) {
@@ -952,7 +923,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, ol_trial_rec **out
         q = st == OL_OK && n ? stmt(s, system ? Q_SYSTEM_ATTRS : Q_USER_ATTRS, err, &st) : NULL;
         if (q) sqlite3_bind_int64(q, 1, study_id);
         while (q && st == OL_OK && (st = step(s, q, &row, "reading trial attributes", err)) == OL_OK && row) {
-            ol_trial_rec *t = find_trial(trials, ids, n, sqlite3_column_int64(q, 0));
+            ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
             if (!t) continue;
             if (system)
                 st = append_attr(&t->system_attrs, &t->n_system_attrs, q, 1, err);

@@ -4,19 +4,14 @@
 # unique, and the trial that was running when the run died is FAIL.
 set -eu
 BIN=${OPTLAB_BIN:-build/optlab}
-tmp=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+. tests/cli/_lib.sh
+tmp_dir_and_run_cleanup
 N=3; EPOCHS=4
 case "${OPTLAB_BUILD:-build}" in *asan*) N=2; EPOCHS=2 ;; esac
 # one optimizer, longer trials so the kill lands inside one
 sed -e "s/^max_epochs = .*/max_epochs = $EPOCHS/" -e 's/^patience = .*/patience = 100/' \
     -e 's/^train = .*/train = 600/' tests/cli/tiny.ini > "$tmp/tiny.ini"
 db="$tmp/k.db"
-sql() { /usr/bin/python3 -c 'import sqlite3, sys
-try:
-    for r in sqlite3.connect(sys.argv[1], timeout=5).execute(sys.argv[2]): print(*r)
-except sqlite3.Error: pass' "$db" "$1"; }
 "$BIN" run "$tmp/tiny.ini" --data data --storage "sqlite:///$db" --jobs 1 --trials $N --only adam --no-report \
     > "$tmp/out1" 2>&1 &
 pid=$!

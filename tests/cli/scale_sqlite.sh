@@ -8,18 +8,13 @@
 set -eu
 BIN=${OPTLAB_BIN:-build/optlab}
 [ -x "$BIN" ] || { echo "no $BIN (make first)" >&2; exit 1; }
-tmp=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+. tests/cli/_lib.sh
+tmp_dir_and_run_cleanup
 N=5; TRAIN=400; EPOCHS=4; LIMIT=120; VALID=200
 case "${OPTLAB_BUILD:-build}" in *asan*) N=2; TRAIN=100; EPOCHS=2; LIMIT=400; VALID=100 ;; esac
 sed -e "s/^train = .*/train = $TRAIN/" -e "s/^valid_\(epoch\|trial\) = .*/valid_\1 = $VALID/" -e "s/^test = .*/test = $((VALID * 2))/" -e "s/^max_epochs = .*/max_epochs = $EPOCHS/" -e 's/^patience = .*/patience = 100/' \
     tests/cli/tiny.ini > "$tmp/tiny.ini"
 db="$tmp/s.db"
-sql() { /usr/bin/python3 -c 'import sqlite3, sys
-try:
-    for r in sqlite3.connect(sys.argv[1], timeout=5).execute(sys.argv[2]): print(*r)
-except sqlite3.Error: pass' "$db" "$1"; }
 "$BIN" run "$tmp/tiny.ini" --data data --storage "sqlite:///$db" --jobs 2 --trials $N --only adam --no-report \
     > "$tmp/out" 2>&1 &
 pid=$!

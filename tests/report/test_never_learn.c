@@ -20,14 +20,7 @@
 #include "optlab/report.h"
 #include "optlab/storage.h"
 
-#define OK(call)                                                                                                    \
-    do {                                                                                                            \
-        ol_error e_;                                                                                                \
-        ol_error_clear(&e_);                                                                                        \
-        ol_error *err = &e_;                                                                                        \
-        ol_status s_ = (call);                                                                                      \
-        cr_assert_eq(s_, OL_OK, "%s: %s", #call, e_.msg);                                                          \
-    } while (0)
+#include "fixture.h"
 
 #define N 40
 static double LR[N], WD[N];
@@ -97,19 +90,6 @@ static double eta2_by_decade(const double *x, double lo, int n_bins) {
     return between / (NN * p * (1 - p));
 }
 
-static char *slurp(const char *path) {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, fp);
-    fclose(fp);
-    s[got] = '\0';
-    return s;
-}
-
 Test(never_learn, section_numbers_and_figures, .timeout = 60) {
     ol_rng rng;
     ol_rng_derive(&rng, 11, "draws");
@@ -128,7 +108,7 @@ Test(never_learn, section_numbers_and_figures, .timeout = 60) {
     ol_report_summary sum;
     OK(ol_report_write(st, &opt, &sum, err));
     snprintf(path, sizeof path, "%s/README.md", out);
-    char *md = slurp(path);
+    char *md = slurp(path, NULL);
     cr_assert_not_null(md);
     const char *sec = strstr(md, "## Trials that never learn");
     cr_assert(sec && sec > strstr(md, "## Failed, diverged"), "section missing or misplaced");
@@ -192,7 +172,7 @@ Test(never_learn, section_numbers_and_figures, .timeout = 60) {
         cr_assert(stat(path, &sb) == 0 && sb.st_size > 0, "missing %s", path);
     }
     snprintf(path, sizeof path, "%s/figures/nl-scatter-adamw-logits-loss.dat", out);
-    char *dat = slurp(path);
+    char *dat = slurp(path, NULL);
     cr_assert_not_null(dat, "no scatter data for the logits study");
     free(dat);
     free(md);

@@ -20,14 +20,7 @@
 #include "optlab/report.h"
 #include "optlab/storage.h"
 
-#define OK(call)                                                                                                    \
-    do {                                                                                                            \
-        ol_error e_;                                                                                                \
-        ol_error_clear(&e_);                                                                                        \
-        ol_error *err = &e_;                                                                                        \
-        ol_status s_ = (call);                                                                                      \
-        cr_assert_eq(s_, OL_OK, "%s: %s", #call, e_.msg);                                                          \
-    } while (0)
+#include "fixture.h"
 
 /* Closed forms of P(|T| >= t): df 1 (Cauchy), 2, 3. */
 static double p_closed(double t, int df) {
@@ -129,28 +122,9 @@ static void add_rep_study(ol_storage *st, int rep, int k) {
     }
 }
 
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    fclose(f);
-    s[got] = '\0';
-    return s;
-}
-
 /* The table row starting "| LABEL |" after `after` in md, split into cells (without the label). */
 static int row_cells(const char *md, const char *after, const char *label, char cells[][256], int max) {
-    const char *from = strstr(md, after);
-    cr_assert_not_null(from, "no '%s' in the report", after);
-    char key[128];
-    snprintf(key, sizeof key, "\n| %s |", label);
-    const char *r = strstr(from, key);
-    cr_assert_not_null(r, "no row '%s' after '%s'", label, after);
-    r += strlen(key);
+    const char *r = find_table_row(md, after, label) + strlen(label) + 4; /* past "| LABEL |" */
     int n = 0;
     while (*r && *r != '\n' && n < max) {
         const char *bar = strchr(r, '|');
@@ -190,7 +164,7 @@ Test(repeats, four_repetitions_numbers_known_by_hand, .timeout = 60) {
     OK(ol_report_write(st, &opt, &sum, err));
     cr_expect_eq(sum.n_repetitions, 4);
     snprintf(readme, sizeof readme, "%s/README.md", out);
-    char *md = slurp(readme);
+    char *md = slurp(readme, NULL);
     cr_assert_not_null(md);
 
     /* per optimizer: mean ± CI of test and valid, ranked first, pruned, epochs, time */
@@ -281,7 +255,7 @@ Test(repeats, four_repetitions_numbers_known_by_hand, .timeout = 60) {
     /* Korean: the section and its tables */
     ol_report_options ko = {.out_dir = out, .experiment = "rep", .lang = OL_REPORT_KO};
     OK(ol_report_write(st, &ko, NULL, err));
-    md = slurp(readme);
+    md = slurp(readme, NULL);
     cr_expect(strstr(md, "## 반복 실험") && strstr(md, "| Adam > AdamW > AdaDelta | 3 / 4 |") &&
                   strstr(md, "실험을 4 번 반복한 결과"),
               "Korean section");

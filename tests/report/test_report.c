@@ -22,21 +22,9 @@
 #include "optlab/report.h"
 #include "optlab/storage.h"
 
-/* ---- helpers ---- */
+#include "fixture.h"
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    fclose(f);
-    s[got] = '\0';
-    if (len) *len = got;
-    return s;
-}
+/* ---- helpers ---- */
 
 static void make_tmpdir(char *out, size_t n) {
     snprintf(out, n, "/tmp/optlab-report-test-XXXXXX");
@@ -58,15 +46,6 @@ static int exists(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0;
 }
-
-#define OK(call)                                                                                                    \
-    do {                                                                                                            \
-        ol_error e_;                                                                                                \
-        ol_error_clear(&e_);                                                                                        \
-        ol_error *err = &e_;                                                                                        \
-        ol_status s_ = (call);                                                                                      \
-        cr_assert_eq(s_, OL_OK, "%s: %s", #call, e_.msg);                                                          \
-    } while (0)
 
 /* ---- the stored experiment ---- */
 
@@ -241,13 +220,7 @@ static double parse_printed(const char *s, double *half_ulp) {
 
 /* The cells of the table row that starts with "| LABEL |" after the line starting with `header`. */
 static int table_row(const char *md, const char *header, const char *label, char cells[][512], int max) {
-    const char *h = strstr(md, header);
-    cr_assert_not_null(h, "no table headed '%s'", header);
-    char needle[128];
-    snprintf(needle, sizeof needle, "\n| %s |", label);
-    const char *row = strstr(h, needle);
-    cr_assert_not_null(row, "no row for %s in the table '%s'", label, header);
-    row += 2;
+    const char *row = find_table_row(md, header, label) + 1;
     const char *eol = strchr(row, '\n');
     int n = 0;
     const char *c = row;

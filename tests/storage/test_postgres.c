@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "optlab/storage.h"
+#include "pg_cluster.h"
 
 static const char *env(const char *name) {
     const char *v = getenv(name);
@@ -61,6 +62,16 @@ static void admin_sql(const char *db, const char *sql) {
     cr_assert(rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
     PQclear(r);
     PQfinish(c);
+}
+
+/* Open the storage and create a maximising study named after `stem` (made
+ * unique to this run in name[0..cap)); *sid receives its id. */
+static ol_storage *open_pg_study(const char *stem, char *name, size_t cap, int64_t *sid) {
+    ol_storage *st = open_pg();
+    ol_error err = {0};
+    study_name(name, cap, stem);
+    cr_assert_eq(ol_storage_create_study(st, name, 1, sid, &err), OL_OK, "%s", err.msg);
+    return st;
 }
 
 static const char *FLOAT_LOG = "{\"name\": \"FloatDistribution\", \"attributes\": {\"step\": null, \"low\": 0.0001, "
@@ -117,13 +128,11 @@ Test(postgres, studies_create_find_list_attrs) {
 }
 
 Test(postgres, trials_params_intermediates_attrs_roundtrip) {
-    ol_storage *st = open_pg();
     ol_error err = {0};
     char name[64];
-    study_name(name, sizeof name, "roundtrip");
     int64_t sid, t0, t1;
     int n0, n1;
-    cr_assert_eq(ol_storage_create_study(st, name, 1, &sid, &err), OL_OK, "%s", err.msg);
+    ol_storage *st = open_pg_study("roundtrip", name, sizeof name, &sid);
     cr_assert_eq(ol_storage_create_trial(st, sid, 0, &t0, &n0, &err), OL_OK, "%s", err.msg);
     cr_assert_eq(ol_storage_create_trial(st, sid, 0, &t1, &n1, &err), OL_OK, "%s", err.msg);
     cr_assert_eq(n0, 0);
@@ -189,13 +198,11 @@ Test(postgres, trials_params_intermediates_attrs_roundtrip) {
 }
 
 Test(postgres, budget_counts_complete_pruned_running) {
-    ol_storage *st = open_pg();
     ol_error err = {0};
     char name[64];
-    study_name(name, sizeof name, "budget");
     int64_t sid, id[4];
     int num[4];
-    cr_assert_eq(ol_storage_create_study(st, name, 1, &sid, &err), OL_OK, "%s", err.msg);
+    ol_storage *st = open_pg_study("budget", name, sizeof name, &sid);
     for (int i = 0; i < 3; i++) cr_assert_eq(ol_storage_create_trial(st, sid, 3, &id[i], &num[i], &err), OL_OK);
     cr_assert_eq(ol_storage_create_trial(st, sid, 3, &id[3], &num[3], &err), OL_ESTOPPED);
     cr_assert(strstr(err.msg, "full"), "%s", err.msg);
@@ -212,12 +219,10 @@ Test(postgres, budget_counts_complete_pruned_running) {
 
 /* Three processes, each with its own connection, race for a budget of 30. */
 Test(postgres, concurrent_create_trial_three_processes) {
-    ol_storage *st = open_pg();
     ol_error err = {0};
     char name[64];
-    study_name(name, sizeof name, "race");
     int64_t sid;
-    cr_assert_eq(ol_storage_create_study(st, name, 1, &sid, &err), OL_OK, "%s", err.msg);
+    ol_storage *st = open_pg_study("race", name, sizeof name, &sid);
     enum { WORKERS = 3, BUDGET = 30 };
     pid_t pids[WORKERS];
     for (int w = 0; w < WORKERS; w++) {
@@ -264,13 +269,11 @@ Test(postgres, concurrent_create_trial_three_processes) {
 }
 
 Test(postgres, heartbeats_and_fail_stale) {
-    ol_storage *st = open_pg();
     ol_error err = {0};
     char name[64];
-    study_name(name, sizeof name, "stale");
     int64_t sid, dead, alive, replay;
     int nd, na, nr, n_failed = -1;
-    cr_assert_eq(ol_storage_create_study(st, name, 1, &sid, &err), OL_OK, "%s", err.msg);
+    ol_storage *st = open_pg_study("stale", name, sizeof name, &sid);
     cr_assert_eq(ol_storage_create_trial(st, sid, 2, &dead, &nd, &err), OL_OK);
     cr_assert_eq(ol_storage_create_trial(st, sid, 2, &alive, &na, &err), OL_OK);
     cr_assert_eq(ol_storage_fail_stale(st, sid, 0.6, &n_failed, &err), OL_OK, "%s", err.msg);
@@ -295,13 +298,11 @@ Test(postgres, heartbeats_and_fail_stale) {
 
 /* What optlab writes, Optuna 3.1 reads (python3-optuna over python3-psycopg2). */
 Test(postgres, optuna_reads_back) {
-    ol_storage *st = open_pg();
     ol_error err = {0};
     char name[64];
-    study_name(name, sizeof name, "interop/adamw");
     int64_t sid, tid;
     int number;
-    cr_assert_eq(ol_storage_create_study(st, name, 1, &sid, &err), OL_OK, "%s", err.msg);
+    ol_storage *st = open_pg_study("interop/adamw", name, sizeof name, &sid);
     cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:optimizer", "\"adamw\"", &err), OL_OK);
     const double lrs[3] = {0.00123, 0.0045678901234567, 0.0002};
     const double values[3] = {0.961, 0.9725, 0.5};
@@ -414,13 +415,11 @@ static void restart_server(void) {
 }
 
 Test(postgres_faults, server_restart_mid_study) {
-    ol_storage *st = open_pg();
     ol_error err = {0};
     char name[64];
-    study_name(name, sizeof name, "restart");
     int64_t sid, tid;
     int number;
-    cr_assert_eq(ol_storage_create_study(st, name, 1, &sid, &err), OL_OK, "%s", err.msg);
+    ol_storage *st = open_pg_study("restart", name, sizeof name, &sid);
     cr_assert_eq(ol_storage_create_trial(st, sid, 4, &tid, &number, &err), OL_OK);
     cr_assert_eq(ol_storage_set_param(st, tid, "learning_rate", 0.001, FLOAT_LOG, &err), OL_OK);
     cr_assert_eq(ol_storage_set_intermediate(st, tid, 0, 0.5, &err), OL_OK);
@@ -456,13 +455,11 @@ Test(postgres_faults, server_restart_mid_study) {
 /* Another session kills ours in the middle of a study: the next create_trial
  * reconnects, finds its claim absent and creates exactly one trial. */
 Test(postgres_faults, killed_connection_no_double_trial) {
-    ol_storage *st = open_pg();
     ol_error err = {0};
     char name[64];
-    study_name(name, sizeof name, "killed");
     int64_t sid, tid;
     int number;
-    cr_assert_eq(ol_storage_create_study(st, name, 1, &sid, &err), OL_OK, "%s", err.msg);
+    ol_storage *st = open_pg_study("killed", name, sizeof name, &sid);
     for (int i = 0; i < 3; i++) {
         admin_sql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                               "WHERE usename = 'optlab' AND application_name = 'optlab'");
@@ -484,39 +481,10 @@ Test(postgres_faults, killed_connection_no_double_trial) {
 
 /* ---- the throwaway cluster ---- */
 
-static char cluster_dir[512];
-
-static void stop_cluster(void) {
-    if (!cluster_dir[0]) return;
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "bash tests/storage/_pg_cluster.sh stop '%s' >/dev/null 2>&1", cluster_dir);
-    if (system(cmd) != 0) fprintf(stderr, "test_postgres: could not stop the cluster in %s\n", cluster_dir);
-    cluster_dir[0] = 0;
-}
-
 static void on_signal(int sig) {
-    stop_cluster();
+    pg_cluster_stop();
     signal(sig, SIG_DFL);
     raise(sig);
-}
-
-/* Start the cluster with pg_cluster.sh and export its KEY=VALUE lines as OPTLAB_<KEY>. */
-static int start_cluster(void) {
-    FILE *p = popen("bash tests/storage/_pg_cluster.sh start", "r");
-    if (!p) return -1;
-    char line[1024];
-    while (fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = 0;
-        char *eq = strchr(line, '=');
-        if (!eq) continue;
-        *eq = 0;
-        char key[128];
-        snprintf(key, sizeof key, "OPTLAB_%.100s", line);
-        setenv(key, eq + 1, 1);
-        if (!strcmp(line, "PG_DIR")) snprintf(cluster_dir, sizeof cluster_dir, "%s", eq + 1);
-    }
-    int rc = pclose(p);
-    return rc == 0 && getenv("OPTLAB_PG_URL") ? 0 : -1;
 }
 
 int main(int argc, char *argv[]) {
@@ -524,13 +492,13 @@ int main(int argc, char *argv[]) {
     int result = 0;
     if (criterion_handle_args(argc, argv, true)) {
         if (!getenv("OPTLAB_PG_URL")) {
-            if (start_cluster() != 0) {
+            if (pg_cluster_start("test_postgres") != 0) {
                 fprintf(stderr, "test_postgres: could not start a PostgreSQL cluster (tests/storage/_pg_cluster.sh)\n");
-                stop_cluster();
+                pg_cluster_stop();
                 criterion_finalize(tests);
                 return 1;
             }
-            atexit(stop_cluster);
+            atexit(pg_cluster_stop);
             signal(SIGINT, on_signal);
             signal(SIGTERM, on_signal);
         }
@@ -539,6 +507,6 @@ int main(int argc, char *argv[]) {
         result = !criterion_run_all_tests(tests);
     }
     criterion_finalize(tests);
-    stop_cluster();
+    pg_cluster_stop();
     return result;
 }
