@@ -105,7 +105,9 @@ $(BUILD)/bench/%: bench/%.c $(STATIC)
 test-build: all $(TEST_BINS)
 
 # The suite: a normal build, then the same suite under ASan+UBSan in build-asan/.
+# The CLI and training tests run on real MNIST (fetched once, checked by SHA-256).
 test: deps
+	@scripts/fetch-mnist.sh data/mnist
 	@$(MAKE) --no-print-directory test-build
 	@$(MAKE) --no-print-directory SAN=1 OPT=-O1 BUILD=build-asan test-build
 	@scripts/run-tests.sh build build-asan
