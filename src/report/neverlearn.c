@@ -219,15 +219,35 @@ typedef struct {
     int is_fraction[NL_MAX_MEASURES];
 } nl_measures;
 
-/* Name of the parameter layer just before layer index `idx` (what a ReLU/sigmoid follows). */
+/*
+ * Label of a parameter layer ("INDEX:TOKEN" in the diagnostics): its token, plus
+ * " #k" (its occurrence among layers with that token) when the token is not
+ * unique — the seed CNN has two conv64k3 layers.
+ */
+static void param_label(const cJSON *param_layers, const cJSON *item, char *out, size_t n) {
+    const char *colon = cJSON_IsString(item) ? strchr(item->valuestring, ':') : NULL;
+    if (!colon) {
+        snprintf(out, n, "?");
+        return;
+    }
+    int same = 0, rank = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, param_layers) {
+        const char *c = cJSON_IsString(it) ? strchr(it->valuestring, ':') : NULL;
+        if (!c || strcmp(c, colon)) continue;
+        same++;
+        if (it == item) rank = same;
+    }
+    if (same > 1) snprintf(out, n, "%s #%d", colon + 1, rank);
+    else snprintf(out, n, "%s", colon + 1);
+}
+
+/* Label of the parameter layer just before layer index `idx` (what a ReLU/sigmoid follows). */
 static void layer_before(const cJSON *param_layers, int idx, char *out, size_t n) {
     snprintf(out, n, "layer %d", idx);
     const cJSON *it;
     cJSON_ArrayForEach(it, param_layers) {
-        if (!cJSON_IsString(it)) continue;
-        int li = atoi(it->valuestring);
-        const char *colon = strchr(it->valuestring, ':');
-        if (li < idx && colon) snprintf(out, n, "%s", colon + 1);
+        if (cJSON_IsString(it) && atoi(it->valuestring) < idx) param_label(param_layers, it, out, n);
     }
 }
 
@@ -251,9 +271,10 @@ static int measures_of(const cJSON *root, nl_measures *m) {
             snprintf(m->name[m->n], 96, "saturated sigmoid outputs after %s", after), m->is_fraction[m->n++] = 1;
     }
     cJSON_ArrayForEach(it, pl) {
-        const char *colon = cJSON_IsString(it) ? strchr(it->valuestring, ':') : NULL;
+        char label[48];
+        param_label(pl, it, label, sizeof label);
         if (m->n < NL_MAX_MEASURES)
-            snprintf(m->name[m->n], 96, "gradient norm of %s", colon ? colon + 1 : "?"), m->is_fraction[m->n++] = 0;
+            snprintf(m->name[m->n], 96, "gradient norm of %s", label), m->is_fraction[m->n++] = 0;
     }
     if (m->n < NL_MAX_MEASURES) snprintf(m->name[m->n], 96, "gradient norm, all layers"), m->is_fraction[m->n++] = 0;
     if (m->n < NL_MAX_MEASURES) snprintf(m->name[m->n], 96, "loss on the batch"), m->is_fraction[m->n++] = 0;
