@@ -124,21 +124,47 @@ OL_KERNEL void ol_step_rmsprop(const ol_optim_step_args *a) {
     DISPATCH3(rmsprop_body, a, FLAG(CENTERED), HP(MOMENTUM) > 0.0, FLAG(SEED_VARIANT));
 }
 
+/*
+ * The per-step scalars of the bias-corrected two-moment family (Adam, AdamW,
+ * AdaBelief): computed once per step in double, as torch.optim does, then
+ * rounded to float for the loop. Weight decay: decoupled (AdamW) shrinks the
+ * parameter by 1 - lr*wd before the moments; coupled (Adam) adds wd*p to the
+ * gradient.
+ */
+typedef struct {
+    float neg_step, bc2_sqrt, bc2f, beta1, one_m_b1, beta2, one_m_b2, eps, decay, l2, sign;
+} moment_scalars;
+
+static inline moment_scalars moment_scalars_of(const ol_optim_step_args *a) {
+    const double lr = HP(LEARNING_RATE), b1 = HP(BETA1), b2 = HP(BETA2), wd = HP(WEIGHT_DECAY);
+    const double bc1 = 1.0 - pow(b1, (double)a->step), bc2 = 1.0 - pow(b2, (double)a->step);
+    const int decoupled = FLAG(DECOUPLED_WEIGHT_DECAY);
+    moment_scalars k = {
+        .neg_step = (float)(-(lr / bc1)),
+        .bc2_sqrt = (float)sqrt(bc2),
+        .bc2f = (float)bc2,
+        .beta1 = (float)b1,
+        .one_m_b1 = (float)(1.0 - b1),
+        .beta2 = (float)b2,
+        .one_m_b2 = (float)(1.0 - b2),
+        .eps = (float)HP(EPS),
+        .decay = decoupled ? (float)(1.0 - lr * wd) : 1.0f,
+        .l2 = decoupled ? 0.0f : (float)wd,
+        .sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f,
+    };
+    return k;
+}
+
 /* ---- Adam, and AdamW = Adam + decoupled weight decay: state = m, v, max v ---- */
 INLINE void adam_body(const ol_optim_step_args *a, const int amsgrad, const int seed) {
     const size_t n = a->n;
     float *restrict p = a->params, *restrict m = a->state, *restrict v = a->state + n,
                     *restrict vmax = a->state + 2 * n;
     const float *restrict g = a->grads;
-    const double lr = HP(LEARNING_RATE), b1 = HP(BETA1), b2 = HP(BETA2), wd = HP(WEIGHT_DECAY);
-    const double bc1 = 1.0 - pow(b1, (double)a->step), bc2 = 1.0 - pow(b2, (double)a->step);
-    const float neg_step = (float)(-(lr / bc1)), bc2_sqrt = (float)sqrt(bc2), bc2f = (float)bc2;
-    const float beta1 = (float)b1, one_m_b1 = (float)(1.0 - b1);
-    const float beta2 = (float)b2, one_m_b2 = (float)(1.0 - b2), eps = (float)HP(EPS);
-    const int decoupled = FLAG(DECOUPLED_WEIGHT_DECAY);
-    /* AdamW: p *= 1 - lr*wd before the moments; Adam: wd * p joins the gradient */
-    const float decay = decoupled ? (float)(1.0 - lr * wd) : 1.0f, l2 = decoupled ? 0.0f : (float)wd;
-    const float sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    const moment_scalars k = moment_scalars_of(a);
+    const float neg_step = k.neg_step, bc2_sqrt = k.bc2_sqrt, bc2f = k.bc2f, eps = k.eps;
+    const float beta1 = k.beta1, one_m_b1 = k.one_m_b1, beta2 = k.beta2, one_m_b2 = k.one_m_b2;
+    const float decay = k.decay, l2 = k.l2, sign = k.sign;
     for (size_t i = 0; i < n; i++) {
         float w = p[i] * decay;
         float d = fmaf(w, l2, g[i] * sign);
@@ -247,14 +273,10 @@ OL_KERNEL void ol_step_adabelief(const ol_optim_step_args *a) {
     const size_t n = a->n;
     float *restrict p = a->params, *restrict m = a->state, *restrict s = a->state + n;
     const float *restrict g = a->grads;
-    const double lr = HP(LEARNING_RATE), b1 = HP(BETA1), b2 = HP(BETA2), wd = HP(WEIGHT_DECAY);
-    const double bc1 = 1.0 - pow(b1, (double)a->step), bc2 = 1.0 - pow(b2, (double)a->step);
-    const float neg_step = (float)(-(lr / bc1)), bc2_sqrt = (float)sqrt(bc2);
-    const float beta1 = (float)b1, one_m_b1 = (float)(1.0 - b1);
-    const float beta2 = (float)b2, one_m_b2 = (float)(1.0 - b2), eps = (float)HP(EPS);
-    const int decoupled = FLAG(DECOUPLED_WEIGHT_DECAY);
-    const float decay = decoupled ? (float)(1.0 - lr * wd) : 1.0f, l2 = decoupled ? 0.0f : (float)wd;
-    const float sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    const moment_scalars k = moment_scalars_of(a);
+    const float neg_step = k.neg_step, bc2_sqrt = k.bc2_sqrt, eps = k.eps;
+    const float beta1 = k.beta1, one_m_b1 = k.one_m_b1, beta2 = k.beta2, one_m_b2 = k.one_m_b2;
+    const float decay = k.decay, l2 = k.l2, sign = k.sign;
     for (size_t i = 0; i < n; i++) {
         float w = p[i] * decay;
         float d = fmaf(w, l2, g[i] * sign);
