@@ -39,6 +39,8 @@ typedef struct {
     const char *gnuplot;    /**< gnuplot program; NULL: $OPTLAB_GNUPLOT or "gnuplot" on the PATH */
     int n_test;             /**< test-set size for the noise estimate; 0: study attr optlab:n_test or 10,000 */
     int n_valid_trial;      /**< valid-trial size; 0: study attr optlab:n_valid_trial or 5,000 */
+    const char *baseline;   /**< another experiment in the same storage to compare with, repetition by
+                                 repetition (e.g. the unpruned twin of a pruned experiment); NULL: none */
 } ol_report_options;
 
 /** What a written report covers (for the command to tell the user). */

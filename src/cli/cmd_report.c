@@ -13,7 +13,8 @@
 #define DEFAULT_STORAGE "sqlite:///optlab.db"
 
 static void report_usage(FILE *out) {
-    fputs("usage: optlab report [--storage URL] [--out DIR] [--lang en|ko] [--experiment NAME]\n\n"
+    fputs("usage: optlab report [--storage URL] [--out DIR] [--lang en|ko] [--experiment NAME]\n"
+          "                     [--baseline NAME]\n\n"
           "Write the results of an experiment as DIR/README.md with its figures, from the\n"
           "storage alone: conclusion (optimizers ranked by test accuracy, with what the noise\n"
           "allows to claim), results table, accuracy over each HPO, accuracy against each\n"
@@ -28,6 +29,9 @@ static void report_usage(FILE *out) {
           "                     ko follows the seed note's section 3-2)\n"
           "  --experiment NAME  which experiment, when the storage holds several\n"
           "                     (default: the one created last)\n"
+          "  --baseline NAME    compare with another experiment of the same storage, repetition\n"
+          "                     by repetition: epochs and seconds saved, change of the best results\n"
+          "                     (e.g. --experiment pruned --baseline repeat: what the pruner saves)\n"
           "  --gnuplot PROGRAM  gnuplot to run (default $OPTLAB_GNUPLOT or gnuplot)\n\n"
           "`optlab run` writes the report at its end; this command rebuilds it.\n"
           "Docs: docs/report.md\n",
@@ -57,6 +61,7 @@ int cmd_report(int argc, char **argv) {
         else if ((v = option_value(argc, argv, &i, "--out"))) opt.out_dir = v;
         else if ((v = option_value(argc, argv, &i, "--lang"))) lang = v;
         else if ((v = option_value(argc, argv, &i, "--experiment"))) opt.experiment = v;
+        else if ((v = option_value(argc, argv, &i, "--baseline"))) opt.baseline = v;
         else if ((v = option_value(argc, argv, &i, "--gnuplot"))) opt.gnuplot = v;
         else {
             cli_error("report: unexpected argument '%s' (an option without its value?)", argv[i]);

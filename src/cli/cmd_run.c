@@ -1205,9 +1205,17 @@ int cmd_run(int argc, char **argv) {
         memset(&ro, 0, sizeof ro);
         ro.out_dir = o.report_dir;
         ro.experiment = exp.name;
+        ro.baseline = exp.baseline[0] ? exp.baseline : NULL;
         ol_report_summary sum;
         memset(&sum, 0, sizeof sum);
-        if (ol_report_write(st, &ro, &sum, &err)) {
+        ol_status wr = ol_report_write(st, &ro, &sum, &err);
+        if (wr == OL_ENOTFOUND && ro.baseline) { /* its baseline not run into this storage (yet): report alone */
+            printf("note: the baseline experiment '%s' is not in %s yet (%s); the report has no comparison\n",
+                   ro.baseline, o.storage, err.msg);
+            ro.baseline = NULL;
+            wr = ol_report_write(st, &ro, &sum, &err);
+        }
+        if (wr) {
             cli_error("the studies are complete in %s, but the report failed: %s (retry: optlab report)", o.storage,
                       err.msg);
             rcode = 1;

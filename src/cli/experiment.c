@@ -203,6 +203,13 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
         return set_int_key(ps, key, value, 0, 1000000, &e->pruner_warmup);
     } else if (!strcmp(key, "pruner_interval")) {
         return set_int_key(ps, key, value, 1, 1000000, &e->pruner_interval);
+    } else if (!strcmp(key, "baseline")) {
+        if (!*value || strlen(value) >= sizeof e->baseline || strpbrk(value, "/#\"' \t"))
+            return fail_at(ps, ps->line, OL_EINVAL,
+                           "baseline = %s: expected the name of another experiment (no '/', '#', quotes or spaces, "
+                           "under %zu characters)",
+                           value, sizeof e->baseline);
+        snprintf(e->baseline, sizeof e->baseline, "%s", value);
     } else if (!strcmp(key, "seed")) {
         char *end;
         errno = 0;
@@ -215,7 +222,7 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
         return fail_at(ps, ps->line, OL_EINVAL,
                        "unknown key '%s' in [experiment] (known: name, dataset, loss, model, train, valid_epoch, "
                        "valid_trial, test, batch_size, patience, max_epochs, trials, sampler, pruner, "
-                       "pruner_startup, pruner_warmup, pruner_interval, seed)",
+                       "pruner_startup, pruner_warmup, pruner_interval, baseline, seed)",
                        key);
     }
     return 1;

@@ -64,6 +64,7 @@ typedef struct {
     int pruner_startup;         /**< median pruner: COMPLETE trials before any pruning (5) */
     int pruner_warmup;          /**< median pruner: epochs never pruned at the start of a trial (3) */
     int pruner_interval;        /**< median pruner: check every this many epochs (1) */
+    char baseline[EXP_NAME_MAX]; /**< experiment the report compares with ("" = none), e.g. the unpruned twin */
     uint64_t seed;
     int n_optimizers;
     exp_optimizer optimizers[EXP_MAX_OPTIMIZERS];

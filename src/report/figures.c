@@ -525,6 +525,74 @@ static ol_status repeats_figure(const rp_experiment *ex, rp_metric metric, const
     return emit(dir, name, &dat, &gp, all, n_fig, err);
 }
 
+/*
+ * The pruning comparison (pruning.c's pairs): per optimizer and repetition,
+ * the baseline's and this experiment's test accuracy joined by a line
+ * (pruning-test), and the epochs each trained (pruning-epochs).
+ */
+static ol_status pruning_figure(const rp_experiment *ex, int epochs, const ol_report_options *opt, const char *dir,
+                                rp_buf *all, int *n_fig, ol_error *err) {
+    ol_report_lang lang = opt->lang;
+    int ko = lang == OL_REPORT_KO;
+    const char *name = epochs ? "pruning-epochs" : "pruning-test";
+    rp_buf dat = {0}, gp = {0};
+    rp_printf(&dat, "# %s per optimizer and repetition: baseline %s against %s\n",
+              epochs ? "epochs trained" : "test accuracy of the best trial", ex->baseline->experiment, ex->experiment);
+    rp_printf(&dat, "# x (optimizer index, spread by repetition)\tbaseline\tthis\trepetition\n");
+    double lo = epochs ? 0 : 100, hi = 0;
+    for (size_t i = 0; i < ex->n_studies; i++) {
+        rp_pair_set ps;
+        if (rp_pruning_pairs(ex, i, &ps) == 0) continue;
+        for (int r = 0; r < ps.n; r++) {
+            const rp_rep_cell *c = rp_cell(ex, ps.reps[r], i), *cb = rp_cell(ex->baseline, ps.base_reps[r], (size_t)ps.j);
+            double x = (double)i + (ps.n > 1 ? 0.5 * ((double)r / (ps.n - 1) - 0.5) : 0);
+            double vb = epochs ? (double)cb->epochs : 100 * cb->test, va = epochs ? (double)c->epochs : 100 * c->test;
+            rp_printf(&dat, "%.4f\t%.10g\t%.10g\t%d\n", x, vb, va, ex->rep_index[ps.reps[r]]);
+            if (vb < lo) lo = vb;
+            if (va < lo) lo = va;
+            if (vb > hi) hi = vb;
+            if (va > hi) hi = va;
+        }
+    }
+    double y0, y1;
+    if (epochs) {
+        y0 = 0;
+        y1 = hi > 0 ? hi * 1.1 : 1;
+    } else {
+        y_range(lo, hi, &y0, &y1);
+    }
+    preamble(&gp, name, epochs ? "epochs trained per repetition" : "test accuracy per repetition", lang);
+    rp_printf(&gp, "set title ");
+    char title[300];
+    snprintf(title, sizeof title, ko ? "%s: 기준 %s 와 %s" : "%s: baseline %s and %s",
+             epochs ? (ko ? "반복별 학습 Epoch" : "Epochs trained per repetition")
+                    : (ko ? "반복별 최적 Trial 의 테스트 정확도" : "Test accuracy of each repetition's best trial"),
+             ex->baseline->experiment, ex->experiment);
+    gp_string(&gp, title);
+    rp_printf(&gp, "\nset ylabel ");
+    gp_string(&gp, epochs ? (ko ? "학습 Epoch (모든 Trial)" : "epochs trained (all trials)")
+                          : (ko ? "테스트 정확도 (%)" : "test accuracy (%)"));
+    rp_printf(&gp, "\nset xrange [-0.5:%.1f]\nset yrange [%.6g:%.6g]\nset xtics (", ex->n_studies - 0.5, y0, y1);
+    for (size_t i = 0; i < ex->n_studies; i++) {
+        rp_printf(&gp, "%s", i ? ", " : "");
+        gp_string(&gp, ex->studies[i].label);
+        rp_printf(&gp, " %zu", i);
+    }
+    rp_printf(&gp, ")\n");
+    if (!epochs) y_format(&gp, y0, y1);
+    key_margin(&gp, 2);
+    rp_printf(&gp, "plot \"%s.dat\" using 1:2:(0):($3-$2) with vectors nohead lw 1 lc rgb \"" C_GREY "\" notitle, \\\n"
+                   "     \"\" using 1:2 with points pt 7 ps 1.1 lc rgb \"" C_BLUE "\" title ", name);
+    char key[300];
+    snprintf(key, sizeof key, ko ? "기준 (%s)" : "baseline (%s)", ex->baseline->experiment);
+    gp_string(&gp, key);
+    rp_printf(&gp, ", \\\n     \"\" using 1:3 with points pt 5 ps 1.1 lc rgb \"" C_VERMILLION "\" title ");
+    gp_string(&gp, ex->experiment);
+    rp_printf(&gp, "\n");
+    postamble(&gp, name);
+    return emit(dir, name, &dat, &gp, all, n_fig, err);
+}
+
 /* Which figures a study gets — markdown.c asks the same questions to link them. */
 int rp_has_zoom(const rp_study *s) { return s->n_outliers > 0; }
 
@@ -564,6 +632,15 @@ ol_status rp_write_figures(const rp_experiment *ex, const ol_report_options *opt
         else if (!rc && rp_rep_analyse(ex, RP_METRIC_TEST, rs) >= 2)
             rc = repeats_figure(ex, RP_METRIC_TEST, opt, dir, &all, n_figures, err);
         free(rs);
+    }
+    if (!rc && ex->baseline) {
+        int pairs = 0;
+        for (size_t i = 0; i < ex->n_studies; i++) {
+            rp_pair_set ps;
+            pairs += rp_pruning_pairs(ex, i, &ps);
+        }
+        if (pairs) rc = pruning_figure(ex, 0, opt, dir, &all, n_figures, err);
+        if (!rc && pairs) rc = pruning_figure(ex, 1, opt, dir, &all, n_figures, err);
     }
     if (!rc) rc = rp_never_learn_figures(ex, opt, dir, &all, n_figures, err);
     if (!rc) rc = write_file(dir, "redraw-all", "gp", &all, err);

@@ -439,9 +439,10 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
         if (ex->seed >= 0) rp_printf(&b, ko ? "%s시드 %lld" : "%sseed %lld", sep, ex->seed);
         rp_printf(&b, ".");
     }
-    rp_printf(&b, ko ? " 다시 만들기: `optlab report --storage '%s' --experiment '%s' --lang ko`.\n"
-                     : " Rebuild with `optlab report --storage '%s' --experiment '%s'`.\n",
+    rp_printf(&b, ko ? " 다시 만들기: `optlab report --storage '%s' --experiment '%s'" : " Rebuild with `optlab report --storage '%s' --experiment '%s'",
               safe_url, ex->experiment);
+    if (ex->baseline) rp_printf(&b, " --baseline '%s'", ex->baseline->experiment);
+    rp_printf(&b, ko ? " --lang ko`.\n" : "`.\n");
     rp_printf(&b, ko ? "그림마다 데이터 (`.dat`) 와 gnuplot 스크립트 (`.gp`) 가 `figures/` 에 함께 있어, 스크립트를 고쳐 "
                        "`gnuplot NAME.gp` 로 다시 그릴 수 있다.\n"
                      : "Each figure's data (`.dat`) and gnuplot script (`.gp`) sit beside it in `figures/`: edit the "
@@ -453,6 +454,11 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
     if (ex->n_reps >= 2) {
         rp_printf(&b, "\n## %s\n\n", rp_t(lang, RP_T_REPEATS));
         rp_write_repetitions(&b, ex, lang);
+    }
+    if (ex->baseline) {
+        rp_printf(&b, KO(lang) ? "\n## 기준 실험 `%s` 와 비교\n\n" : "\n## Against the baseline `%s`\n\n",
+                  ex->baseline->experiment);
+        rp_write_pruning(&b, ex, lang);
     }
     rp_printf(&b, "\n## %s\n\n", rp_t(lang, RP_T_TREND));
     trend_section(&b, ex, lang);

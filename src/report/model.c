@@ -303,6 +303,10 @@ void rp_free(rp_experiment *ex) {
     free(ex->experiment);
     free(ex->dataset);
     free(ex->loss);
+    if (ex->baseline) {
+        rp_free(ex->baseline);
+        free(ex->baseline);
+    }
     memset(ex, 0, sizeof *ex);
 }
 

@@ -204,9 +204,11 @@ static void study_bin(const nl_factor *f, const rp_study *s, int k, int *n, int 
 
 static void fmt_bound(char *out, size_t n, double v) { rp_format_bound(out, n, v); }
 
-static const char *factor_label(const nl_factor *f) {
-    if (f->kind == NL_LOSS) return "loss";
-    if (f->kind == NL_STUDY) return "optimizer (study)";
+/* A factor's name in running text and table headers; hyperparameters keep the names the rest of
+   the report gives them (English in both languages, as the seed note writes them). */
+static const char *factor_label(const nl_factor *f, ol_report_lang lang) {
+    if (f->kind == NL_LOSS) return KO(lang) ? "손실 함수" : "loss";
+    if (f->kind == NL_STUDY) return KO(lang) ? "Optimizer (Study)" : "optimizer (study)";
     if (f->kind == NL_PRODUCT) return "learning rate × weight decay";
     return rp_param_label(f->name);
 }
@@ -215,7 +217,8 @@ static const char *factor_label(const nl_factor *f) {
 
 typedef struct {
     int n;
-    char name[NL_MAX_MEASURES][96];
+    char name[NL_MAX_MEASURES][96];  /* in the report's language */
+    char layer[NL_MAX_MEASURES][48]; /* the layer a per-layer measure is about ("" for the totals) */
     int is_fraction[NL_MAX_MEASURES];
 } nl_measures;
 
@@ -243,16 +246,17 @@ static void param_label(const cJSON *param_layers, const cJSON *item, char *out,
 }
 
 /* Label of the parameter layer just before layer index `idx` (what a ReLU/sigmoid follows). */
-static void layer_before(const cJSON *param_layers, int idx, char *out, size_t n) {
-    snprintf(out, n, "layer %d", idx);
+static void layer_before(const cJSON *param_layers, int idx, char *out, size_t n, ol_report_lang lang) {
+    snprintf(out, n, KO(lang) ? "레이어 %d" : "layer %d", idx);
     const cJSON *it;
     cJSON_ArrayForEach(it, param_layers) {
         if (cJSON_IsString(it) && atoi(it->valuestring) < idx) param_label(param_layers, it, out, n);
     }
 }
 
-/* Measure names from one trial's diagnostics; 0 if it has none usable. */
-static int measures_of(const cJSON *root, nl_measures *m) {
+/* Measure names (in `lang`) from one trial's diagnostics; 0 if it has none usable. */
+static int measures_of(const cJSON *root, nl_measures *m, ol_report_lang lang) {
+    int ko = KO(lang);
     m->n = 0;
     const cJSON *pl = cJSON_GetObjectItemCaseSensitive(root, "param_layers");
     const cJSON *rl = cJSON_GetObjectItemCaseSensitive(root, "relu_layers");
@@ -260,24 +264,32 @@ static int measures_of(const cJSON *root, nl_measures *m) {
     if (!cJSON_IsArray(pl) || !cJSON_IsArray(rl) || !cJSON_IsArray(sl)) return 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, rl) {
-        char after[48];
-        layer_before(pl, cJSON_IsString(it) ? atoi(it->valuestring) : 0, after, sizeof after);
-        if (m->n < NL_MAX_MEASURES) snprintf(m->name[m->n], 96, "dead ReLU units after %s", after), m->is_fraction[m->n++] = 1;
+        if (m->n >= NL_MAX_MEASURES) break;
+        char *after = m->layer[m->n];
+        layer_before(pl, cJSON_IsString(it) ? atoi(it->valuestring) : 0, after, sizeof m->layer[0], lang);
+        snprintf(m->name[m->n], 96, ko ? "%s 뒤의 죽은 ReLU 유닛" : "dead ReLU units after %s", after);
+        m->is_fraction[m->n++] = 1;
     }
     cJSON_ArrayForEach(it, sl) {
-        char after[48];
-        layer_before(pl, cJSON_IsString(it) ? atoi(it->valuestring) : 0, after, sizeof after);
-        if (m->n < NL_MAX_MEASURES)
-            snprintf(m->name[m->n], 96, "saturated sigmoid outputs after %s", after), m->is_fraction[m->n++] = 1;
+        if (m->n >= NL_MAX_MEASURES) break;
+        char *after = m->layer[m->n];
+        layer_before(pl, cJSON_IsString(it) ? atoi(it->valuestring) : 0, after, sizeof m->layer[0], lang);
+        snprintf(m->name[m->n], 96, ko ? "%s 뒤의 포화된 sigmoid 출력" : "saturated sigmoid outputs after %s", after);
+        m->is_fraction[m->n++] = 1;
     }
     cJSON_ArrayForEach(it, pl) {
-        char label[48];
-        param_label(pl, it, label, sizeof label);
-        if (m->n < NL_MAX_MEASURES)
-            snprintf(m->name[m->n], 96, "gradient norm of %s", label), m->is_fraction[m->n++] = 0;
+        if (m->n >= NL_MAX_MEASURES) break;
+        char *label = m->layer[m->n];
+        param_label(pl, it, label, sizeof m->layer[0]);
+        snprintf(m->name[m->n], 96, ko ? "%s 의 gradient norm" : "gradient norm of %s", label);
+        m->is_fraction[m->n++] = 0;
     }
-    if (m->n < NL_MAX_MEASURES) snprintf(m->name[m->n], 96, "gradient norm, all layers"), m->is_fraction[m->n++] = 0;
-    if (m->n < NL_MAX_MEASURES) snprintf(m->name[m->n], 96, "loss on the batch"), m->is_fraction[m->n++] = 0;
+    if (m->n < NL_MAX_MEASURES)
+        snprintf(m->name[m->n], 96, ko ? "전체 레이어의 gradient norm" : "gradient norm, all layers"),
+            m->layer[m->n][0] = '\0', m->is_fraction[m->n++] = 0;
+    if (m->n < NL_MAX_MEASURES)
+        snprintf(m->name[m->n], 96, ko ? "batch 의 손실" : "loss on the batch"), m->layer[m->n][0] = '\0',
+            m->is_fraction[m->n++] = 0;
     return m->n;
 }
 
@@ -322,7 +334,7 @@ typedef struct {
     int n[NL_EPOCHS][2];
 } nl_diag;
 
-static int study_diag(const rp_study *s, nl_diag *d) {
+static int study_diag(const rp_study *s, nl_diag *d, ol_report_lang lang) {
     memset(d, 0, sizeof *d);
     double *vals = calloc(s->n_trials * NL_MAX_MEASURES + 1, sizeof *vals);
     char *has = calloc(s->n_trials + 1, 1);
@@ -330,7 +342,7 @@ static int study_diag(const rp_study *s, nl_diag *d) {
     int ok = vals && has && roots;
     for (size_t j = 0; ok && j < s->n_trials; j++) {
         roots[j] = s->trials[j].diagnostics ? cJSON_Parse(s->trials[j].diagnostics) : NULL;
-        if (roots[j] && !d->m.n) measures_of(roots[j], &d->m);
+        if (roots[j] && !d->m.n) measures_of(roots[j], &d->m, lang);
     }
     int any = 0;
     for (int e = 0; ok && d->m.n && e < NL_EPOCHS; e++)
@@ -370,7 +382,7 @@ static void rate_cell(rp_buf *b, int n, int fail) {
 }
 
 static void factor_table(rp_buf *b, const rp_experiment *ex, const nl_factor *f, ol_report_lang lang) {
-    rp_printf(b, "| %s |", factor_label(f));
+    rp_printf(b, "| %s |", factor_label(f, lang));
     int cols = 0;
     for (size_t i = 0; i < ex->n_studies; i++) {
         const rp_study *s = &ex->studies[i];
@@ -409,6 +421,7 @@ static void eta_text(char *out, size_t n, double eta2) {
 }
 
 void rp_write_never_learn(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
+    int ko = KO(lang);
     nl_factor factors[5];
     int nf = 0;
     const char *names[] = {"learning_rate", "weight_decay"};
@@ -447,11 +460,19 @@ void rp_write_never_learn(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
             if (!counted(t)) continue;
             N++, F += failed(t), never += t->outcome == RP_NEVER_LEARNED, diverged += t->outcome == RP_DIVERGED;
         }
-    rp_printf(b,
-              "A trial *fails to learn* when it ends stuck (status `never_learned`: its best valid-epoch accuracy is "
-              "within one point of always answering the most frequent class) or diverges (NaN/Inf). "
-              "Of %d finished trials, %d failed (%.0f %%): %d never learned, %d diverged.\n\n",
-              N, F, N ? 100.0 * F / N : 0.0, never, diverged);
+    if (ko)
+        rp_printf(b,
+                  "Trial 이 *학습에 실패했다* 는 것은 학습이 한 Class 에 멈춘 채 끝났거나 (상태 `never_learned`: "
+                  "Valid 정확도 (Epoch 단위) 의 최고값이 항상 가장 많은 Class 로 답했을 때의 정확도와 1 %%p 이내) "
+                  "발산한 (NaN/Inf) 경우를 말한다. 끝난 Trial %d 개 (정상 완료, 학습 안 됨, 발산) 중 %d 개 (%.0f %%) "
+                  "가 실패했다: 학습 안 됨 %d 개, 발산 %d 개.\n\n",
+                  N, F, N ? 100.0 * F / N : 0.0, never, diverged);
+    else
+        rp_printf(b,
+                  "A trial *fails to learn* when it ends stuck (status `never_learned`: its best valid-epoch accuracy "
+                  "is within one point of always answering the most frequent class) or diverges (NaN/Inf). "
+                  "Of %d finished trials, %d failed (%.0f %%): %d never learned, %d diverged.\n\n",
+                  N, F, N ? 100.0 * F / N : 0.0, never, diverged);
 
     /* the factors, ranked */
     int order[5];
@@ -469,27 +490,37 @@ void rp_write_never_learn(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
             }
         }
     if (nf > 0 && F > 0 && F < N) {
-        rp_printf(b, "**What explains the failures.** For each factor the trials are grouped (decades of a "
-                     "log-searched value, one group per loss) and η² is the share of the variance of the "
-                     "failed/healthy indicator that the groups' failure rates account for (0: the same rate in "
-                     "every group; 1: the groups separate failed from healthy trials exactly):");
+        rp_printf(b, ko ? "**무엇이 실패를 설명하는가.** 요인마다 Trial 을 그룹으로 나누고 (로그 스케일로 탐색한 값은 "
+                          "10 배 구간별로, 손실 함수는 종류별로), 실패/정상을 나타내는 0/1 지표의 분산 중 그룹별 "
+                          "실패율이 설명하는 비율을 η² 로 구했다 (0: 모든 그룹의 실패율이 같음, 1: 그룹이 실패한 "
+                          "Trial 과 정상 Trial 을 정확히 가름):"
+                        : "**What explains the failures.** For each factor the trials are grouped (decades of a "
+                          "log-searched value, one group per loss) and η² is the share of the variance of the "
+                          "failed/healthy indicator that the groups' failure rates account for (0: the same rate in "
+                          "every group; 1: the groups separate failed from healthy trials exactly):");
         for (int a = 0; a < nf; a++) {
             char e[16];
             eta_text(e, sizeof e, factors[order[a]].eta2);
-            rp_printf(b, "%s %s %s", a ? "," : "", factor_label(&factors[order[a]]), e);
-            if (factors[order[a]].N != N) rp_printf(b, " (only the %d trials that searched it)", factors[order[a]].N);
+            rp_printf(b, "%s %s %s", a ? "," : "", factor_label(&factors[order[a]], lang), e);
+            if (factors[order[a]].N != N)
+                rp_printf(b, ko ? " (이를 탐색한 Trial %d 개만 대상)" : " (only the %d trials that searched it)",
+                          factors[order[a]].N);
         }
         rp_printf(b, ".");
         const nl_factor *top = &factors[order[0]];
         double second = nf > 1 && factors[order[1]].N == top->N && isfinite(factors[order[1]].eta2)
                             ? factors[order[1]].eta2 : 0;
         if (!isfinite(top->eta2) || top->eta2 < 0.05) {
-            rp_printf(b, " No factor explains the failures: the largest η² is below 0.05, the failure rate is about "
-                         "the same in every group.\n\n");
+            rp_printf(b, ko ? " 실패를 설명하는 요인은 없다: 가장 큰 η² 도 0.05 미만이며, 모든 그룹에서 실패율이 거의 "
+                              "같다.\n\n"
+                            : " No factor explains the failures: the largest η² is below 0.05, the failure rate is "
+                              "about the same in every group.\n\n");
         } else {
-            rp_printf(b, " **The %s explains the failures best**", factor_label(top));
+            rp_printf(b, ko ? " **실패를 가장 잘 설명하는 요인은 %s 이다**" : " **The %s explains the failures best**",
+                      factor_label(top, lang));
             if (second > 0 && top->eta2 < 1.5 * second)
-                rp_printf(b, " (closely followed by the %s)", factor_label(&factors[order[1]]));
+                rp_printf(b, ko ? " (근소한 차이로 그다음은 %s)" : " (closely followed by the %s)",
+                          factor_label(&factors[order[1]], lang));
             /* the lowest and highest rate among groups with enough trials */
             int lo = -1, hi = -1, groups = top->kind >= NL_LOSS ? NL_MAX_BINS : top->bins.n_bins;
             for (int k = 0; k < groups; k++) {
@@ -503,17 +534,24 @@ void rp_write_never_learn(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
                 for (int w = 0; w < 2; w++) {
                     int k = w ? hi : lo;
                     char *g = w ? ghi : glo;
-                    if (top->kind == NL_LOSS) snprintf(g, 80, "the %s loss", top->group[k]);
-                    else if (top->kind == NL_STUDY) snprintf(g, 80, "%s", top->group[k]);
+                    /* Korean: a group names its trials ("… 인 Trial"), so the sentence needs no particle
+                       after a label whose pronunciation it cannot know */
+                    if (top->kind == NL_LOSS)
+                        snprintf(g, 80, ko ? "손실 함수가 %s 인 Trial" : "the %s loss", top->group[k]);
+                    else if (top->kind == NL_STUDY) snprintf(g, 80, ko ? "%s 의 Trial" : "%s", top->group[k]);
                     else {
                         char x[32], y[32];
                         fmt_bound(x, sizeof x, top->bins.edge[k]);
                         fmt_bound(y, sizeof y, top->bins.edge[k + 1]);
-                        snprintf(g, 80, "%s in [%s, %s]", factor_label(top), x, y);
+                        snprintf(g, 80, ko ? "%s ∈ [%s, %s] 인 Trial" : "%s in [%s, %s]", factor_label(top, lang), x, y);
                     }
                 }
-                rp_printf(b, ": %.0f %% of trials fail with %s against %.0f %% with %s",
-                          100.0 * top->fail[hi] / top->n[hi], ghi, 100.0 * top->fail[lo] / top->n[lo], glo);
+                if (ko)
+                    rp_printf(b, ". %s 중 %.0f %% 가 실패한 반면, %s 중에서는 %.0f %% 가 실패했다", ghi,
+                              100.0 * top->fail[hi] / top->n[hi], glo, 100.0 * top->fail[lo] / top->n[lo]);
+                else
+                    rp_printf(b, ": %.0f %% of trials fail with %s against %.0f %% with %s",
+                              100.0 * top->fail[hi] / top->n[hi], ghi, 100.0 * top->fail[lo] / top->n[lo], glo);
             }
             rp_printf(b, ".");
             /* the loss: paired comparison when two studies differ only in their loss */
@@ -535,7 +573,13 @@ void rp_write_never_learn(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
                     else if (failed(ta)) only_a++;
                     else if (failed(tc)) only_c++;
                 }
-            if (pairs)
+            if (pairs && ko)
+                rp_printf(b,
+                          "Trial 번호로 짝지은 비교, %s 대 %s (두 Study 가 시드를 공유하면 같은 번호의 Trial 은 "
+                          "하이퍼파라미터 추출값과 초기 가중치가 같다): %d 쌍 중 둘 다 실패 %d, %s 만 실패 %d, "
+                          "%s 만 실패 %d.\n\n",
+                          a->label, c->label, pairs, both, a->label, only_a, c->label, only_c);
+            else if (pairs)
                 rp_printf(b,
                           "Paired by trial number (the same draw of hyperparameters and the same initial weights when "
                           "both studies share the seed), %s and %s: %d pairs; both failed %d, only %s %d, only %s "
@@ -544,19 +588,24 @@ void rp_write_never_learn(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
         }
     for (int k = 0; k < nf; k++) {
         if (factors[k].kind >= NL_LOSS) continue;
-        rp_printf(b, "Failure rate against the %s (failed/finished trials per range):\n\n", factor_label(&factors[k]));
+        rp_printf(b, ko ? "%s 구간별 실패율 (구간마다 실패한 Trial / 끝난 Trial):\n\n"
+                        : "Failure rate against the %s (failed/finished trials per range):\n\n",
+                  factor_label(&factors[k], lang));
         factor_table(b, ex, &factors[k], lang);
         if (factors[k].kind == NL_PARAM) {
             char slug[64];
             rp_slug(slug, sizeof slug, factors[k].name);
-            rp_printf(b, "![failure rate against %s](figures/nl-rate-%s.png)\n\n", factor_label(&factors[k]), slug);
+            rp_printf(b, ko ? "![%s 구간별 실패율](figures/nl-rate-%s.png)\n\n"
+                            : "![failure rate against %s](figures/nl-rate-%s.png)\n\n",
+                      factor_label(&factors[k], lang), slug);
         }
     }
     if (have_lr) {
         for (size_t i = 0; i < ex->n_studies; i++) {
             const rp_study *s = &ex->studies[i];
             if (param_index(s, "learning_rate") < 0 || param_index(s, "weight_decay") < 0) continue;
-            rp_printf(b, "![%s: learning rate × weight decay, failed trials marked](figures/nl-scatter-%s.png)\n\n",
+            rp_printf(b, ko ? "![%s: learning rate × weight decay, 실패한 Trial 표시](figures/nl-scatter-%s.png)\n\n"
+                            : "![%s: learning rate × weight decay, failed trials marked](figures/nl-scatter-%s.png)\n\n",
                       s->label, s->slug);
         }
     }
@@ -568,18 +617,26 @@ void rp_write_never_learn(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
         if (!s->counts[RP_NEVER_LEARNED]) continue;
         nl_diag *d = malloc(sizeof *d);
         if (!d) continue;
-        if (!study_diag(s, d) || !d->n[0][1]) {
+        if (!study_diag(s, d, lang) || !d->n[0][1]) {
             free(d);
             continue;
         }
         if (!any_diag)
-            rp_printf(b, "**Diagnostics of the first epochs** (attribute `diagnostics`, measured on one fixed batch "
-                         "of training images after epochs 1 and 2): medians over healthy (`ok`) and never-learned "
-                         "trials. A ReLU unit is *dead* when no image of the batch activates it; a sigmoid output is "
-                         "*saturated* below 0.01 or above 0.99 (its slope y(1−y) is then under 0.0099).\n\n");
+            rp_printf(b, ko ? "**초기 Epoch 의 진단값** (속성 `diagnostics`, Epoch 1 과 2 가 끝난 뒤 고정된 학습 이미지 "
+                              "batch 하나로 측정): 정상 (`ok`) Trial 과 학습 안 된 Trial 각각의 중앙값. batch 의 어떤 "
+                              "이미지에도 활성화되지 않는 ReLU 유닛을 *죽은 (dead)* 유닛이라 하고, sigmoid 출력이 0.01 "
+                              "미만이거나 0.99 초과이면 *포화 (saturated)* 되었다고 한다 (이때 기울기 y(1−y) 는 0.0099 "
+                              "미만).\n\n"
+                            : "**Diagnostics of the first epochs** (attribute `diagnostics`, measured on one fixed "
+                              "batch of training images after epochs 1 and 2): medians over healthy (`ok`) and "
+                              "never-learned trials. A ReLU unit is *dead* when no image of the batch activates it; a "
+                              "sigmoid output is *saturated* below 0.01 or above 0.99 (its slope y(1−y) is then under "
+                              "0.0099).\n\n");
         any_diag = 1;
-        rp_printf(b, "%s:\n\n| measure | healthy, epoch 1 (n=%d) | never learned, epoch 1 (n=%d) | healthy, epoch 2 "
-                     "(n=%d) | never learned, epoch 2 (n=%d) |\n|---|---:|---:|---:|---:|\n",
+        rp_printf(b, ko ? "%s:\n\n| 측정값 | 정상, Epoch 1 (n=%d) | 학습 안 됨, Epoch 1 (n=%d) | 정상, Epoch 2 (n=%d) | "
+                          "학습 안 됨, Epoch 2 (n=%d) |\n|---|---:|---:|---:|---:|\n"
+                        : "%s:\n\n| measure | healthy, epoch 1 (n=%d) | never learned, epoch 1 (n=%d) | healthy, "
+                          "epoch 2 (n=%d) | never learned, epoch 2 (n=%d) |\n|---|---:|---:|---:|---:|\n",
                   s->label, d->n[0][0], d->n[0][1], d->n[1][0], d->n[1][1]);
         int big = -1;
         double big_diff = 0;
@@ -599,15 +656,21 @@ void rp_write_never_learn(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
         int tot = d->m.n - 2; /* "gradient norm, all layers" */
         double gh = d->med[0][0][tot], gf = d->med[0][1][tot];
         if (d->n[0][0] && isfinite(gh) && isfinite(gf) && gh > 0) {
-            rp_printf(b, "After epoch 1 the never-learned trials' total gradient norm is %.2g× the healthy trials' "
-                         "(median %.3g against %.3g)",
-                      gf / gh, gf, gh);
+            if (ko)
+                rp_printf(b, "Epoch 1 뒤 학습 안 된 Trial 의 전체 gradient norm 은 정상 Trial 의 %.2g× 이다 "
+                             "(중앙값: 학습 안 됨 %.3g, 정상 %.3g)",
+                          gf / gh, gf, gh);
+            else
+                rp_printf(b, "After epoch 1 the never-learned trials' total gradient norm is %.2g× the healthy "
+                             "trials' (median %.3g against %.3g)",
+                          gf / gh, gf, gh);
             if (big >= 0) {
                 char x[32], y[32];
                 fmt_measure(x, sizeof x, d->med[0][1][big], 1);
                 fmt_measure(y, sizeof y, d->med[0][0][big], 1);
-                rp_printf(b, "; the largest difference among the fractions is in %s: %s against %s", d->m.name[big],
-                          x, y);
+                rp_printf(b, ko ? "; 비율 측정값 중 차이가 가장 큰 것은 %s 이다 (학습 안 됨 %s, 정상 %s)"
+                                : "; the largest difference among the fractions is in %s: %s against %s",
+                          d->m.name[big], x, y);
             }
             rp_printf(b, ".");
             /* layers whose gradient all but vanished in the never-learned trials */
@@ -616,11 +679,14 @@ void rp_write_never_learn(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
                 if (d->m.is_fraction[k]) continue;
                 double h = d->med[0][0][k], f = d->med[0][1][k];
                 if (!(isfinite(h) && isfinite(f) && h > 0 && f < 0.01 * h)) continue;
-                rp_printf(b, "%s%s", first ? " Gradients below 1 % of the healthy trials' median reach: " : ", ",
-                          d->m.name[k] + strlen("gradient norm of "));
+                rp_printf(b, "%s%s",
+                          !first ? ", "
+                          : ko   ? " gradient 가 정상 Trial 중앙값의 1 % 미만인 레이어: "
+                                 : " Gradients below 1 % of the healthy trials' median reach: ",
+                          d->m.layer[k]);
                 first = 0;
             }
-            if (!first) rp_printf(b, " — those layers no longer learn.");
+            if (!first) rp_printf(b, ko ? " — 이 레이어들은 더 이상 학습되지 않는다." : " — those layers no longer learn.");
             rp_printf(b, "\n\n");
         }
         free(d);
@@ -703,16 +769,19 @@ static ol_status rate_figure(const rp_experiment *ex, const nl_factor *f, ol_rep
     char what[160];
     snprintf(what, sizeof what, "failure rate against %s", rp_param_label(f->name));
     nl_preamble(&gp, name, what, lang, nc + 1);
-    rp_printf(&gp, "set title \"Trials that fail to learn, by %s\"\n", rp_param_label(f->name));
-    rp_printf(&gp, "set xlabel \"%s\"\nset ylabel \"failed trials (%%)\"\nset yrange [0:105]\n",
+    /* the scripts' comments stay English (as figures.c's); what the figure shows follows the report */
+    int ko = KO(lang);
+    rp_printf(&gp, ko ? "set title \"%s 구간별 학습에 실패한 Trial\"\n" : "set title \"Trials that fail to learn, by %s\"\n",
               rp_param_label(f->name));
+    rp_printf(&gp, "set xlabel \"%s\"\nset ylabel \"%s\"\nset yrange [0:105]\n", rp_param_label(f->name),
+              ko ? "실패한 Trial (%)" : "failed trials (%)");
     if (f->bins.log_scale) rp_printf(&gp, "set logscale x\nset format x \"%%.0e\"\n");
     rp_printf(&gp, "set xrange [%.6g:%.6g]\nplot ", f->bins.edge[0], f->bins.edge[f->bins.n_bins]);
     for (int c = 0; c < nc; c++)
         rp_printf(&gp, "\"%s.dat\" using 3:%d with linespoints lw 2 pt 7 ps 1.2 lc rgb \"%s\" title \"%s\", ", name,
                   4 + 2 * c, C_SERIES[c % 10], ex->studies[cols[c]].label);
-    rp_printf(&gp, "\"%s.dat\" using 3:%d with linespoints lw 1 dt 2 pt 6 lc rgb \"#7f7f7f\" title \"all\"\n", name,
-              4 + 2 * nc);
+    rp_printf(&gp, "\"%s.dat\" using 3:%d with linespoints lw 1 dt 2 pt 6 lc rgb \"#7f7f7f\" title \"%s\"\n", name,
+              4 + 2 * nc, ko ? "전체" : "all");
     nl_postamble(&gp, name);
     return nl_emit(dir, name, &dat, &gp, all, n_fig, err);
 }
@@ -733,7 +802,9 @@ static ol_status scatter_figure(const rp_study *s, ol_report_lang lang, const ch
                   t->outcome == RP_OK ? 0 : t->outcome == RP_NEVER_LEARNED ? 1 : 2);
     }
     nl_preamble(&gp, name, "learning rate against weight decay, failed trials marked", lang, 3);
-    rp_printf(&gp, "set title \"%s: which trials fail to learn\"\n", s->label);
+    int ko = KO(lang);
+    rp_printf(&gp, ko ? "set title \"%s: 어떤 Trial 이 학습에 실패하는가\"\n" : "set title \"%s: which trials fail to learn\"\n",
+              s->label);
     rp_printf(&gp, "set xlabel \"%s\"\nset ylabel \"%s\"\n", rp_param_label("learning_rate"),
               rp_param_label("weight_decay"));
     const rp_param *x = &s->params[plr], *y = &s->params[pwd];
@@ -742,12 +813,12 @@ static ol_status scatter_figure(const rp_study *s, ol_report_lang lang, const ch
     rp_printf(&gp, "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\n", x->low, x->high, y->low, y->high);
     rp_printf(&gp,
               "plot \"%s.dat\" using 2:($4==0 ? $3 : NaN) with points pt 7 ps 0.9 lc rgb \"#0072B2\" title "
-              "\"healthy\", \\\n"
+              "\"%s\", \\\n"
               "     \"%s.dat\" using 2:($4==1 ? $3 : NaN) with points pt 9 ps 1.3 lc rgb \"#E69F00\" title "
-              "\"never learned\", \\\n"
+              "\"%s\", \\\n"
               "     \"%s.dat\" using 2:($4==2 ? $3 : NaN) with points pt 2 ps 1.2 lc rgb \"#000000\" title "
-              "\"diverged\"\n",
-              name, name, name);
+              "\"%s\"\n",
+              name, ko ? "정상" : "healthy", name, rp_t(lang, RP_T_KEY_NEVER), name, ko ? "발산" : "diverged");
     nl_postamble(&gp, name);
     return nl_emit(dir, name, &dat, &gp, all, n_fig, err);
 }

@@ -162,8 +162,9 @@ static void pairs_table(rp_buf *b, const rp_experiment *ex, const rp_rep_stats *
     for (int q = 0; q < rs->n_pairs; q++) {
         char p1[32], p2[32], p3[32], p4[32];
         int sig = rs->p_t_holm[q] < ALPHA;
-        rp_printf(b, "| %s − %s | %+.2f pp", ex->studies[rs->pa[q]].label, ex->studies[rs->pb[q]].label,
-                  100 * rs->diff[q]);
+        /* percentage points: "pp" in English, "%p" as Korean writes them (the conclusion's unit too) */
+        rp_printf(b, ko ? "| %s − %s | %+.2f %%p" : "| %s − %s | %+.2f pp", ex->studies[rs->pa[q]].label,
+                  ex->studies[rs->pb[q]].label, 100 * rs->diff[q]);
         if (!isnan(rs->diff_half[q]))
             rp_printf(b, " (%+.2f … %+.2f)", 100 * (rs->diff[q] - rs->diff_half[q]),
                       100 * (rs->diff[q] + rs->diff_half[q]));
@@ -311,7 +312,9 @@ void rp_write_repeated_conclusion(rp_buf *b, const rp_experiment *ex, ol_report_
         rp_printf(b, i ? " " : "** ");
         mean_ci_cell(b, rs->mean[order[i]], rs->half[order[i]]);
     }
-    rp_printf(b, ko ? " (평균 ± 95 %% 신뢰구간). %s 는 %d 번 중 %d 번 1 위였다.\n"
+    /* Korean: the particles after a label are ones that do not depend on how it ends (의, 보다, 대비,
+       이다) — "Adam 는" / "Adam 와" would be wrong, and a label's pronunciation is unknown here */
+    rp_printf(b, ko ? " (평균 ± 95 %% 신뢰구간). %s 의 1 위 횟수는 %d 번 중 %d 번이다.\n"
                     : " (mean ± 95 %% CI). %s ranked first in %d of %d repetitions.\n",
               ex->studies[top].label, ko ? rs->n : rs->first[top], ko ? rs->first[top] : rs->n);
     int n_sig = 0;
@@ -337,8 +340,8 @@ void rp_write_repeated_conclusion(rp_buf *b, const rp_experiment *ex, ol_report_
     }
     if (rs->n_opt > 1) {
         if (n_sig == (int)rs->n_opt - 1)
-            rp_printf(b, ko ? "* 따라서 이 데이터에서는 **%s** 가 가장 좋은 Optimizer 라고 할 수 있다: 다른 모든 "
-                              "Optimizer 와의 차이가 HPO 의 랜덤성 (반복 간 차이) 보다 크다.\n"
+            rp_printf(b, ko ? "* 따라서 이 데이터에서 가장 좋은 Optimizer 는 **%s** 이다: 다른 모든 Optimizer 와의 "
+                              "차이가 HPO 의 랜덤성 (반복 간 차이) 보다 크다.\n"
                             : "* So on this data **%s** is the best optimizer: its lead over every other one is "
                               "larger than what the HPO's randomness moves between repetitions.\n",
                       ex->studies[top].label);
@@ -348,7 +351,7 @@ void rp_write_repeated_conclusion(rp_buf *b, const rp_experiment *ex, ol_report_
                             : "* No difference is significant: given the HPO's randomness, this experiment cannot "
                               "tell these optimizers apart.\n");
         else
-            rp_printf(b, ko ? "* %s 와 유의한 차이가 없는 Optimizer 는 이 실험으로 %s 와 구별할 수 없다.\n"
+            rp_printf(b, ko ? "* %s 보다 유의하게 낮지 않은 Optimizer 는 이 실험만으로는 %s 대비 우열을 가릴 수 없다.\n"
                             : "* The optimizers not significantly below %s cannot be told apart from it by this "
                               "experiment.\n",
                       ex->studies[top].label, ex->studies[top].label);

@@ -108,6 +108,27 @@ ol_status ol_report_write(ol_storage *st, const ol_report_options *opt_in, ol_re
     rp_experiment ex;
     rc = rp_load(st, &opt, &ex, err);
     if (rc) return rc;
+    if (opt.baseline && *opt.baseline) {
+        if (!strcmp(opt.baseline, ex.experiment)) {
+            rc = ol_fail(err, OL_EINVAL, "the baseline '%s' is the experiment being reported: name another one",
+                         opt.baseline);
+        } else if (!(ex.baseline = malloc(sizeof *ex.baseline))) {
+            rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        } else {
+            ol_report_options bo = opt;
+            bo.experiment = opt.baseline;
+            bo.baseline = NULL;
+            rc = rp_load(st, &bo, ex.baseline, err);
+            if (rc) {
+                free(ex.baseline);
+                ex.baseline = NULL;
+            }
+        }
+        if (rc) {
+            rp_free(&ex);
+            return rc;
+        }
+    }
 
     char tmp[PATH_MAX + NAME_MAX + 32], figures[sizeof tmp + 32], readme[sizeof tmp + 32], marker[sizeof tmp + 32];
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp-XXXXXX", parent, base);

@@ -85,7 +85,7 @@ typedef struct {
     double seconds;    /* training seconds, all trials (attr "seconds") */
 } rp_rep_cell;
 
-typedef struct {
+typedef struct rp_experiment {
     char *experiment;
     int repetition;    /* the repetition loaded */
     int n_repetitions; /* distinct repetitions stored */
@@ -100,6 +100,8 @@ typedef struct {
     int n_reps;
     int rep_index[RP_MAX_REPS]; /* repetition numbers, ascending */
     rp_rep_cell *rep_cells;     /* [n_reps][n_studies] */
+    /* opt->baseline: the experiment this one is compared with (pruning.c), loaded the same way; else NULL */
+    struct rp_experiment *baseline;
 } rp_experiment;
 
 /* Cell of repetition k (0..n_reps-1) for study i. */
@@ -213,6 +215,21 @@ int rp_has_never_learn(const rp_experiment *ex);
 void rp_write_never_learn(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);
 ol_status rp_never_learn_figures(const rp_experiment *ex, const ol_report_options *opt, const char *dir,
                                  rp_buf *all, int *n_figures, ol_error *err);
+
+/* pruning.c: the comparison with a baseline experiment (issue 7, question 5: what a pruner saves).
+   Study i of ex is paired with the baseline's study of the same optimizer, repetition r with r. */
+typedef struct {
+    size_t i;          /* study of ex */
+    int j;             /* study of the baseline, -1 if it has none of this optimizer */
+    int n;             /* repetitions present in both with a test accuracy */
+    int reps[RP_MAX_REPS], base_reps[RP_MAX_REPS]; /* their indices k into ex / baseline rep_index */
+    long epochs, base_epochs;   /* over those repetitions */
+    double seconds, base_seconds;
+    int pruned, trials;
+} rp_pair_set;
+/* Pair study i of ex with the baseline over repetitions; returns n (0 without a baseline). */
+int rp_pruning_pairs(const rp_experiment *ex, size_t i, rp_pair_set *ps);
+void rp_write_pruning(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);
 
 /* markdown.c */
 ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *opt, const char *url,

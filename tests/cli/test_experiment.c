@@ -207,6 +207,14 @@ Test(experiment, pruner_keys) {
     expect_error("pruner_interval = 0\n[optimizer adam]\n", "t.ini:4:", "pruner_interval = 0");
     expect_error("pruner_warmup = -1\n[optimizer adam]\n", "t.ini:4:", "pruner_warmup = -1");
     expect_error("pruner = median\npruner = none\n[optimizer adam]\n", "t.ini:5:", "'pruner' is set twice");
+    /* the experiment the report compares with */
+    parse_ok(&e, "[optimizer adam]\n");
+    cr_expect_str_eq(e.baseline, "", "no baseline by default");
+    experiment_free(&e);
+    parse_ok(&e, "baseline = repeat\n[optimizer adam]\n");
+    cr_expect_str_eq(e.baseline, "repeat");
+    experiment_free(&e);
+    expect_error("baseline = seed/adam\n[optimizer adam]\n", "t.ini:4:", "baseline = seed/adam: expected the name");
 }
 
 Test(experiment, one_optimizer_twice_with_its_own_loss) {

@@ -90,7 +90,8 @@ static double eta2_by_decade(const double *x, double lo, int n_bins) {
     return between / (NN * p * (1 - p));
 }
 
-Test(never_learn, section_numbers_and_figures, .timeout = 60) {
+/* The experiment both tests report on: draws LR and WD, stores the two studies in memory. */
+static ol_storage *nl_storage(void) {
     ol_rng rng;
     ol_rng_derive(&rng, 11, "draws");
     for (int k = 0; k < N; k++) {
@@ -101,6 +102,22 @@ Test(never_learn, section_numbers_and_figures, .timeout = 60) {
     OK(ol_storage_open(&st, "memory:", err));
     add_study(st, "nl/adamw", "AdamW", "seed");
     add_study(st, "nl/adamw-logits", "AdamW, logits loss", "logits");
+    return st;
+}
+
+/* Removes the test's directory unless OPTLAB_TEST_KEEP is set (then logs where it is). */
+static void remove_dir(const char *tmp) {
+    if (!getenv("OPTLAB_TEST_KEEP")) {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+        cr_assert_eq(system(cmd), 0);
+    } else {
+        cr_log_warn("kept %s", tmp);
+    }
+}
+
+Test(never_learn, section_numbers_and_figures, .timeout = 60) {
+    ol_storage *st = nl_storage();
     char tmp[] = "/tmp/optlab-nl-test-XXXXXX", out[300], path[800];
     cr_assert_not_null(mkdtemp(tmp));
     snprintf(out, sizeof out, "%s/report", tmp);
@@ -177,11 +194,109 @@ Test(never_learn, section_numbers_and_figures, .timeout = 60) {
     free(dat);
     free(md);
     ol_storage_close(st);
-    if (!getenv("OPTLAB_TEST_KEEP")) {
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-        cr_assert_eq(system(cmd), 0);
-    } else {
-        cr_log_warn("kept %s", tmp);
+    remove_dir(tmp);
+}
+
+/* The file's text (malloc'd), failing the test if it cannot be read. */
+static char *must_slurp(const char *path) {
+    char *s = slurp(path, NULL);
+    cr_assert_not_null(s, "cannot read %s", path);
+    return s;
+}
+
+/*
+ * The same experiment reported in Korean: the section's sentences, table
+ * headers, diagnostics measures and figure labels are Korean, with the same
+ * numbers as the English section (recomputed here), and no English sentence
+ * is left — neither the known phrases nor any run of 4 English words.
+ */
+Test(never_learn, korean_section_and_figures, .timeout = 60) {
+    ol_storage *st = nl_storage();
+    char tmp[] = "/tmp/optlab-nl-ko-test-XXXXXX", out[300], path[800];
+    cr_assert_not_null(mkdtemp(tmp));
+    snprintf(out, sizeof out, "%s/report", tmp);
+    ol_report_options opt = {.out_dir = out, .lang = OL_REPORT_KO};
+    OK(ol_report_write(st, &opt, NULL, err));
+    snprintf(path, sizeof path, "%s/README.md", out);
+    char *md = must_slurp(path);
+    char *sec = md_section(md, "\n## 학습되지 않는 Trial\n");
+    cr_assert_not_null(sec, "no Korean never-learn section");
+
+    int F = 0, only_seed = 0, only_logits = 0, both = 0, top_n = 0, top_f = 0;
+    for (int k = 0; k < N; k++) {
+        F += fails(0, k) + fails(1, k);
+        both += fails(0, k) && fails(1, k);
+        only_seed += fails(0, k) && !fails(1, k);
+        only_logits += !fails(0, k) && fails(1, k);
+        if (LR[k] >= 1e-2) top_n += 2, top_f += fails(0, k) + fails(1, k);
     }
+    char want[512];
+    snprintf(want, sizeof want, "끝난 Trial %d 개 (정상 완료, 학습 안 됨, 발산) 중 %d 개 (%.0f %%) 가 실패했다: 학습 안 됨 %d 개, 발산 0 개.",
+             2 * N, F, 100.0 * F / (2 * N), F);
+    cr_expect(strstr(sec, want), "lacks '%s'", want);
+    double e_lr = eta2_by_decade(LR, 1e-4, 3), e_wd = eta2_by_decade(WD, 1e-5, 4);
+    snprintf(want, sizeof want, "learning rate %.2f", e_lr);
+    cr_expect(strstr(sec, want), "lacks '%s'", want);
+    snprintf(want, sizeof want, "weight decay %.2f", e_wd);
+    cr_expect(strstr(sec, want), "lacks '%s'", want);
+    cr_expect(strstr(sec, "**무엇이 실패를 설명하는가.**"), "factor paragraph");
+    cr_expect(strstr(sec, "**실패를 가장 잘 설명하는 요인은 learning rate 이다**"), "names another factor");
+    snprintf(want, sizeof want, "learning rate ∈ [0.01, 0.1] 인 Trial 중 %.0f %% 가 실패한 반면", 100.0 * top_f / top_n);
+    cr_expect(strstr(sec, want), "lacks '%s'", want);
+    snprintf(want, sizeof want, "둘 다 실패 %d, AdamW 만 실패 %d, AdamW, logits loss 만 실패 %d.", both, only_seed,
+             only_logits);
+    cr_expect(strstr(sec, want), "lacks '%s'", want);
+    cr_expect(strstr(sec, "learning rate 구간별 실패율 (구간마다 실패한 Trial / 끝난 Trial):\n\n| learning rate |"),
+              "rate table");
+    snprintf(want, sizeof want, "| [0.01, 0.1] |");
+    cr_expect(strstr(sec, want), "rate table rows");
+    cr_expect(strstr(sec, "| 측정값 | 정상, Epoch 1 (n="), "diagnostics header");
+    cr_expect(strstr(sec, "| linear64 뒤의 포화된 sigmoid 출력 | 10.0 % | 90.0 % |"), "diagnostics table");
+    cr_expect(strstr(sec, "| conv32k3p1 뒤의 죽은 ReLU 유닛 | 20.0 % | 50.0 % |"), "dead ReLU row");
+    cr_expect(strstr(sec, "정상 Trial 의 0.002× 이다"), "gradient ratio");
+    cr_expect(strstr(sec, "conv32k3p1, conv64k3 #1, conv64k3 #2, linear64, linear10 — 이 레이어들은 더 이상 학습되지 않는다."),
+              "vanished gradients");
+    /* nothing of the English section is left */
+    const char *english[] = {"fails to learn", "finished trials", "explains the failures", "Paired by trial number",
+                             "Failure rate against", "failure rate against", "Diagnostics of the first epochs",
+                             "healthy", "never learned", "never-learned", "dead ReLU units", "saturated sigmoid",
+                             "gradient norm of", "no longer learn", "closely followed", "| measure |", "Gradients below",
+                             "failed trials marked"};
+    for (size_t i = 0; i < sizeof english / sizeof english[0]; i++)
+        cr_expect(!strstr(sec, english[i]), "English '%s' left in the Korean section", english[i]);
+    char run[256];
+    cr_expect(!english_run(sec, 4, run, sizeof run), "English prose left in the Korean section: '%s'", run);
+
+    /* figures: Korean titles, axis labels and keys in the scripts the section links */
+    int n_gp = 0;
+    for (const char *p = sec; (p = strstr(p, "](figures/")); p++) {
+        char name[256];
+        size_t n = strcspn(p + 2, ")");
+        snprintf(name, sizeof name, "%.*s", (int)n, p + 2);
+        snprintf(path, sizeof path, "%s/%s", out, name);
+        strcpy(path + strlen(path) - 3, "gp"); /* .png -> .gp */
+        char *gp = must_slurp(path);
+        n_gp++;
+        if (strstr(name, "nl-rate-")) {
+            cr_expect(strstr(gp, "구간별 학습에 실패한 Trial\"") && strstr(gp, "set ylabel \"실패한 Trial (%)\"") &&
+                          strstr(gp, "title \"전체\""),
+                      "%s: Korean labels", name);
+            cr_expect(!strstr(gp, "Trials that fail") && !strstr(gp, "failed trials (%)") &&
+                          !strstr(gp, "title \"all\""),
+                      "%s: English labels", name);
+        } else {
+            cr_expect(strstr(gp, ": 어떤 Trial 이 학습에 실패하는가\"") && strstr(gp, "title \"정상\"") &&
+                          strstr(gp, "title \"학습 안 됨\"") && strstr(gp, "title \"발산\""),
+                      "%s: Korean labels", name);
+            cr_expect(!strstr(gp, "which trials fail") && !strstr(gp, "\"healthy\"") &&
+                          !strstr(gp, "\"never learned\"") && !strstr(gp, "\"diverged\""),
+                      "%s: English labels", name);
+        }
+        free(gp);
+    }
+    cr_expect_eq(n_gp, 4, "figures linked: 2 rates, 2 scatters");
+    free(sec);
+    free(md);
+    ol_storage_close(st);
+    remove_dir(tmp);
 }

@@ -256,9 +256,63 @@ Test(repeats, four_repetitions_numbers_known_by_hand, .timeout = 60) {
     ol_report_options ko = {.out_dir = out, .experiment = "rep", .lang = OL_REPORT_KO};
     OK(ol_report_write(st, &ko, NULL, err));
     md = slurp(readme, NULL);
+    cr_assert_not_null(md);
     cr_expect(strstr(md, "## 반복 실험") && strstr(md, "| Adam > AdamW > AdaDelta | 3 / 4 |") &&
                   strstr(md, "실험을 4 번 반복한 결과"),
               "Korean section");
+    char *sec = md_section(md, "\n## 반복 실험");
+    cr_assert_not_null(sec);
+    /* the body is Korean: sentences, table headers, the same numbers */
+    cr_expect(strstr(sec, "저장된 반복 4 회 (반복 번호 0, 1, 2, 3)."), "%s", sec);
+    cr_expect(strstr(sec, "모든 Optimizer 의 결과가 있는 반복 4 회 (테스트 정확도는 4 회) 가 아래 통계에 들어간다."),
+              "%s", sec);
+    cr_expect(strstr(sec, "| Optimizer | 테스트 정확도 (평균 ± 95 % CI) |"), "per-optimizer header");
+    cr_expect(strstr(sec, "R = 4, 자유도 3, t = 3.182"), "CI sentence");
+    cr_expect(strstr(sec, "| 순위 (테스트 정확도 기준) | 반복 횟수 |"), "rankings header");
+    for (int q = 0; q < 3; q++) {
+        char key[128];
+        snprintf(key, sizeof key, "%s − %s", LABEL[pa[q]], LABEL[pb[q]]);
+        char cells[8][256];
+        int n = row_cells(sec, "| 비교 (테스트 정확도)", key, cells, 8);
+        cr_assert_eq(n, 6);
+        double printed_diff;
+        cr_expect_eq(sscanf(cells[0], "%lf %%p", &printed_diff), 1, "%s: '%s'", key, cells[0]);
+        cr_expect(strstr(cells[0], " %p") && !strstr(cells[0], "pp"), "%s: unit in '%s'", key, cells[0]);
+        cr_expect(fabs(printed_diff - 100 * diff[q]) < 0.0051, "%s: %s vs %.4f", key, cells[0], 100 * diff[q]);
+        cr_expect(fabs(atof(cells[2]) - holm[q]) < 6e-5, "%s: Holm printed %s", key, cells[2]);
+        cr_expect_str_eq(cells[5], holm[q] < 0.05 ? "**유의함**" : "유의하지 않음", "%s: verdict", key);
+    }
+    /* and nothing of the English section is left */
+    const char *english[] = {"repetitions of the experiment", "Each reruns", "Statistics need", "Each repetition contributes",
+                             "degrees of freedom", "Figures: one dot", "How often each ranking", "ranking by",
+                             "Which differences", "mean difference", "verdict", "significant", "assumes", " pp",
+                             "per repetition"};
+    for (size_t i = 0; i < sizeof english / sizeof english[0]; i++)
+        cr_expect(!strstr(sec, english[i]), "English '%s' left in the Korean section", english[i]);
+    char run[256];
+    cr_expect(!english_run(sec, 4, run, sizeof run), "English prose left in the Korean section: '%s'", run);
+    free(sec);
+    /* the conclusion drawn from the repetitions, in Korean */
+    sec = md_section(md, "\n## 결론");
+    cr_assert_not_null(sec);
+    cr_expect(strstr(sec, "AdamW: Adam 보다 평균 ") && strstr(strstr(sec, "AdamW: Adam 보다 평균 "), "**유의하지 않음**"),
+              "%s", sec);
+    cr_expect(strstr(sec, "AdaDelta: Adam 보다 평균 ") && strstr(strstr(sec, "AdaDelta: Adam 보다 평균 "), "**유의한 차이**"),
+              "%s", sec);
+    cr_expect(strstr(sec, "Adam 의 1 위 횟수는 4 번 중 3 번이다."), "%s", sec);
+    cr_expect(strstr(sec, "Adam 보다 유의하게 낮지 않은 Optimizer 는 이 실험만으로는 Adam 대비 우열을 가릴 수 없다."), "%s",
+              sec);
+    cr_expect(!english_run(sec, 4, run, sizeof run), "English prose left in the Korean conclusion: '%s'", run);
+    free(sec);
+    /* the figures' labels */
+    snprintf(fig, sizeof fig, "%s/figures/repeats-valid.gp", out);
+    char *gp = slurp(fig, NULL);
+    cr_assert_not_null(gp);
+    cr_expect(strstr(gp, "set title \"최고 Valid 정확도 (Trial 단위): 반복 4 회\"") && strstr(gp, "title \"반복\"") &&
+                  strstr(gp, "title \"평균 ± 95 % 신뢰구간\""),
+              "Korean figure labels");
+    cr_expect(!strstr(gp, "title \"repetition\"") && !strstr(gp, "over 4 repetitions"), "English figure labels");
+    free(gp);
     free(md);
     ol_storage_close(st);
     char cmd[200];

@@ -1,0 +1,165 @@
+/*
+ * The report's comparison with a baseline experiment (src/report/pruning.c,
+ * issue 7 question 5): two stored experiments, "base" (no pruner) and "prun"
+ * (some trials pruned), 3 repetitions of Adam and AdamW each, with epochs,
+ * seconds and best results chosen so every printed number is known by hand.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fixture.h"
+#include "optlab/report.h"
+#include "optlab/storage.h"
+
+static const char *LABEL[2] = {"Adam", "AdamW"}, *NAME[2] = {"adam", "adamw"};
+/* test accuracy of each repetition's best trial: [pruned?][optimizer][repetition] */
+static const double TEST[2][2][3] = {{{0.9700, 0.9720, 0.9740}, {0.9680, 0.9690, 0.9700}},
+                                     {{0.9690, 0.9700, 0.9740}, {0.9680, 0.9700, 0.9710}}};
+
+/* One study: 4 trials. Baseline: all complete, 10 epochs and 5 s each (40 epochs, 20 s).
+ * Pruned: trials 2 and 3 pruned after 3 epochs, 1 s each (26 epochs, 12 s). */
+static void add_study(ol_storage *st, const char *exp, int pruned, int rep, int k) {
+    char name[128], json[128];
+    if (rep) snprintf(name, sizeof name, "%s#r%d/%s", exp, rep, NAME[k]);
+    else snprintf(name, sizeof name, "%s/%s", exp, NAME[k]);
+    int64_t sid;
+    OK(ol_storage_create_study(st, name, 1, &sid, err));
+    snprintf(json, sizeof json, "\"%s\"", exp);
+    OK(ol_storage_set_study_attr(st, sid, "optlab:experiment", json, err));
+    snprintf(json, sizeof json, "\"%s\"", LABEL[k]);
+    OK(ol_storage_set_study_attr(st, sid, "optlab:label", json, err));
+    snprintf(json, sizeof json, "%d", rep);
+    OK(ol_storage_set_study_attr(st, sid, "optlab:repeat", json, err));
+    OK(ol_storage_set_study_attr(st, sid, "optlab:n_trials", "4", err));
+    double test = TEST[pruned][k][rep];
+    for (int i = 0; i < 4; i++) {
+        int64_t tid;
+        int number;
+        OK(ol_storage_create_trial(st, sid, 0, &tid, &number, err));
+        int cut = pruned && i >= 2;
+        int epochs = cut ? 3 : 10;
+        for (int e = 0; e < epochs; e++) OK(ol_storage_set_intermediate(st, tid, e, 0.5 + 0.04 * e, err));
+        snprintf(json, sizeof json, "%d", epochs);
+        OK(ol_storage_set_trial_attr(st, tid, "epochs", json, err));
+        OK(ol_storage_set_trial_attr(st, tid, "seconds", cut ? "1.0" : "5.0", err));
+        if (cut) {
+            OK(ol_storage_set_trial_attr(st, tid, "status", "\"pruned\"", err));
+            OK(ol_storage_finish_trial(st, tid, OL_TRIAL_PRUNED, NULL, err));
+            continue;
+        }
+        OK(ol_storage_set_trial_attr(st, tid, "status", "\"ok\"", err));
+        double value = i == 1 ? test + 0.001 : test - 0.01;
+        if (i == 1) {
+            snprintf(json, sizeof json, "%.4f", test);
+            OK(ol_storage_set_trial_attr(st, tid, "test_accuracy", json, err));
+        }
+        OK(ol_storage_finish_trial(st, tid, OL_TRIAL_COMPLETE, &value, err));
+    }
+}
+
+static ol_storage *two_experiments(void) {
+    ol_storage *st;
+    OK(ol_storage_open(&st, "memory:", err));
+    for (int rep = 0; rep < 3; rep++)
+        for (int k = 0; k < 2; k++) {
+            add_study(st, "base", 0, rep, k);
+            add_study(st, "prun", 1, rep, k);
+        }
+    return st;
+}
+
+static char *write_report(ol_storage *st, const char *baseline, ol_report_lang lang, char *out, size_t n) {
+    char tmp[] = "/tmp/optlab-pruning-test-XXXXXX";
+    cr_assert_not_null(mkdtemp(tmp));
+    snprintf(out, n, "%s/report", tmp);
+    ol_report_options opt = {.out_dir = out, .experiment = "prun", .baseline = baseline, .lang = lang};
+    OK(ol_report_write(st, &opt, NULL, err));
+    char readme[300];
+    snprintf(readme, sizeof readme, "%s/README.md", out);
+    char *md = slurp(readme, NULL);
+    cr_assert_not_null(md);
+    return md;
+}
+
+/* two-sided p of Student's t with 2 degrees of freedom, closed form */
+static double p_df2(double t) { return 1.0 - fabs(t) / sqrt(t * t + 2.0); }
+
+Test(pruning, cost_and_effect_known_by_hand, .timeout = 60) {
+    ol_storage *st = two_experiments();
+    char out[256];
+    char *md = write_report(st, "base", OL_REPORT_EN, out, sizeof out);
+    cr_assert(strstr(md, "## Against the baseline `base`"), "section heading");
+    for (int k = 0; k < 2; k++) {
+        /* 3 repetitions: 120 → 78 epochs (35 % saved), 60 s → 36 s (40 % saved), 2 of 4 pruned each */
+        const char *row = find_table_row(md, "### Cost", LABEL[k]);
+        char want[200];
+        snprintf(want, sizeof want, "| %s | 3 | 6 / 12 | 120 → 78 | 35 %% | 60 s → 36 s | 40 %% |", LABEL[k]);
+        cr_expect(!strncmp(row, want, strlen(want)), "cost row: %.120s", row);
+        /* test accuracy: difference per repetition, its mean and paired-t p by hand */
+        double d[3], s = 0, ss = 0;
+        for (int r = 0; r < 3; r++) s += d[r] = TEST[1][k][r] - TEST[0][k][r];
+        double m = s / 3;
+        for (int r = 0; r < 3; r++) ss += (d[r] - m) * (d[r] - m);
+        double se = sqrt(ss / 2) / sqrt(3.0), t = m / se;
+        const char *erow = find_table_row(md, "| Optimizer | repetitions | test accuracy (baseline)", LABEL[k]);
+        double bm, bh, pm, ph, dm, dh, p, pf;
+        int got = sscanf(erow + strlen(LABEL[k]) + 4, " 3 | %lf ± %lf %% | %lf ± %lf %% | %lf ± %lf pp | %lf | %lf", &bm,
+                         &bh, &pm, &ph, &dm, &dh, &p, &pf);
+        cr_assert_eq(got, 8, "effect row: %.160s", erow);
+        cr_expect(fabs(dm - 100 * m) < 0.0051, "%s: difference %.4f, by hand %.4f", LABEL[k], dm, 100 * m);
+        cr_expect(fabs(dh - 100 * 4.302653 * se) < 0.0051, "%s: CI half %.4f", LABEL[k], dh);
+        cr_expect(fabs(p - p_df2(t)) < 6e-5, "%s: p %.4f, by hand %.4f", LABEL[k], p, p_df2(t));
+        /* 3 differences, 2^3 sign patterns: all of one sign → 2/8 */
+        int same_sign = (d[0] > 0) == (d[1] > 0) && (d[1] > 0) == (d[2] > 0) && d[0] != 0 && d[2] != 0;
+        if (same_sign) cr_expect(fabs(pf - 0.25) < 1e-4, "%s: sign-flip p %.4f", LABEL[k], pf);
+    }
+    cr_expect(strstr(md, "| **all** | | | 240 → 156 | 35 % | 120 s → 72 s | 40 % |"), "total row");
+    cr_expect(strstr(md, "the pruner saved 35 % of the epochs"), "summary line");
+    cr_expect(strstr(md, "--baseline 'base'"), "the rebuild command names the baseline");
+    for (int f = 0; f < 2; f++) {
+        char path[400];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/figures/%s.png", out, f ? "pruning-epochs" : "pruning-test");
+        cr_expect(stat(path, &sb) == 0 && sb.st_size > 0, "%s drawn", path);
+    }
+    free(md);
+    /* without --baseline: no such section */
+    md = write_report(st, NULL, OL_REPORT_EN, out, sizeof out);
+    cr_expect(!strstr(md, "Against the baseline"), "no comparison without a baseline");
+    free(md);
+    ol_storage_close(st);
+}
+
+Test(pruning, korean_section_has_no_english_prose, .timeout = 60) {
+    ol_storage *st = two_experiments();
+    char out[256], run[256];
+    char *md = write_report(st, "base", OL_REPORT_KO, out, sizeof out);
+    char *sec = md_section(md, "## 기준 실험 `base` 와 비교");
+    cr_assert_not_null(sec, "Korean heading");
+    cr_expect(!english_run(sec, 5, run, sizeof run), "English prose left in the Korean section: '%s'", run);
+    free(sec);
+    free(md);
+    ol_storage_close(st);
+}
+
+Test(pruning, bad_baselines_are_named, .timeout = 60) {
+    ol_storage *st = two_experiments();
+    char tmp[] = "/tmp/optlab-pruning-test-XXXXXX";
+    cr_assert_not_null(mkdtemp(tmp));
+    char out[128];
+    snprintf(out, sizeof out, "%s/report", tmp);
+    ol_error e;
+    ol_report_options opt = {.out_dir = out, .experiment = "prun", .baseline = "nope"};
+    cr_expect_neq(ol_report_write(st, &opt, NULL, &e), OL_OK);
+    cr_expect(strstr(e.msg, "nope"), "message names the unknown baseline: %s", e.msg);
+    opt.baseline = "prun";
+    cr_expect_neq(ol_report_write(st, &opt, NULL, &e), OL_OK);
+    cr_expect(strstr(e.msg, "baseline"), "message: %s", e.msg);
+    struct stat sb;
+    cr_expect(stat(out, &sb) != 0, "no report written on error");
+    ol_storage_close(st);
+}
