@@ -21,10 +21,12 @@ int nn_cpu_has_avx512(void);
  * (lets a test compare the two paths). */
 extern int nn_gemm_own_kernels;
 
-/* Winograd F(2×2,3×3) for 3×3 convolutions (winograd.c): -1 (default) where it
- * pays (own AVX-512 kernels, >= 4 input channels, output >= 8 wide); 0: never;
- * 1: every 3×3 conv, either path.
- * Read when a model is created (lets a test compare it with the direct form). */
+/* Winograd for 3×3 convolutions (winograd.c, winograd4.c): -1 (default) the
+ * per-layer choice of nn_wino_applies (own AVX-512 kernels, >= 4 input
+ * channels: F(4×4,3×3) on outputs >= 8×8, F(2×2,3×3) on outputs 4 to 7
+ * wide); 0: never; 1: F(2×2,3×3) on every 3×3 conv; 2: F(4×4,3×3) on every
+ * 3×3 conv. Read when a model is created (lets a test compare each with the
+ * direct form). */
 extern int nn_winograd;
 
 #endif

@@ -2,7 +2,8 @@
  * A model: the parsed spec (spec.c), one parameter buffer and one gradient
  * buffer, per-layer activations sized for max_batch, and the orchestration
  * of forward, losses and backward over a batch. The kernels themselves are in
- * layers.c. Nothing here allocates after ol_model_create.
+ * layers.c. Nothing here allocates after ol_model_create (but the layer
+ * statistics, which recompute the output of a conv fused with its pool).
  */
 #include "nn_internal.h"
 
@@ -21,10 +22,21 @@ static float *alloc_floats(size_t n) {
     return p;
 }
 
+/* 64-byte aligned, zeroed buffer of n uint16 (n may be 0). */
+static uint16_t *alloc_u16(size_t n) {
+    size_t bytes = (n * sizeof(uint16_t) + 63) / 64 * 64;
+    if (bytes == 0) bytes = 64;
+    uint16_t *p = aligned_alloc(64, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
 void ol_model_free(ol_model *m) {
     if (!m) return;
     for (int i = 0; i < m->n_layers; i++) {
         if (!m->layers[i].relu_fused) free(m->layers[i].out);
+        free(m->layers[i].xpad);
+        free(m->layers[i].wmask);
     }
     free(m->layers);
     free(m->params);
@@ -68,6 +80,15 @@ ol_status ol_model_create(ol_model **out, const char *spec, int in_c, int in_h, 
             L->bwd_identity = 1;
         }
     }
+    /* conv → relu → maxpool2 as the first parameter layer: one pass, the conv's
+     * output never stored (layers.c, nn_convpool_*) */
+    int fp = 0;
+    while (fp < m->n_layers && !m->layers[fp].n_params) fp++;
+    if (fp + 2 < m->n_layers && m->layers[fp].fuse_relu && m->layers[fp + 2].pool_masks_relu &&
+        nn_convpool_applies(&m->layers[fp], &m->layers[fp + 2])) {
+        m->layers[fp].pool_fused = 1;
+        m->layers[fp + 2].fused_away = 1;
+    }
     int ok = (m->params = alloc_floats(m->n_params)) && (m->grads = alloc_floats(m->n_params));
     for (int i = 0; ok && i < m->n_layers; i++) {
         nn_layer *L = &m->layers[i];
@@ -77,7 +98,14 @@ ol_status ol_model_create(ol_model **out, const char *spec, int in_c, int in_h, 
             L->out = m->layers[i - 1].out;
             continue;
         }
+        if (L->pool_fused) { /* no full-size output: the padded input and the pool's masks */
+            ok = (L->xpad = alloc_floats(nn_convpool_xpad_floats(L, max_batch))) &&
+                 (L->wmask = alloc_u16(nn_maxpool_wmask_count(&m->layers[i + 2], max_batch)));
+            continue;
+        }
         ok = (L->out = alloc_floats(B * L->out_size)) != NULL;
+        if (ok && L->kind == OL_LAYER_MAXPOOL && nn_maxpool_wmask_count(L, max_batch))
+            ok = (L->wmask = alloc_u16(nn_maxpool_wmask_count(L, max_batch))) != NULL;
         if (L->kind == OL_LAYER_CONV) {
             /* images per im2col chunk: ~128k floats of columns (512 KB, in L2) */
             size_t per_image = (size_t)L->in_c * L->k * L->k * L->out_h * L->out_w;
@@ -171,8 +199,9 @@ static const float *layer_input(const ol_model *m, int i, const float *x) {
     return m->input_cb ? m->input_cb : x;
 }
 
-/* Forward over B <= max_batch images; leaves every layer's output in place. */
-static void forward(ol_model *m, const float *x, int B) {
+/* Forward over B <= max_batch images; leaves every layer's output in place.
+ * train: a backward pass follows (the pools record their window masks for it). */
+static void forward(ol_model *m, const float *x, int B, int train) {
     if (m->input_cb) { /* [B][C][HW] → [C][B][HW] */
         size_t hw = (size_t)m->in_h * m->in_w;
         for (int c = 0; c < m->in_c; c++)
@@ -187,9 +216,15 @@ static void forward(ol_model *m, const float *x, int B) {
         float *y = L->out;
         switch (L->kind) {
         case OL_LAYER_CONV:
-            nn_conv_forward(L, m->params, in, i == 0 && !m->input_cb, B, y, m->col);
+            if (L->pool_fused)
+                nn_convpool_forward(L, &m->layers[i + 2], m->params, in, i == 0 && !m->input_cb,
+                                    B, L->xpad, train ? L->wmask : NULL, m->layers[i + 2].out);
+            else
+                nn_conv_forward(L, m->params, in, i == 0 && !m->input_cb, B, y, m->col);
             break;
-        case OL_LAYER_MAXPOOL: nn_maxpool_forward(L, in, B, y); break;
+        case OL_LAYER_MAXPOOL:
+            if (!L->fused_away) nn_maxpool_forward(L, in, B, y, train ? L->wmask : NULL);
+            break;
         case OL_LAYER_RELU:
             if (!L->relu_fused)
                 for (size_t j = 0; j < n; j++) y[j] = in[j] > 0.0f ? in[j] : 0.0f;
@@ -223,17 +258,21 @@ static void backward(ol_model *m, const float *x, int B, int top) {
         size_t n = (size_t)B * L->out_size;
         switch (L->kind) {
         case OL_LAYER_CONV:
-            nn_conv_backward(L, m->params, m->grads, in, i == 0 && !m->input_cb, g, B, m->col,
-                             m->dcol, d);
+            if (L->pool_fused) /* the first parameter layer: d is NULL */
+                nn_convpool_backward(L, &m->layers[i + 2], m->params, m->grads, g, B, L->xpad,
+                                     L->wmask);
+            else
+                nn_conv_backward(L, m->params, m->grads, in, i == 0 && !m->input_cb, g, B,
+                                 m->col, m->dcol, d);
             break;
         case OL_LAYER_LINEAR: nn_linear_backward(L, m->params, m->grads, in, g, B, d); break;
         case OL_LAYER_MAXPOOL:
-            if (d) nn_maxpool_backward(L, in, y, g, B, d);
+            if (L->fused_away) continue; /* done by the conv below: g passes through */
+            if (d) nn_maxpool_backward(L, in, y, g, B, d, L->wmask);
             break;
         case OL_LAYER_RELU:
             if (L->bwd_identity) continue; /* masked by the maxpool above: g passes through */
-            if (d)
-                for (size_t j = 0; j < n; j++) d[j] = y[j] > 0.0f ? g[j] : 0.0f;
+            if (d) nn_relu_backward(y, g, n, d);
             break;
         case OL_LAYER_SIGMOID:
             if (d)
@@ -265,7 +304,7 @@ ol_status ol_model_train_batch(ol_model *m, const float *x, const uint8_t *label
         if (labels[b] >= m->classes)
             return ol_fail(err, OL_EINVAL, "train_batch: label %d of image %d is not below %d classes",
                            labels[b], b, m->classes);
-    forward(m, x, batch);
+    forward(m, x, batch, 1);
     int top = m->n_layers - 1;
     if (loss == OL_LOSS_LOGITS && m->layers[top].kind == OL_LAYER_SOFTMAX) top--;
     int C = m->classes;
@@ -298,7 +337,7 @@ ol_status ol_model_forward(ol_model *m, const float *x, int n, float *out, ol_er
     size_t in_size = ol_model_input_size(m), C = (size_t)m->classes;
     for (int s = 0; s < n; s += m->max_batch) {
         int B = n - s < m->max_batch ? n - s : m->max_batch;
-        forward(m, x + (size_t)s * in_size, B);
+        forward(m, x + (size_t)s * in_size, B, 0);
         memcpy(out + (size_t)s * C, m->layers[m->n_layers - 1].out, sizeof(float) * B * C);
     }
     return OL_OK;
@@ -310,7 +349,7 @@ ol_status ol_model_predict(ol_model *m, const float *x, int n, int *pred_out, ol
     int C = m->classes;
     for (int s = 0; s < n; s += m->max_batch) {
         int B = n - s < m->max_batch ? n - s : m->max_batch;
-        forward(m, x + (size_t)s * in_size, B);
+        forward(m, x + (size_t)s * in_size, B, 0);
         const float *o = m->layers[m->n_layers - 1].out;
         for (int b = 0; b < B; b++) {
             const float *r = o + (size_t)b * C;
@@ -343,16 +382,25 @@ int ol_model_layer_stats(const ol_model *m, ol_layer_stats *out, int max) {
             s->grad_norm = norm2(m->grads + L->w_off, L->n_params);
         }
         size_t n = (size_t)m->last_batch * L->out_size, dead = 0;
+        const float *out = L->out;
+        float *redone = NULL;
+        if (!out && n) { /* a fused conv (and its ReLU): recompute the output not stored */
+            const nn_layer *C = L->pool_fused ? L : L - 1;
+            if ((redone = malloc(sizeof(float) * n)))
+                nn_convpool_conv_output(C, C->xpad, m->last_batch, redone);
+            out = redone;
+        }
+        if (!out) n = 0;
         double sum = 0.0;
         for (size_t j = 0; j < n; j++) {
-            float y = L->out[j];
+            float y = out[j];
             sum += y;
             if (L->kind == OL_LAYER_RELU) dead += y == 0.0f;
             else if (L->kind == OL_LAYER_SIGMOID) dead += y < 0.01f || y > 0.99f;
             else if (L->kind == OL_LAYER_TANH) dead += fabsf(y) > 0.99f;
         }
         s->frac_dead = n ? (double)dead / n : 0.0;
-        if (L->kind == OL_LAYER_RELU && m->last_batch > 0) {
+        if (L->kind == OL_LAYER_RELU && n > 0) {
             /* a unit is dead when no image of the batch activates it. Layout: flat
              * tensors are [batch][out_size]; spatial ones [C][batch][H·W] (CB layout) */
             size_t dead_units = 0, B = (size_t)m->last_batch;
@@ -362,12 +410,13 @@ int ol_model_layer_stats(const ol_model *m, ol_layer_stats *out, int max) {
                 int active = 0;
                 for (size_t b = 0; b < B && !active; b++) {
                     size_t at = L->out_flat ? b * L->out_size + u : (c * B + b) * hw + p;
-                    active = L->out[at] != 0.0f;
+                    active = out[at] != 0.0f;
                 }
                 dead_units += !active;
             }
             s->frac_dead_units = (double)dead_units / L->out_size;
         }
+        free(redone);
         s->out_mean = n ? sum / n : 0.0;
     }
     return m->n_layers;

@@ -26,12 +26,20 @@ typedef struct {
     size_t in_size, out_size; /* floats per image */
     float *out;               /* output for max_batch images */
     int chunk;                /* conv: images per im2col (or Winograd) chunk, fits in L2 */
-    int wino;                 /* conv: computed by Winograd F(2×2,3×3) (winograd.c) */
+    int wino;                 /* conv: 0 direct, 2 Winograd F(2×2,3×3), 4 F(4×4,3×3) (winograd*.c) */
     /* fusions decided at model creation (model.c) */
     int fuse_relu;            /* conv: applies the next layer's ReLU in its GEMM epilogue */
     int relu_fused;           /* relu: computed by the conv before it; out aliases its output */
     int pool_masks_relu;      /* maxpool: input is a ReLU output, backward applies its mask */
     int bwd_identity;         /* relu: backward done by the maxpool after it: pass through */
+    /* conv → relu → maxpool2 as the network's first parameter layer, in one pass
+     * (nn_convpool_*): the conv's full-size output is never stored */
+    int pool_fused;           /* conv: also computes the ReLU and the maxpool after it */
+    int fused_away;           /* maxpool: computed by the conv two layers below */
+    float *xpad;              /* conv (pool_fused): its parameters and zero-padded input as of
+                                 the last forward (layers.c) */
+    uint16_t *wmask;          /* maxpool, or conv (pool_fused) for its pool: window masks
+                                 of a training forward (layers.c), NULL if not kept */
 } nn_layer;
 
 struct ol_model {
@@ -64,9 +72,21 @@ void nn_conv_forward(const nn_layer *L, const float *params, const float *in, in
 void nn_conv_backward(const nn_layer *L, const float *params, float *grads, const float *in,
                       int in_batch_major, const float *dout, int B, float *col, float *dcol,
                       float *din /* NULL: skip */);
-void nn_maxpool_forward(const nn_layer *L, const float *in, int B, float *out);
+/* conv L → relu → maxpool P fused (see layers.c); `applies` decides it at model creation */
+int nn_convpool_applies(const nn_layer *L, const nn_layer *P);
+size_t nn_convpool_xpad_floats(const nn_layer *L, int B);
+void nn_convpool_forward(const nn_layer *L, const nn_layer *P, const float *params,
+                         const float *in, int in_batch_major, int B, float *xpad,
+                         uint16_t *wmask /* NULL: not training */, float *out);
+void nn_convpool_backward(const nn_layer *L, const nn_layer *P, const float *params, float *grads,
+                          const float *dout, int B, const float *xpad, const uint16_t *wmask);
+void nn_convpool_conv_output(const nn_layer *L, const float *xpad, int B, float *out);
+void nn_maxpool_forward(const nn_layer *L, const float *in, int B, float *out,
+                        uint16_t *wmask /* NULL: not recorded */);
 void nn_maxpool_backward(const nn_layer *L, const float *in, const float *out, const float *dout,
-                         int B, float *din);
+                         int B, float *din, const uint16_t *wmask /* NULL: none recorded */);
+size_t nn_maxpool_wmask_count(const nn_layer *P, int B);
+void nn_relu_backward(const float *y, const float *dout, size_t n, float *din);
 void nn_linear_forward(const nn_layer *L, const float *params, const float *in, int B, float *out);
 void nn_linear_backward(const nn_layer *L, const float *params, float *grads, const float *in,
                         const float *dout, int B, float *din /* NULL: skip */);
@@ -87,5 +107,35 @@ void nn_wino_forward(const nn_layer *L, const float *params, const float *in, si
 void nn_wino_backward(const nn_layer *L, const float *params, float *grads, const float *in,
                       size_t cs, size_t bs, const float *dout, int B, float *scratch,
                       float *scratch2, float *din);
+/* floats between the transform planes of V, M, U (a plane, padded against L1 set conflicts) */
+size_t nn_wino_xstride(size_t plane);
+
+/* ---- Winograd F(4×4, 3×3) (winograd4.c), called by the above when L->wino == 4 ---- */
+/* 1 when its AVX-512 transforms run here (own kernels on, AVX-512F and VL) */
+int nn_wino4_fast(void);
+int nn_wino4_chunk(const nn_layer *L, int max_batch);
+size_t nn_wino4_scratch(const nn_layer *L);
+void nn_wino4_forward(const nn_layer *L, const float *params, const float *in, size_t cs,
+                      size_t bs, int B, float *out, float *scratch);
+void nn_wino4_backward(const nn_layer *L, const float *params, float *grads, const float *in,
+                       size_t cs, size_t bs, const float *dout, int B, float *scratch,
+                       float *scratch2, float *din);
+
+/* F(2×2,3×3) transforms with 16 tiles of a chunk in the vector lanes
+ * (winograd4.c), for winograd.c on outputs under 8 wide (few tiles a row).
+ * Same arguments and layouts as winograd.c's; T: tiles in the chunk. */
+int nn_wino2_by_tile(const nn_layer *L, int T);
+void nn_wino2_input_tiles(const nn_layer *L, const float *in, size_t cs, size_t bs, float *V,
+                          size_t plane, int T);
+void nn_wino2_output_tiles(const nn_layer *L, const float *M, const float *bias, float *out,
+                           size_t ocs, size_t plane, int T);
+void nn_wino2_output_adjoint_tiles(const nn_layer *L, const float *dout, size_t ocs, float *Mg,
+                                   size_t plane, int T);
+void nn_wino2_input_adjoint_tiles(const nn_layer *L, const float *Z, float *din, size_t cs,
+                                  size_t bs, size_t plane, int T);
+/* F(2×2,3×3) weight transform and its adjoint, 16 input channels in the lanes */
+int nn_wino2_weight_by_tile(void);
+void nn_wino2_weight_tiles(const float *Wt, int Co, int Ci, float *U, size_t su);
+void nn_wino2_weight_adjoint_tiles(const float *dU, int Co, int Ci, float *dW, size_t su);
 
 #endif

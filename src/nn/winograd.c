@@ -23,6 +23,12 @@
  * Tiles: 2×2 output tiles over Ho×Wo (an odd size leaves a half tile whose
  * extra outputs are dropped); input tile origin (2·ty − pad, 2·tx − pad),
  * zero outside the image. Tile t of a chunk = (b·TH + ty)·TW + tx.
+ *
+ * This file also chooses each 3×3 layer's algorithm (nn_wino_applies) and
+ * hands layers on F(4×4, 3×3) to winograd4.c. On outputs under 8 wide (fewer
+ * than 4 tiles a row) its transforms are winograd4.c's lane = tile ones
+ * (nn_wino2_*_tiles) rather than the tile-column ones below, and with the
+ * AVX-512 kernels the weight transforms are vectorised there too.
  * Scratch (in the model's col/dcol buffers, sized by nn_wino_scratch):
  *   col:  V[16][Cin][T] | M[16][Cout][T] | U[16][Cout][Cin]
  *   dcol: dU[16][Cout][Cin]   (backward only)
@@ -35,17 +41,37 @@
 
 int nn_winograd = -1;
 
-/* 1 when layer L is computed with Winograd (decided at model creation). */
+/*
+ * How layer L is computed (decided at model creation): 0 direct (im2col +
+ * GEMM), 2 Winograd F(2×2,3×3) (this file), 4 Winograd F(4×4,3×3)
+ * (winograd4.c).
+ */
 int nn_wino_applies(const nn_layer *L) {
     if (L->kind != OL_LAYER_CONV || L->k != 3 || nn_winograd == 0) return 0;
-    if (nn_winograd > 0) return 1;
-    /* With few input channels the 16 products are too thin to pay for the
-     * transforms; with narrow outputs (< 4 tiles a row, e.g. the seed CNN's
-     * conv3, 4×4) the transforms use few vector lanes and cost more than the
-     * FLOPs they save (measured: the seed CNN trains faster with conv3 direct).
-     * Only with the AVX-512 kernels: on the portable path (OpenBLAS, scalar
-     * transforms) it measured no faster (train +3 %, forward −6 %). */
-    return nn_use_avx512() && L->in_c >= 4 && L->out_w >= 8;
+    if (nn_winograd == 1) return 2;
+    if (nn_winograd == 2) return 4;
+    /* Only with the AVX-512 kernels: on the portable path (OpenBLAS, scalar
+     * transforms) F(2,3) measured no faster (train +3 %, forward −6 %). With
+     * few input channels the products are too thin to pay for the transforms. */
+    if (!nn_use_avx512() || L->in_c < 4) return 0;
+    if (!nn_wino4_fast()) return L->out_w >= 8 ? 2 : 0;
+    /*
+     * Seed CNN, batch 32, µs per train_batch / forward (min of 300
+     * interleaved runs, one core of this AMD EPYC):
+     *   conv2 (12×12 output) F(2,3) → F(4,3): 5383 → 4556 / 1464 → 1084.
+     * conv3 (4×4 output, 6×6 input: one F(4,3) tile per image), alone:
+     *   direct 741 / 281, F(2,3) with lane = tile transforms 505 / 175,
+     *   F(4,3) 473 / 159 (F(4,3) forward, direct backward: 624 / 158).
+     * F(4,3)'s gradients are less accurate (transform entries up to 8 and
+     * down to 1/24: ~1e-6 of a tensor's max against ~1e-7 for F(2,3)); on
+     * conv3 its input gradient put conv1's weight gradient 1.07× over the
+     * PyTorch parity tolerance (tests/nn/test_parity.c), while conv2's stay
+     * inside it. So: F(4,3) where the output is at least 8×8 (several tiles
+     * per image), F(2,3) by tile on narrower outputs down to 4 wide.
+     */
+    if (L->out_w >= 8 && L->out_h >= 8) return 4;
+    if (L->out_w >= 4 && L->out_h >= 4) return 2;
+    return 0;
 }
 
 /*
@@ -54,13 +80,14 @@ int nn_wino_applies(const nn_layer *L) {
  * plane sizes that are multiples of 4 KB (common: 64·144 floats) the 16
  * streams would all map to one L1 set and thrash it.
  */
-static size_t xstride(size_t plane) { return (plane + 1023) / 1024 * 1024 + 16; }
+size_t nn_wino_xstride(size_t plane) { return (plane + 1023) / 1024 * 1024 + 16; }
 
 static int tiles_h(const nn_layer *L) { return (L->out_h + 1) / 2; }
 static int tiles_w(const nn_layer *L) { return (L->out_w + 1) / 2; }
 
 /* Images per chunk: V and M of a chunk (16·(Cin+Cout) floats per tile) near 1 MB. */
 int nn_wino_chunk(const nn_layer *L, int max_batch) {
+    if (L->wino == 4) return nn_wino4_chunk(L, max_batch);
     size_t per_image = (size_t)16 * (L->in_c + L->out_c) * tiles_h(L) * tiles_w(L);
     size_t chunk = (256 * 1024) / per_image;
     if (chunk < 1) chunk = 1;
@@ -70,9 +97,10 @@ int nn_wino_chunk(const nn_layer *L, int max_batch) {
 
 /* Floats of scratch each of col and dcol needs for this layer at L->chunk images. */
 size_t nn_wino_scratch(const nn_layer *L) {
+    if (L->wino == 4) return nn_wino4_scratch(L);
     size_t T = (size_t)L->chunk * tiles_h(L) * tiles_w(L);
-    return 16 * (xstride((size_t)L->in_c * T) + xstride((size_t)L->out_c * T) +
-                 xstride((size_t)L->out_c * L->in_c));
+    return 16 * (nn_wino_xstride((size_t)L->in_c * T) + nn_wino_xstride((size_t)L->out_c * T) +
+                 nn_wino_xstride((size_t)L->out_c * L->in_c));
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -80,7 +108,8 @@ size_t nn_wino_scratch(const nn_layer *L) {
 #define WINO_X86 1
 /*
  * AVX-512 forms of the four tile transforms, for tile rows of at most 14
- * tiles (inputs and outputs up to 28–30 wide): one row of tiles at a time,
+ * tiles (inputs and outputs up to 28–30 wide; narrower than 4 tiles, the
+ * lane = tile forms of winograd4.c are used instead): one row of tiles at a time,
  * lane = tile column tx, so each of the 16 planes gets TW contiguous floats
  * per store. Image rows are held as 32 lanes (two vectors), lane l = x + pad;
  * the stride-2 tile columns are picked out with two-source permutes.
@@ -290,19 +319,22 @@ WAVX static void input_transform_adjoint_avx512(const nn_layer *L, const float *
 #define WINO_X86 0
 #endif
 
+#if WINO_X86
 /* The AVX-512 transforms apply: CPU and switch allow, tile rows fit in a vector. */
 static int wino_avx512(const nn_layer *L) {
-#if WINO_X86
     return nn_use_avx512() && tiles_w(L) <= WINO_MAX_TW && L->pad <= 2;
-#else
-    (void)L;
-    return 0;
-#endif
 }
+#endif
 
 /* U[ξ][co][ci] = (G g Gᵀ)[ξ] for every kernel g = W[co][ci] (3×3). */
 static void weight_transform(const float *Wt, int Cout, int Cin, float *U) {
-    size_t plane = xstride((size_t)Cout * Cin);
+    size_t plane = nn_wino_xstride((size_t)Cout * Cin);
+#if WINO_X86
+    if (nn_wino2_weight_by_tile()) {
+        nn_wino2_weight_tiles(Wt, Cout, Cin, U, plane);
+        return;
+    }
+#endif
     for (int co = 0; co < Cout; co++)
         for (int ci = 0; ci < Cin; ci++) {
             const float *g = Wt + ((size_t)co * Cin + ci) * 9;
@@ -327,7 +359,13 @@ static void weight_transform(const float *Wt, int Cout, int Cin, float *U) {
 
 /* dW[co][ci] = Gᵀ dU G (4×4 → 3×3), the adjoint of weight_transform. */
 static void weight_transform_adjoint(const float *dU, int Cout, int Cin, float *dW) {
-    size_t plane = xstride((size_t)Cout * Cin);
+    size_t plane = nn_wino_xstride((size_t)Cout * Cin);
+#if WINO_X86
+    if (nn_wino2_weight_by_tile()) {
+        nn_wino2_weight_adjoint_tiles(dU, Cout, Cin, dW, plane);
+        return;
+    }
+#endif
     for (int co = 0; co < Cout; co++)
         for (int ci = 0; ci < Cin; ci++) {
             const float *u = dU + (size_t)co * Cin + ci;
@@ -357,8 +395,12 @@ static void weight_transform_adjoint(const float *dU, int Cout, int Cin, float *
 static void input_transform(const nn_layer *L, const float *in, size_t cs, size_t bs, int nb,
                             float *V) {
     int C = L->in_c, H = L->in_h, W = L->in_w, pad = L->pad, TH = tiles_h(L), TW = tiles_w(L);
-    size_t T = (size_t)nb * TH * TW, plane = xstride((size_t)C * T);
+    size_t T = (size_t)nb * TH * TW, plane = nn_wino_xstride((size_t)C * T);
 #if WINO_X86
+    if (nn_wino2_by_tile(L, (int)T)) {
+        nn_wino2_input_tiles(L, in, cs, bs, V, plane, (int)T);
+        return;
+    }
     if (wino_avx512(L)) {
         input_transform_avx512(L, in, cs, bs, nb, V, plane, T);
         return;
@@ -408,8 +450,12 @@ static void input_transform(const nn_layer *L, const float *in, size_t cs, size_
 static void output_transform(const nn_layer *L, const float *M, const float *bias, int nb,
                              float *out, size_t ocs) {
     int Co = L->out_c, Ho = L->out_h, Wo = L->out_w, TH = tiles_h(L), TW = tiles_w(L);
-    size_t T = (size_t)nb * TH * TW, plane = xstride((size_t)Co * T);
+    size_t T = (size_t)nb * TH * TW, plane = nn_wino_xstride((size_t)Co * T);
 #if WINO_X86
+    if (nn_wino2_by_tile(L, (int)T)) {
+        nn_wino2_output_tiles(L, M, bias, out, ocs, plane, (int)T);
+        return;
+    }
     if (wino_avx512(L)) {
         output_transform_avx512(L, M, bias, nb, out, ocs, plane, T);
         return;
@@ -452,8 +498,12 @@ static void output_transform(const nn_layer *L, const float *M, const float *bia
 static void output_transform_adjoint(const nn_layer *L, const float *dout, size_t ocs, int nb,
                                      float *Mg) {
     int Co = L->out_c, Ho = L->out_h, Wo = L->out_w, TH = tiles_h(L), TW = tiles_w(L);
-    size_t T = (size_t)nb * TH * TW, plane = xstride((size_t)Co * T);
+    size_t T = (size_t)nb * TH * TW, plane = nn_wino_xstride((size_t)Co * T);
 #if WINO_X86
+    if (nn_wino2_by_tile(L, (int)T)) {
+        nn_wino2_output_adjoint_tiles(L, dout, ocs, Mg, plane, (int)T);
+        return;
+    }
     if (wino_avx512(L)) {
         output_transform_adjoint_avx512(L, dout, ocs, nb, Mg, plane, T);
         return;
@@ -494,8 +544,12 @@ static void output_transform_adjoint(const nn_layer *L, const float *dout, size_
 static void input_transform_adjoint(const nn_layer *L, const float *Z, int nb, float *din,
                                     size_t cs, size_t bs) {
     int C = L->in_c, H = L->in_h, W = L->in_w, pad = L->pad, TH = tiles_h(L), TW = tiles_w(L);
-    size_t T = (size_t)nb * TH * TW, plane = xstride((size_t)C * T);
+    size_t T = (size_t)nb * TH * TW, plane = nn_wino_xstride((size_t)C * T);
 #if WINO_X86
+    if (nn_wino2_by_tile(L, (int)T)) {
+        nn_wino2_input_adjoint_tiles(L, Z, din, cs, bs, plane, (int)T);
+        return;
+    }
     if (wino_avx512(L)) {
         input_transform_adjoint_avx512(L, Z, nb, din, cs, bs, plane, T);
         return;
@@ -541,17 +595,21 @@ static void input_transform_adjoint(const nn_layer *L, const float *Z, int nb, f
 
 void nn_wino_forward(const nn_layer *L, const float *params, const float *in, size_t cs,
                      size_t bs, int B, float *out, float *scratch) {
+    if (L->wino == 4) {
+        nn_wino4_forward(L, params, in, cs, bs, B, out, scratch);
+        return;
+    }
     int Ci = L->in_c, Co = L->out_c, TT = tiles_h(L) * tiles_w(L);
     size_t Tmax = (size_t)L->chunk * TT;
-    float *V = scratch, *M = V + 16 * xstride((size_t)Ci * Tmax);
-    float *U = M + 16 * xstride((size_t)Co * Tmax);
-    size_t su = xstride((size_t)Co * Ci);
+    float *V = scratch, *M = V + 16 * nn_wino_xstride((size_t)Ci * Tmax);
+    float *U = M + 16 * nn_wino_xstride((size_t)Co * Tmax);
+    size_t su = nn_wino_xstride((size_t)Co * Ci);
     weight_transform(params + L->w_off, Co, Ci, U);
     size_t ocs = (size_t)B * L->out_h * L->out_w;
     for (int b0 = 0; b0 < B; b0 += L->chunk) {
         int nb = B - b0 < L->chunk ? B - b0 : L->chunk, T = nb * TT;
         input_transform(L, in + b0 * bs, cs, bs, nb, V);
-        size_t sv = xstride((size_t)Ci * T), sm = xstride((size_t)Co * T);
+        size_t sv = nn_wino_xstride((size_t)Ci * T), sm = nn_wino_xstride((size_t)Co * T);
         for (int x = 0; x < 16; x++)
             nn_sgemm(0, 0, Co, T, Ci, U + x * su, Ci, V + x * sv, T, 0.0f, M + x * sm, T);
         output_transform(L, M, params + L->b_off, nb, out + (size_t)b0 * L->out_h * L->out_w, ocs);
@@ -561,19 +619,23 @@ void nn_wino_forward(const nn_layer *L, const float *params, const float *in, si
 void nn_wino_backward(const nn_layer *L, const float *params, float *grads, const float *in,
                       size_t cs, size_t bs, const float *dout, int B, float *scratch,
                       float *scratch2, float *din) {
+    if (L->wino == 4) {
+        nn_wino4_backward(L, params, grads, in, cs, bs, dout, B, scratch, scratch2, din);
+        return;
+    }
     int Ci = L->in_c, Co = L->out_c, TT = tiles_h(L) * tiles_w(L);
     size_t Tmax = (size_t)L->chunk * TT;
-    float *V = scratch, *Mg = V + 16 * xstride((size_t)Ci * Tmax);
-    float *U = Mg + 16 * xstride((size_t)Co * Tmax);
+    float *V = scratch, *Mg = V + 16 * nn_wino_xstride((size_t)Ci * Tmax);
+    float *U = Mg + 16 * nn_wino_xstride((size_t)Co * Tmax);
     float *dU = scratch2;
-    size_t su = xstride((size_t)Co * Ci);
+    size_t su = nn_wino_xstride((size_t)Co * Ci);
     if (din) weight_transform(params + L->w_off, Co, Ci, U);
     size_t ocs = (size_t)B * L->out_h * L->out_w;
     for (int b0 = 0; b0 < B; b0 += L->chunk) {
         int nb = B - b0 < L->chunk ? B - b0 : L->chunk, T = nb * TT;
         input_transform(L, in + b0 * bs, cs, bs, nb, V);
         output_transform_adjoint(L, dout + (size_t)b0 * L->out_h * L->out_w, ocs, nb, Mg);
-        size_t sv = xstride((size_t)Ci * T), sm = xstride((size_t)Co * T);
+        size_t sv = nn_wino_xstride((size_t)Ci * T), sm = nn_wino_xstride((size_t)Co * T);
         for (int x = 0; x < 16; x++)
             nn_sgemm(0, 1, Co, Ci, T, Mg + x * sm, T, V + x * sv, T, b0 ? 1.0f : 0.0f, dU + x * su,
                      Ci);
