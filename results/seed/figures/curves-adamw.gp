@@ -19,8 +19,8 @@ set ylabel "mean training loss" tc rgb "#0072B2"
 set y2label "valid-epoch accuracy (%)" tc rgb "#D55E00"
 set ytics nomirror tc rgb "#0072B2"
 set y2tics tc rgb "#D55E00"
-set xrange [0.5:21.5]
-set arrow 1 from 16, graph 0 to 16, graph 1 nohead dt 2 lw 1.5 lc rgb "#000000"
+set xrange [0.5:27.5]
+set arrow 1 from 22, graph 0 to 22, graph 1 nohead dt 2 lw 1.5 lc rgb "#000000"
 set bmargin 7.5
 plot "curves-adamw.dat" using 1:2 axes x1y1 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "mean training loss", \
      "curves-adamw.dat" using 1:3 axes x1y2 with linespoints pt 5 ps 0.7 lw 2 lc rgb "#D55E00" title "valid-epoch accuracy (%)", \

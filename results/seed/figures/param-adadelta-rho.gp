@@ -17,9 +17,9 @@ set title "Adadelta: accuracy against ρ (all trials)"
 set xlabel "ρ (rho)"
 set ylabel "valid-trial accuracy (%)"
 set xrange [0.48503:1.01397]
-set yrange [83.4172:96.1628]
-set format y "%.0f"
-y_no_value = 83.7996  # where trials without a value are marked
+set yrange [93.69:95.83]
+set format y "%.1f"
+y_no_value = 93.7542  # where trials without a value are marked
 set bmargin 6
 plot "param-adadelta-rho.dat" using 1:2 with points pt 7 ps 1.0 lc rgb "#0072B2" title "trial", \
      "" using 1:($5 > 0 ? $2 : NaN) with points pt 13 ps 2.2 lc rgb "#D55E00" title "best trial"

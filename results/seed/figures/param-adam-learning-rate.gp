@@ -20,9 +20,9 @@ set logscale x 10
 set format x "%g"
 set mxtics 10
 set xrange [8.7096359e-05:0.01148153621]
-set yrange [4.3108:100]
+set yrange [4.2964:100]
 set format y "%.0f"
-y_no_value = 7.18148  # where trials without a value are marked
+y_no_value = 7.16751  # where trials without a value are marked
 set bmargin 7.5
 plot "param-adam-learning-rate.dat" using 1:2 with points pt 7 ps 1.0 lc rgb "#0072B2" title "trial", \
      "" using 1:3 with points pt 9 ps 1.3 lc rgb "#E69F00" title "never learned", \

@@ -43,11 +43,7 @@ load "curves-adamw.gp"
 reset session
 load "trend-adadelta.gp"
 reset session
-load "trend-adadelta-zoom.gp"
-reset session
 load "param-adadelta-rho.gp"
-reset session
-load "param-adadelta-rho-zoom.gp"
 reset session
 load "curves-adadelta.gp"
 reset session

@@ -17,9 +17,9 @@ set title "Adadelta: accuracy over the HPO (70 trials)"
 set xlabel "trial number"
 set ylabel "valid-trial accuracy (%)"
 set xrange [-1:70]
-set yrange [83.4172:96.1628]
-set format y "%.0f"
-y_no_value = 83.7996  # where trials without a value are marked
+set yrange [93.69:95.83]
+set format y "%.1f"
+y_no_value = 93.7542  # where trials without a value are marked
 set bmargin 6
 plot "trend-adadelta.dat" using 1:2 with points pt 7 ps 1.0 lc rgb "#0072B2" title "trial", \
      "" using 1:5 with steps lw 2 lc rgb "#D55E00" title "best so far"

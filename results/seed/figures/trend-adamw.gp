@@ -17,9 +17,9 @@ set title "AdamW: accuracy over the HPO (70 trials)"
 set xlabel "trial number"
 set ylabel "valid-trial accuracy (%)"
 set xrange [-1:70]
-set yrange [4.2916:100]
+set yrange [4.3132:100]
 set format y "%.0f"
-y_no_value = 7.16285  # where trials without a value are marked
+y_no_value = 7.1838  # where trials without a value are marked
 set bmargin 7.5
 plot "trend-adamw.dat" using 1:2 with points pt 7 ps 1.0 lc rgb "#0072B2" title "trial", \
      "" using 1:5 with steps lw 2 lc rgb "#D55E00" title "best so far", \
