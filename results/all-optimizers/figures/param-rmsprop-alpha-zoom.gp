@@ -1,0 +1,29 @@
+# param-rmsprop-alpha-zoom.gp — RMSprop: valid-trial accuracy against alpha, without outliers.
+# Draws param-rmsprop-alpha-zoom.png and param-rmsprop-alpha-zoom.svg from param-rmsprop-alpha-zoom.dat: run `gnuplot param-rmsprop-alpha-zoom.gp` in this directory.
+# Written by `optlab report`; edit freely (colours: the Okabe–Ito palette, safe for
+# colour-blind readers).
+set encoding utf8
+font = "DejaVu Sans,13"
+set terminal pngcairo size 800,500 noenhanced font font linewidth 1.2
+set output "param-rmsprop-alpha-zoom.png"
+set border lw 1
+set grid lc rgb "#d9d9d9" lw 1
+set title font ",14"
+# the key in its own band under the x label: it never covers data
+set key at screen 0.5, screen 0.015 center bottom horizontal Left reverse samplen 2 width 2 maxcols 2
+set tics out nomirror
+set datafile missing "NaN"
+set title "RMSprop: accuracy against alpha (without outliers)\n11 trials below 93.92 % (Q1 − 1.5·IQR) not shown"
+set xlabel "alpha (alpha)"
+set ylabel "valid-trial accuracy (%)"
+set xrange [0.89703:1.00197]
+set yrange [93.79:96.25]
+set format y "%.1f"
+y_no_value = 93.8638  # where trials without a value are marked
+set bmargin 6
+plot "param-rmsprop-alpha-zoom.dat" using 1:2 with points pt 7 ps 1.0 lc rgb "#0072B2" title "trial", \
+     "" using 1:($5 > 0 ? $2 : NaN) with points pt 13 ps 2.2 lc rgb "#D55E00" title "best trial"
+set terminal svg size 800,500 noenhanced font font linewidth 1.2 background "white"
+set output "param-rmsprop-alpha-zoom.svg"
+replot
+unset output
