@@ -109,6 +109,12 @@ void nn_wino_backward(const nn_layer *L, const float *params, float *grads, cons
                       float *scratch2, float *din);
 /* floats between the transform planes of V, M, U (a plane, padded against L1 set conflicts) */
 size_t nn_wino_xstride(size_t plane);
+/* both Winograd forms' backward products of a chunk over n_planes positions; returns Z (in V's place) */
+float *nn_wino_backward_products(const nn_layer *L, int n_planes, int T, const float *Mg, size_t sm,
+                                 float *V, size_t sv, const float *U, size_t su, float *dU, int accumulate,
+                                 int want_z);
+/* zero nb images' input gradient before the input-transform adjoint adds into it */
+void nn_wino_zero_din(const nn_layer *L, float *dchunk, size_t cs, size_t bs, int nb);
 
 /* ---- Winograd F(4×4, 3×3) (winograd4.c), called by the above when L->wino == 4 ---- */
 /* 1 when its AVX-512 transforms run here (own kernels on, AVX-512F and VL) */

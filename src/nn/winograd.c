@@ -82,6 +82,31 @@ int nn_wino_applies(const nn_layer *L) {
  */
 size_t nn_wino_xstride(size_t plane) { return (plane + 1023) / 1024 * 1024 + 16; }
 
+/*
+ * The two backward products of one chunk, plane by plane over the n_planes
+ * transform positions (16 for F(2×2), 36 for F(4×4)):
+ *   dU[ξ] (+)= M'[ξ] · V[ξ]ᵀ   (accumulated after the first chunk),
+ *   Z[ξ]    = U[ξ]ᵀ · M'[ξ]    (only when want_z; written over V, no longer needed).
+ * Returns Z (= V), whose input-transform adjoint is the chunk's input gradient.
+ */
+float *nn_wino_backward_products(const nn_layer *L, int n_planes, int T, const float *Mg, size_t sm,
+                                 float *V, size_t sv, const float *U, size_t su, float *dU, int accumulate,
+                                 int want_z) {
+    int Ci = L->in_c, Co = L->out_c;
+    for (int x = 0; x < n_planes; x++)
+        nn_sgemm(0, 1, Co, Ci, T, Mg + x * sm, T, V + x * sv, T, accumulate ? 1.0f : 0.0f, dU + x * su, Ci);
+    if (!want_z) return V;
+    for (int x = 0; x < n_planes; x++)
+        nn_sgemm(1, 0, Ci, T, Co, U + x * su, Ci, Mg + x * sm, T, 0.0f, V + x * sv, T);
+    return V;
+}
+
+/* Zero the input gradient of nb images (channel stride cs, image stride bs): the adjoint adds into it. */
+void nn_wino_zero_din(const nn_layer *L, float *dchunk, size_t cs, size_t bs, int nb) {
+    for (int c = 0; c < L->in_c; c++)
+        for (int b = 0; b < nb; b++) memset(dchunk + c * cs + b * bs, 0, sizeof(float) * L->in_h * L->in_w);
+}
+
 static int tiles_h(const nn_layer *L) { return (L->out_h + 1) / 2; }
 static int tiles_w(const nn_layer *L) { return (L->out_w + 1) / 2; }
 
@@ -636,17 +661,10 @@ void nn_wino_backward(const nn_layer *L, const float *params, float *grads, cons
         input_transform(L, in + b0 * bs, cs, bs, nb, V);
         output_transform_adjoint(L, dout + (size_t)b0 * L->out_h * L->out_w, ocs, nb, Mg);
         size_t sv = nn_wino_xstride((size_t)Ci * T), sm = nn_wino_xstride((size_t)Co * T);
-        for (int x = 0; x < 16; x++)
-            nn_sgemm(0, 1, Co, Ci, T, Mg + x * sm, T, V + x * sv, T, b0 ? 1.0f : 0.0f, dU + x * su,
-                     Ci);
+        float *Z = nn_wino_backward_products(L, 16, T, Mg, sm, V, sv, U, su, dU, b0 > 0, din != NULL);
         if (!din) continue;
-        float *Z = V; /* V is no longer needed for this chunk */
-        for (int x = 0; x < 16; x++)
-            nn_sgemm(1, 0, Ci, T, Co, U + x * su, Ci, Mg + x * sm, T, 0.0f, Z + x * sv, T);
         float *dchunk = din + b0 * bs;
-        for (int c = 0; c < Ci; c++)
-            for (int b = 0; b < nb; b++)
-                memset(dchunk + c * cs + b * bs, 0, sizeof(float) * L->in_h * L->in_w);
+        nn_wino_zero_din(L, dchunk, cs, bs, nb);
         input_transform_adjoint(L, Z, nb, dchunk, cs, bs);
     }
     weight_transform_adjoint(dU, Co, Ci, grads + L->w_off);

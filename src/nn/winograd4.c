@@ -766,17 +766,10 @@ void nn_wino4_backward(const nn_layer *L, const float *params, float *grads, con
         else
 #endif
             output_transform_adjoint_plain(L, dchunk, ocs, Mg, sm, T);
-        for (int x = 0; x < 36; x++)
-            nn_sgemm(0, 1, Co, Ci, T, Mg + x * sm, T, V + x * sv, T, b0 ? 1.0f : 0.0f, dU + x * su,
-                     Ci);
+        float *Z = nn_wino_backward_products(L, 36, T, Mg, sm, V, sv, U, su, dU, b0 > 0, din != NULL);
         if (!din) continue;
-        float *Z = V; /* V is no longer needed for this chunk */
-        for (int x = 0; x < 36; x++)
-            nn_sgemm(1, 0, Ci, T, Co, U + x * su, Ci, Mg + x * sm, T, 0.0f, Z + x * sv, T);
         float *dc = din + b0 * bs;
-        for (int c = 0; c < Ci; c++)
-            for (int b = 0; b < nb; b++)
-                memset(dc + c * cs + b * bs, 0, sizeof(float) * L->in_h * L->in_w);
+        nn_wino_zero_din(L, dc, cs, bs, nb);
 #if W4_X86
         if (avx)
             w4_input_adjoint_avx512(L, S.tab, Z, dc, cs, sv, T);
