@@ -3,8 +3,11 @@
 `optlab hpo-bench` (same search spaces, budgets and seeds 0..S-1), printing the
 same table: median best-so-far regret after trials 10, 30 and the last, then
 the time of one TPE ask (with its suggests) with 1,000 complete trials.
+--per-seed FILE also writes every study's regrets, one line per seed, in the
+format of `optlab hpo-bench --per-seed` (bench/hpo_compare.py reads both).
 
-    /usr/bin/python3 bench/hpo_optuna.py [--trials 70] [--seeds 20] [--ask-history 1000]
+    /usr/bin/python3 bench/hpo_optuna.py [--trials 70] [--seeds 20] [--function NAME]
+                                         [--ask-history 1000] [--per-seed FILE]
 """
 import argparse
 import math
@@ -70,7 +73,11 @@ def main():
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--function", default=None)
     ap.add_argument("--ask-history", type=int, default=1000)
+    ap.add_argument("--per-seed", default=None, metavar="FILE")
     a = ap.parse_args()
+    raw = open(a.per_seed, "w") if a.per_seed else None
+    if raw:
+        raw.write("# optuna %s: best-so-far regret per seed after trial 10, 30 and %d\n" % (optuna.__version__, a.trials))
     marks = [10, 30, a.trials]
     print("# optuna %s hpo bench: %d trials x %d seeds; median best-so-far regret after trial"
           % (optuna.__version__, a.trials, a.seeds))
@@ -86,8 +93,12 @@ def main():
                 r = run(fn, direction, optimum, sampler, a.trials)
                 for m, k in enumerate(marks):
                     at[m].append(r[min(k, a.trials) - 1])
+                if raw:
+                    raw.write("%s %s %d %.17g %.17g %.17g\n" % (name, sname, s, at[0][-1], at[1][-1], at[2][-1]))
             med = [statistics.median(x) for x in at]
             print("%-10s %-7s %12.4g %12.4g %12.4g" % (name, sname, med[0], med[1], med[2]), flush=True)
+    if raw:
+        raw.close()
     if a.ask_history > 0:
         study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
         study.optimize(hartmann6, n_trials=a.ask_history)

@@ -13,7 +13,13 @@
  * of equally fast workers. It compares TPE with 1 worker, with W workers
  * without the constant liar (each ask blind to the running trials) and with
  * it (running trials count as the worst observations).
+ *
+ * --per-seed FILE also writes every study's regrets after trials 10, 30 and
+ * the last, one line per (function, sampler, seed), in the format
+ * bench/hpo_optuna.py --per-seed writes; bench/hpo_compare.py tests the
+ * difference between the two.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,7 +286,8 @@ static int time_ask(const ol_sampler *tpe, const ol_sampler *rnd, int history, i
 }
 
 static void usage(FILE *out) {
-    fputs("usage: optlab hpo-bench [--trials N] [--seeds S] [--function NAME] [--ask-history N] [--workers W]\n\n"
+    fputs("usage: optlab hpo-bench [--trials N] [--seeds S] [--function NAME] [--ask-history N] [--per-seed FILE]\n"
+          "                         [--workers W]\n\n"
           "Random and TPE sampling on test functions with known optima, S seeds of N trials each;\n"
           "prints the median best-so-far regret after trials 10, 30 and N, then the time of one TPE\n"
           "ask (with its suggests) when the study holds --ask-history complete trials.\n\n"
@@ -288,6 +295,8 @@ static void usage(FILE *out) {
           "  --seeds S         studies per function and sampler, seeds 0..S-1 (default 20)\n"
           "  --function NAME   only this function: branin, hartmann6, loglr (default: all)\n"
           "  --ask-history N   complete trials before the timed asks (default 1000; 0 skips timing)\n"
+          "  --per-seed FILE   also write each study's regrets after trials 10, 30 and N to FILE, one line\n"
+          "                    per function, sampler and seed (bench/hpo_compare.py compares two such files)\n"
           "  --workers W       instead: simulate W parallel workers (W trials in flight) and compare TPE at\n"
           "                    1 worker, at W without and with the constant liar, and random\n\n"
           "bench/hpo.sh prints this beside Optuna 3.1's TPESampler and RandomSampler.\n",
@@ -308,7 +317,7 @@ int cmd_hpo_bench(int argc, char **argv) {
         return 0;
     }
     int trials = 70, seeds = 20, history = 1000, workers = 0;
-    const char *only = NULL;
+    const char *only = NULL, *per_seed = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--trials")) {
@@ -324,6 +333,10 @@ int cmd_hpo_bench(int argc, char **argv) {
             if (parse_int(a, v, 1, &workers)) return 2;
             if (workers > 1000) return cli_error("--workers %d: at most 1000", workers), 2;
             i++;
+        } else if (!strcmp(a, "--per-seed")) {
+            if (!v) return cli_error("--per-seed needs a file name"), 2;
+            per_seed = v;
+            i++;
         } else if (!strcmp(a, "--function")) {
             if (!v) return cli_error("--function needs a name"), 2;
             only = v;
@@ -338,12 +351,22 @@ int cmd_hpo_bench(int argc, char **argv) {
         for (int k = 0; k < N_FUNCTIONS; k++) found |= !strcmp(functions[k].name, only);
         if (!found) return cli_error("unknown function '%s' (known: branin, hartmann6, loglr)", only), 2;
     }
+    if (workers > 0 && per_seed) return cli_error("--per-seed is not available with --workers"), 2;
     if (workers > 0) return bench_workers(only, trials, seeds, workers) ? 1 : 0;
+    FILE *raw = NULL;
+    if (per_seed) {
+        raw = fopen(per_seed, "w");
+        if (!raw) return cli_error("--per-seed %s: cannot write: %s", per_seed, strerror(errno)), 1;
+        fprintf(raw, "# optlab: best-so-far regret per seed after trial 10, 30 and %d\n", trials);
+    }
     ol_sampler *samplers[2];
     const char *names[2] = {"random", "tpe"};
     ol_error err = {0};
     for (int k = 0; k < 2; k++)
-        if (ol_sampler_new_by_name(&samplers[k], names[k], &err)) return cli_error("%s", err.msg);
+        if (ol_sampler_new_by_name(&samplers[k], names[k], &err)) {
+            if (raw) fclose(raw);
+            return cli_error("%s", err.msg);
+        }
 
     int marks[3] = {10, 30, trials};
     double *regret = malloc((size_t)trials * sizeof *regret);
@@ -366,6 +389,9 @@ int cmd_hpo_bench(int argc, char **argv) {
                     int i = (marks[m] < trials ? marks[m] : trials) - 1;
                     at[m * seeds + s] = regret[i];
                 }
+                if (raw && !rc)
+                    fprintf(raw, "%s %s %d %.17g %.17g %.17g\n", f->name, names[sm], s, at[s], at[seeds + s],
+                            at[2 * seeds + s]);
                 ol_progress_update(&prog, ++done, f->name, 0);
             }
             if (rc) break;
@@ -376,6 +402,7 @@ int cmd_hpo_bench(int argc, char **argv) {
         }
     }
     ol_progress_end(&prog);
+    if (raw && (ferror(raw) | fclose(raw)) && !rc) rc = cli_error("--per-seed %s: write failed", per_seed);
     if (!rc && history > 0) {
         double ms = 0;
         rc = time_ask(samplers[1], samplers[0], history, 20, &ms);

@@ -21,4 +21,15 @@ void ol_hpo_param_rng(ol_rng *rng, uint64_t seed, const char *sampler, int numbe
  */
 ol_status ol_hpo_parzen_log_pdf(const ol_distribution *d, const double *obs, size_t k, const double *pts, size_t m,
                                 double *out, ol_error *err);
+
+/**
+ * TPE's choice among given candidates: builds l(x) and g(x) from ctx's
+ * history exactly as an ask with Optuna 3.1's default options does, scores
+ * the m candidates (internal values) by log l(x) - log g(x) into scores (if
+ * not NULL) and sets *best to the first with the largest score. *startup = 1
+ * (nothing scored) while the history is still in the random start-up. For
+ * tests that replay Optuna's own decisions.
+ */
+ol_status ol_hpo_tpe_pick(const ol_sample_ctx *ctx, const double *cand, size_t m, size_t *best, double *scores,
+                          int *startup, ol_error *err);
 #endif

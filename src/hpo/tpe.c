@@ -358,11 +358,16 @@ static int same_distribution(const ol_param_rec *pr, const ol_sample_ctx *ctx) {
     return eq;
 }
 
-static ol_status tpe_sample(const ol_sampler *self, const ol_sample_ctx *ctx, double *internal, ol_error *err) {
-    const ol_tpe_options *o = self->state;
-    ol_rng rng;
-    ol_hpo_param_rng(&rng, ctx->seed, "tpe", ctx->trial_number, ctx->param_name);
-
+/*
+ * The two estimators of one ask: l(x) from the "below" observations of
+ * ctx's parameter, g(x) from the "above" ones. *startup = 1 (and no
+ * estimators) while fewer than n_startup_trials trials are COMPLETE or PRUNED.
+ */
+static ol_status tpe_models(const ol_tpe_options *o, const ol_sample_ctx *ctx, parzen *lp, parzen *gp, int *startup,
+                            ol_error *err) {
+    memset(lp, 0, sizeof *lp);
+    memset(gp, 0, sizeof *gp);
+    *startup = 0;
     observation *obs = malloc((ctx->n_trials ? ctx->n_trials : 1) * sizeof *obs);
     if (!obs) return ol_fail(err, OL_ENOMEM, "out of memory");
     size_t n = 0, n_done = 0; /* observations; COMPLETE + PRUNED among them */
@@ -401,7 +406,7 @@ static ol_status tpe_sample(const ol_sampler *self, const ol_sample_ctx *ctx, do
 
     if ((int)n_done < o->n_startup_trials) {
         free(obs);
-        *internal = ol_hpo_random_internal(ctx->dist, &rng);
+        *startup = 1;
         return OL_OK;
     }
 
@@ -410,10 +415,8 @@ static ol_status tpe_sample(const ol_sampler *self, const ol_sample_ctx *ctx, do
     size_t *idx = malloc(n * sizeof *idx);
     char *is_below = calloc(n, 1);
     double *below = malloc(n * sizeof *below), *above = malloc(n * sizeof *above);
-    double *cand = malloc((size_t)o->n_ei_candidates * sizeof *cand);
     ol_status rc = OL_OK;
-    parzen lp = {0}, gp = {0};
-    if (!idx || !is_below || !below || !above || !cand) {
+    if (!idx || !is_below || !below || !above) {
         rc = ol_fail(err, OL_ENOMEM, "out of memory");
         goto out;
     }
@@ -428,37 +431,73 @@ static ol_status tpe_sample(const ol_sampler *self, const ol_sample_ctx *ctx, do
         }
         idx[at] = i;
     }
-    for (size_t i = 0; i < n_below; i++) is_below[idx[i]] = 1;
+    for (size_t i = 0; i < kept; i++) is_below[idx[i]] = 1;
     size_t nb = 0, na = 0;
     for (size_t i = 0; i < n; i++) { /* trial order */
         if (!obs[i].has_param) continue;
         if (is_below[i]) below[nb++] = obs[i].value;
         else above[na++] = obs[i].value;
     }
-    if (parzen_build(&lp, ctx->dist, below, nb, o) || parzen_build(&gp, ctx->dist, above, na, o)) {
+    if (parzen_build(lp, ctx->dist, below, nb, o) || parzen_build(gp, ctx->dist, above, na, o))
         rc = ol_fail(err, OL_ENOMEM, "out of memory");
-        goto out;
-    }
-    double best_score = -INFINITY;
-    size_t best = 0;
-    for (int c = 0; c < o->n_ei_candidates; c++) cand[c] = parzen_sample(&lp, &rng);
-    for (int c = 0; c < o->n_ei_candidates; c++) {
-        double score = parzen_log_pdf(&lp, cand[c]) - parzen_log_pdf(&gp, cand[c]);
-        if (c == 0 || score > best_score) {
-            best_score = score;
-            best = (size_t)c;
-        }
-    }
-    *internal = cand[best];
 out:
-    parzen_free(&lp);
-    parzen_free(&gp);
     free(obs);
     free(idx);
     free(is_below);
     free(below);
     free(above);
+    return rc;
+}
+
+/* The candidate with the largest log l(x) - log g(x); the first one on ties (numpy's argmax). */
+static size_t tpe_best(const parzen *lp, const parzen *gp, const double *cand, size_t m, double *scores) {
+    double best_score = -INFINITY;
+    size_t best = 0;
+    for (size_t c = 0; c < m; c++) {
+        double score = parzen_log_pdf(lp, cand[c]) - parzen_log_pdf(gp, cand[c]);
+        if (scores) scores[c] = score;
+        if (c == 0 || score > best_score) {
+            best_score = score;
+            best = c;
+        }
+    }
+    return best;
+}
+
+ol_status ol_hpo_tpe_pick(const ol_sample_ctx *ctx, const double *cand, size_t m, size_t *best, double *scores,
+                          int *startup, ol_error *err) {
+    ol_tpe_options o = ol_tpe_defaults();
+    parzen lp, gp;
+    ol_status rc = tpe_models(&o, ctx, &lp, &gp, startup, err);
+    if (!rc && !*startup) *best = tpe_best(&lp, &gp, cand, m, scores);
+    parzen_free(&lp);
+    parzen_free(&gp);
+    return rc;
+}
+
+static ol_status tpe_sample(const ol_sampler *self, const ol_sample_ctx *ctx, double *internal, ol_error *err) {
+    const ol_tpe_options *o = self->state;
+    ol_rng rng;
+    ol_hpo_param_rng(&rng, ctx->seed, "tpe", ctx->trial_number, ctx->param_name);
+    parzen lp, gp;
+    int startup;
+    ol_status rc = tpe_models(o, ctx, &lp, &gp, &startup, err);
+    if (rc) goto out;
+    if (startup) {
+        *internal = ol_hpo_random_internal(ctx->dist, &rng);
+        goto out;
+    }
+    double *cand = malloc((size_t)o->n_ei_candidates * sizeof *cand);
+    if (!cand) {
+        rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int c = 0; c < o->n_ei_candidates; c++) cand[c] = parzen_sample(&lp, &rng);
+    *internal = cand[tpe_best(&lp, &gp, cand, (size_t)o->n_ei_candidates, NULL)];
     free(cand);
+out:
+    parzen_free(&lp);
+    parzen_free(&gp);
     return rc;
 }
 
