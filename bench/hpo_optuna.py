@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Optuna 3.1's TPESampler(seed=s) and RandomSampler(seed=s) on the functions of
-`optlab hpo-bench` (same search spaces, budgets and seeds 0..S-1), printing the
+`optlab hpo-bench` (same search spaces, budgets and seeds F..F+S-1), printing the
 same table: median best-so-far regret after trials 10, 30 and the last, then
 the time of one TPE ask (with its suggests) with 1,000 complete trials.
 --per-seed FILE also writes every study's regrets, one line per seed, in the
 format of `optlab hpo-bench --per-seed` (bench/hpo_compare.py reads both).
 
-    /usr/bin/python3 bench/hpo_optuna.py [--trials 70] [--seeds 20] [--function NAME]
+    /usr/bin/python3 bench/hpo_optuna.py [--trials 70] [--seeds 20] [--first-seed 0] [--function NAME]
                                          [--ask-history 1000] [--per-seed FILE]
 """
 import argparse
@@ -71,6 +71,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=70)
     ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--function", default=None)
     ap.add_argument("--ask-history", type=int, default=1000)
     ap.add_argument("--per-seed", default=None, metavar="FILE")
@@ -79,15 +80,15 @@ def main():
     if raw:
         raw.write("# optuna %s: best-so-far regret per seed after trial 10, 30 and %d\n" % (optuna.__version__, a.trials))
     marks = [10, 30, a.trials]
-    print("# optuna %s hpo bench: %d trials x %d seeds; median best-so-far regret after trial"
-          % (optuna.__version__, a.trials, a.seeds))
+    print("# optuna %s hpo bench: %d trials x %d seeds from %d; median best-so-far regret after trial"
+          % (optuna.__version__, a.trials, a.seeds, a.first_seed))
     print("%-10s %-7s %12s %12s %12s" % ("function", "sampler", "@10", "@30", "@final"))
     for name, fn, direction, optimum in FUNCTIONS:
         if a.function and a.function != name:
             continue
         for sname in ("random", "tpe"):
             at = [[], [], []]
-            for s in range(a.seeds):
+            for s in range(a.first_seed, a.first_seed + a.seeds):
                 sampler = optuna.samplers.RandomSampler(seed=s) if sname == "random" else \
                     optuna.samplers.TPESampler(seed=s)
                 r = run(fn, direction, optimum, sampler, a.trials)

@@ -197,7 +197,7 @@ static int run_parallel(const bench_function *f, const ol_sampler *sm, uint64_t 
 }
 
 /* The --workers table: TPE at 1 worker, at W without and with the constant liar, random at W. */
-static int bench_workers(const char *only, int trials, int seeds, int workers) {
+static int bench_workers(const char *only, int trials, int first, int seeds, int workers) {
     ol_tpe_options nl = ol_tpe_defaults();
     nl.constant_liar = 0;
     ol_sampler *tpe = NULL, *tpe_nl = NULL, *rnd = NULL;
@@ -227,7 +227,7 @@ static int bench_workers(const char *only, int trials, int seeds, int workers) {
         if (only && strcmp(only, f->name)) continue;
         for (int u = 0; u < 4 && !rc; u++) {
             for (int s = 0; s < seeds && !rc; s++) {
-                rc = run_parallel(f, setups[u].sm, (uint64_t)s, trials, setups[u].w, regret);
+                rc = run_parallel(f, setups[u].sm, (uint64_t)(first + s), trials, setups[u].w, regret);
                 for (int m = 0; m < 3 && !rc; m++) at[m * seeds + s] = regret[(marks[m] < trials ? marks[m] : trials) - 1];
             }
             if (rc) break;
@@ -286,13 +286,14 @@ static int time_ask(const ol_sampler *tpe, const ol_sampler *rnd, int history, i
 }
 
 static void usage(FILE *out) {
-    fputs("usage: optlab hpo-bench [--trials N] [--seeds S] [--function NAME] [--ask-history N] [--per-seed FILE]\n"
-          "                         [--workers W]\n\n"
+    fputs("usage: optlab hpo-bench [--trials N] [--seeds S] [--first-seed F] [--function NAME] [--ask-history N]\n"
+          "                         [--per-seed FILE] [--workers W]\n\n"
           "Random and TPE sampling on test functions with known optima, S seeds of N trials each;\n"
           "prints the median best-so-far regret after trials 10, 30 and N, then the time of one TPE\n"
           "ask (with its suggests) when the study holds --ask-history complete trials.\n\n"
           "  --trials N        trials per study (default 70)\n"
-          "  --seeds S         studies per function and sampler, seeds 0..S-1 (default 20)\n"
+          "  --seeds S         studies per function and sampler, seeds F..F+S-1 (default 20)\n"
+          "  --first-seed F    the first seed (default 0)\n"
           "  --function NAME   only this function: branin, hartmann6, loglr (default: all)\n"
           "  --ask-history N   complete trials before the timed asks (default 1000; 0 skips timing)\n"
           "  --per-seed FILE   also write each study's regrets after trials 10, 30 and N to FILE, one line\n"
@@ -316,7 +317,7 @@ int cmd_hpo_bench(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    int trials = 70, seeds = 20, history = 1000, workers = 0;
+    int trials = 70, seeds = 20, first = 0, history = 1000, workers = 0;
     const char *only = NULL, *per_seed = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -325,6 +326,9 @@ int cmd_hpo_bench(int argc, char **argv) {
             i++;
         } else if (!strcmp(a, "--seeds")) {
             if (parse_int(a, v, 1, &seeds)) return 2;
+            i++;
+        } else if (!strcmp(a, "--first-seed")) {
+            if (parse_int(a, v, 0, &first)) return 2;
             i++;
         } else if (!strcmp(a, "--ask-history")) {
             if (parse_int(a, v, 0, &history)) return 2;
@@ -352,7 +356,7 @@ int cmd_hpo_bench(int argc, char **argv) {
         if (!found) return cli_error("unknown function '%s' (known: branin, hartmann6, loglr)", only), 2;
     }
     if (workers > 0 && per_seed) return cli_error("--per-seed is not available with --workers"), 2;
-    if (workers > 0) return bench_workers(only, trials, seeds, workers) ? 1 : 0;
+    if (workers > 0) return bench_workers(only, trials, first, seeds, workers) ? 1 : 0;
     FILE *raw = NULL;
     if (per_seed) {
         raw = fopen(per_seed, "w");
@@ -377,20 +381,21 @@ int cmd_hpo_bench(int argc, char **argv) {
     int n_fn = only ? 1 : N_FUNCTIONS;
     ol_progress_start(&prog, stderr, "hpo-bench", (long)n_fn * 2 * seeds);
     long done = 0;
-    printf("# optlab hpo-bench: %d trials x %d seeds; median best-so-far regret after trial\n", trials, seeds);
+    printf("# optlab hpo-bench: %d trials x %d seeds from %d; median best-so-far regret after trial\n", trials, seeds,
+           first);
     printf("%-10s %-7s %12s %12s %12s\n", "function", "sampler", "@10", "@30", "@final");
     for (int k = 0; k < N_FUNCTIONS && !rc; k++) {
         const bench_function *f = &functions[k];
         if (only && strcmp(only, f->name)) continue;
         for (int sm = 0; sm < 2 && !rc; sm++) {
             for (int s = 0; s < seeds && !rc; s++) {
-                rc = run_one(f, samplers[sm], (uint64_t)s, trials, regret);
+                rc = run_one(f, samplers[sm], (uint64_t)(first + s), trials, regret);
                 for (int m = 0; m < 3; m++) {
                     int i = (marks[m] < trials ? marks[m] : trials) - 1;
                     at[m * seeds + s] = regret[i];
                 }
                 if (raw && !rc)
-                    fprintf(raw, "%s %s %d %.17g %.17g %.17g\n", f->name, names[sm], s, at[s], at[seeds + s],
+                    fprintf(raw, "%s %s %d %.17g %.17g %.17g\n", f->name, names[sm], first + s, at[s], at[seeds + s],
                             at[2 * seeds + s]);
                 ol_progress_update(&prog, ++done, f->name, 0);
             }

@@ -23,6 +23,15 @@ ol_status ol_hpo_parzen_log_pdf(const ol_distribution *d, const double *obs, siz
                                 double *out, ol_error *err);
 
 /**
+ * m draws from the same estimator as ol_hpo_parzen_log_pdf, from given
+ * uniforms: u_component[i] picks the component (the first whose cumulative
+ * weight exceeds it), u_value[i] the category or the truncated-normal
+ * quantile. For tests that redraw Optuna's samples from its own uniforms.
+ */
+ol_status ol_hpo_parzen_sample(const ol_distribution *d, const double *obs, size_t k, const double *u_component,
+                               const double *u_value, size_t m, double *out, ol_error *err);
+
+/**
  * TPE's choice among given candidates: builds l(x) and g(x) from ctx's
  * history exactly as an ask with Optuna 3.1's default options does, scores
  * the m candidates (internal values) by log l(x) - log g(x) into scores (if

@@ -246,8 +246,9 @@ static int parzen_build(parzen *p, const ol_distribution *d, const double *obs, 
     return 0;
 }
 
-static size_t pick_component(const parzen *p, ol_rng *rng) {
-    double u = ol_rng_uniform(rng), acc = 0;
+/* The component for uniform u: the first whose cumulative weight exceeds u (numpy's choice with p). */
+static size_t pick_component(const parzen *p, double u) {
+    double acc = 0;
     for (size_t i = 0; i < p->n; i++) {
         acc += p->w[i];
         if (u < acc) return i;
@@ -255,21 +256,25 @@ static size_t pick_component(const parzen *p, ol_rng *rng) {
     return p->n - 1;
 }
 
-/* One draw from the estimator, as an internal value of the distribution. */
-static double parzen_sample(const parzen *p, ol_rng *rng) {
+/*
+ * One draw from the estimator, as an internal value of the distribution,
+ * from two uniforms: u_component picks the component, u_value the category
+ * or the quantile of its truncated normal (as Optuna's sample uses them).
+ */
+static double parzen_sample_u(const parzen *p, double u_component, double u_value) {
     const ol_distribution *d = p->dist;
-    size_t c = pick_component(p, rng);
+    size_t c = pick_component(p, u_component);
     if (d->kind == OL_DIST_CATEGORICAL) {
         const double *row = &p->cat[c * d->n_choices];
-        double u = ol_rng_uniform(rng), acc = 0;
+        double acc = 0;
         for (size_t j = 0; j < d->n_choices; j++) {
             acc += row[j];
-            if (u < acc) return (double)j;
+            if (u_value < acc) return (double)j;
         }
         return (double)(d->n_choices - 1);
     }
     double mu = p->mu[c], s = p->sigma[c];
-    double x = truncnorm_ppf(ol_rng_uniform(rng), (p->low - mu) / s, (p->high - mu) / s) * s + mu;
+    double x = truncnorm_ppf(u_value, (p->low - mu) / s, (p->high - mu) / s) * s + mu;
     if (d->kind == OL_DIST_FLOAT) {
         if (d->log) return fmin(fmax(exp(x), d->low), d->high);
         if (d->step > 0) return ol_hpo_round_to_grid(d, x);
@@ -277,6 +282,11 @@ static double parzen_sample(const parzen *p, ol_rng *rng) {
     }
     if (d->log) return fmin(fmax(round(exp(x)), d->low), d->high);
     return ol_hpo_round_to_grid(d, x);
+}
+
+static double parzen_sample(const parzen *p, ol_rng *rng) {
+    double u_component = ol_rng_uniform(rng);
+    return parzen_sample_u(p, u_component, ol_rng_uniform(rng));
 }
 
 /* log of the estimator's density (or grid-cell mass) at internal value v. */
@@ -317,6 +327,19 @@ static double parzen_log_pdf(const parzen *p, double v) {
     }
     if (terms != stack) free(terms);
     return r;
+}
+
+ol_status ol_hpo_parzen_sample(const ol_distribution *d, const double *obs, size_t k, const double *u_component,
+                               const double *u_value, size_t m, double *out, ol_error *err) {
+    ol_tpe_options o = ol_tpe_defaults();
+    parzen p;
+    if (parzen_build(&p, d, obs, k, &o)) {
+        parzen_free(&p);
+        return ol_fail(err, OL_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < m; i++) out[i] = parzen_sample_u(&p, u_component[i], u_value[i]);
+    parzen_free(&p);
+    return OL_OK;
 }
 
 ol_status ol_hpo_parzen_log_pdf(const ol_distribution *d, const double *obs, size_t k, const double *pts, size_t m,

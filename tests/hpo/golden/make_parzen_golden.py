@@ -3,12 +3,22 @@
 estimator (default options) on random histories, for tests/hpo/test_parzen.c.
 
     /usr/bin/python3 tests/hpo/golden/make_parzen_golden.py > tests/hpo/golden/parzen_optuna31.txt
+    /usr/bin/python3 tests/hpo/golden/make_parzen_golden.py --samples > tests/hpo/golden/parzen_samples_optuna31.txt
+
+With --samples it prints, for the same estimators, the 24 draws that Optuna's
+_ParzenEstimator.sample made and the uniforms behind them (one per draw to
+pick the component, one for the truncated-normal quantile or the category),
+for tests/hpo/test_parzen.c to redraw from the same uniforms.
 
 numpy's default argsort is unstable, so tied observations on a grid may swap
 bandwidths between runs of numpy versions; the estimator is run here with a
 stable argsort (ties keep trial order), which is what optlab does.
 Line format: kind low high log step n_choices k obs... m pts... logpdf...
-(kind 0 float, 1 int, 2 categorical; values in optlab's internal representation)."""
+(kind 0 float, 1 int, 2 categorical; values in optlab's internal representation);
+with --samples: kind low high log step n_choices k obs... m u_component... u_value... draws...
+"""
+import sys
+
 import numpy as np
 import optuna
 from optuna import distributions as D
@@ -24,7 +34,35 @@ class _StableNumpy:
         return np.argsort(a, kind="stable")
 
 
+class _Recorder:
+    """A RandomState that keeps the uniforms behind the estimator's draws."""
+
+    def __init__(self, base):
+        self.base = base
+        self.u_component = self.u_value = None
+
+    def choice(self, a, size, p):
+        state = self.base.get_state()
+        u = self.base.random_sample(size)
+        self.base.set_state(state)
+        out = self.base.choice(a, size, p=p)
+        cdf = np.cumsum(p)
+        assert (out == np.searchsorted(cdf / cdf[-1], u, side="right")).all()
+        self.u_component = u
+        return out
+
+    def uniform(self, low, high, size):
+        assert (low, high) == (0, 1)
+        self.u_value = self.base.uniform(low, high, size)
+        return self.u_value
+
+    def rand(self, n):
+        self.u_value = self.base.rand(n)
+        return self.u_value
+
+
 PEM.np = _StableNumpy()
+samples_mode = sys.argv[1:] == ["--samples"]
 assert optuna.__version__.startswith("3.1")
 params = PEM._ParzenEstimatorParameters(True, 1.0, True, False, default_weights, False)
 rng = np.random.RandomState(20250228)
@@ -48,8 +86,16 @@ for kind, lo, hi, lg, st, nc, dist in cases:
         else:
             obs = rng.uniform(lo, hi, size=k)
         pe = PEM._ParzenEstimator({"x": obs}, {"x": dist}, params)
-        pts = np.arange(nc, dtype=float) if kind == 2 else pe.sample(rng, 24)["x"].astype(float)
+        rec = _Recorder(rng)
+        # (categorical densities are taken at every choice, without drawing: the
+        # draws of --samples would move the random stream of later cases)
+        drawn = pe.sample(rec, 24)["x"].astype(float) if kind != 2 or samples_mode else None
+        pts = np.arange(nc, dtype=float) if kind == 2 else drawn
         ref = pe.log_pdf({"x": pts.astype(int) if kind == 2 else pts})
-        fields = [kind, repr(lo), repr(hi), lg, repr(st), nc, k] + [repr(float(v)) for v in obs] + \
-                 [len(pts)] + [repr(float(v)) for v in pts] + [repr(float(v)) for v in ref]
+        head = [kind, repr(lo), repr(hi), lg, repr(st), nc, k] + [repr(float(v)) for v in obs]
+        if samples_mode:
+            fields = head + [len(drawn)] + [repr(float(v)) for v in rec.u_component] + \
+                     [repr(float(v)) for v in rec.u_value] + [repr(float(v)) for v in drawn]
+        else:
+            fields = head + [len(pts)] + [repr(float(v)) for v in pts] + [repr(float(v)) for v in ref]
         print(" ".join(map(str, fields)))
