@@ -67,6 +67,9 @@ $(BUILD)/obj/%.o: src/%.c
 
 # optim's fused update loops: sqrtf without errno lets the compiler vectorise them
 $(BUILD)/obj/optim/%.o: CFLAGS += -fno-math-errno
+# `optlab --version` prints the Makefile's VERSION
+$(BUILD)/obj/cli/options.o: CPPFLAGS += -DOPTLAB_VERSION='"$(VERSION)"'
+$(BUILD)/obj/cli/options.o: Makefile
 
 $(STATIC): $(LIB_OBJS)
 	@rm -f $@

@@ -1,8 +1,8 @@
 /*
  * optlab/core.h — the bottom layer every other layer uses: status codes with
  * messages that name what is wrong, a seeded random generator whose streams are
- * derived by name from one study seed, a monotonic clock, and a progress line
- * writer (used only by the CLI; library code never prints).
+ * derived by name from one study seed, and a monotonic clock. Library code
+ * never prints (the progress display lives in the CLI, src/cli/progress.c).
  */
 #ifndef OPTLAB_CORE_H
 #define OPTLAB_CORE_H
@@ -98,31 +98,6 @@ double ol_now(void);
 
 /** CRC-32 (IEEE, as zlib's crc32) of a buffer, continuing from `crc` (start with 0). */
 uint32_t ol_crc32(uint32_t crc, const void *data, size_t n);
-
-/* ---- progress display (for the CLI; the library never prints) ---- */
-
-/** A one-line progress bar on a terminal, or plain lines elsewhere. */
-typedef struct {
-    FILE *out;
-    int is_tty;
-    double started;
-    double last_draw;
-    long total;
-    char label[64];
-} ol_progress;
-
-/** Start a progress display of `total` steps on `out` (a bar if `out` is a terminal). */
-void ol_progress_start(ol_progress *p, FILE *out, const char *label, long total);
-
-/**
- * Report that `done` of total steps are finished, with a short status text.
- * On a terminal redraws the bar (at most 10 times a second unless `force`);
- * otherwise prints one plain line when `force` is set.
- */
-void ol_progress_update(ol_progress *p, long done, const char *status, int force);
-
-/** Finish the display (ends the terminal line). */
-void ol_progress_end(ol_progress *p);
 
 #ifdef __cplusplus
 }

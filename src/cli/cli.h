@@ -17,7 +17,11 @@ typedef struct {
     int (*run)(int argc, char **argv); /**< argv[0] is the subcommand name */
 } cli_command;
 
-/** Print "optlab: <msg>" to stderr; returns 1 (the exit status for errors). */
+/**
+ * Print "optlab CMD: <msg>" to stderr (CMD: the command being run; a message
+ * already starting with "CMD: " is not prefixed twice); returns 1, the exit
+ * status for failures. Usage errors use cli_usage_error (options.h), exit 2.
+ */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /** Does argv hold -h or --help? */
@@ -41,5 +45,6 @@ int cmd_ask(int argc, char **argv);
 int cmd_tell(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_hpo_bench(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 
 #endif

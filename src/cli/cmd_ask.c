@@ -5,8 +5,15 @@
  * {"number": N, "params": {...}} as JSON and exits; the program then runs
  * with those values and reports back with `optlab tell` (cmd_tell.c).
  *
- * The sampler is seeded from the study attribute optlab:seed written at
- * --create (or --seed), so a sequence of asks is reproducible.
+ * Optuna's CLI flags (--study-name, --direction, --search-space with its
+ * distribution JSON, --sampler TPESampler, --sampler-kwargs '{"seed": 1}')
+ * are accepted beside optlab's own (--study, --create, --param SPEC), and the
+ * JSON printed has json.dumps's layout, so a script written for `optuna ask`
+ * runs unchanged but for the command name.
+ *
+ * The sampler is seeded from the study attribute optlab:seed written when the
+ * study is created (--seed, else a random seed as Optuna's default), so a
+ * sequence of asks is reproducible from storage.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -14,8 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "options.h"
 #include "experiment.h"
 #include "optlab/hpo.h"
 #include "optlab/storage.h"
@@ -24,29 +33,43 @@
 #define ASK_MAX_CHOICES 64
 
 static void ask_usage(FILE *out) {
-    fputs("usage: optlab ask --study NAME [--storage URL] [--create maximize|minimize]\n"
-          "                  --param SPEC [--param SPEC ...] [--sampler tpe|random] [--seed N] [--trials N]\n\n"
-          "Start a trial of study NAME and print its parameters as JSON:\n"
+    fputs("usage: optlab ask --study-name NAME [--storage URL] [--direction maximize|minimize]\n"
+          "                  (--param SPEC ... | --search-space JSON) [--sampler NAME] [--sampler-kwargs JSON]\n"
+          "                  [--seed N] [--trials N] [--format json]\n\n"
+          "Start a trial of study NAME and print its parameters as JSON, as `optuna ask` does:\n"
           "  {\"number\": 3, \"params\": {\"lr\": 0.0012, \"bs\": 64, \"act\": \"relu\"}}\n"
-          "Run your program with them, then record the result with `optlab tell`.\n\n"
-          "  --storage URL    sqlite:///FILE.db (default sqlite:///optlab.db), postgresql://..., memory:\n"
-          "  --study NAME     the study (no quotes or backslashes in the name)\n"
-          "  --create DIR     create the study if it does not exist, direction maximize or minimize\n"
-          "                   (without --create the study must exist)\n"
-          "  --param SPEC     a parameter to suggest, one of\n"
-          "                     NAME=float:LOW:HIGH[:log][:step=S]\n"
-          "                     NAME=int:LOW:HIGH[:log][:step=S]\n"
-          "                     NAME=cat:A,B,C        (string choices)\n"
-          "                   e.g. --param 'lr=float:1e-4:1e-2:log' --param 'bs=int:16:128' --param 'act=cat:relu,tanh'\n"
-          "  --sampler NAME   tpe (default; 10 random start-up trials) or random\n"
-          "  --seed N         sampler seed, stored with the study at --create (default 0); later asks reuse it\n"
-          "  --trials N       refuse to start a trial once N are COMPLETE, PRUNED or RUNNING (exit 3)\n\n"
+          "Run your program with them, then record the result with `optlab tell`.\n"
+          "A script written for `optuna ask`/`optuna tell` runs with only the command name changed.\n\n"
+          "  --storage URL         sqlite:///FILE.db (default sqlite:///optlab.db), postgresql://..., memory:\n"
+          "  --study-name NAME     the study (alias --study; no quotes or backslashes in the name)\n"
+          "  --direction DIR       create the study if it does not exist, to maximize or minimize\n"
+          "                        (alias --create; without it the study must exist; an existing study\n"
+          "                        with the other direction is an error)\n"
+          "  --param SPEC          a parameter to suggest, one of\n"
+          "                          NAME=float:LOW:HIGH[:log][:step=S]\n"
+          "                          NAME=int:LOW:HIGH[:log][:step=S]\n"
+          "                          NAME=cat:A,B,C   (choices that read as JSON numbers, true, false or\n"
+          "                                            null keep that type; others are strings)\n"
+          "                        e.g. --param 'lr=float:1e-4:1e-2:log' --param 'bs=int:16:128' --param 'act=cat:relu,tanh'\n"
+          "  --search-space JSON   Optuna's form: {\"NAME\": DISTRIBUTION, ...}, each DISTRIBUTION as\n"
+          "                        optuna.distributions.distribution_to_json writes it, e.g.\n"
+          "                        {\"x\": {\"name\": \"FloatDistribution\", \"attributes\": {\"low\": -4, \"high\": 4}}}\n"
+          "                        (may be combined with --param)\n"
+          "  --sampler NAME        tpe (default; 10 random start-up trials) or random; Optuna's class names\n"
+          "                        TPESampler and RandomSampler are accepted\n"
+          "  --sampler-kwargs JSON Optuna's sampler arguments; optlab reads {\"seed\": N} (same as --seed)\n"
+          "  --seed N              sampler seed, stored with the study when it is created (default: a random\n"
+          "                        seed, as Optuna's; it is stored too); later asks reuse the stored seed\n"
+          "  --trials N            refuse to start a trial once N are COMPLETE, PRUNED or RUNNING (exit 3)\n"
+          "  --format json         the only output format (Optuna's -f json)\n\n"
+          "Exit status: 0 asked, 1 failed, 2 usage error, 3 the study is full (--trials).\n\n"
           "Example:\n"
-          "  optlab ask --storage sqlite:///t.db --study q --create minimize --param 'x=float:-10:10'\n"
-          "  optlab tell --storage sqlite:///t.db --study q --trial 0 --value 4.2\n",
+          "  optlab ask --storage sqlite:///t.db --study-name q --direction minimize --param 'x=float:-10:10'\n"
+          "  optlab tell --storage sqlite:///t.db --study-name q --trial-number 0 --values 4.2\n",
           out);
 }
 
+/* One parameter to suggest: its name and distribution (from --param or --search-space). */
 typedef struct {
     char name[128];
     ol_dist_kind kind;
@@ -55,6 +78,7 @@ typedef struct {
     size_t n_choices;
     char *choices[ASK_MAX_CHOICES];
     char buf[1024];
+    char *dist_json; /* --search-space: Optuna's distribution JSON (malloc'd); NULL for --param */
 } ask_param;
 
 static int parse_num(const char *s, double *out) {
@@ -133,103 +157,210 @@ static int parse_param(const char *spec, ask_param *p, char *msg, size_t msgn) {
     return 1;
 }
 
-/* Value of --NAME VALUE or --NAME=VALUE at argv[*i]; NULL if argv[*i] is not that option. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n)) return NULL;
-    if (argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0') return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
+/* Build the distribution of a --param into d (checked). */
+static ol_status param_distribution(const ask_param *p, ol_distribution *d, ol_error *err) {
+    if (p->dist_json) return ol_distribution_from_json(d, p->dist_json, err);
+    if (p->kind == OL_DIST_FLOAT) return ol_dist_float(d, p->low, p->high, p->log, p->step, err);
+    if (p->kind == OL_DIST_INT) return ol_dist_int(d, (int64_t)p->low, (int64_t)p->high, p->log, (int64_t)p->step, err);
+    /* cat: a choice that reads as a JSON number, true, false or null keeps that type, as in Optuna */
+    cJSON *dist = cJSON_CreateObject(), *attrs = cJSON_AddObjectToObject(dist, "attributes");
+    cJSON_AddStringToObject(dist, "name", "CategoricalDistribution");
+    cJSON *choices = cJSON_AddArrayToObject(attrs, "choices");
+    for (size_t i = 0; i < p->n_choices; i++) {
+        cJSON *c = cJSON_Parse(p->choices[i]);
+        if (!c || cJSON_IsObject(c) || cJSON_IsArray(c) || cJSON_IsString(c)) {
+            cJSON_Delete(c);
+            c = cJSON_CreateString(p->choices[i]);
+        }
+        cJSON_AddItemToArray(choices, c);
     }
-    return argv[++*i];
+    char *json = cJSON_PrintUnformatted(dist);
+    cJSON_Delete(dist);
+    if (!json) return ol_fail(err, OL_ENOMEM, "out of memory");
+    ol_status st = ol_distribution_from_json(d, json, err);
+    free(json);
+    return st;
 }
 
-int cmd_ask(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) {
-        ask_usage(stdout);
+/* Add Optuna's --search-space JSON object to params; fills msg on error. */
+static int add_search_space(const char *text, ask_param *params, int *n_params, char *msg, size_t msgn) {
+    cJSON *root = cJSON_Parse(text);
+    if (!cJSON_IsObject(root)) {
+        snprintf(msg, msgn, "--search-space: not a JSON object of NAME: DISTRIBUTION: %.200s", text);
+        cJSON_Delete(root);
         return 0;
     }
-    const char *url = "sqlite:///optlab.db", *study_name = NULL, *create = NULL, *sampler_name = "tpe";
-    const char *seed_text = NULL, *trials_text = NULL;
-    static ask_param params[ASK_MAX_PARAMS];
-    int n_params = 0;
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if ((v = opt_value(argc, argv, &i, "--storage", &missing))) url = v;
-        else if ((v = opt_value(argc, argv, &i, "--study", &missing))) study_name = v;
-        else if ((v = opt_value(argc, argv, &i, "--create", &missing))) create = v;
-        else if ((v = opt_value(argc, argv, &i, "--sampler", &missing))) sampler_name = v;
-        else if ((v = opt_value(argc, argv, &i, "--seed", &missing))) seed_text = v;
-        else if ((v = opt_value(argc, argv, &i, "--trials", &missing))) trials_text = v;
-        else if ((v = opt_value(argc, argv, &i, "--param", &missing))) {
-            if (n_params == ASK_MAX_PARAMS) return cli_error("at most %d --param options", ASK_MAX_PARAMS);
-            char msg[512];
-            if (!parse_param(v, &params[n_params], msg, sizeof msg)) return cli_error("%s", msg);
-            for (int j = 0; j < n_params; j++)
-                if (!strcmp(params[j].name, params[n_params].name))
-                    return cli_error("--param %s is given twice", params[j].name);
-            n_params++;
-        } else if (missing) {
-            return cli_error("%s needs a value (see `optlab ask --help`)", argv[i]);
+    int ok = 1;
+    for (cJSON *kv = root->child; kv && ok; kv = kv->next) {
+        if (*n_params == ASK_MAX_PARAMS) {
+            snprintf(msg, msgn, "--search-space: at most %d parameters", ASK_MAX_PARAMS);
+            ok = 0;
+        } else if (strlen(kv->string) >= sizeof params[0].name || !*kv->string) {
+            snprintf(msg, msgn, "--search-space: parameter name '%.40s' is empty or too long", kv->string);
+            ok = 0;
         } else {
-            cli_error("unknown argument '%s'", argv[i]);
-            ask_usage(stderr);
-            return 2;
+            ask_param *p = &params[*n_params];
+            memset(p, 0, sizeof *p);
+            snprintf(p->name, sizeof p->name, "%s", kv->string);
+            /* Optuna takes the distribution as an object; a JSON string holding one is accepted too */
+            p->dist_json = cJSON_IsString(kv) ? strdup(kv->valuestring) : cJSON_PrintUnformatted(kv);
+            ol_distribution d;
+            ol_error err;
+            if (!p->dist_json) {
+                snprintf(msg, msgn, "out of memory");
+                ok = 0;
+            } else if (ol_distribution_from_json(&d, p->dist_json, &err) != OL_OK) {
+                snprintf(msg, msgn, "--search-space: parameter %.100s: %.300s", p->name, err.msg);
+                free(p->dist_json);
+                p->dist_json = NULL;
+                ok = 0;
+            } else {
+                p->kind = d.kind;
+                ol_distribution_free(&d);
+                (*n_params)++;
+            }
         }
     }
-    if (!study_name) return cli_error("--study NAME is required (see `optlab ask --help`)");
+    cJSON_Delete(root);
+    return ok;
+}
+
+/* Append a JSON string literal (quoted, escaped as Python's json.dumps does for ASCII) to out. */
+static void put_json_string(FILE *out, const char *s) {
+    cJSON *j = cJSON_CreateString(s);
+    char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+    fputs(t ? t : "\"\"", out);
+    free(t);
+    cJSON_Delete(j);
+}
+
+/* A seed nobody chose: from the kernel's entropy, else the clock and the process id. */
+static uint64_t random_seed(void) {
+    uint64_t s = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(&s, sizeof s, 1, f) != 1) s = (uint64_t)(ol_now() * 1e9) ^ ((uint64_t)getpid() << 32);
+    if (f) fclose(f);
+    return s >> 1; /* stays a non-negative int64 in every storage */
+}
+
+enum { A_STORAGE, A_STUDY, A_DIRECTION, A_DIRECTIONS, A_SAMPLER, A_SAMPLER_KWARGS, A_SEED, A_TRIALS, A_PARAM,
+       A_SEARCH_SPACE, A_FORMAT };
+
+int cmd_ask(int argc, char **argv) {
+    static const cli_option opts[] = {
+        {"storage", 1, A_STORAGE},       {"study-name", 1, A_STUDY},   {"study", 1, A_STUDY},
+        {"direction", 1, A_DIRECTION},   {"create", 1, A_DIRECTION},   {"directions", 1, A_DIRECTIONS},
+        {"sampler", 1, A_SAMPLER},       {"sampler-kwargs", 1, A_SAMPLER_KWARGS},
+        {"seed", 1, A_SEED},             {"trials", 1, A_TRIALS},      {"param", 1, A_PARAM},
+        {"search-space", 1, A_SEARCH_SPACE}, {"format", 1, A_FORMAT},
+        {NULL, 0, 0}};
+    const char *url = "sqlite:///optlab.db", *study_name = NULL, *create = NULL, *sampler_name = "tpe";
+    static ask_param params[ASK_MAX_PARAMS];
+    int n_params = 0, n_trials = 0, seed_given = 0;
+    uint64_t seed = 0;
+    char msg[512];
+    cli_parser cp;
+    cli_begin(&cp, "ask", argc, argv, opts);
+    const char *v;
+    int usage_rc = 0;
+    for (int c; !usage_rc && (c = cli_next(&cp, &v)) != CLI_OPT_END;) {
+        switch (c) {
+        case CLI_OPT_HELP: ask_usage(stdout); return 0;
+        case CLI_OPT_ERROR: usage_rc = CLI_EXIT_USAGE; break;
+        case A_STORAGE: url = v; break;
+        case A_STUDY: study_name = v; break;
+        case A_DIRECTION: create = v; break;
+        case A_DIRECTIONS:
+            create = v; /* one objective: --directions minimize is --direction minimize */
+            break;
+        case A_SAMPLER:
+            if (!strcmp(v, "TPESampler")) sampler_name = "tpe";
+            else if (!strcmp(v, "RandomSampler")) sampler_name = "random";
+            else sampler_name = v;
+            break;
+        case A_SAMPLER_KWARGS: {
+            cJSON *kw = cJSON_Parse(v);
+            if (!cJSON_IsObject(kw)) {
+                cJSON_Delete(kw);
+                usage_rc = cli_usage_error(&cp, "--sampler-kwargs: not a JSON object: %s", v);
+                break;
+            }
+            for (cJSON *kv = kw->child; kv && !usage_rc; kv = kv->next) {
+                if (strcmp(kv->string, "seed"))
+                    usage_rc = cli_usage_error(&cp, "--sampler-kwargs: optlab reads only \"seed\", not \"%s\"",
+                                               kv->string);
+                else if (cJSON_IsNull(kv))
+                    ; /* seed None: random, the default */
+                else if (!cJSON_IsNumber(kv) || kv->valuedouble < 0 || kv->valuedouble != floor(kv->valuedouble) ||
+                         kv->valuedouble >= 9.2e18)
+                    usage_rc = cli_usage_error(&cp, "--sampler-kwargs: seed must be a whole number >= 0");
+                else {
+                    seed = (uint64_t)kv->valuedouble;
+                    seed_given = 1;
+                }
+            }
+            cJSON_Delete(kw);
+            break;
+        }
+        case A_SEED:
+            usage_rc = cli_parse_u64(&cp, "--seed", v, &seed);
+            seed_given = 1;
+            break;
+        case A_TRIALS: usage_rc = cli_parse_int(&cp, "--trials", v, 1, 100000000, &n_trials); break;
+        case A_PARAM:
+            if (n_params == ASK_MAX_PARAMS) {
+                usage_rc = cli_usage_error(&cp, "at most %d parameters", ASK_MAX_PARAMS);
+                break;
+            }
+            if (!parse_param(v, &params[n_params], msg, sizeof msg)) usage_rc = cli_usage_error(&cp, "%s", msg);
+            else n_params++;
+            break;
+        case A_SEARCH_SPACE:
+            if (!add_search_space(v, params, &n_params, msg, sizeof msg)) usage_rc = cli_usage_error(&cp, "%s", msg);
+            break;
+        case A_FORMAT:
+            if (strcmp(v, "json")) usage_rc = cli_usage_error(&cp, "--format %s: optlab ask writes json only", v);
+            break;
+        }
+    }
+    if (!usage_rc && cli_operand_count(&cp))
+        usage_rc = cli_usage_error(&cp, "unexpected argument '%s'", cli_operands(&cp)[0]);
+    for (int i = 0; i < n_params && !usage_rc; i++)
+        for (int j = 0; j < i; j++)
+            if (!strcmp(params[j].name, params[i].name)) {
+                usage_rc = cli_usage_error(&cp, "parameter %s is given twice", params[i].name);
+                break;
+            }
+    if (!usage_rc && !study_name) usage_rc = cli_usage_error(&cp, "--study-name NAME is required");
     ol_error err;
-    if (experiment_check_study_name(study_name, &err)) return cli_error("--study: %s", err.msg);
+    if (!usage_rc && experiment_check_study_name(study_name, &err))
+        usage_rc = cli_usage_error(&cp, "--study-name: %s", err.msg);
     int maximize = -1;
-    if (create) {
+    if (!usage_rc && create) {
         if (!strcmp(create, "maximize")) maximize = 1;
         else if (!strcmp(create, "minimize")) maximize = 0;
-        else return cli_error("--create %s: expected maximize or minimize", create);
-    }
-    uint64_t seed = 0;
-    int seed_given = 0;
-    if (seed_text) {
-        char *end;
-        errno = 0;
-        seed = strtoull(seed_text, &end, 10);
-        if (!*seed_text || *end || *seed_text == '-' || errno) return cli_error("--seed %s: expected a whole number >= 0", seed_text);
-        seed_given = 1;
-    }
-    int n_trials = 0;
-    if (trials_text) {
-        char *end;
-        long v = strtol(trials_text, &end, 10);
-        if (!*trials_text || *end || v < 1 || v > 100000000) return cli_error("--trials %s: expected a whole number >= 1", trials_text);
-        n_trials = (int)v;
+        else usage_rc = cli_usage_error(&cp, "--direction %s: expected maximize or minimize", create);
     }
     /* every distribution is checked before anything is stored */
     ol_distribution dists[ASK_MAX_PARAMS];
     memset(dists, 0, sizeof dists);
-    int rc = 1;
-    for (int i = 0; i < n_params; i++) {
-        ask_param *p = &params[i];
-        ol_status st;
-        if (p->kind == OL_DIST_FLOAT) st = ol_dist_float(&dists[i], p->low, p->high, p->log, p->step, &err);
-        else if (p->kind == OL_DIST_INT)
-            st = ol_dist_int(&dists[i], (int64_t)p->low, (int64_t)p->high, p->log, (int64_t)p->step, &err);
-        else st = ol_dist_categorical(&dists[i], (const char *const *)p->choices, p->n_choices, &err);
-        if (st == OL_OK) st = ol_distribution_check(&dists[i], p->name, &err);
-        if (st) {
-            cli_error("--param %s: %s", p->name, err.msg);
-            for (int j = 0; j <= i; j++) ol_distribution_free(&dists[j]);
-            return 1;
-        }
+    int n_dists = 0;
+    for (int i = 0; i < n_params && !usage_rc; i++, n_dists++) {
+        ol_status st = param_distribution(&params[i], &dists[i], &err);
+        if (st == OL_OK) st = ol_distribution_check(&dists[i], params[i].name, &err);
+        if (st) usage_rc = cli_usage_error(&cp, "parameter %s: %s", params[i].name, err.msg);
     }
+    int rc = 1;
     ol_sampler *sampler = NULL;
     ol_storage *storage = NULL;
     ol_study *study = NULL;
     ol_trial *trial = NULL;
-    cJSON *out = NULL;
+    if (usage_rc) {
+        rc = usage_rc;
+        goto done;
+    }
     if (ol_sampler_new_by_name(&sampler, sampler_name, &err)) {
-        cli_error("--sampler %s: %s", sampler_name, err.msg);
+        rc = cli_usage_error(&cp, "--sampler %s: %s", sampler_name, err.msg);
         goto done;
     }
     if (ol_storage_open(&storage, url, &err)) {
@@ -240,7 +371,8 @@ int cmd_ask(int argc, char **argv) {
     int stored_max;
     ol_status fst = ol_storage_find_study(storage, study_name, &sid, &stored_max, &err);
     if (fst == OL_ENOTFOUND && maximize < 0) {
-        cli_error("no study '%s' in %s (add --create maximize or --create minimize)", study_name, url);
+        cli_error("no study '%s' in %s (add --direction maximize or --direction minimize to create it)", study_name,
+                  url);
         goto done;
     } else if (fst && fst != OL_ENOTFOUND) {
         cli_error("%s", err.msg);
@@ -248,7 +380,7 @@ int cmd_ask(int argc, char **argv) {
     }
     if (fst == OL_OK) {
         if (maximize >= 0 && maximize != stored_max) {
-            cli_error("study '%s' exists and is to %s; --create asked to %s", study_name,
+            cli_error("study '%s' exists and is to %s; --direction asked to %s", study_name,
                       stored_max ? "maximize" : "minimize", maximize ? "maximize" : "minimize");
             goto done;
         }
@@ -259,9 +391,12 @@ int cmd_ask(int argc, char **argv) {
             if (ol_storage_get_study_attrs(storage, sid, &attrs, &na, &err) == OL_OK) {
                 const char *s = ol_attr_find(attrs, na, "optlab:seed");
                 if (s) seed = strtoull(s, NULL, 10);
+                else seed = random_seed(); /* a study made by Optuna: a fresh seed, as Optuna's sampler */
                 ol_attrs_free(attrs, na);
             }
         }
+    } else if (!seed_given) {
+        seed = random_seed();
     }
     ol_study_options so = {.name = study_name, .maximize = maximize, .seed = seed, .n_trials = n_trials,
                            .sampler = sampler};
@@ -286,37 +421,43 @@ int cmd_ask(int argc, char **argv) {
         cli_error("%s", err.msg);
         goto done;
     }
-    out = cJSON_CreateObject();
-    cJSON *jp = cJSON_CreateObject();
-    cJSON_AddNumberToObject(out, "number", ol_trial_number(trial));
-    cJSON_AddItemToObject(out, "params", jp);
+    double internal[ASK_MAX_PARAMS];
     for (int i = 0; i < n_params; i++) {
-        double internal;
-        if (ol_trial_suggest(trial, params[i].name, &dists[i], &internal, &err)) {
-            cli_error("--param %s: %s", params[i].name, err.msg);
+        if (ol_trial_suggest(trial, params[i].name, &dists[i], &internal[i], &err)) {
+            cli_error("parameter %s: %s", params[i].name, err.msg);
             ol_study_tell(study, trial, OL_TRIAL_FAIL, NAN, &err);
             trial = NULL;
             goto done;
         }
-        if (params[i].kind == OL_DIST_CATEGORICAL)
-            cJSON_AddStringToObject(jp, params[i].name, params[i].choices[(size_t)internal]);
-        else
-            cJSON_AddNumberToObject(jp, params[i].name, internal);
     }
-    char *text = cJSON_PrintUnformatted(out);
-    if (text) {
-        puts(text);
-        free(text);
+    /* json.dumps's layout, as `optuna ask` prints it: ints as ints, floats as Python's repr, choices as stored */
+    printf("{\"number\": %d, \"params\": {", ol_trial_number(trial));
+    for (int i = 0; i < n_params; i++) {
+        fputs(i ? ", " : "", stdout);
+        put_json_string(stdout, params[i].name);
+        fputs(": ", stdout);
+        char num[64];
+        if (dists[i].kind == OL_DIST_CATEGORICAL) fputs(dists[i].choices_json[(size_t)internal[i]], stdout);
+        else if (dists[i].kind == OL_DIST_INT) printf("%lld", (long long)internal[i]);
+        else {
+            ol_format_pyfloat(num, sizeof num, internal[i]);
+            fputs(num, stdout);
+        }
     }
+    puts("}}");
+    fflush(stdout);
     ol_trial_abandon(trial); /* it stays RUNNING until `optlab tell` */
     trial = NULL;
     rc = 0;
 done:
     if (trial) ol_trial_abandon(trial);
-    cJSON_Delete(out);
     ol_study_close(study);
     ol_storage_close(storage);
     ol_sampler_free(sampler);
-    for (int i = 0; i < n_params; i++) ol_distribution_free(&dists[i]);
+    for (int i = 0; i < n_dists; i++) ol_distribution_free(&dists[i]);
+    for (int i = 0; i < n_params; i++) {
+        free(params[i].dist_json);
+        params[i].dist_json = NULL;
+    }
     return rc;
 }

@@ -26,6 +26,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
+#include "progress.h"
 #include "optlab/hpo.h"
 
 typedef struct {
@@ -287,7 +289,7 @@ static int time_ask(const ol_sampler *tpe, const ol_sampler *rnd, int history, i
 
 static void usage(FILE *out) {
     fputs("usage: optlab hpo-bench [--trials N] [--seeds S] [--first-seed F] [--function NAME] [--ask-history N]\n"
-          "                         [--per-seed FILE] [--workers W]\n\n"
+          "                         [--per-seed FILE] [--workers W] [--quiet]\n\n"
           "Random and TPE sampling on test functions with known optima, S seeds of N trials each;\n"
           "prints the median best-so-far regret after trials 10, 30 and N, then the time of one TPE\n"
           "ask (with its suggests) when the study holds --ask-history complete trials.\n\n"
@@ -299,63 +301,47 @@ static void usage(FILE *out) {
           "  --per-seed FILE   also write each study's regrets after trials 10, 30 and N to FILE, one line\n"
           "                    per function, sampler and seed (bench/hpo_compare.py compares two such files)\n"
           "  --workers W       instead: simulate W parallel workers (W trials in flight) and compare TPE at\n"
-          "                    1 worker, at W without and with the constant liar, and random\n\n"
+          "                    1 worker, at W without and with the constant liar, and random\n"
+          "  --quiet           no progress bar on stderr (the table still goes to stdout)\n\n"
           "bench/hpo.sh prints this beside Optuna 3.1's TPESampler and RandomSampler.\n",
           out);
 }
 
-static int parse_int(const char *flag, const char *s, int min, int *out) {
-    char *end;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || *end || v < min || v > 1000000) return cli_error("%s needs an integer >= %d, got '%s'", flag, min, s ? s : "");
-    *out = (int)v;
-    return 0;
-}
+enum { B_TRIALS, B_SEEDS, B_FIRST, B_HISTORY, B_WORKERS, B_PER_SEED, B_FUNCTION, B_QUIET };
 
 int cmd_hpo_bench(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) {
-        usage(stdout);
-        return 0;
-    }
-    int trials = 70, seeds = 20, first = 0, history = 1000, workers = 0;
-    const char *only = NULL, *per_seed = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--trials")) {
-            if (parse_int(a, v, 1, &trials)) return 2;
-            i++;
-        } else if (!strcmp(a, "--seeds")) {
-            if (parse_int(a, v, 1, &seeds)) return 2;
-            i++;
-        } else if (!strcmp(a, "--first-seed")) {
-            if (parse_int(a, v, 0, &first)) return 2;
-            i++;
-        } else if (!strcmp(a, "--ask-history")) {
-            if (parse_int(a, v, 0, &history)) return 2;
-            i++;
-        } else if (!strcmp(a, "--workers")) {
-            if (parse_int(a, v, 1, &workers)) return 2;
-            if (workers > 1000) return cli_error("--workers %d: at most 1000", workers), 2;
-            i++;
-        } else if (!strcmp(a, "--per-seed")) {
-            if (!v) return cli_error("--per-seed needs a file name"), 2;
-            per_seed = v;
-            i++;
-        } else if (!strcmp(a, "--function")) {
-            if (!v) return cli_error("--function needs a name"), 2;
-            only = v;
-            i++;
-        } else {
-            cli_error("hpo-bench: unknown argument '%s' (see `optlab hpo-bench --help`)", a);
-            return 2;
+    static const cli_option opts[] = {{"trials", 1, B_TRIALS},   {"seeds", 1, B_SEEDS},
+                                      {"first-seed", 1, B_FIRST}, {"ask-history", 1, B_HISTORY},
+                                      {"workers", 1, B_WORKERS},  {"per-seed", 1, B_PER_SEED},
+                                      {"function", 1, B_FUNCTION}, {"quiet", 0, B_QUIET},
+                                      {NULL, 0, 0}};
+    int trials = 70, seeds = 20, first = 0, history = 1000, workers = 0, quiet = 0;
+    const char *only = NULL, *per_seed = NULL, *v;
+    cli_parser p;
+    cli_begin(&p, "hpo-bench", argc, argv, opts);
+    for (int c; (c = cli_next(&p, &v)) != CLI_OPT_END;) {
+        int bad = 0;
+        switch (c) {
+        case CLI_OPT_HELP: usage(stdout); return 0;
+        case CLI_OPT_ERROR: return CLI_EXIT_USAGE;
+        case B_TRIALS: bad = cli_parse_int(&p, "--trials", v, 1, 1000000, &trials); break;
+        case B_SEEDS: bad = cli_parse_int(&p, "--seeds", v, 1, 1000000, &seeds); break;
+        case B_FIRST: bad = cli_parse_int(&p, "--first-seed", v, 0, 1000000000, &first); break;
+        case B_HISTORY: bad = cli_parse_int(&p, "--ask-history", v, 0, 1000000, &history); break;
+        case B_WORKERS: bad = cli_parse_int(&p, "--workers", v, 1, 1000, &workers); break;
+        case B_PER_SEED: per_seed = v; break;
+        case B_FUNCTION: only = v; break;
+        case B_QUIET: quiet = 1; break;
         }
+        if (bad) return CLI_EXIT_USAGE;
     }
+    if (cli_operand_count(&p)) return cli_usage_error(&p, "unexpected argument '%s'", cli_operands(&p)[0]);
     if (only) {
         int found = 0;
         for (int k = 0; k < N_FUNCTIONS; k++) found |= !strcmp(functions[k].name, only);
-        if (!found) return cli_error("unknown function '%s' (known: branin, hartmann6, loglr)", only), 2;
+        if (!found) return cli_usage_error(&p, "--function: unknown function '%s' (branin, hartmann6, loglr)", only);
     }
-    if (workers > 0 && per_seed) return cli_error("--per-seed is not available with --workers"), 2;
+    if (workers > 0 && per_seed) return cli_usage_error(&p, "--per-seed is not available with --workers");
     if (workers > 0) return bench_workers(only, trials, first, seeds, workers) ? 1 : 0;
     FILE *raw = NULL;
     if (per_seed) {
@@ -377,9 +363,10 @@ int cmd_hpo_bench(int argc, char **argv) {
     double *at = malloc((size_t)seeds * 3 * sizeof *at);
     int rc = 0;
     if (!regret || !at) rc = cli_error("out of memory");
-    ol_progress prog;
+    cli_progress prog;
     int n_fn = only ? 1 : N_FUNCTIONS;
-    ol_progress_start(&prog, stderr, "hpo-bench", (long)n_fn * 2 * seeds);
+    long total = (long)n_fn * 2 * seeds;
+    cli_progress_start(&prog, stderr, "hpo-bench", quiet);
     long done = 0;
     printf("# optlab hpo-bench: %d trials x %d seeds from %d; median best-so-far regret after trial\n", trials, seeds,
            first);
@@ -397,7 +384,9 @@ int cmd_hpo_bench(int argc, char **argv) {
                 if (raw && !rc)
                     fprintf(raw, "%s %s %d %.17g %.17g %.17g\n", f->name, names[sm], first + s, at[s], at[seeds + s],
                             at[2 * seeds + s]);
-                ol_progress_update(&prog, ++done, f->name, 0);
+                char what[64];
+                snprintf(what, sizeof what, "%s, %s", f->name, names[sm]);
+                cli_progress_bar(&prog, ++done, total, what, 0);
             }
             if (rc) break;
             double med[3];
@@ -406,7 +395,7 @@ int cmd_hpo_bench(int argc, char **argv) {
             fflush(stdout);
         }
     }
-    ol_progress_end(&prog);
+    cli_progress_end(&prog);
     if (raw && (ferror(raw) | fclose(raw)) && !rc) rc = cli_error("--per-seed %s: write failed", per_seed);
     if (!rc && history > 0) {
         double ms = 0;

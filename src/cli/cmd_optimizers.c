@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
 #include "optlab/optim.h"
 
 static void print_aliases(const char *const *aliases, size_t max) {
@@ -55,20 +56,26 @@ static void print_one(const ol_optim_info *o) {
 }
 
 int cmd_optimizers(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) {
-        printf("usage: optlab optimizers [NAME]\n\n"
-               "Without NAME: every optimizer with its hyperparameters and defaults.\n"
-               "With NAME (a name or alias, any case, e.g. adamw, RMSprop, NAG): its hyperparameters\n"
-               "with valid and suggested search ranges, and its update equations.\n");
-        return 0;
-    }
-    if (argc > 2) return cli_error("optimizers: expected at most one optimizer name, got %d arguments", argc - 1);
-    if (argc == 2) {
-        const ol_optim_info *o = ol_optim_find(argv[1]);
-        if (!o) {
-            cli_error("optimizers: unknown optimizer '%s' (see `optlab optimizers`)", argv[1]);
-            return 2;
+    static const cli_option opts[] = {{NULL, 0, 0}};
+    cli_parser p;
+    cli_begin(&p, "optimizers", argc, argv, opts);
+    const char *v;
+    for (int c; (c = cli_next(&p, &v)) != CLI_OPT_END;) {
+        if (c == CLI_OPT_HELP) {
+            printf("usage: optlab optimizers [NAME]\n\n"
+                   "Without NAME: every optimizer with its hyperparameters and defaults.\n"
+                   "With NAME (a name or alias, any case, e.g. adamw, RMSprop, NAG): its hyperparameters\n"
+                   "with valid and suggested search ranges, and its update equations.\n");
+            return 0;
         }
+        return CLI_EXIT_USAGE;
+    }
+    int n = cli_operand_count(&p);
+    if (n > 1) return cli_usage_error(&p, "expected at most one optimizer name, got %d", n);
+    if (n == 1) {
+        const char *name = cli_operands(&p)[0];
+        const ol_optim_info *o = ol_optim_find(name);
+        if (!o) return cli_usage_error(&p, "unknown optimizer '%s' (`optlab optimizers` lists them)", name);
         print_one(o);
         return 0;
     }

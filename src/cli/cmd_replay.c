@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
 #include "optlab/optim.h"
 
 /* torch keywords that select an implementation, not the arithmetic: accepted when off. */
@@ -85,16 +86,23 @@ static void print_floats(const char *key, const float *v, size_t n) {
 }
 
 int cmd_replay(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) {
+    static const cli_option opts[] = {{NULL, 0, 0}};
+    cli_parser cp;
+    cli_begin(&cp, "replay", argc, argv, opts);
+    const char *v;
+    for (int c; (c = cli_next(&cp, &v)) != CLI_OPT_END;) {
+        if (c != CLI_OPT_HELP) return CLI_EXIT_USAGE;
         printf("usage: optlab replay FILE\n\n"
                "FILE is a torch.optim trajectory written by ../shared/anchors/torch_optim_trajectory.py:\n"
                "  optimizer <TorchClass> <json kwargs>\n  init <p_0> ... <p_n-1>\n  grad <g...>  /  param <p...>  per step\n"
                "Creates optlab's optimizer from the class name and keywords (torch names are aliases of\n"
-               "optlab's), applies every grad line and prints the same format with optlab's params.\n");
+               "optlab's), applies every grad line and prints the same format with optlab's params.\n"
+               "A FILE whose name starts with '-' is given after \"--\".\n");
         return 0;
     }
-    if (argc != 2) return cli_error("replay: expected one FILE argument (see `optlab replay --help`)");
-    const char *path = argv[1];
+    if (cli_operand_count(&cp) != 1)
+        return cli_usage_error(&cp, "expected one FILE argument, got %d", cli_operand_count(&cp));
+    const char *path = cli_operands(&cp)[0];
     FILE *f = fopen(path, "r");
     if (!f) return cli_error("replay: cannot open %s: %s", path, strerror(errno));
     char *line = NULL;

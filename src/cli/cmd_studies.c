@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
 #include "optlab/storage.h"
 
 static void studies_usage(FILE *out) {
@@ -21,22 +22,19 @@ static void studies_usage(FILE *out) {
 }
 
 int cmd_studies(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) {
-        studies_usage(stdout);
-        return 0;
-    }
-    const char *url = "sqlite:///optlab.db";
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--storage") && i + 1 < argc)
-            url = argv[++i];
-        else if (!strncmp(argv[i], "--storage=", 10))
-            url = argv[i] + 10;
-        else {
-            cli_error("studies: unexpected argument '%s'", argv[i]);
-            studies_usage(stderr);
-            return 2;
+    static const cli_option opts[] = {{"storage", 1, 's'}, {NULL, 0, 0}};
+    const char *url = "sqlite:///optlab.db", *v;
+    cli_parser p;
+    cli_begin(&p, "studies", argc, argv, opts);
+    for (int c; (c = cli_next(&p, &v)) != CLI_OPT_END;) {
+        if (c == CLI_OPT_HELP) {
+            studies_usage(stdout);
+            return 0;
         }
+        if (c == CLI_OPT_ERROR) return CLI_EXIT_USAGE;
+        url = v;
     }
+    if (cli_operand_count(&p)) return cli_usage_error(&p, "unexpected argument '%s'", cli_operands(&p)[0]);
     ol_storage *st = NULL;
     if (cli_open_existing_storage(url, &st)) return 1;
     ol_error err = {0};

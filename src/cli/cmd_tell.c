@@ -11,66 +11,71 @@
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
 #include "experiment.h"
 #include "optlab/storage.h"
 
 static void tell_usage(FILE *out) {
-    fputs("usage: optlab tell --study NAME --trial NUMBER [--value X] [--state complete|fail|pruned]\n"
-          "                   [--storage URL]\n\n"
-          "Finish a trial started by `optlab ask`.\n\n"
-          "  --storage URL   sqlite:///FILE.db (default sqlite:///optlab.db), postgresql://...\n"
-          "  --study NAME    the study\n"
-          "  --trial NUMBER  the trial's number (\"number\" in ask's JSON)\n"
-          "  --value X       the objective value (required for complete)\n"
-          "  --state S       complete (default), fail or pruned\n",
+    fputs("usage: optlab tell --study-name NAME --trial-number N [--values X] [--state complete|fail|pruned]\n"
+          "                   [--storage URL] [--skip-if-finished]\n\n"
+          "Finish a trial started by `optlab ask` (or `optuna ask`), as `optuna tell` does.\n\n"
+          "  --storage URL        sqlite:///FILE.db (default sqlite:///optlab.db), postgresql://...\n"
+          "  --study-name NAME    the study (alias --study)\n"
+          "  --trial-number N     the trial's number, \"number\" in ask's JSON (alias --trial)\n"
+          "  --values X           the objective value (alias --value); required for complete\n"
+          "                       (one objective: a second value is an error)\n"
+          "  --state S            complete (default), fail or pruned\n"
+          "  --skip-if-finished   a trial that is already finished is left as it is, exit 0\n"
+          "                       (without it, telling a finished trial fails and says what it is)\n",
           out);
 }
 
+enum { T_STORAGE, T_STUDY, T_TRIAL, T_VALUE, T_STATE, T_SKIP };
+
 int cmd_tell(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) {
-        tell_usage(stdout);
-        return 0;
-    }
-    const char *url = "sqlite:///optlab.db", *study_name = NULL, *trial_text = NULL, *value_text = NULL;
-    const char *state_text = "complete";
-    for (int i = 1; i < argc; i++) {
-        const char **dst = !strcmp(argv[i], "--storage") ? &url
-                           : !strcmp(argv[i], "--study") ? &study_name
-                           : !strcmp(argv[i], "--trial") ? &trial_text
-                           : !strcmp(argv[i], "--value") ? &value_text
-                           : !strcmp(argv[i], "--state") ? &state_text
-                                                         : NULL;
-        if (!dst) {
-            cli_error("unknown argument '%s'", argv[i]);
-            tell_usage(stderr);
-            return 2;
+    static const cli_option opts[] = {{"storage", 1, T_STORAGE},      {"study-name", 1, T_STUDY},
+                                      {"study", 1, T_STUDY},          {"trial-number", 1, T_TRIAL},
+                                      {"trial", 1, T_TRIAL},          {"values", 1, T_VALUE},
+                                      {"value", 1, T_VALUE},          {"state", 1, T_STATE},
+                                      {"skip-if-finished", 0, T_SKIP}, {NULL, 0, 0}};
+    const char *url = "sqlite:///optlab.db", *study_name = NULL, *state_text = NULL, *v;
+    long long number = -1;
+    double value = NAN;
+    int have_value = 0, skip_finished = 0;
+    cli_parser cp;
+    cli_begin(&cp, "tell", argc, argv, opts);
+    for (int c; (c = cli_next(&cp, &v)) != CLI_OPT_END;) {
+        int bad = 0;
+        switch (c) {
+        case CLI_OPT_HELP: tell_usage(stdout); return 0;
+        case CLI_OPT_ERROR: return CLI_EXIT_USAGE;
+        case T_STORAGE: url = v; break;
+        case T_STUDY: study_name = v; break;
+        case T_TRIAL: bad = cli_parse_long(&cp, "--trial-number", v, 0, 1000000000, &number); break;
+        case T_VALUE:
+            bad = cli_parse_double(&cp, "--values", v, -INFINITY, INFINITY, &value);
+            have_value = 1;
+            break;
+        case T_STATE: state_text = v; break;
+        case T_SKIP: skip_finished = 1; break;
         }
-        if (i + 1 >= argc) return cli_error("%s needs a value (see `optlab tell --help`)", argv[i]);
-        *dst = argv[++i];
+        if (bad) return CLI_EXIT_USAGE;
     }
-    if (!study_name) return cli_error("--study NAME is required");
-    if (!trial_text) return cli_error("--trial NUMBER is required");
+    if (cli_operand_count(&cp))
+        return cli_usage_error(&cp, "unexpected argument '%s'%s", cli_operands(&cp)[0],
+                               have_value ? " (optlab studies have one objective: give one value)" : "");
+    if (!study_name) return cli_usage_error(&cp, "--study-name NAME is required");
+    if (number < 0) return cli_usage_error(&cp, "--trial-number N is required");
     ol_error err;
-    if (experiment_check_study_name(study_name, &err)) return cli_error("--study: %s", err.msg);
-    char *end;
-    errno = 0;
-    long number = strtol(trial_text, &end, 10);
-    if (!*trial_text || *end || errno || number < 0 || number > 1000000000)
-        return cli_error("--trial %s: expected a trial number >= 0", trial_text);
+    if (experiment_check_study_name(study_name, &err)) return cli_usage_error(&cp, "--study-name: %s", err.msg);
     ol_trial_state state;
-    if (!strcmp(state_text, "complete")) state = OL_TRIAL_COMPLETE;
+    if (!state_text) state = OL_TRIAL_COMPLETE;
+    else if (!strcmp(state_text, "complete")) state = OL_TRIAL_COMPLETE;
     else if (!strcmp(state_text, "fail")) state = OL_TRIAL_FAIL;
     else if (!strcmp(state_text, "pruned")) state = OL_TRIAL_PRUNED;
-    else return cli_error("--state %s: expected complete, fail or pruned", state_text);
-    double value = NAN;
-    if (value_text) {
-        errno = 0;
-        value = strtod(value_text, &end);
-        if (!*value_text || *end || errno == ERANGE || !isfinite(value))
-            return cli_error("--value %s: expected a finite number", value_text);
-    } else if (state == OL_TRIAL_COMPLETE) {
-        return cli_error("--value X is required to complete a trial (or --state fail|pruned)");
-    }
+    else return cli_usage_error(&cp, "--state %s: expected complete, fail or pruned", state_text);
+    if (state == OL_TRIAL_COMPLETE && !have_value)
+        return cli_usage_error(&cp, "--values X is required to complete a trial (or --state fail|pruned)");
 
     ol_storage *st = NULL;
     ol_trial_rec *trials = NULL;
@@ -94,11 +99,15 @@ int cmd_tell(int argc, char **argv) {
     for (size_t i = 0; i < n; i++)
         if (trials[i].number == number) t = &trials[i];
     if (!t) {
-        cli_error("study '%s' has no trial %ld (it has %zu)", study_name, number, n);
+        cli_error("study '%s' has no trial %lld (it has %zu)", study_name, number, n);
+        goto done;
+    }
+    if (t->state != OL_TRIAL_RUNNING && skip_finished) {
+        rc = 0; /* as optuna tell --skip-if-finished */
         goto done;
     }
     if (t->state != OL_TRIAL_RUNNING) {
-        cli_error("trial %ld of study '%s' is %s already; only a RUNNING trial can be told", number, study_name,
+        cli_error("trial %lld of study '%s' is %s already; only a RUNNING trial can be told", number, study_name,
                   ol_trial_state_name(t->state));
         goto done;
     }

@@ -10,16 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <strings.h>
 
 #include "cli.h"
+#include "options.h"
+#include "progress.h"
 #include "optlab/data.h"
 #include "optlab/nn.h"
 #include "optlab/optim.h"
 #include "optlab/train.h"
 
 static void train_usage(FILE *out) {
-    fputs("usage: optlab train --optimizer NAME [--set NAME=VALUE,...] [options]\n"
+    fputs("usage: optlab train --optimizer NAME [--set NAME=VALUE,...] [--dataset NAME] [--data DIR]\n"
+          "                    [--loss seed|logits] [--seed N] [--model SPEC] [--split T,VE,VT,TEST]\n"
+          "                    [--max-epochs N] [--patience N] [--batch-size N] [--quiet]\n"
           "\n"
           "Train one model as the seed experiment does (../shared/PROTOCOL.md): batches of 32\n"
           "reshuffled every epoch, early stopping with patience 5 on valid-epoch accuracy, the best\n"
@@ -37,115 +41,155 @@ static void train_usage(FILE *out) {
           "  --max-epochs N       at most N epochs (default 65536)\n"
           "  --patience N         early-stopping patience (default 5)\n"
           "  --batch-size N       mini-batch size (default 32)\n"
+          "  --quiet              no per-epoch lines and no status line: only the summary\n"
           "  --help               this text\n"
           "\n"
-          "Output: one line per epoch (a progress bar instead when stdout is a terminal), then the\n"
-          "best epoch, valid-trial and test accuracy. Everything but the final \"seconds:\" line is\n"
-          "identical for identical arguments. Fetch MNIST first with `make data`.\n",
+          "Output: one line per epoch (counted from 0, as storage's best_epoch and intermediate steps),\n"
+          "then the best epoch, valid-trial and test accuracy. On a terminal a status line below them\n"
+          "shows the best epoch, the patience left and the time it needs at the measured rate.\n"
+          "Everything but the final \"seconds:\" line is identical for identical arguments.\n"
+          "Options take VALUE as --opt VALUE or --opt=VALUE. Fetch MNIST first with `make data`.\n",
           out);
 }
 
-static int parse_int(const char *opt, const char *text, int min, int *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end || v < min || v > 1000000000L)
-        return cli_error("%s: '%s' is not a whole number >= %d", opt, text, min);
-    *out = (int)v;
-    return 0;
-}
-
-static int parse_split(const char *text, ol_split_sizes *s) {
+static int parse_split(const cli_parser *p, const char *text, ol_split_sizes *s) {
     int v[4];
-    const char *p = text;
+    const char *q = text;
     for (int i = 0; i < 4; i++) {
         char *end;
         errno = 0;
-        long x = strtol(p, &end, 10);
-        if (errno || end == p || x < 1 || x > 100000000L || (i < 3 ? *end != ',' : *end != '\0'))
-            return cli_error("--split: '%s' is not four positive sizes TRAIN,VALID_EPOCH,VALID_TRIAL,TEST", text);
+        long x = strtol(q, &end, 10);
+        if (errno || end == q || x < 1 || x > 100000000L || (i < 3 ? *end != ',' : *end != '\0'))
+            return cli_usage_error(p, "--split: '%s' is not four positive sizes TRAIN,VALID_EPOCH,VALID_TRIAL,TEST",
+                                   text);
         v[i] = (int)x;
-        p = end + 1;
+        q = end + 1;
     }
     *s = (ol_split_sizes){v[0], v[1], v[2], v[3]};
     return 0;
 }
 
+/*
+ * --set names each hyperparameter once: "lr=1e-3,lr=2e-3" (or lr and its
+ * canonical name learning_rate) would silently keep the last value. Aliases
+ * are resolved through the registry; "betas" counts as beta1 and beta2.
+ * Returns 0, or fills msg.
+ */
+static int settings_repeat(const ol_optim_info *info, const char *settings, char *msg, size_t n) {
+    const char *seen[64];
+    size_t n_seen = 0;
+    const char *s = settings;
+    while (*s) {
+        char item[256];
+        size_t k = 0;
+        int depth = 0;
+        while (*s && (depth > 0 || *s != ',')) {
+            if (*s == '(' || *s == '[') depth++;
+            if (*s == ')' || *s == ']') depth--;
+            if (k + 1 < sizeof item) item[k++] = *s;
+            s++;
+        }
+        item[k] = '\0';
+        if (*s == ',') s++;
+        char *eq = strchr(item, '=');
+        if (!eq) continue; /* the library names malformed items */
+        *eq = '\0';
+        char *name = item;
+        while (*name == ' ') name++;
+        for (char *e = eq - 1; e >= name && *e == ' '; e--) *e = '\0';
+        const char *canon[2] = {NULL, NULL};
+        if (!strcasecmp(name, "betas")) {
+            canon[0] = "beta1";
+            canon[1] = "beta2";
+        } else {
+            const ol_hparam_info *h = ol_optim_find_hparam(info, name);
+            canon[0] = h ? h->name : NULL;
+        }
+        for (int c = 0; c < 2 && canon[c]; c++) {
+            for (size_t j = 0; j < n_seen; j++)
+                if (!strcmp(seen[j], canon[c])) {
+                    snprintf(msg, n, "--set gives %s twice ('%s'); give each hyperparameter once", canon[c],
+                             settings);
+                    return 1;
+                }
+            if (n_seen < sizeof seen / sizeof seen[0]) seen[n_seen++] = canon[c];
+        }
+    }
+    return 0;
+}
+
 typedef struct {
-    int is_tty;
-    ol_progress progress;
+    cli_progress progress;
     int patience;
     int max_epochs;
-    int best_epoch;
+    int best_epoch; /* from 0, as stored (best_epoch attribute, intermediate-value step) */
     double best_acc;
 } epoch_display;
 
 static int show_epoch(void *user, int epoch, double train_loss, double valid_epoch_acc) {
     epoch_display *d = user;
+    int step = epoch - 1; /* the library counts epochs from 1; optlab shows and stores them from 0 */
     if (valid_epoch_acc > d->best_acc) {
         d->best_acc = valid_epoch_acc;
-        d->best_epoch = epoch;
+        d->best_epoch = step;
     }
-    if (d->is_tty) {
-        /* The run ends at best + patience unless it improves again: show that as the total. */
-        d->progress.total = d->best_epoch + d->patience < d->max_epochs ? d->best_epoch + d->patience : d->max_epochs;
-        char status[128];
-        snprintf(status, sizeof status, "epoch %d  loss %.4f  valid-epoch %.4f  best %.4f (epoch %d)", epoch,
-                 train_loss, valid_epoch_acc, d->best_acc, d->best_epoch);
-        ol_progress_update(&d->progress, epoch, status, 1);
-    } else {
-        printf("epoch %d  loss %.4f  valid-epoch %.4f\n", epoch, train_loss, valid_epoch_acc);
-        fflush(stdout);
-    }
+    char line[128];
+    snprintf(line, sizeof line, "epoch %d  loss %.4f  valid-epoch %.4f", step, train_loss, valid_epoch_acc);
+    cli_progress_line(&d->progress, line);
+    cli_progress_epochs(&d->progress, step, d->best_epoch, d->best_acc, d->patience, d->max_epochs);
     return 0;
 }
 
+enum { T_OPTIMIZER, T_SET, T_DATASET, T_DATA, T_LOSS, T_SEED, T_MODEL, T_SPLIT, T_MAX_EPOCHS, T_PATIENCE,
+       T_BATCH, T_QUIET };
+
 int cmd_train(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) {
-        train_usage(stdout);
-        return 0;
-    }
+    static const cli_option opts[] = {
+        {"optimizer", 1, T_OPTIMIZER}, {"set", 1, T_SET},       {"dataset", 1, T_DATASET},
+        {"data", 1, T_DATA},           {"loss", 1, T_LOSS},     {"seed", 1, T_SEED},
+        {"model", 1, T_MODEL},         {"split", 1, T_SPLIT},   {"max-epochs", 1, T_MAX_EPOCHS},
+        {"patience", 1, T_PATIENCE},   {"batch-size", 1, T_BATCH}, {"quiet", 0, T_QUIET},
+        {NULL, 0, 0}};
     const char *optimizer = NULL, *settings = NULL, *dataset = "mnist", *data_opt = NULL;
     const char *model_arg = OL_SEED_CNN_SPEC;
     ol_split_sizes sizes = OL_SPLIT_SIZES_SEED;
     ol_train_config cfg;
     ol_train_config_default(&cfg);
+    int quiet = 0;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--", 2) != 0) return cli_error("train: unexpected argument '%s' (see `optlab train --help`)", a);
-        if (i + 1 >= argc) return cli_error("train: %s needs a value (see `optlab train --help`)", a);
-        const char *v = argv[++i];
-        if (!strcmp(a, "--optimizer")) optimizer = v;
-        else if (!strcmp(a, "--set")) settings = v;
-        else if (!strcmp(a, "--dataset")) {
+    cli_parser p;
+    cli_begin(&p, "train", argc, argv, opts);
+    const char *v;
+    for (int c; (c = cli_next(&p, &v)) != CLI_OPT_END;) {
+        int bad = 0;
+        switch (c) {
+        case CLI_OPT_HELP: train_usage(stdout); return 0;
+        case CLI_OPT_ERROR: return CLI_EXIT_USAGE;
+        case T_OPTIMIZER: optimizer = v; break;
+        case T_SET: settings = v; break;
+        case T_DATASET:
             if (strcmp(v, "mnist") && strcmp(v, "fashion-mnist"))
-                return cli_error("--dataset: unknown dataset '%s' (mnist or fashion-mnist)", v);
+                return cli_usage_error(&p, "--dataset: unknown dataset '%s' (mnist or fashion-mnist)", v);
             dataset = v;
-        } else if (!strcmp(a, "--data")) data_opt = v;
-        else if (!strcmp(a, "--loss")) {
+            break;
+        case T_DATA: data_opt = v; break;
+        case T_LOSS:
             if (!strcmp(v, "seed")) cfg.loss = OL_LOSS_SEED;
             else if (!strcmp(v, "logits")) cfg.loss = OL_LOSS_LOGITS;
-            else return cli_error("--loss: unknown loss '%s' (seed or logits)", v);
-        } else if (!strcmp(a, "--seed")) {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(v, &end, 10);
-            if (errno || end == v || *end || v[0] == '-') return cli_error("--seed: '%s' is not a non-negative whole number", v);
-            cfg.seed = s;
-        } else if (!strcmp(a, "--model")) model_arg = v;
-        else if (!strcmp(a, "--split")) {
-            if (parse_split(v, &sizes)) return 2;
-        } else if (!strcmp(a, "--max-epochs")) {
-            if (parse_int(a, v, 1, &cfg.max_epochs)) return 2;
-        } else if (!strcmp(a, "--patience")) {
-            if (parse_int(a, v, 1, &cfg.patience)) return 2;
-        } else if (!strcmp(a, "--batch-size")) {
-            if (parse_int(a, v, 1, &cfg.batch_size)) return 2;
-        } else
-            return cli_error("train: unknown option '%s' (see `optlab train --help`)", a);
+            else return cli_usage_error(&p, "--loss: unknown loss '%s' (seed or logits)", v);
+            break;
+        case T_SEED: bad = cli_parse_u64(&p, "--seed", v, &cfg.seed); break;
+        case T_MODEL: model_arg = v; break;
+        case T_SPLIT: bad = parse_split(&p, v, &sizes); break;
+        case T_MAX_EPOCHS: bad = cli_parse_int(&p, "--max-epochs", v, 1, 1000000000, &cfg.max_epochs); break;
+        case T_PATIENCE: bad = cli_parse_int(&p, "--patience", v, 1, 1000000000, &cfg.patience); break;
+        case T_BATCH: bad = cli_parse_int(&p, "--batch-size", v, 1, 1000000000, &cfg.batch_size); break;
+        case T_QUIET: quiet = 1; break;
+        }
+        if (bad) return CLI_EXIT_USAGE;
     }
-    if (!optimizer) return cli_error("train: --optimizer NAME is required (see `optlab optimizers`)");
+    if (cli_operand_count(&p)) return cli_usage_error(&p, "unexpected argument '%s'", cli_operands(&p)[0]);
+    if (!optimizer) return cli_usage_error(&p, "--optimizer NAME is required (`optlab optimizers` lists them)");
 
     ol_error err = {0};
     ol_optimizer *opt = NULL;
@@ -160,9 +204,17 @@ int cmd_train(int argc, char **argv) {
     int rc = 1;
 
     /* Check the cheap things (optimizer, settings, model) before loading data. */
-    if (ol_optimizer_create(&opt, optimizer, &err) != OL_OK ||
-        (settings && ol_optimizer_set_from_string(opt, settings, &err) != OL_OK)) {
-        rc = cli_error("train: %s", err.msg);
+    if (ol_optimizer_create(&opt, optimizer, &err) != OL_OK) {
+        rc = cli_usage_error(&p, "--optimizer: %s", err.msg);
+        goto out;
+    }
+    char repeat[512];
+    if (settings && settings_repeat(ol_optimizer_info(opt), settings, repeat, sizeof repeat)) {
+        rc = cli_usage_error(&p, "%s", repeat);
+        goto out;
+    }
+    if (settings && ol_optimizer_set_from_string(opt, settings, &err) != OL_OK) {
+        rc = cli_usage_error(&p, "--set: %s", err.msg);
         goto out;
     }
     const char *spec = model_arg;
@@ -203,13 +255,12 @@ int cmd_train(int argc, char **argv) {
            cfg.batch_size, cfg.patience, cfg.max_epochs, (unsigned long long)cfg.seed);
     fflush(stdout);
 
-    epoch_display display = {.is_tty = isatty(fileno(stdout)), .patience = cfg.patience,
-                             .max_epochs = cfg.max_epochs, .best_acc = -1};
-    if (display.is_tty) ol_progress_start(&display.progress, stdout, "train", cfg.patience);
+    epoch_display display = {.patience = cfg.patience, .max_epochs = cfg.max_epochs, .best_acc = -1};
+    cli_progress_start(&display.progress, stdout, "train", quiet);
     cfg.on_epoch = show_epoch;
     cfg.user = &display;
     ol_status st = ol_train_run(model, opt, &splits.train, &splits.valid_epoch, &splits.valid_trial, &cfg, &res, &err);
-    if (display.is_tty) ol_progress_end(&display.progress);
+    cli_progress_end(&display.progress);
     if (st != OL_OK) {
         rc = cli_error("train: %s", err.msg);
         goto out;
@@ -221,7 +272,8 @@ int cmd_train(int argc, char **argv) {
     }
     printf("status: %s%s\n", ol_run_status_name(res.status), res.never_learned ? " (never learned: no better than always answering the most frequent class)" : "");
     printf("epochs: %d\n", res.epochs_run);
-    printf("best epoch: %d\n", res.best_epoch);
+    /* from 0, as stored in best_epoch and as the epoch lines count; -1: no epoch completed */
+    printf("best epoch: %d\n", res.best_epoch - 1);
     printf("valid-epoch accuracy: %.4f\n", res.best_valid_epoch_acc);
     printf("valid-trial accuracy: %.4f\n", res.valid_trial_acc);
     printf("test accuracy: %.4f\n", test_acc);

@@ -2,7 +2,8 @@
  * cmd_trials.c — `optlab trials STUDY [--storage URL]`: one line per trial of
  * a study: number, state, value, params (categorical ones shown as their
  * choice, integer ones as integers) and the user attributes optlab records
- * (status, test_accuracy, epochs, seconds; see docs/storage-conventions.md).
+ * (status, test_accuracy, epochs, seconds; see docs/storage-conventions.md),
+ * in columns as wide as their longest cell; a legend says what "-" means.
  */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -11,15 +12,19 @@
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
 #include "optlab/storage.h"
 
 static void trials_usage(FILE *out) {
-    fputs("usage: optlab trials STUDY [--storage URL]\n\n"
+    fputs("usage: optlab trials STUDY [--storage URL]\n"
+          "       optlab trials --study-name STUDY [--storage URL]\n\n"
           "List the trials of one study: number, state, value, parameters and the\n"
           "attributes optlab records (status, test_accuracy, epochs, seconds).\n"
           "`optlab studies` lists the study names.\n\n"
-          "  --storage URL   sqlite:///FILE, postgresql://USER@HOST:PORT/DB or memory:\n"
-          "                  (default sqlite:///optlab.db)\n",
+          "  --storage URL       sqlite:///FILE, postgresql://USER@HOST:PORT/DB or memory:\n"
+          "                      (default sqlite:///optlab.db)\n"
+          "  --study-name STUDY  the study, instead of the operand (alias --study)\n"
+          "  --help              this text\n",
           out);
 }
 
@@ -77,32 +82,25 @@ static int report_missing(ol_storage *st, const char *name, const char *url) {
 }
 
 int cmd_trials(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) {
-        trials_usage(stdout);
-        return 0;
-    }
-    const char *url = "sqlite:///optlab.db", *name = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--storage") && i + 1 < argc)
-            url = argv[++i];
-        else if (!strncmp(argv[i], "--storage=", 10))
-            url = argv[i] + 10;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("trials: unknown option '%s'", argv[i]);
-            trials_usage(stderr);
-            return 2;
-        } else if (!name)
-            name = argv[i];
-        else {
-            cli_error("trials: one study at a time ('%s' and '%s' given)", name, argv[i]);
-            return 2;
+    static const cli_option opts[] = {{"storage", 1, 's'}, {"study-name", 1, 'n'}, {"study", 1, 'n'}, {NULL, 0, 0}};
+    const char *url = "sqlite:///optlab.db", *name = NULL, *v;
+    cli_parser p;
+    cli_begin(&p, "trials", argc, argv, opts);
+    for (int c; (c = cli_next(&p, &v)) != CLI_OPT_END;) {
+        if (c == CLI_OPT_HELP) {
+            trials_usage(stdout);
+            return 0;
         }
+        if (c == CLI_OPT_ERROR) return CLI_EXIT_USAGE;
+        if (c == 's') url = v;
+        else name = v;
     }
-    if (!name) {
-        cli_error("trials: which study? (`optlab studies` lists them)");
-        trials_usage(stderr);
-        return 2;
+    for (int i = 0; i < cli_operand_count(&p); i++) {
+        const char *a = cli_operands(&p)[i];
+        if (name) return cli_usage_error(&p, "one study at a time ('%s' and '%s' given)", name, a);
+        name = a;
     }
+    if (!name) return cli_usage_error(&p, "which study? (`optlab studies` lists them)");
     ol_storage *st = NULL;
     if (cli_open_existing_storage(url, &st)) return 1;
     ol_error err = {0};
@@ -121,25 +119,58 @@ int cmd_trials(int argc, char **argv) {
         ol_storage_close(st);
         return cli_error("%s", err.msg);
     }
-    printf("study %s (%s), %zu trials\n", name, maximize ? "maximize" : "minimize", n);
-    printf("%6s  %-8s  %-10s  %-9s %-9s %6s %8s  %s\n", "number", "state", "value", "status", "test_acc", "epochs",
-           "seconds", "params");
-    static const char *const keys[] = {"status", "test_accuracy", "epochs", "seconds"};
+    printf("study %s (%s), %zu trial%s\n", name, maximize ? "maximize" : "minimize", n, n == 1 ? "" : "s");
+    /* Cells first, then widths from the longest cell of each column, so no value
+     * (never_learned, a long number) pushes the rows out of line. The optlab
+     * attribute columns appear only when some trial has the attribute (a study
+     * made with ask/tell has none). */
+    enum { C_NUMBER, C_STATE, C_VALUE, C_STATUS, C_TEST, C_EPOCHS, C_SECONDS, N_COLS };
+    static const char *const heads[N_COLS] = {"number", "state", "value", "status", "test_acc", "epochs", "seconds"};
+    static const char *const keys[N_COLS] = {NULL, NULL, NULL, "status", "test_accuracy", "epochs", "seconds"};
+    static const int right[N_COLS] = {1, 0, 0, 0, 0, 1, 1};
+    typedef char cell[48];
+    cell(*cells)[N_COLS] = calloc(n ? n : 1, sizeof *cells);
+    if (!cells) {
+        ol_trials_free(trials, n);
+        ol_storage_close(st);
+        return cli_error("out of memory");
+    }
+    int width[N_COLS], present[N_COLS] = {1, 1, 1, 0, 0, 0, 0}, missing_test = 0;
+    for (int k = 0; k < N_COLS; k++) width[k] = (int)strlen(heads[k]);
     for (size_t i = 0; i < n; i++) {
         const ol_trial_rec *t = &trials[i];
-        char value[32] = "-", attr[4][48];
-        if (t->has_value) snprintf(value, sizeof value, "%.6g", t->value);
-        for (int k = 0; k < 4; k++)
-            format_attr(ol_attr_find(t->user_attrs, t->n_user_attrs, keys[k]), attr[k], sizeof attr[k]);
-        printf("%6d  %-8s  %-10s  %-9s %-9s %6s %8s ", t->number, ol_trial_state_name(t->state), value, attr[0],
-               attr[1], attr[2], attr[3]);
-        for (size_t p = 0; p < t->n_params; p++) {
+        snprintf(cells[i][C_NUMBER], sizeof(cell), "%d", t->number);
+        snprintf(cells[i][C_STATE], sizeof(cell), "%s", ol_trial_state_name(t->state));
+        snprintf(cells[i][C_VALUE], sizeof(cell), "-");
+        if (t->has_value) snprintf(cells[i][C_VALUE], sizeof(cell), "%.6g", t->value);
+        for (int k = C_STATUS; k < N_COLS; k++) {
+            const char *json = ol_attr_find(t->user_attrs, t->n_user_attrs, keys[k]);
+            present[k] |= json != NULL;
+            format_attr(json, cells[i][k], sizeof(cell));
+        }
+        missing_test += t->state == OL_TRIAL_COMPLETE && !ol_attr_find(t->user_attrs, t->n_user_attrs, keys[C_TEST]);
+    }
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < N_COLS; k++)
+            if ((int)strlen(cells[i][k]) > width[k]) width[k] = (int)strlen(cells[i][k]);
+    for (int k = 0; k < N_COLS; k++)
+        if (present[k]) printf(right[k] ? "%*s  " : "%-*s  ", width[k], heads[k]);
+    printf("params\n");
+    for (size_t i = 0; i < n; i++) {
+        const ol_trial_rec *t = &trials[i];
+        for (int k = 0; k < N_COLS; k++)
+            if (present[k]) printf(right[k] ? "%*s  " : "%-*s  ", width[k], cells[i][k]);
+        for (size_t q = 0; q < t->n_params; q++) {
             char shown[128];
-            format_param(&t->params[p], shown, sizeof shown);
-            printf(" %s=%s", t->params[p].name, shown);
+            format_param(&t->params[q], shown, sizeof shown);
+            printf("%s%s=%s", q ? " " : "", t->params[q].name, shown);
         }
         putchar('\n');
     }
+    free(cells);
+    if (present[C_TEST] && missing_test)
+        printf("test_acc \"-\": not measured. optlab measures test accuracy only for a trial that is its study's\n"
+               "best when it finishes (so always for the final best); the others are never tested.\n");
     ol_trials_free(trials, n);
     ol_storage_close(st);
     return 0;

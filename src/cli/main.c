@@ -8,6 +8,10 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "options.h"
+
+/* The command being run, for the "optlab CMD:" prefix of messages. */
+static const char *current_command;
 
 static const cli_command commands[] = {
     /* CLI-COMMANDS: one line per subcommand, kept in the order --help shows them */
@@ -21,6 +25,7 @@ static const cli_command commands[] = {
     {"tell", "record the value (or failure) of a trial started by `optlab ask`", cmd_tell},
     {"hpo-bench", "random vs TPE sampling on test functions (regret, ask time)", cmd_hpo_bench},
     {"report", "write an experiment's results (README.md, PNG/SVG figures) from storage alone", cmd_report},
+    {"version", "print optlab's version (also `optlab --version`)", cmd_version},
     {"worker", "join an experiment's studies in a shared storage and run trials (many machines, one PostgreSQL)", cmd_worker},
     {NULL, NULL, NULL},
 };
@@ -28,8 +33,14 @@ static const cli_command commands[] = {
 int cli_error(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fputs("optlab: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    /* "optlab CMD: msg"; a message that already starts with "CMD: " keeps one prefix */
+    char msg[4096];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    const char *text = msg;
+    size_t n = current_command ? strlen(current_command) : 0;
+    if (n && !strncmp(text, current_command, n) && text[n] == ':' && text[n + 1] == ' ') text += n + 2;
+    if (n) fprintf(stderr, "optlab %s: %s", current_command, text);
+    else fprintf(stderr, "optlab: %s", text);
     fputc('\n', stderr);
     va_end(ap);
     return 1;
@@ -52,6 +63,13 @@ int cli_open_existing_storage(const char *url, ol_storage **st) {
     return 0;
 }
 
+int cmd_version(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    printf("optlab %s\n", cli_version());
+    return 0;
+}
+
 static void usage(FILE *out) {
     fputs("usage: optlab COMMAND [ARGS...]\n\n"
           "Which optimizer, with which hyperparameters, is best for a model and data:\n"
@@ -59,7 +77,9 @@ static void usage(FILE *out) {
           "commands:\n",
           out);
     for (const cli_command *c = commands; c->name; c++) fprintf(out, "  %-12s %s\n", c->name, c->summary);
-    fputs("\n`optlab COMMAND --help` describes one command.\n", out);
+    fputs("\n`optlab COMMAND --help` describes one command; `optlab --version` prints the version.\n"
+          "Every command: --opt VALUE or --opt=VALUE, usage errors exit 2, failures exit 1.\n",
+          out);
 }
 
 int main(int argc, char **argv) {
@@ -71,8 +91,12 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) return cmd_version(argc - 1, argv + 1);
     for (const cli_command *c = commands; c->name; c++)
-        if (!strcmp(c->name, argv[1])) return c->run(argc - 1, argv + 1);
+        if (!strcmp(c->name, argv[1])) {
+            current_command = c->name;
+            return c->run(argc - 1, argv + 1);
+        }
     cli_error("unknown command '%s' (see `optlab --help`)", argv[1]);
     return 2;
 }

@@ -27,7 +27,7 @@ expect "is COMPLETE already" "$BIN" tell --storage "$S" --study quad --trial 0 -
 expect "has no trial 99" "$BIN" tell --storage "$S" --study quad --trial 99 --value 1
 expect "no study 'nope'" "$BIN" ask --storage "$S" --study nope --param 'x=float:0:1'
 expect "a quote" "$BIN" ask --storage "$S" --study "it's" --create maximize --param 'x=float:0:1'
-expect "--value X is required" "$BIN" tell --storage "$S" --study quad --trial 1
+expect "--values X is required" "$BIN" tell --storage "$S" --study quad --trial 1
 expect "unknown kind 'real'" "$BIN" ask --storage "$S" --study quad --param 'x=real:0:1'
 expect "x" "$BIN" ask --storage "$S" --study quad --param 'x=float:1:0'
 expect "x" "$BIN" ask --storage "$S" --study quad --param 'x=float:0:1:log'
