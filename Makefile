@@ -100,6 +100,7 @@ endef
 $(foreach l,$(LAYERS) cli,$(eval $(call test_rule,$(l))))
 # tests/cli compile the CLI sources they test (the CLI is not a library): rebuild on change
 $(BUILD)/tests/cli/test_experiment: src/cli/experiment.c src/cli/experiment.h
+$(BUILD)/tests/cli/test_progress: src/cli/progress.c src/cli/progress.h
 
 $(BUILD)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)

@@ -35,12 +35,16 @@ typedef enum {
 typedef struct {
     const char *out_dir;    /**< report directory; NULL: "report" */
     ol_report_lang lang;    /**< language */
-    const char *experiment; /**< experiment to report; NULL: the only one, or the latest created */
+    const char *experiment; /**< experiment to report; NULL: the newest experiment (a study with the
+                                 optlab:experiment attribute). A name that is no experiment but one
+                                 study's exact name reports that study as `study` does */
     const char *gnuplot;    /**< gnuplot program; NULL: $OPTLAB_GNUPLOT or "gnuplot" on the PATH */
     int n_test;             /**< test-set size for the noise estimate; 0: study attr optlab:n_test or 10,000 */
     int n_valid_trial;      /**< valid-trial size; 0: study attr optlab:n_valid_trial or 5,000 */
     const char *baseline;   /**< another experiment in the same storage to compare with, repetition by
                                  repetition (e.g. the unpruned twin of a pruned experiment); NULL: none */
+    const char *study;      /**< report this one study, whatever made it, as a generic study report
+                                 (values in their own units and direction); NULL: an experiment */
 } ol_report_options;
 
 /** What a written report covers (for the command to tell the user). */
@@ -54,10 +58,19 @@ typedef struct {
     int n_trials;          /**< trials read, all states */
     int n_figures;         /**< figures drawn (each as PNG and SVG) */
     char readme_path[1024]; /**< DIR/README.md */
+    int generic;           /**< 1: a generic study report (not an optlab experiment) */
+    int maximize;          /**< direction of the (first) study reported */
 } ol_report_summary;
 
 /**
- * Write the report of one experiment held in `st` into opt->out_dir.
+ * Write the report of one experiment held in `st` into opt->out_dir — or,
+ * for a study that is not an optlab experiment (opt->study, or a storage
+ * holding one study and no experiment), a generic study report: direction
+ * and values as stored, the best trial, the history and one slice plot per
+ * parameter; nothing assumes an accuracy.
+ * Without opt->experiment and opt->study the newest experiment is reported;
+ * studies made otherwise (ask/tell, Optuna) never take its place, and a
+ * storage with several of them and no experiment is an error naming them.
  * Fails — creating nothing and leaving an existing DIR untouched — when the
  * storage holds no study, the experiment is unknown, none of its trials
  * completed (the message counts failed and other trials), gnuplot is missing

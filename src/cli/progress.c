@@ -130,11 +130,12 @@ void cli_progress_epochs(cli_progress *p, int epoch, int best_epoch, double best
     int left = last - epoch;
     if (left < 0) left = 0;
     char el[32], rest[32], text[sizeof p->status];
+    /* most important first: a narrow terminal cuts from the right */
     snprintf(text, sizeof text,
-             "epoch %d  best %.4f at epoch %d  patience left %d (stops after epoch %d unless it improves, ~%s)  "
-             "%.2f s/epoch  %s elapsed",
-             epoch, best_value, best_epoch, left, last, cli_format_duration(rest, sizeof rest, left * per_epoch),
-             per_epoch, cli_format_duration(el, sizeof el, elapsed));
+             "epoch %d  best %.4f at %d  patience left %d (~%s)  %.2fs/epoch  %s  "
+             "[stops after epoch %d unless it improves]",
+             epoch, best_value, best_epoch, left, cli_format_duration(rest, sizeof rest, left * per_epoch), per_epoch,
+             cli_format_duration(el, sizeof el, elapsed), last);
     cli_progress_status(p, text, 1);
 }
 

@@ -606,6 +606,106 @@ int rp_has_curves(const rp_study *s) {
     return 0;
 }
 
+/* ---- a generic study (not an optlab experiment): values in their own units ---- */
+
+/* History: each complete trial's value and the best so far in the study's direction; the y axis
+   follows the data (gnuplot's autoscale, padded), never a 0–100 % frame. */
+static ol_status generic_history_figure(const rp_study *s, const ol_report_options *opt, const char *dir, rp_buf *all,
+                                        int *n_fig, ol_error *err) {
+    ol_report_lang lang = opt->lang;
+    int ko = lang == OL_REPORT_KO;
+    char name[160];
+    snprintf(name, sizeof name, "history-%s", s->slug);
+    rp_buf dat = {0}, gp = {0};
+    rp_printf(&dat, "# study %s (%s): objective value per trial, as stored\n", s->label,
+              s->maximize ? "maximize" : "minimize");
+    rp_printf(&dat, "# trial\tvalue\tbest_so_far\n");
+    double best = NAN;
+    for (size_t i = 0; i < s->n_trials; i++) {
+        const rp_trial *t = &s->trials[i];
+        if (t->has_value && (isnan(best) || rp_better(s, t->value, best))) best = t->value;
+        rp_printf(&dat, "%d\t%.17g\t%.17g\n", t->number, t->has_value ? t->value : NAN, best);
+    }
+    char what[300], title[400];
+    snprintf(what, sizeof what, "study %s: objective value of each trial and the best so far", s->label);
+    preamble(&gp, name, what, lang);
+    if (ko)
+        snprintf(title, sizeof title, "%s: 목적 함수 값의 추이 (Trial %zu 개, %s)", s->label, s->n_trials,
+                 s->maximize ? "최대화" : "최소화");
+    else
+        snprintf(title, sizeof title, "%s: objective value over the trials (%zu trials, %s)", s->label, s->n_trials,
+                 s->maximize ? "maximize" : "minimize");
+    rp_printf(&gp, "set title ");
+    gp_string(&gp, title);
+    rp_printf(&gp, "\nset xlabel ");
+    gp_string(&gp, rp_t(lang, RP_T_AX_TRIAL));
+    rp_printf(&gp, "\nset ylabel ");
+    gp_string(&gp, ko ? "목적 함수 값" : "objective value");
+    int last = s->n_trials ? s->trials[s->n_trials - 1].number : 0;
+    rp_printf(&gp, "\nset xrange [-1:%d]\nset autoscale y\nset offsets 0, 0, graph 0.05, graph 0.05\n", last + 1);
+    key_margin(&gp, 2);
+    rp_printf(&gp, "plot \"%s.dat\" using 1:2 with points pt 7 ps 1.0 lc rgb \"" C_BLUE "\" title ", name);
+    gp_string(&gp, rp_t(lang, RP_T_KEY_TRIAL));
+    rp_printf(&gp, ", \\\n     \"\" using 1:3 with steps lw 2 lc rgb \"" C_VERMILLION "\" title ");
+    gp_string(&gp, rp_t(lang, RP_T_KEY_BEST_SO_FAR));
+    rp_printf(&gp, "\n");
+    postamble(&gp, name);
+    return emit(dir, name, &dat, &gp, all, n_fig, err);
+}
+
+/* Slice: the value against one parameter (log x for a log-searched one; a categorical's choices as
+   x tics), the best trial marked. */
+static ol_status generic_slice_figure(const rp_study *s, size_t pi, const ol_report_options *opt, const char *dir,
+                                      rp_buf *all, int *n_fig, ol_error *err) {
+    ol_report_lang lang = opt->lang;
+    int ko = lang == OL_REPORT_KO;
+    const rp_param *p = &s->params[pi];
+    char pslug[96], name[200];
+    rp_slug(pslug, sizeof pslug, p->name);
+    snprintf(name, sizeof name, "slice-%s-%s", s->slug, pslug);
+    rp_buf dat = {0}, gp = {0};
+    rp_printf(&dat, "# study %s: objective value against %s\n# %s\tvalue\tis_best\ttrial\n", s->label, p->name,
+              p->name);
+    for (size_t i = 0; i < s->n_trials; i++) {
+        const rp_trial *t = &s->trials[i];
+        if (!t->has_value || isnan(t->params[pi])) continue;
+        rp_printf(&dat, "%.17g\t%.17g\t%d\t%d\n", t->params[pi], t->value, (int)i == s->best, t->number);
+    }
+    char what[300], title[400];
+    snprintf(what, sizeof what, "study %s: objective value against %s", s->label, p->name);
+    preamble(&gp, name, what, lang);
+    snprintf(title, sizeof title, ko ? "%s: %s 에 따른 목적 함수 값" : "%s: objective value against %s", s->label,
+             p->name);
+    rp_printf(&gp, "set title ");
+    gp_string(&gp, title);
+    rp_printf(&gp, "\nset xlabel ");
+    gp_string(&gp, p->name);
+    rp_printf(&gp, "\nset ylabel ");
+    gp_string(&gp, ko ? "목적 함수 값" : "objective value");
+    rp_printf(&gp, "\nset autoscale y\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n");
+    if (p->categorical) {
+        rp_printf(&gp, "set xrange [-0.5:%zu.5]\nset xtics (", p->n_choices ? p->n_choices - 1 : 0);
+        for (size_t c = 0; c < p->n_choices; c++) {
+            rp_printf(&gp, "%s", c ? ", " : "");
+            gp_string(&gp, p->choices[c]);
+            rp_printf(&gp, " %zu", c);
+        }
+        rp_printf(&gp, ")\n");
+    } else if (p->log_scale && p->low > 0) {
+        rp_printf(&gp, "set logscale x\nset xrange [%.6g:%.6g]\n", p->low, p->high);
+    } else if (p->high > p->low) {
+        rp_printf(&gp, "set xrange [%.6g:%.6g]\n", p->low, p->high);
+    }
+    key_margin(&gp, 2);
+    rp_printf(&gp, "plot \"%s.dat\" using 1:2 with points pt 7 ps 1.0 lc rgb \"" C_BLUE "\" title ", name);
+    gp_string(&gp, rp_t(lang, RP_T_KEY_TRIAL));
+    rp_printf(&gp, ", \\\n     \"\" using 1:($3 > 0 ? $2 : NaN) with points pt 7 ps 2.0 lc rgb \"" C_ORANGE "\" title ");
+    gp_string(&gp, rp_t(lang, RP_T_KEY_BEST));
+    rp_printf(&gp, "\n");
+    postamble(&gp, name);
+    return emit(dir, name, &dat, &gp, all, n_fig, err);
+}
+
 ol_status rp_write_figures(const rp_experiment *ex, const ol_report_options *opt, const char *dir,
                            const char *gnuplot, int *n_figures, ol_error *err) {
     *n_figures = 0;
@@ -614,7 +714,12 @@ ol_status rp_write_figures(const rp_experiment *ex, const ol_report_options *opt
     rp_buf all = {0};
     rp_printf(&all, "# redraw-all.gp — redraws every figure of this report: run `gnuplot redraw-all.gp` here.\n"
                     "# Each figure's own script (NAME.gp) redraws just that one.\n");
-    for (size_t i = 0; i < ex->n_studies && !rc; i++) {
+    for (size_t i = 0; i < ex->n_studies && !rc && ex->generic; i++) {
+        const rp_study *s = &ex->studies[i];
+        rc = generic_history_figure(s, opt, dir, &all, n_figures, err);
+        for (size_t p = 0; p < s->n_params && !rc; p++) rc = generic_slice_figure(s, p, opt, dir, &all, n_figures, err);
+    }
+    for (size_t i = 0; i < ex->n_studies && !rc && !ex->generic; i++) {
         const rp_study *s = &ex->studies[i];
         if (s->best < 0) continue; /* nothing completed: the text says so, no empty figures */
         rc = trend_figure(s, 0, opt, dir, &all, n_figures, err);
@@ -642,7 +747,7 @@ ol_status rp_write_figures(const rp_experiment *ex, const ol_report_options *opt
         if (pairs) rc = pruning_figure(ex, 0, opt, dir, &all, n_figures, err);
         if (!rc && pairs) rc = pruning_figure(ex, 1, opt, dir, &all, n_figures, err);
     }
-    if (!rc) rc = rp_never_learn_figures(ex, opt, dir, &all, n_figures, err);
+    if (!rc && !ex->generic) rc = rp_never_learn_figures(ex, opt, dir, &all, n_figures, err);
     if (!rc) rc = write_file(dir, "redraw-all", "gp", &all, err);
     if (!rc) rc = run_gnuplot(dir, "redraw-all", gnuplot, err);
     /* every figure listed must now exist in both formats */

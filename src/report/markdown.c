@@ -112,11 +112,11 @@ static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) 
             if (best_of(r[i].s)->value > best_of(top_valid)->value) top_valid = r[i].s;
         if (top_valid != r[0].s)
             rp_printf(b,
-                      ko ? "* Valid 정확도 (Trial 단위) 로는 %s 가 가장 높아, 테스트 순위와 다르다 — 순위가 노이즈에 "
+                      ko ? "* Valid 정확도 (Trial 단위) 로는 %s%s 가장 높아, 테스트 순위와 다르다 — 순위가 노이즈에 "
                            "좌우된다는 또 하나의 신호다.\n"
-                         : "* By valid-trial accuracy %s comes first, unlike the test ranking — another sign that "
+                         : "* By valid-trial accuracy %s%s comes first, unlike the test ranking — another sign that "
                            "the order is within noise.\n",
-                      top_valid->label);
+                      top_valid->label, ko ? rp_ko_particle(top_valid->label, " 이", " 가") : "");
     }
     /* the spread of each optimizer's top trials: how much the HPO itself moves the best value */
     rp_printf(b, ko ? "* 각 Optimizer 의 상위 5 개 Trial 의 Valid 정확도 범위: " : "* Valid-trial accuracy of each "

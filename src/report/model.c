@@ -56,6 +56,7 @@ static double attr_number(const ol_attr_rec *a, size_t n, const char *key, doubl
 typedef struct {
     char *experiment;
     int repeat;
+    int is_experiment; /* has optlab:experiment: made by `optlab run` */
     ol_attr_rec *attrs;
     size_t n_attrs;
 } study_place;
@@ -73,6 +74,7 @@ static ol_status place_study(ol_storage *st, const ol_study_rec *s, study_place 
         prefix_len = (size_t)(hash - s->name);
     }
     p->experiment = attr_string(p->attrs, p->n_attrs, "optlab:experiment");
+    p->is_experiment = p->experiment != NULL;
     if (!p->experiment) p->experiment = dupn(s->name, prefix_len);
     if (!p->experiment) return ol_fail(err, OL_ENOMEM, "out of memory reading study '%s'", s->name);
     p->repeat = (int)attr_number(p->attrs, p->n_attrs, "optlab:repeat", repeat);
@@ -145,6 +147,8 @@ static rp_outcome outcome_of(const ol_trial_rec *t, const char *status) {
 }
 
 int rp_trial_usable(const rp_trial *t) { return t->has_value; }
+
+int rp_better(const rp_study *s, double a, double b) { return s->maximize ? a > b : a < b; }
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -256,8 +260,8 @@ static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_e
             break;
         }
         s->counts[t->outcome]++;
-        /* the best trial as Optuna picks it: highest value, first one on ties */
-        if (t->has_value && (s->best < 0 || t->value > s->trials[s->best].value)) s->best = (int)i;
+        /* the best trial as Optuna picks it: best value in the study's direction, first one on ties */
+        if (t->has_value && (s->best < 0 || rp_better(s, t->value, s->trials[s->best].value))) s->best = (int)i;
     }
     ol_trials_free(tr, n);
     if (rc) return rc;
@@ -331,6 +335,7 @@ static ol_status fill_study(ol_storage *st, const ol_study_rec *rec, const study
                             rp_study *s, ol_error *err) {
     s->study_name = dupstr(rec->name);
     s->repeat = pl->repeat;
+    s->maximize = rec->maximize;
     s->label = attr_string(pl->attrs, pl->n_attrs, "optlab:label");
     s->loss = attr_string(pl->attrs, pl->n_attrs, "optlab:loss");
     if (!s->label) {
@@ -401,7 +406,7 @@ static ol_status load_repetitions(ol_storage *st, const ol_study_rec *studies, c
                                   rp_experiment *ex, ol_error *err) {
     ex->n_reps = 0;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(pl[i].experiment, ex->experiment)) continue;
+        if (!pl[i].is_experiment || strcmp(pl[i].experiment, ex->experiment)) continue;
         int r = pl[i].repeat, k = 0;
         while (k < ex->n_reps && ex->rep_index[k] != r) k++;
         if (k < ex->n_reps || ex->n_reps >= RP_MAX_REPS) continue;
@@ -417,7 +422,7 @@ static ol_status load_repetitions(ol_storage *st, const ol_study_rec *studies, c
                            sizeof *ex->rep_cells);
     if (!ex->rep_cells) return ol_fail(err, OL_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(pl[i].experiment, ex->experiment)) continue;
+        if (!pl[i].is_experiment || strcmp(pl[i].experiment, ex->experiment)) continue;
         int k = 0;
         while (k < ex->n_reps && ex->rep_index[k] != pl[i].repeat) k++;
         if (k == ex->n_reps) continue; /* beyond RP_MAX_REPS */
@@ -449,54 +454,102 @@ ol_status rp_load(ol_storage *st, const ol_report_options *opt, rp_experiment *e
     }
     for (size_t i = 0; i < n && rc == OL_OK; i++) rc = place_study(st, &studies[i], &pl[i], err);
     const char *chosen = NULL;
+    long generic = -1; /* index of the one study of a generic report */
     if (rc == OL_OK) {
-        /* the experiments, in order of first appearance; the latest created is the default */
-        size_t n_exp = 0;
+        /* the experiments (studies with optlab:experiment), in order of first appearance; the newest
+           is the default. Studies made otherwise (ask/tell, Optuna) are never taken for one. */
+        size_t n_exp = 0, n_plain = 0;
+        long newest = -1;
         for (size_t i = 0; i < n; i++) {
+            if (!pl[i].is_experiment) {
+                n_plain++;
+                continue;
+            }
+            newest = (long)i;
             size_t j = 0;
-            while (j < i && strcmp(pl[j].experiment, pl[i].experiment)) j++;
+            while (j < i && !(pl[j].is_experiment && !strcmp(pl[j].experiment, pl[i].experiment))) j++;
             if (j == i) n_exp++;
         }
         ex->n_experiments = (int)n_exp;
-        if (opt->experiment) {
+        const char *wanted_study = opt->study;
+        if (opt->experiment && !wanted_study) {
             for (size_t i = 0; i < n && !chosen; i++)
-                if (!strcmp(pl[i].experiment, opt->experiment)) chosen = pl[i].experiment;
-        } else {
-            chosen = pl[n - 1].experiment;
+                if (pl[i].is_experiment && !strcmp(pl[i].experiment, opt->experiment)) chosen = pl[i].experiment;
+            if (!chosen) wanted_study = opt->experiment; /* not an experiment: maybe a study's name */
+        } else if (!wanted_study) {
+            if (newest >= 0) chosen = pl[newest].experiment;
+            else if (n == 1) generic = 0; /* one study and no experiment: report that study */
         }
-        /* name the others (for the message and the summary) */
+        if (wanted_study)
+            for (size_t i = 0; i < n && generic < 0; i++)
+                if (!strcmp(studies[i].name, wanted_study)) generic = (long)i;
+        /* name the other experiments (for the message and the summary) */
         size_t len = 0;
         for (size_t i = 0; i < n; i++) {
+            if (!pl[i].is_experiment) continue;
             size_t j = 0;
-            while (j < i && strcmp(pl[j].experiment, pl[i].experiment)) j++;
+            while (j < i && !(pl[j].is_experiment && !strcmp(pl[j].experiment, pl[i].experiment))) j++;
             if (j < i || (chosen && !strcmp(pl[i].experiment, chosen))) continue;
             int w = snprintf(ex->others + len, sizeof ex->others - len, "%s%s", len ? ", " : "", pl[i].experiment);
             if (w < 0 || (size_t)w >= sizeof ex->others - len) break;
             len += (size_t)w;
         }
-        if (!chosen)
-            rc = ol_fail(err, OL_ENOTFOUND, "storage '%s' has no experiment '%s' (it holds: %s)",
-                         ol_storage_url(st) ? ol_storage_url(st) : "?", opt->experiment, ex->others);
+        if (!chosen && generic < 0) {
+            char plain[400] = "";
+            size_t pl_len = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (pl[i].is_experiment) continue;
+                int w = snprintf(plain + pl_len, sizeof plain - pl_len, "%s%s", pl_len ? ", " : "", studies[i].name);
+                if (w < 0 || (size_t)w >= sizeof plain - pl_len) break;
+                pl_len += (size_t)w;
+            }
+            const char *url = ol_storage_url(st) ? ol_storage_url(st) : "?";
+            if (wanted_study)
+                rc = ol_fail(err, OL_ENOTFOUND, "storage '%s' has no experiment or study '%s' (experiments: %s; other studies: %s)",
+                             url, wanted_study, n_exp ? ex->others : "none", n_plain ? plain : "none");
+            else
+                rc = ol_fail(err, OL_ENOTFOUND,
+                             "storage '%s' holds no optlab experiment, only %zu studies made otherwise (%s): "
+                             "choose one with --study-name NAME",
+                             url, n_plain, plain);
+        }
     }
-    if (rc == OL_OK) {
+    if (rc == OL_OK && generic >= 0) {
+        ex->generic = 1;
+        ex->experiment = dupstr(studies[generic].name);
+        ex->repetition = 0;
+        ex->n_repetitions = 1;
+        ex->studies = calloc(1, sizeof *ex->studies);
+        if (!ex->studies || !ex->experiment) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        if (rc == OL_OK) {
+            rp_study *s = &ex->studies[ex->n_studies++];
+            rc = fill_study(st, &studies[generic], &pl[generic], ex, s, err);
+            free(s->label); /* a generic study is labelled by its full name */
+            s->label = dupstr(studies[generic].name);
+            if (rc == OL_OK && !s->label) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        }
+        chosen = NULL;
+    }
+    if (rc == OL_OK && chosen) {
         ex->experiment = dupstr(chosen);
         /* repetitions stored; the report covers the lowest (0 normally) */
         int lowest = -1, n_rep = 0;
         for (size_t i = 0; i < n; i++) {
-            if (strcmp(pl[i].experiment, chosen)) continue;
+            if (!pl[i].is_experiment || strcmp(pl[i].experiment, chosen)) continue;
             size_t j = 0;
-            while (j < i && !(pl[j].repeat == pl[i].repeat && !strcmp(pl[j].experiment, chosen))) j++;
+            while (j < i && !(pl[j].is_experiment && pl[j].repeat == pl[i].repeat && !strcmp(pl[j].experiment, chosen))) j++;
             if (j == i) n_rep++;
             if (lowest < 0 || pl[i].repeat < lowest) lowest = pl[i].repeat;
         }
         ex->repetition = lowest;
         ex->n_repetitions = n_rep;
         size_t count = 0;
-        for (size_t i = 0; i < n; i++) count += !strcmp(pl[i].experiment, chosen) && pl[i].repeat == lowest;
+        for (size_t i = 0; i < n; i++)
+            count += pl[i].is_experiment && !strcmp(pl[i].experiment, chosen) && pl[i].repeat == lowest;
         ex->studies = calloc(count, sizeof *ex->studies);
         if (!ex->studies || !ex->experiment) rc = ol_fail(err, OL_ENOMEM, "out of memory");
         for (size_t i = 0; i < n && rc == OL_OK; i++) {
-            if (strcmp(pl[i].experiment, chosen) || pl[i].repeat != lowest) continue;
+            if (!pl[i].is_experiment || strcmp(pl[i].experiment, chosen) || pl[i].repeat != lowest) continue;
             rp_study *s = &ex->studies[ex->n_studies++];
             rc = fill_study(st, &studies[i], &pl[i], ex, s, err);
         }
@@ -520,14 +573,15 @@ ol_status rp_load(ol_storage *st, const ol_report_options *opt, rp_experiment *e
             usable += ex->studies[i].best >= 0;
             for (int k = 0; k < RP_N_OUTCOMES; k++) counts[k] += ex->studies[i].counts[k];
         }
+        const char *what = ex->generic ? "study" : "experiment";
         if (total == 0)
-            rc = ol_fail(err, OL_ENOTFOUND, "experiment '%s' has %zu stud%s but no trials yet: nothing to report",
+            rc = ol_fail(err, OL_ENOTFOUND, "%s '%s' has %zu stud%s but no trials yet: nothing to report", what,
                          ex->experiment, ex->n_studies, ex->n_studies == 1 ? "y" : "ies");
         else if (!usable)
             rc = ol_fail(err, OL_ENOTFOUND,
-                         "experiment '%s': none of its %d trials completed (%d failed, %d diverged, %d pruned, "
+                         "%s '%s': none of its %d trials completed (%d failed, %d diverged, %d pruned, "
                          "%d still running): nothing to report",
-                         ex->experiment, total, counts[RP_FAILED], counts[RP_DIVERGED], counts[RP_PRUNED],
+                         what, ex->experiment, total, counts[RP_FAILED], counts[RP_DIVERGED], counts[RP_PRUNED],
                          counts[RP_UNFINISHED]);
     }
     if (rc) rp_free(ex);

@@ -2,7 +2,7 @@
  * report.c — the report layer's entry points. Loads the experiment (model.c)
  * before touching the file system, so a storage problem creates nothing; then
  * builds the whole report in a temporary directory beside DIR (figures.c,
- * markdown.c) and swaps it into place with rename(2) only when every file is
+ * markdown.c; generic.c for a study that is not an optlab experiment) and swaps it into place with rename(2) only when every file is
  * written. A failure removes the temporary directory and leaves DIR as it was.
  * A report replaces only a report: DIR must be absent, empty, or hold the
  * .optlab-report marker a previous report left there.
@@ -109,7 +109,10 @@ ol_status ol_report_write(ol_storage *st, const ol_report_options *opt_in, ol_re
     rc = rp_load(st, &opt, &ex, err);
     if (rc) return rc;
     if (opt.baseline && *opt.baseline) {
-        if (!strcmp(opt.baseline, ex.experiment)) {
+        if (ex.generic) {
+            rc = ol_fail(err, OL_EINVAL, "'%s' is a study, not an optlab experiment: --baseline compares experiments",
+                         ex.experiment);
+        } else if (!strcmp(opt.baseline, ex.experiment)) {
             rc = ol_fail(err, OL_EINVAL, "the baseline '%s' is the experiment being reported: name another one",
                          opt.baseline);
         } else if (!(ex.baseline = malloc(sizeof *ex.baseline))) {
@@ -145,7 +148,8 @@ ol_status ol_report_write(ol_storage *st, const ol_report_options *opt_in, ol_re
     int n_figures = 0;
     if (mkdir(figures, 0755) != 0) rc = ol_fail(err, OL_EIO, "cannot create %s: %s", figures, strerror(errno));
     if (!rc) rc = rp_write_figures(&ex, &opt, figures, gnuplot, &n_figures, err);
-    if (!rc) rc = rp_write_markdown(&ex, &opt, ol_storage_url(st), readme, err);
+    if (!rc && ex.generic) rc = rp_write_generic_markdown(&ex, &opt, ol_storage_url(st), readme, err);
+    else if (!rc) rc = rp_write_markdown(&ex, &opt, ol_storage_url(st), readme, err);
     if (!rc) {
         FILE *f = fopen(marker, "w");
         if (!f || fputs("This directory was written by `optlab report`; the next report replaces it whole.\n", f) < 0)
@@ -177,6 +181,8 @@ ol_status ol_report_write(ol_storage *st, const ol_report_options *opt_in, ol_re
         summary->n_optimizers = (int)ex.n_studies;
         for (size_t i = 0; i < ex.n_studies; i++) summary->n_trials += (int)ex.studies[i].n_trials;
         summary->n_figures = n_figures;
+        summary->generic = ex.generic;
+        summary->maximize = ex.n_studies ? ex.studies[0].maximize : 1;
         snprintf(summary->readme_path, sizeof summary->readme_path, "%s/README.md", opt.out_dir);
     }
     rp_free(&ex);

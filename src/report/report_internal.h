@@ -56,6 +56,7 @@ typedef struct {
     char *slug;     /* file-name-safe label, unique within the report */
     char *loss;     /* optlab:loss of this study ("seed" | "logits"), NULL if absent */
     int repeat;
+    int maximize;   /* the study's direction, from storage */
     int n_budget;   /* optlab:n_trials, 0 if absent */
     size_t n_params;
     rp_param *params;
@@ -86,7 +87,9 @@ typedef struct {
 } rp_rep_cell;
 
 typedef struct rp_experiment {
-    char *experiment;
+    char *experiment;  /* the experiment's name; for a generic report, the study's name */
+    int generic;       /* 1: one study that is not an optlab experiment (ask/tell, Optuna): values in
+                          their own units and direction, no accuracy, no test set (generic.c) */
     int repetition;    /* the repetition loaded */
     int n_repetitions; /* distinct repetitions stored */
     int n_experiments;
@@ -231,6 +234,19 @@ typedef struct {
 int rp_pruning_pairs(const rp_experiment *ex, size_t i, rp_pair_set *ps);
 void rp_write_pruning(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);
 
+/* generic.c: the report of any study (not an optlab experiment) */
+ol_status rp_write_generic_markdown(const rp_experiment *ex, const ol_report_options *opt, const char *url,
+                                    const char *path, ol_error *err);
+/* Is value a better than b in the study's direction? */
+int rp_better(const rp_study *s, double a, double b);
+
+/* text.c: Korean particles chosen by the word they follow. Does the word, read aloud in Korean,
+   end in a consonant (batchim)? Hangul: from the last syllable's jamo; Latin letters and digits:
+   by how they end when read (see text.c). */
+int rp_ko_has_batchim(const char *word);
+/* The particle for word: with_batchim ("이", "은", "을") or without ("가", "는", "를"). */
+const char *rp_ko_particle(const char *word, const char *with_batchim, const char *without);
+
 /* markdown.c */
 ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *opt, const char *url,
                             const char *path, ol_error *err);
@@ -240,6 +256,7 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
    param-SLUG-PARAM, param-SLUG-PARAM-zoom, curves-SLUG. */
 ol_status rp_write_figures(const rp_experiment *ex, const ol_report_options *opt, const char *dir,
                            const char *gnuplot, int *n_figures, ol_error *err);
+/* Figure names of a generic report: history-SLUG and slice-SLUG-PARAM. */
 /* Does the study get zoomed (without-outliers) figures? (only when it has outliers) */
 int rp_has_zoom(const rp_study *s);
 /* Does its best trial have per-epoch data for a learning-curve figure? */

@@ -4,6 +4,7 @@
  * 3-2 writes them), hyperparameter display names, and numbers rounded the
  * way a person writes them. Also the text buffer the writers build into.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -225,4 +226,65 @@ char *rp_format_param(char *buf, size_t n, const rp_param *p, double value) {
         return buf;
     }
     return ol_report_format_hparam(buf, n, value, p->log_scale, p->is_int, p->low, p->high);
+}
+
+/*
+ * Korean particles (이/가, 은/는, 을/를) follow the sound the word ends in:
+ * after a final consonant (batchim) 이, 은, 을; after a vowel 가, 는, 를.
+ *
+ * Hangul: a precomposed syllable U+AC00..U+D7A3 is 0xAC00 + (initial·21 +
+ * medial)·28 + final, so (code − 0xAC00) mod 28 ≠ 0 means a final consonant.
+ *
+ * Latin letters and digits, by how the name ends when read aloud in Korean:
+ *  - a final digit is read as the Korean numeral: 0 영, 1 일, 3 삼, 6 육, 7 칠,
+ *    8 팔 end in a consonant; 2 이, 4 사, 5 오, 9 구 do not;
+ *  - a final capital letter is read by its name (acronyms "SGD", suffixes
+ *    "AdamW"): L 엘, M 엠, N 엔, R 알 end in a consonant, the other letters
+ *    (에이, 비, 디, 더블유, ...) in a vowel;
+ *  - a final small letter ends a word read as a word: m, n, l, "ng" (Adam 아담,
+ *    Lion 라이온, Nesterov-...ing) and a k or p (RMSprop 알엠에스프롭) end in a
+ *    consonant; anything else (Adagrad 아다그라드, Adadelta, Adamax 아다맥스)
+ *    is read with a final vowel;
+ *  - trailing punctuation, spaces and closing brackets are skipped; a word with
+ *    no letter, digit or syllable counts as ending in a vowel.
+ */
+static unsigned last_code_point(const char *word) {
+    const unsigned char *s = (const unsigned char *)word;
+    unsigned last = 0;
+    while (*s) {
+        unsigned cp;
+        int len;
+        if (*s < 0x80) cp = *s, len = 1;
+        else if ((*s >> 5) == 6 && s[1]) cp = (s[0] & 0x1Fu) << 6 | (s[1] & 0x3Fu), len = 2;
+        else if ((*s >> 4) == 14 && s[1] && s[2]) cp = (s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu), len = 3;
+        else if ((*s >> 3) == 30 && s[1] && s[2] && s[3])
+            cp = (s[0] & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 | (s[3] & 0x3Fu), len = 4;
+        else cp = 0, len = 1;
+        int letter = (cp >= 0xAC00 && cp <= 0xD7A3) || (cp < 0x80 && (isalnum((int)cp)));
+        if (letter) last = cp;
+        else if (cp != ' ' && cp != ')' && cp != ']' && cp != '"' && cp != '\'' && cp != '`' && cp != '*' &&
+                 cp != '.' && cp != ',')
+            last = cp; /* another symbol: what it ends in is unknown, judged as a vowel below */
+        s += len;
+    }
+    return last;
+}
+
+int rp_ko_has_batchim(const char *word) {
+    if (!word) return 0;
+    unsigned c = last_code_point(word);
+    if (c >= 0xAC00 && c <= 0xD7A3) return (c - 0xAC00) % 28 != 0;
+    if (c >= '0' && c <= '9') return strchr("013678", (int)c) != NULL;
+    if (c >= 'A' && c <= 'Z') return strchr("LMNR", (int)c) != NULL;
+    if (c >= 'a' && c <= 'z') {
+        size_t n = strlen(word);
+        /* "...ng": the ㅇ of 잉 */
+        if (c == 'g' && n >= 2 && word[n - 2] == 'n') return 1;
+        return strchr("mnlkp", (int)c) != NULL;
+    }
+    return 0;
+}
+
+const char *rp_ko_particle(const char *word, const char *with_batchim, const char *without) {
+    return rp_ko_has_batchim(word) ? with_batchim : without;
 }

@@ -44,7 +44,7 @@ grep -q '^seconds: [0-9.]*$' "$tmp/run1" || fail "no seconds line"
 grep -v '^seconds:' "$tmp/run1" >"$tmp/a"
 grep -v '^seconds:' "$tmp/run2" >"$tmp/b"
 cmp "$tmp/a" "$tmp/b" || { diff "$tmp/a" "$tmp/b" >&2; fail "same seed, different output"; }
-grep -q '^epoch 1  loss [0-9.]*  valid-epoch 0\.[0-9]*$' "$tmp/a" || fail "no per-epoch lines"
+grep -q '^epoch 0  loss [0-9.]*  valid-epoch 0\.[0-9]*$' "$tmp/a" || fail "no per-epoch lines (counted from 0)"
 grep -q '^status: ok' "$tmp/a" || fail "status is not ok"
 acc=$(sed -n 's/^valid-trial accuracy: \([0-9.]*\)$/\1/p' "$tmp/a")
 test_acc=$(sed -n 's/^test accuracy: \([0-9.]*\)$/\1/p' "$tmp/a")
@@ -53,6 +53,7 @@ if [[ "$build" != *build-asan ]]; then
     awk -v a="$acc" 'BEGIN { exit !(a >= 0.95) }' || fail "valid-trial accuracy $acc < 0.95"
     best=$(sed -n 's/^best epoch: //p' "$tmp/a")
     epochs=$(sed -n 's/^epochs: //p' "$tmp/a")
-    [ "$epochs" -eq $((best + 5)) ] || fail "stopped at epoch $epochs, best $best: not patience 5"
+    # best epoch counts from 0 (as storage's best_epoch), epochs is a count: best + 1 + patience
+    [ "$epochs" -eq $((best + 1 + 5)) ] || fail "ran $epochs epochs, best epoch $best: not patience 5"
 fi
 echo "ok: valid-trial $acc, test $test_acc"
