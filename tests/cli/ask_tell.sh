@@ -48,3 +48,9 @@ o = optuna.load_study(study_name="other", storage="sqlite:///" + sys.argv[1])
 assert o.trials[0].state == S.FAIL
 print("ok")
 PY
+# without --seed a new study gets a random seed (as Optuna's samplers), stored so later asks reuse it
+for s in r1 r2; do "$BIN" ask --storage "$S" --study-name $s --direction minimize --param 'x=float:0:1' >/dev/null; done
+seeds=$(/usr/bin/python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*[r[0] for r in c.execute("select a.value_json from study_user_attributes a join studies s using(study_id) where s.study_name in (\"r1\",\"r2\") and a.key=\"optlab:seed\" order by s.study_name")])' "$tmp/a.db")
+read -r s1 s2 <<<"$seeds"
+[ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" != "$s2" ] || { echo "default seeds not random: '$seeds'"; exit 1; }
+echo "ok: random default seeds $s1 $s2"
