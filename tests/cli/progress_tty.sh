@@ -11,7 +11,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 scripts/fetch-mnist.sh data/mnist >/dev/null || fail "no MNIST"
 export OPENBLAS_NUM_THREADS=1
-args="train --optimizer adam --split 300,300,300,300 --max-epochs 3 --patience 2"
+args="train --optimizer adam --split 200,200,200,200 --max-epochs 3 --patience 2"
 script -qec "stty cols 80 rows 24; $BIN $args" "$tmp/tty" >/dev/null || fail "train on a terminal failed"
 script -qec "stty cols 80 rows 24; $BIN $args --quiet" "$tmp/quiet" >/dev/null || fail "train --quiet failed"
 $BIN $args >"$tmp/plain" || fail "train to a file failed"
