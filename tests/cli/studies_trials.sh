@@ -22,8 +22,10 @@ def f(t):
     lr = t.suggest_float("learning_rate", 1e-4, 1e-2, log=True)
     n = t.suggest_int("layers", 1, 3)
     opt = t.suggest_categorical("kind", ["adam", "sgd"])
-    t.set_user_attr("status", "ok")
-    t.set_user_attr("test_accuracy", 0.9712)
+    # a long status and a missing test accuracy must not break the columns
+    t.set_user_attr("status", "never_learned" if t.number == 2 else "ok")
+    if t.number % 2 == 0:
+        t.set_user_attr("test_accuracy", 0.9712)
     t.set_user_attr("epochs", 12)
     t.set_user_attr("seconds", 3.25)
     t.report(0.5, 0)
@@ -46,6 +48,12 @@ echo "$out"
 grep -q ' ok  *0.9712  *12  *3.25 ' <<<"$out" || fail "trials: user attributes"
 grep -Eq 'kind=(adam|sgd)' <<<"$out" || fail "trials: categorical shown as its choice"
 grep -Eq 'layers=[123]( |$)' <<<"$out" || fail "trials: int shown as an int"
+# every column lines up: "params" starts where each row's first parameter does
+col=$(grep -m1 '^number ' <<<"$out" | awk '{ print index($0, "params") }')
+grep ' COMPLETE ' <<<"$out" | awk -v c="$col" 'substr($0, c, 14) != "learning_rate=" { bad = 1 } END { exit bad }' \
+    || fail "trials: columns out of line (params at column $col)"
+grep -q ' never_learned ' <<<"$out" || fail "trials: never_learned status"
+grep -q '^test_acc "-": not measured' <<<"$out" || fail "trials: no legend for '-' in test_acc"
 
 # a study that is not there: exit 1, and the message lists the ones that are
 if "$BIN" trials nope --storage "$url" 2>"$work/err"; then fail "missing study accepted"; fi

@@ -55,5 +55,9 @@ if [[ "$build" != *build-asan ]]; then
     epochs=$(sed -n 's/^epochs: //p' "$tmp/a")
     # best epoch counts from 0 (as storage's best_epoch), epochs is a count: best + 1 + patience
     [ "$epochs" -eq $((best + 1 + 5)) ] || fail "ran $epochs epochs, best epoch $best: not patience 5"
+    # "best epoch: B" is the epoch line numbered B with the first highest valid-epoch accuracy,
+    # the number `optlab run` stores as best_epoch (and as the intermediate value's step)
+    argmax=$(awk '/^epoch [0-9]+  loss/ { if ($6 > m || n == 0) { m = $6; b = $2 }; n++ } END { print b }' "$tmp/a")
+    [ "$argmax" = "$best" ] || fail "best epoch $best, but the epoch lines peak at epoch $argmax"
 fi
 echo "ok: valid-trial $acc, test $test_acc"
