@@ -345,10 +345,12 @@ int cmd_ask(int argc, char **argv) {
     ol_distribution dists[ASK_MAX_PARAMS];
     memset(dists, 0, sizeof dists);
     int n_dists = 0;
-    for (int i = 0; i < n_params && !usage_rc; i++, n_dists++) {
+    for (int i = 0; i < n_params && !usage_rc; i++) {
         ol_status st = param_distribution(&params[i], &dists[i], &err);
-        if (st == OL_OK) st = ol_distribution_check(&dists[i], params[i].name, &err);
+        n_dists = i + 1; /* freed at the end, even when it failed half-built */
         if (st) usage_rc = cli_usage_error(&cp, "parameter %s: %s", params[i].name, err.msg);
+        else if (ol_distribution_check(&dists[i], params[i].name, &err)) /* the message names it */
+            usage_rc = cli_usage_error(&cp, "%s", err.msg);
     }
     int rc = 1;
     ol_sampler *sampler = NULL;
