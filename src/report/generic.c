@@ -67,11 +67,11 @@ ol_status rp_write_generic_markdown(const rp_experiment *ex, const ol_report_opt
     if (ko) {
         rp_printf(&b, "# Study `%s`\n\n", s->label);
         rp_printf(&b,
-                  "저장소 `%s` 의 Study `%s` 를 `optlab report` 로 정리했다. 이 Study 는 optlab 실험이 아니므로 "
+                  "저장소 `%s` 의 Study `%s` %s `optlab report` 로 정리했다. 이 Study 는 optlab 실험이 아니므로 "
                   "(`optlab:experiment` 속성 없음: `optlab ask`/`tell`, Optuna 등으로 만든 Study) 값을 정확도로 보지 않고 "
                   "저장된 그대로의 단위로 보인다. 방향 (저장소에서 읽음): **%s**. 다시 만들기: "
                   "`optlab report --storage '%s' --study-name '%s' --lang ko`.\n",
-                  safe_url, s->label, dir_ko, safe_url, s->label);
+                  safe_url, s->label, rp_ko_particle(s->label, "을", "를"), dir_ko, safe_url, s->label);
     } else {
         rp_printf(&b, "# Study `%s`\n\n", s->label);
         rp_printf(&b,
