@@ -12,6 +12,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,25 +246,27 @@ ol_status ol_optimizer_set_shapes(ol_optimizer *o, size_t group, const ol_tensor
     size_t total = 0;
     for (size_t t = 0; t < count; t++) {
         const ol_tensor_shape *s = &shapes[t];
-        const char *name = s->name[0] ? s->name : "";
+        char name[80]; /* "tensor 3 (fc.bias)" or "tensor 3" */
+        if (memchr(s->name, '\0', sizeof s->name) && s->name[0]) snprintf(name, sizeof name, "tensor %zu %.*s", t, (int)sizeof s->name, s->name);
+        else snprintf(name, sizeof name, "tensor %zu", t);
         if (s->rows == 0)
-            return ol_fail(err, OL_EINVAL, "%s: group %zu: tensor %zu %s has size 0", who, group, t, name);
+            return ol_fail(err, OL_EINVAL, "%s: group %zu: %s has size 0", who, group, name);
         if (s->role != OL_TENSOR_AUTO && s->role != OL_TENSOR_MATRIX && s->role != OL_TENSOR_VECTOR)
-            return ol_fail(err, OL_EINVAL, "%s: group %zu: tensor %zu %s: unknown role %d", who, group, t, name, (int)s->role);
+            return ol_fail(err, OL_EINVAL, "%s: group %zu: %s: unknown role %d", who, group, name, (int)s->role);
         if (s->role == OL_TENSOR_MATRIX && s->cols == 0)
             return ol_fail(err, OL_EINVAL,
-                           "%s: group %zu: tensor %zu %s is 1-D (%zu values): the orthogonalised (Muon) update "
-                           "needs a 2-D tensor (rows x cols)", who, group, t, name, s->rows);
+                           "%s: group %zu: %s is 1-D (%zu values): the orthogonalised (Muon) update "
+                           "needs a 2-D tensor (rows x cols)", who, group, name, s->rows);
         size_t size = s->rows;
         if (s->cols > 0) {
             if (s->rows > SIZE_MAX / s->cols)
-                return ol_fail(err, OL_EINVAL, "%s: group %zu: tensor %zu %s: %zu x %zu overflows", who, group, t,
-                               name, s->rows, s->cols);
+                return ol_fail(err, OL_EINVAL, "%s: group %zu: %s: %zu x %zu overflows", who, group, name,
+                               s->rows, s->cols);
             size = s->rows * s->cols;
         }
         if (size > g->n || total > g->n - size)
             return ol_fail(err, OL_EINVAL, "%s: group %zu: the tensor shapes add up to more than its %zu parameters "
-                           "(at tensor %zu %s)", who, group, g->n, t, name);
+                           "(at %s)", who, group, g->n, name);
         total += size;
     }
     if (total != g->n)
