@@ -67,6 +67,8 @@ $(BUILD)/obj/%.o: src/%.c
 
 # optim's fused update loops: sqrtf without errno lets the compiler vectorise them
 $(BUILD)/obj/optim/%.o: CFLAGS += -fno-math-errno
+# the modern optimizers' norms: `omp simd reduction` vectorises double sums (no OpenMP runtime)
+$(BUILD)/obj/optim/kernels_modern.o: CFLAGS += -fopenmp-simd
 
 $(STATIC): $(LIB_OBJS)
 	@rm -f $@

@@ -13,6 +13,11 @@
  * no allocation). Muon's Newton-Schulz iteration is matrix products, done by
  * BLAS (cblas_sgemm) in the group's scratch (see docs/optimizers.md for why
  * optim links BLAS directly).
+ *
+ * Norms and sums are double accumulators over float32 values; `omp simd
+ * reduction` (built with -fopenmp-simd, no OpenMP runtime) lets gcc vectorise
+ * those loops by summing in several lanes: the double sums then differ from a
+ * sequential sum in the last bits of a double, far below float32 resolution.
  */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3", "vect-cost-model=dynamic")
@@ -68,6 +73,7 @@ OL_KERNEL void ol_step_lamb(const ol_optim_step_args *a) {
     for (size_t k = 0; k < a->n_tensors; k++) {
         const size_t lo = a->tensors[k].offset, hi = lo + tensor_size(&a->tensors[k]);
         double pn = 0.0, un = 0.0;
+#pragma omp simd reduction(+ : pn, un)
         for (size_t i = lo; i < hi; i++) { /* moments, and the two norms of the trust ratio */
             const float d = g[i] * sign;
             const float mi = b1 * m[i] + one_m_b1 * d, vi = b2 * v[i] + (one_m_b2 * d) * d;
@@ -89,7 +95,15 @@ OL_KERNEL void ol_step_lamb(const ol_optim_step_args *a) {
 
 /* ---- Adafactor (Shazeer & Stern 2018, Algorithms 4 and 5): state = momentum, second moment
  * (slot 1 holds, per tensor at its offset, V for an unfactored tensor or R then C for a
- * factored one: rows + cols <= rows * cols when both are >= 2) ---- */
+ * factored one: rows + cols <= rows * cols when both are >= 2); scratch = the column sums
+ * of a factored tensor, as doubles ---- */
+size_t ol_adafactor_scratch_floats(const ol_tensor_view *tensors, size_t n_tensors) {
+    size_t most = 0;
+    for (size_t i = 0; i < n_tensors; i++)
+        if (tensors[i].rows >= 2 && tensors[i].cols >= 2 && 2 * tensors[i].cols > most) most = 2 * tensors[i].cols;
+    return most;
+}
+
 OL_KERNEL void ol_step_adafactor(const ol_optim_step_args *a) {
     const size_t n = a->n;
     float *restrict p = a->params, *restrict mom = a->state, *restrict sec = a->state + n;
@@ -104,32 +118,33 @@ OL_KERNEL void ol_step_adafactor(const ol_optim_step_args *a) {
         const ol_tensor_view *T = &a->tensors[k];
         const size_t lo = T->offset, size = tensor_size(T), rows = T->rows, cols = T->cols;
         const int factored = rows >= 2 && cols >= 2;
+        /* viewed as rows x width: a factored tensor's own shape, anything else one row */
+        const size_t nrows = factored ? rows : 1, width = factored ? cols : size;
         float *restrict P = p + lo, *restrict M = mom + lo, *restrict S = sec + lo;
         const float *restrict G = g + lo;
+        float *restrict R = S, *restrict C = S + rows;
         double xs = 0.0;
+#pragma omp simd reduction(+ : xs)
         for (size_t i = 0; i < size; i++) xs += (double)P[i] * P[i];
         const double alpha = FLAG(SCALE_PARAMETER) ? rho * fmax(eps2, sqrt(xs / (double)size)) : rho;
-        float rsum = 0.0f;
-        float *restrict R = S, *restrict C = S + (factored ? rows : 0);
+        float rsum = 1.0f;
         if (factored) {
-            double total = 0.0;
+            double *restrict colsum = (double *)a->scratch, total = 0.0;
+            for (size_t c = 0; c < cols; c++) colsum[c] = 0.0;
             for (size_t r = 0; r < rows; r++) {
+                const float *restrict Gr = G + r * cols;
                 double rs = 0.0;
+#pragma omp simd reduction(+ : rs)
                 for (size_t c = 0; c < cols; c++) {
-                    const float d = G[r * cols + c] * sign;
-                    rs += (double)(d * d + eps1);
+                    const float d = Gr[c] * sign;
+                    const double q = (double)(d * d + eps1);
+                    rs += q;
+                    colsum[c] += q;
                 }
                 R[r] = fb * R[r] + fo * (float)rs;
                 total += (double)R[r];
             }
-            for (size_t c = 0; c < cols; c++) {
-                double cs = 0.0;
-                for (size_t r = 0; r < rows; r++) {
-                    const float d = G[r * cols + c] * sign;
-                    cs += (double)(d * d + eps1);
-                }
-                C[c] = fb * C[c] + fo * (float)cs;
-            }
+            for (size_t c = 0; c < cols; c++) C[c] = fb * C[c] + fo * (float)colsum[c];
             rsum = (float)total;
         } else {
             for (size_t i = 0; i < size; i++) {
@@ -137,24 +152,41 @@ OL_KERNEL void ol_step_adafactor(const ol_optim_step_args *a) {
                 S[i] = fb * S[i] + fo * (d * d + eps1);
             }
         }
-        /* U = g / sqrt(V), with V = R_r C_c / sum(R) for a factored tensor */
-#define ADAFACTOR_U(i) (factored ? (G[i] * sign) / sqrtf((R[(i) / cols] * C[(i) % cols]) / rsum) : (G[i] * sign) / sqrtf(S[i]))
+        /* U = g / sqrt(V): V = R_r C_c / sum(R) for a factored tensor, else V itself (one row,
+         * rr = rsum = 1: multiplying and dividing by 1 is exact, and the loop has no branch) */
+        const float *restrict Vrow = factored ? C : S;
         double us = 0.0;
-        for (size_t i = 0; i < size; i++) {
-            const float u = ADAFACTOR_U(i);
-            us += (double)u * u;
+        for (size_t r = 0; r < nrows; r++) {
+            const float rr = factored ? R[r] : 1.0f;
+            const float *restrict Gr = G + r * width;
+#pragma omp simd reduction(+ : us)
+            for (size_t c = 0; c < width; c++) {
+                const float v = (rr * Vrow[c]) / rsum; /* exact V[c] when unfactored (1 * V / 1) */
+                const float u = (Gr[c] * sign) / sqrtf(v);
+                us += (double)u * u;
+            }
         }
         const float shrink = (float)fmax(1.0, sqrt(us / (double)size) / clip);
         const float af = (float)alpha, awd = (float)(alpha * wd);
-        for (size_t i = 0; i < size; i++) {
-            float u = ADAFACTOR_U(i) / shrink;
+        for (size_t r = 0; r < nrows; r++) {
+            const float rr = factored ? R[r] : 1.0f;
+            const float *restrict Gr = G + r * width;
+            float *restrict Pr = P + r * width, *restrict Mr = M + r * width;
             if (b1 > 0.0) {
-                u = b1f * M[i] + one_m_b1 * u;
-                M[i] = u;
+                for (size_t c = 0; c < width; c++) {
+                    const float v = (rr * Vrow[c]) / rsum; /* exact V[c] when unfactored (1 * V / 1) */
+                    const float u = b1f * Mr[c] + one_m_b1 * (((Gr[c] * sign) / sqrtf(v)) / shrink);
+                    Mr[c] = u;
+                    Pr[c] = (Pr[c] - awd * Pr[c]) - af * u;
+                }
+            } else {
+                for (size_t c = 0; c < width; c++) {
+                    const float v = (rr * Vrow[c]) / rsum; /* exact V[c] when unfactored (1 * V / 1) */
+                    const float u = ((Gr[c] * sign) / sqrtf(v)) / shrink;
+                    Pr[c] = (Pr[c] - awd * Pr[c]) - af * u;
+                }
             }
-            P[i] = (P[i] - awd * P[i]) - af * u;
         }
-#undef ADAFACTOR_U
     }
 }
 
@@ -208,6 +240,7 @@ OL_KERNEL void ol_step_prodigy(const ol_optim_step_args *a) {
     const float decay = (float)(1.0 - lr * d * HP(WEIGHT_DECAY)), lrd = (float)(lr * d), deps = (float)(d * HP(EPS));
     const float sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
     double dot = 0.0, s1 = 0.0;
+#pragma omp simd reduction(+ : dot, s1)
     for (size_t i = 0; i < n; i++) {
         const float gi = g[i] * sign;
         dot += (double)gi * (double)(x0[i] - p[i]);

@@ -132,7 +132,7 @@ const ol_optim_info ol_modern_optimizers[] = {
                   "U = g / sqrt(V);  U = U / max(1, RMS(U) / clip_threshold);  beta1 > 0: m = beta1 m + (1 - beta1) U, U = m\n"
                   "p = p - alpha * weight_decay * p - alpha * U",
      .hparams = adafactor_rows, .n_hparams = N(adafactor_rows), .state_floats = 2, .step = ol_step_adafactor,
-     .uses_shapes = 1},
+     .scratch_floats = ol_adafactor_scratch_floats, .uses_shapes = 1},
     {.name = "sfadamw", .label = "ScheduleFreeAdamW", .aliases = {"schedule-free-adamw", "schedulefree-adamw", "sf-adamw"},
      .summary = "AdamW without a schedule: interpolated iterate and running average (Defazio et al. 2024, Algorithm 1)",
      .equations = "params hold y, where the gradient is taken; state z, x (both start at the initial params), v\n"
