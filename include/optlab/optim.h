@@ -140,6 +140,9 @@ typedef struct ol_optim_info {
     size_t (*scratch_floats)(const ol_tensor_view *tensors, size_t n_tensors);
     /** 1: the update depends on tensor shapes (set them with ol_optimizer_set_shapes). */
     int uses_shapes;
+    /** Writes a group's evaluation point into its params (eval = 1) or the training point back
+     *  (eval = 0), for optimizers where the two differ (Schedule-Free AdamW); NULL otherwise. */
+    void (*eval_params)(const ol_optim_step_args *a, int eval);
 } ol_optim_info;
 
 /* ---- registry ---- */
@@ -236,6 +239,16 @@ ol_status ol_optimizer_set_shapes(ol_optimizer *o, size_t group, const ol_tensor
  * The replay format's `shape` line uses it. Errors name the token.
  */
 ol_status ol_tensor_shapes_parse(const char *text, ol_tensor_shape *out, size_t max, size_t *count, ol_error *err);
+
+/**
+ * Switch every group's params between the point where gradients are taken
+ * (eval = 0, what steps need) and the point to evaluate the model at
+ * (eval = 1). They differ for Schedule-Free AdamW (gradients at y, evaluate at
+ * the average x); for every other optimizer, and before the first step, this
+ * does nothing. Switching back restores the training point bit-identically.
+ * A step while the evaluation point is in place fails (OL_ESTATE).
+ */
+ol_status ol_optimizer_eval_params(ol_optimizer *o, int eval, ol_error *err);
 
 /** Number of groups added. */
 size_t ol_optimizer_group_count(const ol_optimizer *o);

@@ -220,6 +220,19 @@ OL_KERNEL void ol_step_sfadamw(const ol_optim_step_args *a) {
     }
 }
 
+/* Evaluation point x into params, or the training point y = (1 - beta1) z + beta1 x back
+ * (the same float expression as the step's, so bit-identical). Nothing before the first step. */
+void ol_sfadamw_eval_params(const ol_optim_step_args *a, int eval) {
+    if (a->scalars[0] == 0.0) return;
+    const size_t n = a->n;
+    float *restrict y = a->params;
+    const float *restrict z = a->state, *restrict x = a->state + n;
+    const float b1f = (float)HP(BETA1), one_m_b1 = (float)(1.0 - HP(BETA1));
+    if (eval) memcpy(y, x, n * sizeof *y);
+    else
+        for (size_t i = 0; i < n; i++) y[i] = one_m_b1 * z[i] + b1f * x[i];
+}
+
 /* ---- Prodigy (Mishchenko & Defazio 2023, Adam version): state = p_0, m, v, s;
  * scalars[0] = 1 once started, scalars[1] = d, scalars[2] = r ---- */
 OL_KERNEL void ol_step_prodigy(const ol_optim_step_args *a) {

@@ -40,6 +40,7 @@ struct ol_optimizer {
     ol_group *groups;
     size_t n_groups, cap_groups;
     long steps;
+    int in_eval; /* ol_optimizer_eval_params(o, 1) in effect */
 };
 
 ol_status ol_optimizer_create(ol_optimizer **out, const char *name, ol_error *err) {
@@ -303,6 +304,26 @@ ol_status ol_optimizer_set_shapes(ol_optimizer *o, size_t group, const ol_tensor
     return OL_OK;
 }
 
+ol_status ol_optimizer_eval_params(ol_optimizer *o, int eval, ol_error *err) {
+    if (!o) return ol_fail(err, OL_EINVAL, "optimizer is NULL");
+    eval = eval != 0;
+    if (eval == o->in_eval) return OL_OK;
+    o->in_eval = eval;
+    if (!o->info->eval_params) return OL_OK;
+    for (size_t i = 0; i < o->n_groups; i++) {
+        ol_group *g = &o->groups[i];
+        double hp[OL_HP_COUNT];
+        memcpy(hp, o->hp, sizeof hp);
+        hp[OL_HP_LEARNING_RATE] = g->lr;
+        hp[OL_HP_WEIGHT_DECAY] = g->weight_decay;
+        ol_optim_step_args a = {.params = g->params, .grads = g->grads, .state = g->state, .n = g->n,
+                                .hp = hp, .step = g->step, .scalars = g->scalars,
+                                .tensors = g->tensors, .n_tensors = g->n_tensors, .scratch = g->scratch};
+        o->info->eval_params(&a, eval);
+    }
+    return OL_OK;
+}
+
 /* ---- groups and steps ---- */
 
 ol_status ol_optimizer_add_group(ol_optimizer *o, float *params, const float *grads, size_t n, ol_error *err) {
@@ -348,6 +369,9 @@ ol_status ol_optimizer_add_group(ol_optimizer *o, float *params, const float *gr
 ol_status ol_optimizer_step(ol_optimizer *o, ol_error *err) {
     if (!o) return ol_fail(err, OL_EINVAL, "optimizer is NULL");
     if (o->n_groups == 0) return ol_fail(err, OL_ESTATE, "%s: step with no parameter group added", o->info->name);
+    if (o->in_eval)
+        return ol_fail(err, OL_ESTATE, "%s: step while the params hold the evaluation point "
+                       "(call ol_optimizer_eval_params(opt, 0) first)", o->info->name);
     if (o->info->validate) {
         ol_status st = o->info->validate(o->info, o->hp, err);
         if (st) return st;

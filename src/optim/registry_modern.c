@@ -140,8 +140,9 @@ const ol_optim_info ol_modern_optimizers[] = {
                   "gamma_t = lr * sqrt(1 - beta2^t) * min(1, t / warmup_steps)\n"
                   "z = z - gamma_t * g / (sqrt(v) + eps) - gamma_t * weight_decay * y\n"
                   "c = gamma_t^2 / sum_{i<=t} gamma_i^2;   x = (1 - c) * x + c * z\n"
-                  "y = (1 - beta1) * z + beta1 * x           (evaluate the model at x: state slot 1)",
-     .hparams = sfadamw_rows, .n_hparams = N(sfadamw_rows), .state_floats = 3, .step = ol_step_sfadamw},
+                  "y = (1 - beta1) * z + beta1 * x           (the model is evaluated at x: ol_optimizer_eval_params)",
+     .hparams = sfadamw_rows, .n_hparams = N(sfadamw_rows), .state_floats = 3, .step = ol_step_sfadamw,
+     .eval_params = ol_sfadamw_eval_params},
     {.name = "muon", .label = "Muon", .aliases = {"momentum-orthogonalized"},
      .summary = "momentum orthogonalised by Newton-Schulz on 2-D weights, AdamW elsewhere (Jordan et al. 2024)",
      .equations = "matrix tensors (2-D, not the first or last 2-D tensor unless muon_ends=1):\n"

@@ -212,6 +212,8 @@ ol_status ol_train_run(ol_model *model, ol_optimizer *opt, const ol_dataset *tra
             break;
         }
         double acc;
+        /* evaluate (and keep as best) the optimizer's evaluation point: Schedule-Free AdamW's x */
+        if ((st = ol_optimizer_eval_params(opt, 1, err)) != OL_OK) goto done;
         if ((st = ol_evaluate_accuracy(model, valid_epoch, &acc, err)) != OL_OK) {
             ol_error_prefix(err, "train: epoch %d, valid-epoch accuracy", epoch);
             goto done;
@@ -225,6 +227,7 @@ ol_status ol_train_run(ol_model *model, ol_optimizer *opt, const ol_dataset *tra
             res->best_epoch = epoch;
             memcpy(best_params, params, n_params * sizeof *params);
         }
+        if ((st = ol_optimizer_eval_params(opt, 0, err)) != OL_OK) goto done;
         if (cfg->on_epoch && cfg->on_epoch(cfg->user, epoch, mean_loss, acc)) {
             res->status = OL_RUN_STOPPED;
             break;

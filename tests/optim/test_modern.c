@@ -229,3 +229,54 @@ Test(bad_input, shape_text_is_parsed_or_refused_naming_the_token) {
         cr_assert(strstr(err.msg, bad[i][1]), "'%s': %s", bad[i][0], err.msg);
     }
 }
+
+Test(modern, schedule_free_evaluates_at_x_and_switches_back_exactly) {
+    enum { N = 16 };
+    float p[N], g[N], y[N], x[N];
+    for (int i = 0; i < N; i++) p[i] = (float)cos(0.5 * i);
+    ol_optimizer *o = make("sfadamw", "lr=0.05"), *adam = make("adam", NULL);
+    ol_error err;
+    ol_optimizer_add_group(o, p, g, N, &err);
+    cr_assert_eq(ol_optimizer_eval_params(o, 1, &err), OL_OK); /* before any step: nothing to do */
+    cr_assert_eq(ol_optimizer_eval_params(o, 0, &err), OL_OK);
+    for (int t = 0; t < 50; t++) {
+        for (int i = 0; i < N; i++) g[i] = (float)(2 * p[i] - 1);
+        cr_assert_eq(ol_optimizer_step(o, &err), OL_OK, "%s", err.msg);
+    }
+    memcpy(y, p, sizeof p);
+    cr_assert_eq(ol_optimizer_eval_params(o, 1, &err), OL_OK);
+    memcpy(x, p, sizeof p);
+    cr_assert_neq(memcmp(x, y, sizeof x), 0, "the evaluation point equals the training point");
+    /* x and y against Algorithm 1 of Defazio et al. 2024 in double, on the same gradient 2y - 1 */
+    double rz[N], rx[N], ry[N], rv[N] = {0}, wsum = 0;
+    for (int i = 0; i < N; i++) rz[i] = rx[i] = ry[i] = (float)cos(0.5 * i);
+    for (int t = 1; t <= 50; t++) {
+        double gamma = 0.05 * sqrt(1 - pow(0.999, t));
+        wsum += gamma * gamma;
+        double c = gamma * gamma / wsum;
+        for (int i = 0; i < N; i++) {
+            double gi = 2 * ry[i] - 1;
+            rv[i] = 0.999 * rv[i] + 0.001 * gi * gi;
+            rz[i] -= gamma * gi / (sqrt(rv[i]) + 1e-8);
+            rx[i] = (1 - c) * rx[i] + c * rz[i];
+            ry[i] = 0.1 * rz[i] + 0.9 * rx[i];
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        cr_assert_float_eq(x[i], rx[i], 1e-4, "x[%d] = %g, reference %g", i, x[i], rx[i]);
+        cr_assert_float_eq(y[i], ry[i], 1e-4, "y[%d] = %g, reference %g", i, y[i], ry[i]);
+    }
+    cr_assert_eq(ol_optimizer_step(o, &err), OL_ESTATE);
+    cr_assert(strstr(err.msg, "evaluation point"), "%s", err.msg);
+    cr_assert_eq(ol_optimizer_eval_params(o, 0, &err), OL_OK);
+    cr_assert_eq(memcmp(p, y, sizeof p), 0, "the training point did not come back bit for bit");
+    cr_assert_eq(ol_optimizer_step(o, &err), OL_OK, "%s", err.msg);
+    /* other optimizers: a no-op */
+    ol_optimizer_add_group(adam, y, g, N, &err);
+    ol_optimizer_step(adam, &err);
+    memcpy(x, y, sizeof y);
+    cr_assert_eq(ol_optimizer_eval_params(adam, 1, &err), OL_OK);
+    cr_assert_eq(memcmp(x, y, sizeof y), 0);
+    ol_optimizer_free(o);
+    ol_optimizer_free(adam);
+}

@@ -333,7 +333,7 @@ Test(train, bad_arguments_are_refused_with_a_message) {
 }
 
 /* Optimizers that need shapes learn them from the model (ol_model_tensors -> ol_optimizer_set_shapes):
- * each learns the problem, and Muon's run differs from one whose group was added without shapes. */
+ * each learns the problem (as does Schedule-Free AdamW, evaluated at its average x), and Muon's run differs from one whose group was added without shapes. */
 Test(train, shape_aware_optimizers_get_the_models_tensor_shapes) {
     problem p = make_problem(0.8);
     ol_train_config cfg;
@@ -342,8 +342,8 @@ Test(train, shape_aware_optimizers_get_the_models_tensor_shapes) {
     cfg.seed = 11;
     cfg.max_epochs = 30;
     const char *runs[][2] = {{"muon", "lr=0.02,muon_ends=1,adamw_lr_ratio=0.5"}, {"lamb", "lr=0.02"},
-                             {"adafactor", NULL}};
-    for (size_t r = 0; r < 3; r++) {
+                             {"adafactor", NULL}, {"sfadamw", "lr=0.01"}};
+    for (size_t r = 0; r < 4; r++) {
         ol_train_result res;
         run(&p, runs[r][0], runs[r][1], &cfg, &res, NULL);
         cr_assert_eq(res.status, OL_RUN_OK);
