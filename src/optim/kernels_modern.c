@@ -152,37 +152,37 @@ OL_KERNEL void ol_step_adafactor(const ol_optim_step_args *a) {
                 S[i] = fb * S[i] + fo * (d * d + eps1);
             }
         }
-        /* U = g / sqrt(V): V = R_r C_c / sum(R) for a factored tensor, else V itself (one row,
-         * rr = rsum = 1: multiplying and dividing by 1 is exact, and the loop has no branch) */
+        /* U = g / sqrt(V): V = (R_r / sum(R)) C_c for a factored tensor, else V itself (one row,
+         * rr = 1: multiplying by 1 is exact, and the loop has no branch) */
         const float *restrict Vrow = factored ? C : S;
         double us = 0.0;
         for (size_t r = 0; r < nrows; r++) {
-            const float rr = factored ? R[r] : 1.0f;
+            const float rr = factored ? R[r] / rsum : 1.0f; /* V = (R / sum(R)) C^T */
             const float *restrict Gr = G + r * width;
 #pragma omp simd reduction(+ : us)
             for (size_t c = 0; c < width; c++) {
-                const float v = (rr * Vrow[c]) / rsum; /* exact V[c] when unfactored (1 * V / 1) */
+                const float v = rr * Vrow[c]; /* exact V[c] when unfactored (1 * V) */
                 const float u = (Gr[c] * sign) / sqrtf(v);
                 us += (double)u * u;
             }
         }
-        const float shrink = (float)fmax(1.0, sqrt(us / (double)size) / clip);
+        const float shrink = (float)(1.0 / fmax(1.0, sqrt(us / (double)size) / clip)); /* U / max(1, RMS(U)/d) */
         const float af = (float)alpha, awd = (float)(alpha * wd);
         for (size_t r = 0; r < nrows; r++) {
-            const float rr = factored ? R[r] : 1.0f;
+            const float rr = factored ? R[r] / rsum : 1.0f; /* V = (R / sum(R)) C^T */
             const float *restrict Gr = G + r * width;
             float *restrict Pr = P + r * width, *restrict Mr = M + r * width;
             if (b1 > 0.0) {
                 for (size_t c = 0; c < width; c++) {
-                    const float v = (rr * Vrow[c]) / rsum; /* exact V[c] when unfactored (1 * V / 1) */
-                    const float u = b1f * Mr[c] + one_m_b1 * (((Gr[c] * sign) / sqrtf(v)) / shrink);
+                    const float v = rr * Vrow[c]; /* exact V[c] when unfactored (1 * V) */
+                    const float u = b1f * Mr[c] + one_m_b1 * (((Gr[c] * sign) / sqrtf(v)) * shrink);
                     Mr[c] = u;
                     Pr[c] = (Pr[c] - awd * Pr[c]) - af * u;
                 }
             } else {
                 for (size_t c = 0; c < width; c++) {
-                    const float v = (rr * Vrow[c]) / rsum; /* exact V[c] when unfactored (1 * V / 1) */
-                    const float u = ((Gr[c] * sign) / sqrtf(v)) / shrink;
+                    const float v = rr * Vrow[c]; /* exact V[c] when unfactored (1 * V) */
+                    const float u = ((Gr[c] * sign) / sqrtf(v)) * shrink;
                     Pr[c] = (Pr[c] - awd * Pr[c]) - af * u;
                 }
             }

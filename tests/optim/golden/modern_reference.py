@@ -158,14 +158,14 @@ def adafactor(kw, shapes, n):
                 C = f32(beta2t) * C + f32(1 - beta2t) * G2.sum(axis=0).astype(f32)
                 second[off] = (R, C)
                 rsum = f32(np.sum(R.astype(np.float64)))
-                V = (np.outer(R, C) / rsum).astype(f32).reshape(-1)
+                V = np.outer(R / rsum, C).astype(f32).reshape(-1)   # R C^T / (1^T R)
             else:
                 V = second.get(off, np.zeros(k, f32))
                 V = f32(beta2t) * V + f32(1 - beta2t) * g2
                 second[off] = V
             U = gg / np.sqrt(V)
             rms_u = np.sqrt(np.mean(U.astype(np.float64) ** 2))
-            U = U / f32(max(1.0, rms_u / d))
+            U = U * f32(1.0 / max(1.0, rms_u / d))           # U / max(1, RMS(U) / d)
             if b1 > 0:
                 mom[off:off + k] = f32(b1) * mom[off:off + k] + f32(1 - b1) * U
                 U = mom[off:off + k]
