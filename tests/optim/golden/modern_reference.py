@@ -340,6 +340,8 @@ CASES = [
     ("adafactor_fixed_lr", "Adafactor", {"relative_step": False, "scale_parameter": False, "lr": 1e-3,
                                          "weight_decay": 0.1}, None),
     ("adafactor_maximize_eps", "Adafactor", {"maximize": True, "eps": 1e-20, "eps2": 1e-2}, None),
+    # lr above 1/sqrt(t) after step 11, so the relative step's 1/sqrt(t) branch shows; a 1-row matrix stays unfactored
+    ("adafactor_relative_unscaled", "Adafactor", {"lr": 0.3, "scale_parameter": False}, "1x6 3x4 5 2x5 2"),
     ("sfadamw_default", "ScheduleFreeAdamW", {}, None),
     ("sfadamw_warmup_wd", "ScheduleFreeAdamW", {"warmup_steps": 20, "weight_decay": 0.05, "lr": 1e-2}, None),
     ("sfadamw_maximize", "ScheduleFreeAdamW", {"maximize": True, "betas": [0.95, 0.99], "eps": 1e-6}, None),
