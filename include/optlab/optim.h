@@ -143,6 +143,9 @@ typedef struct ol_optim_info {
     /** Writes a group's evaluation point into its params (eval = 1) or the training point back
      *  (eval = 0), for optimizers where the two differ (Schedule-Free AdamW); NULL otherwise. */
     void (*eval_params)(const ol_optim_step_args *a, int eval);
+    /** Called once per step after every group's step, with each group's scalars (in group order),
+     *  for state shared across groups (Prodigy's d); NULL otherwise. hp: the optimizer-wide values. */
+    void (*after_groups)(double *const *scalars, size_t n_groups, const double *hp);
 } ol_optim_info;
 
 /* ---- registry ---- */

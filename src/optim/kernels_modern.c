@@ -234,7 +234,10 @@ void ol_sfadamw_eval_params(const ol_optim_step_args *a, int eval) {
 }
 
 /* ---- Prodigy (Mishchenko & Defazio 2023, Adam version): state = p_0, m, v, s;
- * scalars[0] = 1 once started, scalars[1] = d, scalars[2] = r ---- */
+ * scalars[0] = d (0 until the first step), scalars[1] = r, and this step's share of the
+ * estimate: scalars[2] = (1 - sqrt(beta2)) lr d^2 <g, p_0 - p>, scalars[3] = ||s||_1 over the
+ * group. d and r are one for the whole optimizer (the paper's d is a single number):
+ * ol_prodigy_after_groups sums the shares of every group and writes d and r back to each. ---- */
 OL_KERNEL void ol_step_prodigy(const ol_optim_step_args *a) {
     const size_t n = a->n;
     float *restrict p = a->params, *restrict x0 = a->state, *restrict m = a->state + n, *restrict v = a->state + 2 * n,
@@ -242,11 +245,10 @@ OL_KERNEL void ol_step_prodigy(const ol_optim_step_args *a) {
     const float *restrict g = a->grads;
     if (a->scalars[0] == 0.0) {
         memcpy(x0, p, n * sizeof *x0);
-        a->scalars[0] = 1.0;
-        a->scalars[1] = HP(D0);
-        a->scalars[2] = 0.0;
+        a->scalars[0] = HP(D0);
+        a->scalars[1] = 0.0;
     }
-    const double lr = HP(LEARNING_RATE), b1 = HP(BETA1), b2 = HP(BETA2), d = a->scalars[1];
+    const double lr = HP(LEARNING_RATE), b1 = HP(BETA1), b2 = HP(BETA2), d = a->scalars[0];
     const double sb2 = sqrt(b2);
     const float b1f = (float)b1, cm = (float)((1.0 - b1) * d), b2f = (float)b2, cv = (float)((1.0 - b2) * d * d);
     const float sb2f = (float)sb2, cs = (float)((1.0 - sb2) * lr * d * d);
@@ -264,8 +266,25 @@ OL_KERNEL void ol_step_prodigy(const ol_optim_step_args *a) {
         s1 += fabs((double)si);
         p[i] = p[i] * decay - (lrd * mi) / (sqrtf(vi) + deps);
     }
-    a->scalars[2] = sb2 * a->scalars[2] + (1.0 - sb2) * lr * d * d * dot;
-    if (s1 > 0.0) a->scalars[1] = fmax(d, HP(D_COEF) * a->scalars[2] / s1);
+    a->scalars[2] = (1.0 - sb2) * lr * d * d * dot;
+    a->scalars[3] = s1;
+}
+
+/* After every group's step: r = sqrt(beta2) r + the groups' shares, d = max(d, d_coef r / ||s||_1)
+ * with ||s||_1 over all groups (the estimate waits while it is 0); written back to every group. */
+void ol_prodigy_after_groups(double *const *scalars, size_t n_groups, const double *hp) {
+    double term = 0.0, s1 = 0.0;
+    for (size_t i = 0; i < n_groups; i++) {
+        term += scalars[i][2];
+        s1 += scalars[i][3];
+    }
+    const double r = sqrt(hp[OL_HP_BETA2]) * scalars[0][1] + term;
+    double d = scalars[0][0];
+    if (s1 > 0.0) d = fmax(d, hp[OL_HP_D_COEF] * r / s1);
+    for (size_t i = 0; i < n_groups; i++) {
+        scalars[i][0] = d;
+        scalars[i][1] = r;
+    }
 }
 
 /* ---- Muon (Jordan et al. 2024): state = momentum B (AdamW tensors: m), v (AdamW tensors) ---- */

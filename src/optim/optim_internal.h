@@ -24,6 +24,7 @@ void ol_step_adafactor(const ol_optim_step_args *a);
 void ol_step_sfadamw(const ol_optim_step_args *a);
 void ol_step_muon(const ol_optim_step_args *a);
 void ol_step_prodigy(const ol_optim_step_args *a);
+void ol_prodigy_after_groups(double *const *scalars, size_t n_groups, const double *hp);
 void ol_sfadamw_eval_params(const ol_optim_step_args *a, int eval);
 size_t ol_adafactor_scratch_floats(const ol_tensor_view *tensors, size_t n_tensors);
 size_t ol_muon_scratch_floats(const ol_tensor_view *tensors, size_t n_tensors);

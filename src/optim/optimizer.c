@@ -41,6 +41,7 @@ struct ol_optimizer {
     size_t n_groups, cap_groups;
     long steps;
     int in_eval; /* ol_optimizer_eval_params(o, 1) in effect */
+    double **group_scalars; /* &groups[i].scalars[0] for info->after_groups, rebuilt by add_group */
 };
 
 ol_status ol_optimizer_create(ol_optimizer **out, const char *name, ol_error *err) {
@@ -72,6 +73,7 @@ void ol_optimizer_free(ol_optimizer *o) {
         free(o->groups[i].scratch);
     }
     free(o->groups);
+    free(o->group_scalars);
     free(o);
 }
 
@@ -355,6 +357,15 @@ ol_status ol_optimizer_add_group(ol_optimizer *o, float *params, const float *gr
         free(g->roles);
         return ol_fail(err, OL_ENOMEM, "%s: out of memory adding group", o->info->name);
     }
+    double **ptrs = realloc(o->group_scalars, (o->n_groups + 1) * sizeof *ptrs);
+    if (!ptrs) {
+        free(g->state);
+        free(g->tensors);
+        free(g->roles);
+        return ol_fail(err, OL_ENOMEM, "%s: out of memory adding group", o->info->name);
+    }
+    o->group_scalars = ptrs;
+    for (size_t i = 0; i <= o->n_groups; i++) ptrs[i] = o->groups[i].scalars; /* groups may have moved */
     g->tensors[0].rows = n;
     g->n_tensors = 1;
     g->params = params;
@@ -389,6 +400,7 @@ ol_status ol_optimizer_step(ol_optimizer *o, ol_error *err) {
                                 .tensors = g->tensors, .n_tensors = g->n_tensors, .scratch = g->scratch};
         o->info->step(&a);
     }
+    if (o->info->after_groups) o->info->after_groups(o->group_scalars, o->n_groups, o->hp);
     o->steps++;
     return OL_OK;
 }

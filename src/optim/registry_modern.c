@@ -160,8 +160,9 @@ const ol_optim_info ol_modern_optimizers[] = {
                   "r = sqrt(beta2) r + (1 - sqrt(beta2)) lr d^2 <g, p_0 - p>\n"
                   "s = sqrt(beta2) s + (1 - sqrt(beta2)) lr d^2 g\n"
                   "p = p * (1 - lr d weight_decay) - lr d m / (sqrt(v) + d eps)\n"
-                  "d = max(d, d_coef * r / ||s||_1)      (d starts at d0; one d per parameter group)",
-     .hparams = prodigy_rows, .n_hparams = N(prodigy_rows), .state_floats = 4, .step = ol_step_prodigy},
+                  "d = max(d, d_coef * r / ||s||_1)      (d starts at d0; r, s and d span every group)",
+     .hparams = prodigy_rows, .n_hparams = N(prodigy_rows), .state_floats = 4, .step = ol_step_prodigy,
+     .after_groups = ol_prodigy_after_groups},
 };
 
 const size_t ol_modern_optim_count = N(ol_modern_optimizers);

@@ -280,3 +280,31 @@ Test(modern, schedule_free_evaluates_at_x_and_switches_back_exactly) {
     ol_optimizer_free(o);
     ol_optimizer_free(adam);
 }
+
+Test(modern, prodigy_estimates_one_d_over_all_groups) {
+    /* the same 24 parameters as one group, and split into groups of 10 and 14: the paper's d is
+     * one number over all parameters, so both runs follow the same path (up to summation order) */
+    enum { N = 24, A = 10 };
+    float one[N], two[N], g1[N], g2[N];
+    for (int i = 0; i < N; i++) one[i] = two[i] = (float)sin(1.0 + i);
+    ol_optimizer *o1 = make("prodigy", NULL), *o2 = make("prodigy", NULL);
+    ol_error err;
+    ol_optimizer_add_group(o1, one, g1, N, &err);
+    ol_optimizer_add_group(o2, two, g2, A, &err);
+    ol_optimizer_add_group(o2, two + A, g2 + A, N - A, &err);
+    for (int t = 0; t < 200; t++) {
+        for (int i = 0; i < N; i++) {
+            g1[i] = (float)((1 + i % 3) * one[i] - 0.3);
+            g2[i] = (float)((1 + i % 3) * two[i] - 0.3);
+        }
+        cr_assert_eq(ol_optimizer_step(o1, &err), OL_OK, "%s", err.msg);
+        cr_assert_eq(ol_optimizer_step(o2, &err), OL_OK, "%s", err.msg);
+    }
+    for (int i = 0; i < N; i++)
+        cr_assert(fabs(one[i] - two[i]) <= 1e-5 * fmax(fabs(one[i]), 1e-3), "param %d: one group %.9g, two groups %.9g",
+                  i, one[i], two[i]);
+    /* and d grew from d0 = 1e-6: the problem's scale is ~1, so the steps are not d0-sized */
+    cr_assert_gt(fabs(one[0] - (float)sin(1.0)), 1e-2, "prodigy barely moved: d did not grow");
+    ol_optimizer_free(o1);
+    ol_optimizer_free(o2);
+}

@@ -295,7 +295,7 @@ def muon(kw, shapes, n):
 #   x_{k+1} = x_k - gamma d_k m / (sqrt(v) + d_k eps)
 # d_coef scales d_hat (the authors' knob for a smaller or larger estimate);
 # weight decay is decoupled, x *= 1 - gamma d_k lambda; d_hat is skipped while
-# ||s||_1 = 0. d is estimated over the whole parameter group.
+# ||s||_1 = 0. d is one number over all parameters.
 # --------------------------------------------------------------------------
 def prodigy(kw, shapes, n):
     lr, (b1, b2), eps = kw.get("lr", 1.0), kw.get("betas", (0.9, 0.999)), kw.get("eps", 1e-8)
