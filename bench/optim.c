@@ -120,6 +120,65 @@ int main(void) {
         if (!strcmp(runs[r].name, "adam") && !runs[r].settings[0]) adam_s = best;
         if (!strcmp(runs[r].name, "adamw")) adamw_s = best;
     }
+    /* The modern optimizers (issue 14; torch 1.13 has none of them). Bytes are what each loop
+     * actually moves: LAMB and Adafactor pass over a tensor two or three times (norms first).
+     * Shaped runs split the 10 M parameters into 1000 x 1000 matrices. Muon is compute-bound
+     * (Newton-Schulz sgemm): its line gives GFLOP/s of the products instead of a floor ratio. */
+    printf("\nmodern optimizers (no torch.optim counterpart in torch 1.13):\n");
+    struct { const char *name, *settings; double arrays; size_t rows, cols; } modern[] = {
+        {"lion", "", 5, 0, 0},
+        {"lamb", "", 10, 0, 0},
+        {"lamb", "", 10, 1000, 1000},
+        {"adafactor", "", 10, 0, 0},
+        {"adafactor", "", 7, 1000, 1000},
+        {"adafactor", "beta1=0.9", 9, 1000, 1000},
+        {"sfadamw", "", 9, 0, 0},
+        {"prodigy", "", 10, 0, 0},
+        {"muon", "muon_ends=1", 5, 1000, 1000},
+    };
+    for (size_t r = 0; r < sizeof modern / sizeof modern[0]; r++) {
+        ol_optimizer *o;
+        ol_error err;
+        if (ol_optimizer_create(&o, modern[r].name, &err) || ol_optimizer_set_from_string(o, modern[r].settings, &err) ||
+            ol_optimizer_add_group(o, params, grads, N, &err)) {
+            fprintf(stderr, "bench/optim: %s\n", err.msg);
+            return 1;
+        }
+        size_t count = 1;
+        if (modern[r].rows) {
+            count = N / (modern[r].rows * modern[r].cols);
+            ol_tensor_shape *sh = calloc(count, sizeof *sh);
+            for (size_t k = 0; sh && k < count; k++) sh[k].rows = modern[r].rows, sh[k].cols = modern[r].cols;
+            if (!sh || ol_optimizer_set_shapes(o, 0, sh, count, &err)) {
+                fprintf(stderr, "bench/optim: %s\n", sh ? err.msg : "out of memory");
+                return 1;
+            }
+            free(sh);
+        }
+        int muon = !strcmp(modern[r].name, "muon"), reps = muon ? 3 : REPS;
+        ol_optimizer_step(o, &err);
+        double best = 1e30;
+        for (int k = 0; k < reps; k++) {
+            double t0 = ol_now();
+            ol_optimizer_step(o, &err);
+            double t = ol_now() - t0;
+            if (t < best) best = t;
+        }
+        ol_optimizer_free(o);
+        char label[64];
+        snprintf(label, sizeof label, "%s%s%s%s%s", modern[r].name, modern[r].rows ? " [1000x1000]" : "",
+                 modern[r].settings[0] ? " (" : "", modern[r].settings, modern[r].settings[0] ? ")" : "");
+        if (muon) {
+            double k = (double)modern[r].rows, flops = 5.0 * count * (2 * k * k * k * 3); /* 5 NS steps, 3 products */
+            printf("%-32s %9.2f %9s %10s %.1f GFLOP/s in the Newton-Schulz products (compute-bound)\n", label,
+                   best * 1e3, "-", "-", flops / best / 1e9);
+            continue;
+        }
+        double gbs = 4.0 * N * modern[r].arrays / best / 1e9, ratio = floor_gbs / gbs;
+        if (ratio > 1.5) all_ok = 0;
+        printf("%-32s %9.2f %9.1f %10.2f %s\n", label, best * 1e3, gbs, ratio, ratio <= 1.5 ? "ok" : "SLOW");
+    }
+
     printf("\ntorch.optim, one thread, same size (Debian PyTorch via /usr/bin/python3):\n");
     double t_adam = torch_step_seconds("Adam", "lr=1e-3");
     if (t_adam < 0) {

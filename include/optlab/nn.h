@@ -169,6 +169,26 @@ int ol_model_num_layers(const ol_model *m);
  */
 int ol_model_layer_stats(const ol_model *m, ol_layer_stats *out, int max);
 
+/**
+ * One parameter tensor of a model, for optimizers that need shapes (LAMB,
+ * Adafactor, Muon: see ol_optimizer_set_shapes in optim.h, which train.c feeds
+ * from this list). A conv weight [out][in][kh][kw] is the matrix
+ * out x (in*kh*kw), a linear weight out x in; biases are 1-D.
+ */
+typedef struct {
+    char name[48];        /**< layer index and spec token, e.g. "4:conv64k3.weight", "10:linear10.bias" */
+    size_t offset;        /**< first index in the parameter buffer */
+    size_t rows, cols;    /**< 2-D: rows x cols (row-major); 1-D: rows values and cols = 0 */
+} ol_model_tensor;
+
+/**
+ * The model's parameter tensors in buffer order (each layer's weight, then its
+ * bias), covering the whole parameter buffer. Fills up to `max` entries of
+ * `out` (out may be NULL when max is 0) and returns the number of tensors
+ * (10 for the seed CNN), which may exceed max.
+ */
+int ol_model_tensors(const ol_model *m, ol_model_tensor *out, int max);
+
 #ifdef __cplusplus
 }
 #endif

@@ -53,6 +53,20 @@ typedef enum {
     OL_HP_MAXIMIZE,
     OL_HP_DECOUPLED_WEIGHT_DECAY,
     OL_HP_SEED_VARIANT,
+    /* the modern optimizers (Lion, LAMB, Adafactor, Schedule-Free AdamW, Muon, Prodigy) */
+    OL_HP_BIAS_CORRECTION,
+    OL_HP_EPS2,
+    OL_HP_CLIP_THRESHOLD,
+    OL_HP_DECAY_RATE,
+    OL_HP_RELATIVE_STEP,
+    OL_HP_SCALE_PARAMETER,
+    OL_HP_WARMUP_STEPS,
+    OL_HP_NS_STEPS,
+    OL_HP_ADAMW_LR_RATIO,
+    OL_HP_MUON_ENDS,
+    OL_HP_RMS_MATCH,
+    OL_HP_D0,
+    OL_HP_D_COEF,
     OL_HP_COUNT
 } ol_hparam_id;
 
@@ -77,6 +91,17 @@ typedef struct ol_hparam_info {
     const char *help;           /**< one line */
 } ol_hparam_info;
 
+/**
+ * One tensor of a parameter group as a step function sees it: where it starts
+ * in the group's arrays and its shape. A group whose shapes were never set is
+ * one 1-D tensor of n values.
+ */
+typedef struct {
+    size_t offset;              /**< first index in the group's params/grads/state slots */
+    size_t rows, cols;          /**< 2-D: rows x cols (row-major); 1-D: rows values, cols = 0 */
+    int matrix;                 /**< Muon: 1 if this tensor takes the orthogonalised update (resolved rule) */
+} ol_tensor_view;
+
 /** Arguments of a step function: one parameter group, one step. */
 typedef struct {
     float *params;              /**< n values, updated in place */
@@ -86,6 +111,9 @@ typedef struct {
     const double *hp;           /**< OL_HP_COUNT values (the group's learning rate and decay filled in) */
     long step;                  /**< 1 for the first step */
     double *scalars;            /**< OL_OPTIM_SCALARS per-group scalars (e.g. NAdam's mu product), 0 at start */
+    const ol_tensor_view *tensors; /**< the group's tensors in order (at least one), covering all n values */
+    size_t n_tensors;
+    float *scratch;             /**< the entry's scratch_floats(tensors) floats, or NULL */
 } ol_optim_step_args;
 
 /** Per-group scalar state slots available to a step function. */
@@ -108,6 +136,16 @@ typedef struct ol_optim_info {
     ol_optim_step_fn step;
     /** Checks combinations of values before a step (e.g. nesterov needs momentum > 0), or NULL. */
     ol_status (*validate)(const struct ol_optim_info *o, const double *hp, ol_error *err);
+    /** Scratch floats a step needs for a group's tensors (e.g. Muon's Newton-Schulz products), or NULL for none. */
+    size_t (*scratch_floats)(const ol_tensor_view *tensors, size_t n_tensors);
+    /** 1: the update depends on tensor shapes (set them with ol_optimizer_set_shapes). */
+    int uses_shapes;
+    /** Writes a group's evaluation point into its params (eval = 1) or the training point back
+     *  (eval = 0), for optimizers where the two differ (Schedule-Free AdamW); NULL otherwise. */
+    void (*eval_params)(const ol_optim_step_args *a, int eval);
+    /** Called once per step after every group's step, with each group's scalars (in group order),
+     *  for state shared across groups (Prodigy's d); NULL otherwise. hp: the optimizer-wide values. */
+    void (*after_groups)(double *const *scalars, size_t n_groups, const double *hp);
 } ol_optim_info;
 
 /* ---- registry ---- */
@@ -170,6 +208,50 @@ ol_status ol_optimizer_set_from_string(ol_optimizer *o, const char *settings, ol
  * n must be > 0; params and grads must not be NULL.
  */
 ol_status ol_optimizer_add_group(ol_optimizer *o, float *params, const float *grads, size_t n, ol_error *err);
+
+/** How the Muon rule treats a tensor (ol_tensor_shape.role). */
+typedef enum {
+    OL_TENSOR_AUTO = 0,   /**< default rule: 2-D tensors take Muon except the first and the last 2-D tensor
+                               of the optimizer (over all groups, in order) unless muon_ends=1; 1-D take AdamW */
+    OL_TENSOR_MATRIX = 1, /**< force the orthogonalised (Muon) update; the tensor must be 2-D */
+    OL_TENSOR_VECTOR = 2  /**< force the elementwise (AdamW) update */
+} ol_tensor_role;
+
+/** One parameter tensor of a group, as callers describe it (e.g. nn's conv weight: out x in*k*k). */
+typedef struct {
+    char name[48];        /**< for messages, e.g. "conv64k3.weight"; may be empty */
+    size_t rows, cols;    /**< 2-D: rows x cols, row-major; 1-D: rows values and cols = 0 */
+    ol_tensor_role role;  /**< only Muon reads it */
+} ol_tensor_shape;
+
+/**
+ * Tell a group the shapes of the tensors it holds, in order: their sizes
+ * (rows x cols, or rows for 1-D) must add up to the group's n exactly.
+ * Adafactor factors the second moment of 2-D tensors, LAMB computes one trust
+ * ratio per tensor, Muon orthogonalises 2-D tensors; the other optimizers are
+ * elementwise and ignore shapes. Without this call a group is one 1-D tensor.
+ * Fails (naming the tensor) on a zero size, a total that differs from n, or
+ * OL_TENSOR_MATRIX on a 1-D tensor; the group is then unchanged.
+ */
+ol_status ol_optimizer_set_shapes(ol_optimizer *o, size_t group, const ol_tensor_shape *shapes, size_t count,
+                                  ol_error *err);
+
+/**
+ * Parse "3x4 3 5x3@muon 5@adamw" (white-space separated; ROWSxCOLS or N, with an
+ * optional @muon / @adamw role) into at most max shapes; *count gets the number.
+ * The replay format's `shape` line uses it. Errors name the token.
+ */
+ol_status ol_tensor_shapes_parse(const char *text, ol_tensor_shape *out, size_t max, size_t *count, ol_error *err);
+
+/**
+ * Switch every group's params between the point where gradients are taken
+ * (eval = 0, what steps need) and the point to evaluate the model at
+ * (eval = 1). They differ for Schedule-Free AdamW (gradients at y, evaluate at
+ * the average x); for every other optimizer, and before the first step, this
+ * does nothing. Switching back restores the training point bit-identically.
+ * A step while the evaluation point is in place fails (OL_ESTATE).
+ */
+ol_status ol_optimizer_eval_params(ol_optimizer *o, int eval, ol_error *err);
 
 /** Number of groups added. */
 size_t ol_optimizer_group_count(const ol_optimizer *o);

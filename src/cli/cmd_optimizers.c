@@ -47,7 +47,7 @@ static void print_one(const ol_optim_info *o) {
         printf("  %-40s %-10g %-14s %-22s %s\n", name, h->default_value, ol_hparam_range_text(h, range, sizeof range),
                search, h->help);
     }
-    printf("\nupdate (t = step, from 1; float32 as torch.optim 1.13):\n");
+    printf("\nupdate (t = step, from 1; float32 as torch.optim 1.13 where torch has it):\n");
     print_indented(o->equations, "  ");
     if (o->seed_equations) {
         printf("\nseed note's form (seed_variant=1):\n");

@@ -5,6 +5,9 @@
  * "grad <g...>" / "param <p...>". The output has the same form, with optlab's
  * params after each step, so the two files compare line by line
  * (tests/optim/replay_goldens.sh).
+ * An optional "shape <t...>" line before init (ol_tensor_shapes_parse: "3x4 3 5x3@muon 5")
+ * gives the tensors' shapes to optimizers that use them (LAMB, Adafactor, Muon);
+ * files without it replay as before, as one 1-D tensor.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -94,7 +97,7 @@ int cmd_replay(int argc, char **argv) {
         if (c != CLI_OPT_HELP) return CLI_EXIT_USAGE;
         printf("usage: optlab replay FILE\n\n"
                "FILE is a torch.optim trajectory written by ../shared/anchors/torch_optim_trajectory.py:\n"
-               "  optimizer <TorchClass> <json kwargs>\n  init <p_0> ... <p_n-1>\n  grad <g...>  /  param <p...>  per step\n"
+               "  optimizer <TorchClass> <json kwargs>\n  [shape <RxC or N>[@muon|@adamw] ...]\n  init <p_0> ... <p_n-1>\n  grad <g...>  /  param <p...>  per step\n"
                "Creates optlab's optimizer from the class name and keywords (torch names are aliases of\n"
                "optlab's), applies every grad line and prints the same format with optlab's params.\n"
                "A FILE whose name starts with '-' is given after \"--\".\n");
@@ -113,6 +116,9 @@ int cmd_replay(int argc, char **argv) {
     float *params = NULL, *grads = NULL;
     ol_error err;
     int rc = 0;
+    enum { MAX_SHAPES = 256 };
+    static ol_tensor_shape shapes[MAX_SHAPES];
+    size_t n_shapes = 0;
     while (!rc && (len = getline(&line, &cap, f)) != -1) {
         lineno++;
         if (len > 0 && line[len - 1] == '\n') line[--len] = '\0';
@@ -135,7 +141,15 @@ int cmd_replay(int argc, char **argv) {
                 break;
             }
             if (ol_optimizer_add_group(opt, params, grads, n, &err)) { rc = cli_error("replay: %s: %s", path, err.msg); break; }
+            if (n_shapes && ol_optimizer_set_shapes(opt, 0, shapes, n_shapes, &err)) {
+                rc = cli_error("replay: %s:%ld: %s", path, lineno, err.msg);
+                break;
+            }
             print_floats("init", params, n);
+        } else if (!strncmp(line, "shape ", 6)) {
+            if (!opt || params || n_shapes) { rc = cli_error("replay: %s:%ld: 'shape' must come once, between the optimizer line and 'init'", path, lineno); break; }
+            if (ol_tensor_shapes_parse(line + 6, shapes, MAX_SHAPES, &n_shapes, &err)) { rc = cli_error("replay: %s:%ld: %s", path, lineno, err.msg); break; }
+            puts(line);
         } else if (!strncmp(line, "grad ", 5)) {
             if (!params) { rc = cli_error("replay: %s:%ld: 'grad' before 'init'", path, lineno); break; }
             if (count_fields(line + 5) != n || parse_floats(line + 5, grads, n)) {

@@ -421,3 +421,33 @@ int ol_model_layer_stats(const ol_model *m, ol_layer_stats *out, int max) {
     }
     return m->n_layers;
 }
+
+/* ---- parameter tensors, for optimizers that need shapes (nn.h) ---- */
+
+int ol_model_tensors(const ol_model *m, ol_model_tensor *out, int max) {
+    int n = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        const nn_layer *L = &m->layers[i];
+        if (!L->n_params) continue;
+        /* weight then bias (spec.c): the weight is out_c rows of in*k*k (conv) or in (linear) */
+        size_t rows = (size_t)L->out_c, cols = (L->b_off - L->w_off) / rows;
+        if (n < max) {
+            ol_model_tensor *t = &out[n];
+            memset(t, 0, sizeof *t);
+            snprintf(t->name, sizeof t->name, "%d:%.24s.weight", i, L->token);
+            t->offset = L->w_off;
+            t->rows = rows;
+            t->cols = cols;
+        }
+        n++;
+        if (n < max) {
+            ol_model_tensor *t = &out[n];
+            memset(t, 0, sizeof *t);
+            snprintf(t->name, sizeof t->name, "%d:%.24s.bias", i, L->token);
+            t->offset = L->b_off;
+            t->rows = (size_t)L->out_c;
+        }
+        n++;
+    }
+    return n;
+}

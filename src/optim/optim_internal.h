@@ -17,4 +17,18 @@ void ol_step_adadelta(const ol_optim_step_args *a);
 void ol_step_nadam(const ol_optim_step_args *a);
 void ol_step_adabelief(const ol_optim_step_args *a);
 
+/* The modern optimizers (kernels_modern.c, registry_modern.c): */
+void ol_step_lion(const ol_optim_step_args *a);
+void ol_step_lamb(const ol_optim_step_args *a);
+void ol_step_adafactor(const ol_optim_step_args *a);
+void ol_step_sfadamw(const ol_optim_step_args *a);
+void ol_step_muon(const ol_optim_step_args *a);
+void ol_step_prodigy(const ol_optim_step_args *a);
+void ol_prodigy_after_groups(double *const *scalars, size_t n_groups, const double *hp);
+void ol_sfadamw_eval_params(const ol_optim_step_args *a, int eval);
+size_t ol_adafactor_scratch_floats(const ol_tensor_view *tensors, size_t n_tensors);
+size_t ol_muon_scratch_floats(const ol_tensor_view *tensors, size_t n_tensors);
+extern const ol_optim_info ol_modern_optimizers[];
+extern const size_t ol_modern_optim_count;
+
 #endif

@@ -12,6 +12,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,12 @@ typedef struct {
     double lr, weight_decay;
     long step;
     double scalars[OL_OPTIM_SCALARS];
+    /* its tensors (ol_optimizer_set_shapes; one 1-D tensor of n by default), their
+     * roles for Muon's rule, and the scratch the entry's step asks for */
+    ol_tensor_view *tensors;
+    ol_tensor_role *roles;
+    size_t n_tensors;
+    float *scratch;
 } ol_group;
 
 struct ol_optimizer {
@@ -33,6 +40,8 @@ struct ol_optimizer {
     ol_group *groups;
     size_t n_groups, cap_groups;
     long steps;
+    int in_eval; /* ol_optimizer_eval_params(o, 1) in effect */
+    double **group_scalars; /* &groups[i].scalars[0] for info->after_groups, rebuilt by add_group */
 };
 
 ol_status ol_optimizer_create(ol_optimizer **out, const char *name, ol_error *err) {
@@ -57,8 +66,14 @@ ol_status ol_optimizer_create(ol_optimizer **out, const char *name, ol_error *er
 
 void ol_optimizer_free(ol_optimizer *o) {
     if (!o) return;
-    for (size_t i = 0; i < o->n_groups; i++) free(o->groups[i].state);
+    for (size_t i = 0; i < o->n_groups; i++) {
+        free(o->groups[i].state);
+        free(o->groups[i].tensors);
+        free(o->groups[i].roles);
+        free(o->groups[i].scratch);
+    }
     free(o->groups);
+    free(o->group_scalars);
     free(o);
 }
 
@@ -201,6 +216,116 @@ ol_status ol_optimizer_set_from_string(ol_optimizer *o, const char *settings, ol
     return OL_OK;
 }
 
+/* ---- tensor shapes ---- */
+
+/* Muon's rule over every group's tensors, in order: see ol_tensor_role. */
+static void resolve_roles(ol_optimizer *o) {
+    const int ends = o->hp[OL_HP_MUON_ENDS] != 0.0;
+    size_t first = SIZE_MAX, last = SIZE_MAX, k = 0;
+    for (size_t i = 0; i < o->n_groups; i++)
+        for (size_t t = 0; t < o->groups[i].n_tensors; t++, k++)
+            if (o->groups[i].tensors[t].cols > 0) {
+                if (first == SIZE_MAX) first = k;
+                last = k;
+            }
+    k = 0;
+    for (size_t i = 0; i < o->n_groups; i++)
+        for (size_t t = 0; t < o->groups[i].n_tensors; t++, k++) {
+            ol_tensor_view *v = &o->groups[i].tensors[t];
+            ol_tensor_role r = o->groups[i].roles[t];
+            v->matrix = r == OL_TENSOR_MATRIX ||
+                        (r == OL_TENSOR_AUTO && v->cols > 0 && (ends || (k != first && k != last)));
+        }
+}
+
+ol_status ol_optimizer_set_shapes(ol_optimizer *o, size_t group, const ol_tensor_shape *shapes, size_t count,
+                                  ol_error *err) {
+    if (!o) return ol_fail(err, OL_EINVAL, "optimizer is NULL");
+    const char *who = o->info->name;
+    if (group >= o->n_groups)
+        return ol_fail(err, OL_EINVAL, "%s: set_shapes: group %zu does not exist (%zu groups)", who, group, o->n_groups);
+    if (!shapes || count == 0) return ol_fail(err, OL_EINVAL, "%s: group %zu: no tensor shapes given", who, group);
+    ol_group *g = &o->groups[group];
+    size_t total = 0;
+    for (size_t t = 0; t < count; t++) {
+        const ol_tensor_shape *s = &shapes[t];
+        char name[80]; /* "tensor 3 (fc.bias)" or "tensor 3" */
+        if (memchr(s->name, '\0', sizeof s->name) && s->name[0]) snprintf(name, sizeof name, "tensor %zu %.*s", t, (int)sizeof s->name, s->name);
+        else snprintf(name, sizeof name, "tensor %zu", t);
+        if (s->rows == 0)
+            return ol_fail(err, OL_EINVAL, "%s: group %zu: %s has size 0", who, group, name);
+        if (s->role != OL_TENSOR_AUTO && s->role != OL_TENSOR_MATRIX && s->role != OL_TENSOR_VECTOR)
+            return ol_fail(err, OL_EINVAL, "%s: group %zu: %s: unknown role %d", who, group, name, (int)s->role);
+        if (s->role == OL_TENSOR_MATRIX && s->cols == 0)
+            return ol_fail(err, OL_EINVAL,
+                           "%s: group %zu: %s is 1-D (%zu values): the orthogonalised (Muon) update "
+                           "needs a 2-D tensor (rows x cols)", who, group, name, s->rows);
+        size_t size = s->rows;
+        if (s->cols > 0) {
+            if (s->rows > SIZE_MAX / s->cols)
+                return ol_fail(err, OL_EINVAL, "%s: group %zu: %s: %zu x %zu overflows", who, group, name,
+                               s->rows, s->cols);
+            size = s->rows * s->cols;
+        }
+        if (size > g->n || total > g->n - size)
+            return ol_fail(err, OL_EINVAL, "%s: group %zu: the tensor shapes add up to more than its %zu parameters "
+                           "(at %s)", who, group, g->n, name);
+        total += size;
+    }
+    if (total != g->n)
+        return ol_fail(err, OL_EINVAL, "%s: group %zu: the tensor shapes add up to %zu values, the group has %zu "
+                       "parameters", who, group, total, g->n);
+    ol_tensor_view *views = calloc(count, sizeof *views);
+    ol_tensor_role *roles = calloc(count, sizeof *roles);
+    size_t scratch_n = 0;
+    float *scratch = NULL;
+    if (views && roles) {
+        size_t off = 0;
+        for (size_t t = 0; t < count; t++) {
+            views[t] = (ol_tensor_view){.offset = off, .rows = shapes[t].rows, .cols = shapes[t].cols};
+            roles[t] = shapes[t].role;
+            off += shapes[t].cols ? shapes[t].rows * shapes[t].cols : shapes[t].rows;
+        }
+        if (o->info->scratch_floats) scratch_n = o->info->scratch_floats(views, count);
+        if (scratch_n) scratch = malloc(scratch_n * sizeof *scratch);
+    }
+    if (!views || !roles || (scratch_n && !scratch)) {
+        free(views);
+        free(roles);
+        free(scratch);
+        return ol_fail(err, OL_ENOMEM, "%s: group %zu: out of memory for %zu tensor shapes", who, group, count);
+    }
+    free(g->tensors);
+    free(g->roles);
+    free(g->scratch);
+    g->tensors = views;
+    g->roles = roles;
+    g->n_tensors = count;
+    g->scratch = scratch;
+    resolve_roles(o);
+    return OL_OK;
+}
+
+ol_status ol_optimizer_eval_params(ol_optimizer *o, int eval, ol_error *err) {
+    if (!o) return ol_fail(err, OL_EINVAL, "optimizer is NULL");
+    eval = eval != 0;
+    if (eval == o->in_eval) return OL_OK;
+    o->in_eval = eval;
+    if (!o->info->eval_params) return OL_OK;
+    for (size_t i = 0; i < o->n_groups; i++) {
+        ol_group *g = &o->groups[i];
+        double hp[OL_HP_COUNT];
+        memcpy(hp, o->hp, sizeof hp);
+        hp[OL_HP_LEARNING_RATE] = g->lr;
+        hp[OL_HP_WEIGHT_DECAY] = g->weight_decay;
+        ol_optim_step_args a = {.params = g->params, .grads = g->grads, .state = g->state, .n = g->n,
+                                .hp = hp, .step = g->step, .scalars = g->scalars,
+                                .tensors = g->tensors, .n_tensors = g->n_tensors, .scratch = g->scratch};
+        o->info->eval_params(&a, eval);
+    }
+    return OL_OK;
+}
+
 /* ---- groups and steps ---- */
 
 ol_status ol_optimizer_add_group(ol_optimizer *o, float *params, const float *grads, size_t n, ol_error *err) {
@@ -224,6 +349,25 @@ ol_status ol_optimizer_add_group(ol_optimizer *o, float *params, const float *gr
         if (!g->state)
             return ol_fail(err, OL_ENOMEM, "%s: out of memory for %zu state floats", o->info->name, o->info->state_floats * n);
     }
+    g->tensors = calloc(1, sizeof *g->tensors);
+    g->roles = calloc(1, sizeof *g->roles);
+    if (!g->tensors || !g->roles) {
+        free(g->state);
+        free(g->tensors);
+        free(g->roles);
+        return ol_fail(err, OL_ENOMEM, "%s: out of memory adding group", o->info->name);
+    }
+    double **ptrs = realloc(o->group_scalars, (o->n_groups + 1) * sizeof *ptrs);
+    if (!ptrs) {
+        free(g->state);
+        free(g->tensors);
+        free(g->roles);
+        return ol_fail(err, OL_ENOMEM, "%s: out of memory adding group", o->info->name);
+    }
+    o->group_scalars = ptrs;
+    for (size_t i = 0; i <= o->n_groups; i++) ptrs[i] = o->groups[i].scalars; /* groups may have moved */
+    g->tensors[0].rows = n;
+    g->n_tensors = 1;
     g->params = params;
     g->grads = grads;
     g->n = n;
@@ -236,21 +380,27 @@ ol_status ol_optimizer_add_group(ol_optimizer *o, float *params, const float *gr
 ol_status ol_optimizer_step(ol_optimizer *o, ol_error *err) {
     if (!o) return ol_fail(err, OL_EINVAL, "optimizer is NULL");
     if (o->n_groups == 0) return ol_fail(err, OL_ESTATE, "%s: step with no parameter group added", o->info->name);
+    if (o->in_eval)
+        return ol_fail(err, OL_ESTATE, "%s: step while the params hold the evaluation point "
+                       "(call ol_optimizer_eval_params(opt, 0) first)", o->info->name);
     if (o->info->validate) {
         ol_status st = o->info->validate(o->info, o->hp, err);
         if (st) return st;
     }
     double hp[OL_HP_COUNT];
     memcpy(hp, o->hp, sizeof hp);
+    if (o->info->uses_shapes) resolve_roles(o); /* muon_ends may have changed since the shapes were set */
     for (size_t i = 0; i < o->n_groups; i++) {
         ol_group *g = &o->groups[i];
         hp[OL_HP_LEARNING_RATE] = g->lr;
         hp[OL_HP_WEIGHT_DECAY] = g->weight_decay;
         g->step++;
         ol_optim_step_args a = {.params = g->params, .grads = g->grads, .state = g->state, .n = g->n,
-                                .hp = hp, .step = g->step, .scalars = g->scalars};
+                                .hp = hp, .step = g->step, .scalars = g->scalars,
+                                .tensors = g->tensors, .n_tensors = g->n_tensors, .scratch = g->scratch};
         o->info->step(&a);
     }
+    if (o->info->after_groups) o->info->after_groups(o->group_scalars, o->n_groups, o->hp);
     o->steps++;
     return OL_OK;
 }

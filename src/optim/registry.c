@@ -230,14 +230,18 @@ static const ol_optim_info optimizers[] = {
      .hparams = adabelief_rows, .n_hparams = N(adabelief_rows), .state_floats = 2, .step = ol_step_adabelief},
 };
 
-size_t ol_optim_count(void) { return N(optimizers); }
+/* The modern optimizers' entries live in registry_modern.c and follow this table. */
+size_t ol_optim_count(void) { return N(optimizers) + ol_modern_optim_count; }
 
-const ol_optim_info *ol_optim_at(size_t i) { return i < N(optimizers) ? &optimizers[i] : NULL; }
+const ol_optim_info *ol_optim_at(size_t i) {
+    if (i < N(optimizers)) return &optimizers[i];
+    return i - N(optimizers) < ol_modern_optim_count ? &ol_modern_optimizers[i - N(optimizers)] : NULL;
+}
 
 const ol_optim_info *ol_optim_find(const char *name) {
     if (!name) return NULL;
-    for (size_t i = 0; i < N(optimizers); i++) {
-        const ol_optim_info *o = &optimizers[i];
+    for (size_t i = 0; i < ol_optim_count(); i++) {
+        const ol_optim_info *o = ol_optim_at(i);
         if (!strcasecmp(o->name, name) || !strcasecmp(o->label, name)) return o;
         for (size_t k = 0; k < sizeof o->aliases / sizeof o->aliases[0] && o->aliases[k]; k++)
             if (!strcasecmp(o->aliases[k], name)) return o;

@@ -18,6 +18,29 @@
 /* Predictions are made in chunks of this many images, into a stack buffer. */
 #define EVAL_CHUNK 256
 
+/* The model's tensors (nn) become group 0's shapes (optim), for LAMB, Adafactor and Muon. */
+static ol_status set_model_shapes(ol_optimizer *opt, const ol_model *model, ol_error *err) {
+    int n = ol_model_tensors(model, NULL, 0);
+    if (n <= 0) return OL_OK;
+    ol_model_tensor *tensors = malloc((size_t)n * sizeof *tensors);
+    ol_tensor_shape *shapes = calloc((size_t)n, sizeof *shapes);
+    ol_status st = OL_OK;
+    if (!tensors || !shapes) st = ol_fail(err, OL_ENOMEM, "train: out of memory for %d tensor shapes", n);
+    if (!st) {
+        ol_model_tensors(model, tensors, n);
+        for (int i = 0; i < n; i++) {
+            memcpy(shapes[i].name, tensors[i].name, sizeof shapes[i].name);
+            shapes[i].rows = tensors[i].rows;
+            shapes[i].cols = tensors[i].cols;
+            shapes[i].role = OL_TENSOR_AUTO;
+        }
+        st = ol_optimizer_set_shapes(opt, 0, shapes, (size_t)n, err);
+    }
+    free(tensors);
+    free(shapes);
+    return st;
+}
+
 void ol_train_config_default(ol_train_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->batch_size = 32;
@@ -115,10 +138,12 @@ ol_status ol_train_run(ol_model *model, ol_optimizer *opt, const ol_dataset *tra
     size_t n_params = ol_model_num_params(model);
     float *params = ol_model_params(model);
     const float *grads = ol_model_grads(model);
-    if (ol_optimizer_group_count(opt) == 0 &&
-        (st = ol_optimizer_add_group(opt, params, grads, n_params, err)) != OL_OK) {
-        ol_error_prefix(err, "train: adding the model's parameters to the optimizer");
-        return st;
+    if (ol_optimizer_group_count(opt) == 0) {
+        if ((st = ol_optimizer_add_group(opt, params, grads, n_params, err)) != OL_OK ||
+            (st = set_model_shapes(opt, model, err)) != OL_OK) {
+            ol_error_prefix(err, "train: adding the model's parameters to the optimizer");
+            return st;
+        }
     }
 
     /* Everything the epoch loop needs, allocated once. */
@@ -187,6 +212,8 @@ ol_status ol_train_run(ol_model *model, ol_optimizer *opt, const ol_dataset *tra
             break;
         }
         double acc;
+        /* evaluate (and keep as best) the optimizer's evaluation point: Schedule-Free AdamW's x */
+        if ((st = ol_optimizer_eval_params(opt, 1, err)) != OL_OK) goto done;
         if ((st = ol_evaluate_accuracy(model, valid_epoch, &acc, err)) != OL_OK) {
             ol_error_prefix(err, "train: epoch %d, valid-epoch accuracy", epoch);
             goto done;
@@ -200,6 +227,7 @@ ol_status ol_train_run(ol_model *model, ol_optimizer *opt, const ol_dataset *tra
             res->best_epoch = epoch;
             memcpy(best_params, params, n_params * sizeof *params);
         }
+        if ((st = ol_optimizer_eval_params(opt, 0, err)) != OL_OK) goto done;
         if (cfg->on_epoch && cfg->on_epoch(cfg->user, epoch, mean_loss, acc)) {
             res->status = OL_RUN_STOPPED;
             break;

@@ -331,3 +331,39 @@ Test(train, bad_arguments_are_refused_with_a_message) {
     ol_model_free(m);
     free_problem(&p);
 }
+
+/* Optimizers that need shapes learn them from the model (ol_model_tensors -> ol_optimizer_set_shapes):
+ * each learns the problem (as does Schedule-Free AdamW, evaluated at its average x), and Muon's run differs from one whose group was added without shapes. */
+Test(train, shape_aware_optimizers_get_the_models_tensor_shapes) {
+    problem p = make_problem(0.8);
+    ol_train_config cfg;
+    ol_train_config_default(&cfg);
+    cfg.loss = OL_LOSS_LOGITS;
+    cfg.seed = 11;
+    cfg.max_epochs = 30;
+    const char *runs[][2] = {{"muon", "lr=0.02,muon_ends=1,adamw_lr_ratio=0.5"}, {"lamb", "lr=0.02"},
+                             {"adafactor", NULL}, {"sfadamw", "lr=0.01"}};
+    for (size_t r = 0; r < 4; r++) {
+        ol_train_result res;
+        run(&p, runs[r][0], runs[r][1], &cfg, &res, NULL);
+        cr_assert_eq(res.status, OL_RUN_OK);
+        cr_assert_geq(res.valid_trial_acc, 0.9, "%s: valid-trial accuracy %g", runs[r][0], res.valid_trial_acc);
+        ol_train_result_free(&res);
+    }
+    /* the same Muon run with the group added beforehand (no shapes: every tensor 1-D, all AdamW) */
+    ol_train_result shaped, flat;
+    ol_model *a, *b = new_model();
+    run(&p, runs[0][0], runs[0][1], &cfg, &shaped, &a);
+    ol_optimizer *o = new_opt(runs[0][0], runs[0][1]);
+    ol_error err;
+    cr_assert_eq(ol_optimizer_add_group(o, ol_model_params(b), ol_model_grads(b), ol_model_num_params(b), &err), OL_OK);
+    cr_assert_eq(ol_train_run(b, o, &p.train, &p.valid_epoch, &p.valid_trial, &cfg, &flat, &err), OL_OK, "%s", err.msg);
+    cr_assert_neq(memcmp(ol_model_params(a), ol_model_params(b), ol_model_num_params(a) * sizeof(float)), 0,
+                  "muon trained the same with and without the model's shapes");
+    ol_train_result_free(&shaped);
+    ol_train_result_free(&flat);
+    ol_optimizer_free(o);
+    ol_model_free(a);
+    ol_model_free(b);
+    free_problem(&p);
+}
