@@ -16,12 +16,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "experiment.h"
+#include "optlab/experiment.h"
 #include "optlab/hpo.h"
 #include "optlab/storage.h"
 
 #define ASK_MAX_PARAMS 64
-#define ASK_MAX_CHOICES 64
 
 static void ask_usage(FILE *out) {
     fputs("usage: optlab ask --study NAME [--storage URL] [--create maximize|minimize]\n"
@@ -49,22 +48,8 @@ static void ask_usage(FILE *out) {
 
 typedef struct {
     char name[128];
-    ol_dist_kind kind;
-    double low, high, step;
-    int log;
-    size_t n_choices;
-    char *choices[ASK_MAX_CHOICES];
-    char buf[1024];
+    ol_param_spec spec; /* the same parser as experiment files (optlab/experiment.h) */
 } ask_param;
-
-static int parse_num(const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno == ERANGE || !isfinite(v)) return 0;
-    *out = v;
-    return 1;
-}
 
 /* Parse NAME=KIND:ARGS into p; on error fill msg. */
 static int parse_param(const char *spec, ask_param *p, char *msg, size_t msgn) {
@@ -79,55 +64,10 @@ static int parse_param(const char *spec, ask_param *p, char *msg, size_t msgn) {
         return 0;
     }
     memcpy(p->name, spec, (size_t)(eq - spec));
-    snprintf(p->buf, sizeof p->buf, "%s", eq + 1);
-    char *kind = p->buf, *rest = strchr(p->buf, ':');
-    if (!rest) {
-        snprintf(msg, msgn, "--param '%s': expected KIND:... after '=' (float, int or cat)", spec);
-        return 0;
-    }
-    *rest++ = '\0';
-    if (!strcmp(kind, "cat")) {
-        p->kind = OL_DIST_CATEGORICAL;
-        for (char *save = NULL, *t = strtok_r(rest, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            if (p->n_choices == ASK_MAX_CHOICES) {
-                snprintf(msg, msgn, "--param '%s': at most %d choices", spec, ASK_MAX_CHOICES);
-                return 0;
-            }
-            p->choices[p->n_choices++] = t;
-        }
-        if (p->n_choices == 0) {
-            snprintf(msg, msgn, "--param '%s': cat needs at least one choice (cat:A,B,C)", spec);
-            return 0;
-        }
-        return 1;
-    }
-    if (strcmp(kind, "float") && strcmp(kind, "int")) {
-        snprintf(msg, msgn, "--param '%s': unknown kind '%s' (float, int or cat)", spec, kind);
-        return 0;
-    }
-    p->kind = !strcmp(kind, "float") ? OL_DIST_FLOAT : OL_DIST_INT;
-    p->step = p->kind == OL_DIST_INT ? 1 : 0;
-    char *fields[8];
-    int nf = 0;
-    for (char *save = NULL, *t = strtok_r(rest, ":", &save); t && nf < 8; t = strtok_r(NULL, ":", &save))
-        fields[nf++] = t;
-    if (nf < 2 || !parse_num(fields[0], &p->low) || !parse_num(fields[1], &p->high)) {
-        snprintf(msg, msgn, "--param '%s': expected %s:LOW:HIGH with numbers", spec, kind);
-        return 0;
-    }
-    for (int i = 2; i < nf; i++) {
-        if (!strcmp(fields[i], "log"))
-            p->log = 1;
-        else if (!strncmp(fields[i], "step=", 5) && parse_num(fields[i] + 5, &p->step))
-            ;
-        else {
-            snprintf(msg, msgn, "--param '%s': unknown option '%s' (log or step=S)", spec, fields[i]);
-            return 0;
-        }
-    }
-    if (p->kind == OL_DIST_INT &&
-        (p->low != floor(p->low) || p->high != floor(p->high) || p->step != floor(p->step))) {
-        snprintf(msg, msgn, "--param '%s': int bounds and step must be whole numbers", spec);
+    ol_error err;
+    if (!strchr(eq + 1, ':') || ol_param_spec_parse(eq + 1, 0, &p->spec, &err)) {
+        snprintf(msg, msgn, "--param '%s': %.300s", spec,
+                 strchr(eq + 1, ':') ? err.msg : "expected KIND:... after '=' (float, int or cat)");
         return 0;
     }
     return 1;
@@ -182,7 +122,7 @@ int cmd_ask(int argc, char **argv) {
     }
     if (!study_name) return cli_error("--study NAME is required (see `optlab ask --help`)");
     ol_error err;
-    if (experiment_check_study_name(study_name, &err)) return cli_error("--study: %s", err.msg);
+    if (ol_experiment_check_study_name(study_name, &err)) return cli_error("--study: %s", err.msg);
     int maximize = -1;
     if (create) {
         if (!strcmp(create, "maximize")) maximize = 1;
@@ -205,24 +145,11 @@ int cmd_ask(int argc, char **argv) {
         if (!*trials_text || *end || v < 1 || v > 100000000) return cli_error("--trials %s: expected a whole number >= 1", trials_text);
         n_trials = (int)v;
     }
-    /* every distribution is checked before anything is stored */
+    /* every distribution was checked by the parser, before anything is stored */
     ol_distribution dists[ASK_MAX_PARAMS];
     memset(dists, 0, sizeof dists);
     int rc = 1;
-    for (int i = 0; i < n_params; i++) {
-        ask_param *p = &params[i];
-        ol_status st;
-        if (p->kind == OL_DIST_FLOAT) st = ol_dist_float(&dists[i], p->low, p->high, p->log, p->step, &err);
-        else if (p->kind == OL_DIST_INT)
-            st = ol_dist_int(&dists[i], (int64_t)p->low, (int64_t)p->high, p->log, (int64_t)p->step, &err);
-        else st = ol_dist_categorical(&dists[i], (const char *const *)p->choices, p->n_choices, &err);
-        if (st == OL_OK) st = ol_distribution_check(&dists[i], p->name, &err);
-        if (st) {
-            cli_error("--param %s: %s", p->name, err.msg);
-            for (int j = 0; j <= i; j++) ol_distribution_free(&dists[j]);
-            return 1;
-        }
-    }
+    for (int i = 0; i < n_params; i++) dists[i] = params[i].spec.dist; /* owned by params[i].spec */
     ol_sampler *sampler = NULL;
     ol_storage *storage = NULL;
     ol_study *study = NULL;
@@ -298,8 +225,8 @@ int cmd_ask(int argc, char **argv) {
             trial = NULL;
             goto done;
         }
-        if (params[i].kind == OL_DIST_CATEGORICAL)
-            cJSON_AddStringToObject(jp, params[i].name, params[i].choices[(size_t)internal]);
+        if (dists[i].kind == OL_DIST_CATEGORICAL)
+            cJSON_AddItemToObject(jp, params[i].name, cJSON_Parse(dists[i].choices_json[(size_t)internal]));
         else
             cJSON_AddNumberToObject(jp, params[i].name, internal);
     }
@@ -317,6 +244,6 @@ done:
     ol_study_close(study);
     ol_storage_close(storage);
     ol_sampler_free(sampler);
-    for (int i = 0; i < n_params; i++) ol_distribution_free(&dists[i]);
+    for (int i = 0; i < n_params; i++) ol_param_spec_free(&params[i].spec);
     return rc;
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "experiment.h"
+#include "optlab/experiment.h"
 #include "optlab/storage.h"
 
 static void tell_usage(FILE *out) {
@@ -51,7 +51,7 @@ int cmd_tell(int argc, char **argv) {
     if (!study_name) return cli_error("--study NAME is required");
     if (!trial_text) return cli_error("--trial NUMBER is required");
     ol_error err;
-    if (experiment_check_study_name(study_name, &err)) return cli_error("--study: %s", err.msg);
+    if (ol_experiment_check_study_name(study_name, &err)) return cli_error("--study: %s", err.msg);
     char *end;
     errno = 0;
     long number = strtol(trial_text, &end, 10);
