@@ -25,12 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "optlab/conventions.h"
 #include "report_internal.h"
 
 #define KO(lang) ((lang) == OL_REPORT_KO)
 #define NL_MAX_BINS 16
 #define NL_MAX_MEASURES 48
-#define NL_EPOCHS 2 /* diagnostics keys epoch0, epoch1 (cli/diagnostics.h) */
+#define NL_EPOCHS OL_DIAG_EPOCHS /* diagnostics keys epoch0, epoch1 (optlab/conventions.h) */
 /* a bin of fewer trials is shown but not used for the text's "from .. to" rates */
 #define NL_MIN_BIN 5
 
