@@ -184,7 +184,7 @@ int cmd_ask(int argc, char **argv) {
             ol_attr_rec *attrs = NULL;
             size_t na = 0;
             if (ol_storage_get_study_attrs(storage, sid, &attrs, &na, &err) == OL_OK) {
-                const char *s = ol_attr_find(attrs, na, "optlab:seed");
+                const char *s = ol_attr_find(attrs, na, OL_ATTR_SEED);
                 if (s) seed = strtoull(s, NULL, 10);
                 ol_attrs_free(attrs, na);
             }
@@ -199,7 +199,7 @@ int cmd_ask(int argc, char **argv) {
     if (fst == OL_ENOTFOUND) {
         char sj[32];
         snprintf(sj, sizeof sj, "%llu", (unsigned long long)seed);
-        if (ol_storage_set_study_attr(storage, ol_study_id(study), "optlab:seed", sj, &err)) {
+        if (ol_storage_set_study_attr(storage, ol_study_id(study), OL_ATTR_SEED, sj, &err)) {
             cli_error("%s", err.msg);
             goto done;
         }
