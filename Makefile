@@ -28,7 +28,7 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 LIBS     := -lopenblas -lz -lsqlite3 -lpq -lcjson -linih -lm -pthread
 
-LAYERS      := core optim nn data train hpo storage report
+LAYERS      := core optim nn data train hpo storage experiment report
 # which layers each layer may use (its tests link exactly these)
 USES_core    := core
 USES_optim   := optim core
@@ -37,7 +37,8 @@ USES_data    := data core
 USES_train   := train optim nn data core
 USES_hpo     := hpo storage core
 USES_storage := storage core
-USES_report  := report storage core
+USES_experiment := experiment train optim nn data hpo storage core
+USES_report  := report storage core   # + include/optlab/conventions.h (header only)
 USES_cli     := $(LAYERS)
 
 layer_srcs = $(wildcard src/$(1)/*.c)
@@ -100,8 +101,6 @@ test-$(1): $$(patsubst tests/%.c,$(BUILD)/tests/%,$$(wildcard tests/$(1)/test_*.
 	@scripts/run-tests.sh $(BUILD) $(1)
 endef
 $(foreach l,$(LAYERS) cli,$(eval $(call test_rule,$(l))))
-# tests/cli compile the CLI sources they test (the CLI is not a library): rebuild on change
-$(BUILD)/tests/cli/test_experiment: src/cli/experiment.c src/cli/experiment.h
 $(BUILD)/tests/cli/test_progress: src/cli/progress.c src/cli/progress.h
 
 $(BUILD)/bench/%: bench/%.c $(STATIC)

@@ -25,7 +25,7 @@
 
 #include "cli.h"
 #include "options.h"
-#include "experiment.h"
+#include "optlab/experiment.h"
 #include "optlab/hpo.h"
 #include "optlab/storage.h"
 
@@ -333,7 +333,7 @@ int cmd_ask(int argc, char **argv) {
             }
     if (!usage_rc && !study_name) usage_rc = cli_usage_error(&cp, "--study-name NAME is required");
     ol_error err;
-    if (!usage_rc && experiment_check_study_name(study_name, &err))
+    if (!usage_rc && ol_experiment_check_study_name(study_name, &err))
         usage_rc = cli_usage_error(&cp, "--study-name: %s", err.msg);
     int maximize = -1;
     if (!usage_rc && create) {
@@ -391,7 +391,7 @@ int cmd_ask(int argc, char **argv) {
             ol_attr_rec *attrs = NULL;
             size_t na = 0;
             if (ol_storage_get_study_attrs(storage, sid, &attrs, &na, &err) == OL_OK) {
-                const char *s = ol_attr_find(attrs, na, "optlab:seed");
+                const char *s = ol_attr_find(attrs, na, OL_ATTR_SEED);
                 if (s) seed = strtoull(s, NULL, 10);
                 else seed = random_seed(); /* a study made by Optuna: a fresh seed, as Optuna's sampler */
                 ol_attrs_free(attrs, na);
@@ -409,7 +409,7 @@ int cmd_ask(int argc, char **argv) {
     if (fst == OL_ENOTFOUND) {
         char sj[32];
         snprintf(sj, sizeof sj, "%llu", (unsigned long long)seed);
-        if (ol_storage_set_study_attr(storage, ol_study_id(study), "optlab:seed", sj, &err)) {
+        if (ol_storage_set_study_attr(storage, ol_study_id(study), OL_ATTR_SEED, sj, &err)) {
             cli_error("%s", err.msg);
             goto done;
         }

@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "options.h"
-#include "experiment.h"
+#include "optlab/experiment.h"
 #include "optlab/storage.h"
 
 static void tell_usage(FILE *out) {
@@ -67,7 +67,7 @@ int cmd_tell(int argc, char **argv) {
     if (!study_name) return cli_usage_error(&cp, "--study-name NAME is required");
     if (number < 0) return cli_usage_error(&cp, "--trial-number N is required");
     ol_error err;
-    if (experiment_check_study_name(study_name, &err)) return cli_usage_error(&cp, "--study-name: %s", err.msg);
+    if (ol_experiment_check_study_name(study_name, &err)) return cli_usage_error(&cp, "--study-name: %s", err.msg);
     ol_trial_state state;
     if (!state_text) state = OL_TRIAL_COMPLETE;
     else if (!strcmp(state_text, "complete")) state = OL_TRIAL_COMPLETE;

@@ -4,8 +4,8 @@
  * (PostgreSQL, for workers on several machines) and runs trials until every
  * study it works on has its N complete trials.
  *
- * It is `optlab run`'s worker loop (run_worker_main in cmd_run.c) without the
- * forking parent: start as many as you like, anywhere, at any time. What
+ * It is `optlab run`'s worker loop (ol_exp_worker_run, optlab/experiment.h)
+ * without the forking parent: start as many as you like, anywhere, at any time. What
  * makes that safe lives in the storage (docs/scaling.md): trial numbers are
  * issued atomically under the study's budget; a heartbeat thread keeps this
  * worker's running trial alive every --heartbeat seconds; any worker that
@@ -27,9 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "experiment.h"
-#include "optlab/data.h"
-#include "optlab/storage.h"
+#include "optlab/experiment.h"
 #include "run.h"
 
 #define DEFAULT_HEARTBEAT 5.0
@@ -81,28 +79,15 @@ static int parse_seconds(const char *name, const char *v, double lo, double hi, 
     return 1;
 }
 
-/* Find the study, or create it; another worker may create it at the same moment. */
-static ol_status find_or_create(ol_storage *st, run_study *s, int *maximize, int *created, ol_error *err) {
-    *created = 0;
-    ol_status fs = ol_storage_find_study(st, s->name, &s->id, maximize, err);
-    if (fs != OL_ENOTFOUND) return fs;
-    ol_status cs = ol_storage_create_study(st, s->name, 1, &s->id, err);
-    if (cs == OL_OK) {
-        *created = 1;
-        *maximize = 1;
-        return OL_OK;
-    }
-    if (cs != OL_EINVAL) return cs;
-    /* "already exists": another worker won the race */
-    return ol_storage_find_study(st, s->name, &s->id, maximize, err);
-}
-
 int cmd_worker(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) {
         worker_usage(stdout);
         return 0;
     }
-    run_options o = {.jobs = 1};
+    struct {
+        const char *file, *storage, *data_dir;
+        int trials, repetition;
+    } o = {0};
     const char *study_name = NULL, *host = NULL;
     double heartbeat = DEFAULT_HEARTBEAT, grace = DEFAULT_GRACE;
     int quiet = 0;
@@ -140,26 +125,25 @@ int cmd_worker(int argc, char **argv) {
         return cli_error("--host '%s': expected a non-empty name without ':', quotes or backslashes", host), 2;
 
     /* 1. the experiment and its studies */
-    static experiment exp;
+    static ol_experiment exp;
     struct stat sb;
     if (stat(o.file, &sb) != 0) return cli_error("experiment file %s: %s", o.file, strerror(errno));
-    if (experiment_load(&exp, o.file, &err)) return cli_error("%s", err.msg);
-    static run_ctx rc;
-    memset(&rc, 0, sizeof rc);
-    rc.exp = &exp;
-    rc.opt = &o;
-    rc.trials = o.trials ? o.trials : exp.trials;
+    if (ol_experiment_load(&exp, o.file, &err)) return cli_error("%s", err.msg);
+    static ol_exp_runner rc;
+    ol_exp_runner_init(&rc, &exp, o.storage, o.trials);
     rc.grace_seconds = grace;
     rc.heartbeat_seconds = heartbeat;
-    rc.log_trials = !quiet;
+    if (!quiet) {
+        rc.on_event = run_print_event;
+        rc.user = &rc;
+    }
     if (host) snprintf(rc.host, sizeof rc.host, "%s", host);
-    else if (gethostname(rc.host, sizeof rc.host - 1)) snprintf(rc.host, sizeof rc.host, "localhost");
     char names[2048] = "";
     size_t nl = 0;
     for (int i = 0; i < exp.n_optimizers; i++) {
-        const exp_optimizer *eo = &exp.optimizers[i];
-        run_study *s = &rc.studies[rc.n_studies];
-        run_study_identity(&exp, eo, o.repetition, s);
+        const ol_exp_optimizer *eo = &exp.optimizers[i];
+        ol_exp_study *s = &rc.studies[rc.n_studies];
+        ol_exp_study_identity(&exp, eo, o.repetition, s);
         if (nl < sizeof names - 300) nl += (size_t)snprintf(names + nl, sizeof names - nl, "%s%s", i ? ", " : "", s->name);
         if (study_name && strcmp(study_name, s->name)) continue;
         rc.n_studies++;
@@ -173,35 +157,15 @@ int cmd_worker(int argc, char **argv) {
     }
 
     /* 2. the data (same splits on every worker: they derive from the experiment's seed) */
-    if (run_load_splits(&rc, o.data_dir, &err)) {
+    if (ol_exp_load_splits(&rc, o.data_dir, &err)) {
         cli_error("%s", err.msg);
         goto out;
     }
 
     /* 3. the studies: found, or created by whichever worker comes first */
-    if (ol_storage_open(&st, o.storage, &err)) {
+    if (ol_storage_open(&st, o.storage, &err) || ol_exp_prepare(&rc, st, OL_EXP_CREATE_RACING, NULL, &err)) {
         cli_error("%s", err.msg);
         goto out;
-    }
-    for (int i = 0; i < rc.n_studies; i++) {
-        run_study *s = &rc.studies[i];
-        int maximize = 1, created = 0;
-        if (find_or_create(st, s, &maximize, &created, &err)) {
-            cli_error("%s", err.msg);
-            goto out;
-        }
-        if (!maximize) {
-            cli_error("study '%s' in %s minimizes; optlab workers maximize accuracy", s->name, ol_storage_url(st));
-            goto out;
-        }
-        if (!created && !run_check_existing(st, s, &exp, &err)) {
-            cli_error("%s", err.msg);
-            goto out;
-        }
-        if (run_write_study_attrs(st, s, &rc, &err)) {
-            cli_error("%s", err.msg);
-            goto out;
-        }
     }
     if (!quiet) {
         printf("optlab worker %s:%ld: %s, %d stud%s x %d trials, storage %s, heartbeat %g s, grace %g s\n", rc.host,
@@ -213,12 +177,14 @@ int cmd_worker(int argc, char **argv) {
     st = NULL;
 
     /* 4. work */
-    run_worker_signals();
-    rcode = run_worker_main(&rc);
+    run_worker_signals(&rc);
+    ol_status ws = ol_exp_worker_run(&rc, &err);
+    if (ws && ws != OL_ESTOPPED) cli_error("worker %ld: %s", (long)getpid(), err.msg);
+    rcode = ws == OL_OK ? 0 : ws == OL_ESTOPPED ? 128 + (int)rc.stop : 1;
     if (rcode == 0 && !quiet) printf("optlab worker %s:%ld: done\n", rc.host, (long)getpid());
 out:
-    ol_splits_free(&rc.splits);
+    ol_exp_runner_free(&rc);
     ol_storage_close(st);
-    experiment_free(&exp);
+    ol_experiment_free(&exp);
     return rcode;
 }

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "optlab/conventions.h"
 #include "report_internal.h"
 
 /* Okabe–Ito */
@@ -253,7 +254,8 @@ static ol_status trend_figure(const rp_study *s, int zoom, const ol_report_optio
     rp_printf(&dat, "# trial\tvalue_pct\tnever_learned_pct\tno_value\tbest_so_far_pct\toutcome\n");
     double best = NAN;
     int n_never = 0, n_novalue = 0;
-    static const char *const outcome_names[] = {"ok", "never_learned", "diverged", "failed", "pruned", "unfinished"};
+    static const char *const outcome_names[] = {OL_TRIAL_STATUS_OK, OL_TRIAL_STATUS_NEVER_LEARNED, OL_TRIAL_STATUS_DIVERGED,
+                                                  "failed", OL_TRIAL_STATUS_PRUNED, "unfinished"};
     for (size_t i = 0; i < s->n_trials; i++) {
         const rp_trial *t = &s->trials[i];
         if (t->has_value && (isnan(best) || t->value > best)) best = t->value;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "optlab/conventions.h"
 #include "report_internal.h"
 
 static char *dupstr(const char *s) {
@@ -64,20 +65,15 @@ typedef struct {
 static ol_status place_study(ol_storage *st, const ol_study_rec *s, study_place *p, ol_error *err) {
     ol_status rc = ol_storage_get_study_attrs(st, s->study_id, &p->attrs, &p->n_attrs, err);
     if (rc) return ol_error_prefix(err, "study '%s'", s->name);
-    const char *slash = strchr(s->name, '/');
-    size_t prefix_len = slash ? (size_t)(slash - s->name) : strlen(s->name);
-    /* "seed#r2/adam": experiment "seed", repetition 2 */
+    /* "seed#r2/adam": experiment "seed", repetition 2 (conventions.h) */
+    size_t prefix_len = 0;
     int repeat = 0;
-    const char *hash = memchr(s->name, '#', prefix_len);
-    if (hash && hash[1] == 'r' && isdigit((unsigned char)hash[2])) {
-        repeat = atoi(hash + 2);
-        prefix_len = (size_t)(hash - s->name);
-    }
-    p->experiment = attr_string(p->attrs, p->n_attrs, "optlab:experiment");
+    ol_study_name_parse(s->name, &prefix_len, &repeat);
+    p->experiment = attr_string(p->attrs, p->n_attrs, OL_ATTR_EXPERIMENT);
     p->is_experiment = p->experiment != NULL;
     if (!p->experiment) p->experiment = dupn(s->name, prefix_len);
     if (!p->experiment) return ol_fail(err, OL_ENOMEM, "out of memory reading study '%s'", s->name);
-    p->repeat = (int)attr_number(p->attrs, p->n_attrs, "optlab:repeat", repeat);
+    p->repeat = (int)attr_number(p->attrs, p->n_attrs, OL_ATTR_REPEAT, repeat);
     return OL_OK;
 }
 
@@ -134,11 +130,11 @@ static ol_status parse_distribution(rp_param *p, const char *json, const char *s
 }
 
 static rp_outcome outcome_of(const ol_trial_rec *t, const char *status) {
-    int diverged = status && !strcmp(status, "diverged");
+    int diverged = status && !strcmp(status, OL_TRIAL_STATUS_DIVERGED);
     switch (t->state) {
     case OL_TRIAL_COMPLETE:
         if (diverged) return RP_DIVERGED;
-        if (status && !strcmp(status, "never_learned")) return RP_NEVER_LEARNED;
+        if (status && !strcmp(status, OL_TRIAL_STATUS_NEVER_LEARNED)) return RP_NEVER_LEARNED;
         return RP_OK;
     case OL_TRIAL_FAIL: return diverged ? RP_DIVERGED : RP_FAILED;
     case OL_TRIAL_PRUNED: return RP_PRUNED;
@@ -197,17 +193,17 @@ static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_e
         rp_trial *t = &s->trials[i];
         s->n_trials++;
         t->number = r->number;
-        char *status = attr_string(r->user_attrs, r->n_user_attrs, "status");
+        char *status = attr_string(r->user_attrs, r->n_user_attrs, OL_ATTR_STATUS);
         t->outcome = outcome_of(r, status);
         free(status);
         t->has_value = r->state == OL_TRIAL_COMPLETE && r->has_value && isfinite(r->value);
         t->value = t->has_value ? r->value : NAN;
-        double test = attr_number(r->user_attrs, r->n_user_attrs, "test_accuracy", NAN);
+        double test = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_TEST_ACCURACY, NAN);
         t->has_test = isfinite(test);
         t->test_accuracy = test;
-        t->best_epoch = (int)attr_number(r->user_attrs, r->n_user_attrs, "best_epoch", -1);
-        t->epochs = (int)attr_number(r->user_attrs, r->n_user_attrs, "epochs", -1);
-        t->seconds = attr_number(r->user_attrs, r->n_user_attrs, "seconds", -1);
+        t->best_epoch = (int)attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_BEST_EPOCH, -1);
+        t->epochs = (int)attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_EPOCHS, -1);
+        t->seconds = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_SECONDS, -1);
         t->params = malloc((s->n_params ? s->n_params : 1) * sizeof *t->params);
         if (!t->params) {
             rc = ol_fail(err, OL_ENOMEM, "out of memory");
@@ -235,7 +231,7 @@ static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_e
                 if (r->intermediate[k].step >= 0 && r->intermediate[k].step <= max_step)
                     t->valid_epoch[r->intermediate[k].step] = r->intermediate[k].value;
         }
-        const char *loss_json = ol_attr_find(r->user_attrs, r->n_user_attrs, "train_loss");
+        const char *loss_json = ol_attr_find(r->user_attrs, r->n_user_attrs, OL_ATTR_TRAIN_LOSS);
         if (loss_json) {
             cJSON *j = cJSON_Parse(loss_json);
             int m = cJSON_IsArray(j) ? cJSON_GetArraySize(j) : 0;
@@ -254,7 +250,7 @@ static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_e
             }
             cJSON_Delete(j);
         }
-        const char *diag_json = ol_attr_find(r->user_attrs, r->n_user_attrs, "diagnostics");
+        const char *diag_json = ol_attr_find(r->user_attrs, r->n_user_attrs, OL_ATTR_DIAGNOSTICS);
         if (diag_json && !(t->diagnostics = dupstr(diag_json))) {
             rc = ol_fail(err, OL_ENOMEM, "out of memory");
             break;
@@ -336,14 +332,15 @@ static ol_status fill_study(ol_storage *st, const ol_study_rec *rec, const study
     s->study_name = dupstr(rec->name);
     s->repeat = pl->repeat;
     s->maximize = rec->maximize;
-    s->label = attr_string(pl->attrs, pl->n_attrs, "optlab:label");
-    s->loss = attr_string(pl->attrs, pl->n_attrs, "optlab:loss");
-    if (!s->label) {
-        const char *slash = strchr(rec->name, '/');
-        s->label = dupstr(slash ? slash + 1 : rec->name);
+    s->label = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_LABEL);
+    s->loss = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_LOSS);
+    if (s->loss && ol_loss_name_is_reference(s->loss) && strcmp(s->loss, OL_LOSS_NAME_REFERENCE)) {
+        free(s->loss); /* the reference loss under its old name "seed": one name in the report */
+        s->loss = dupstr(OL_LOSS_NAME_REFERENCE);
     }
+    if (!s->label) s->label = dupstr(ol_study_name_parse(rec->name, NULL, NULL));
     if (!s->study_name || !s->label) return ol_fail(err, OL_ENOMEM, "out of memory");
-    s->n_budget = (int)attr_number(pl->attrs, pl->n_attrs, "optlab:n_trials", 0);
+    s->n_budget = (int)attr_number(pl->attrs, pl->n_attrs, OL_ATTR_N_TRIALS, 0);
     /* a file-name-safe label, made unique by a number if two labels slug alike */
     char slug[96], unique[112];
     rp_slug(slug, sizeof slug, s->label);
@@ -357,19 +354,16 @@ static ol_status fill_study(ol_storage *st, const ol_study_rec *rec, const study
     }
     s->slug = dupstr(unique);
     if (!s->slug) return ol_fail(err, OL_ENOMEM, "out of memory");
-    if (!ex->dataset) ex->dataset = attr_string(pl->attrs, pl->n_attrs, "optlab:dataset");
-    if (!ex->loss) ex->loss = attr_string(pl->attrs, pl->n_attrs, "optlab:loss");
-    if (ex->seed < 0) ex->seed = (long long)attr_number(pl->attrs, pl->n_attrs, "optlab:seed", -1);
-    if (!ex->n_test) ex->n_test = (int)attr_number(pl->attrs, pl->n_attrs, "optlab:n_test", 0);
-    if (!ex->n_valid_trial) ex->n_valid_trial = (int)attr_number(pl->attrs, pl->n_attrs, "optlab:n_valid_trial", 0);
+    if (!ex->dataset) ex->dataset = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_DATASET);
+    if (!ex->loss && s->loss) ex->loss = dupstr(s->loss); /* already under the reference loss's new name */
+    if (ex->seed < 0) ex->seed = (long long)attr_number(pl->attrs, pl->n_attrs, OL_ATTR_SEED, -1);
+    if (!ex->n_test) ex->n_test = (int)attr_number(pl->attrs, pl->n_attrs, OL_ATTR_N_TEST, 0);
+    if (!ex->n_valid_trial) ex->n_valid_trial = (int)attr_number(pl->attrs, pl->n_attrs, OL_ATTR_N_VALID_TRIAL, 0);
     return load_trials(st, rec->study_id, s, err);
 }
 
 /* The part of a study name after '/' ("seed#r2/adam" -> "adam"): how repetitions of one optimizer match. */
-static const char *study_key(const char *name) {
-    const char *slash = strchr(name, '/');
-    return slash ? slash + 1 : name;
-}
+static const char *study_key(const char *name) { return ol_study_name_parse(name, NULL, NULL); }
 
 /* Summarise one stored study into a repetition cell: its best trial (as Optuna picks it) and its cost. */
 static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep_cell *c, ol_error *err) {
@@ -384,8 +378,8 @@ static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep
     for (size_t i = 0; i < n; i++) {
         const ol_trial_rec *r = &tr[i];
         c->n_pruned += r->state == OL_TRIAL_PRUNED;
-        double e = attr_number(r->user_attrs, r->n_user_attrs, "epochs", NAN);
-        double sec = attr_number(r->user_attrs, r->n_user_attrs, "seconds", NAN);
+        double e = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_EPOCHS, NAN);
+        double sec = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_SECONDS, NAN);
         if (isfinite(e) && e > 0) c->epochs += (long)e;
         if (isfinite(sec) && sec > 0) c->seconds += sec;
         if (r->state == OL_TRIAL_COMPLETE && r->has_value && isfinite(r->value) && (!best || r->value > best->value))
@@ -394,7 +388,7 @@ static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep
     if (best) {
         c->has_best = 1;
         c->best_valid = best->value;
-        c->test = attr_number(best->user_attrs, best->n_user_attrs, "test_accuracy", NAN);
+        c->test = attr_number(best->user_attrs, best->n_user_attrs, OL_ATTR_TEST_ACCURACY, NAN);
         c->has_test = isfinite(c->test);
     }
     ol_trials_free(tr, n);

@@ -22,15 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "optlab/conventions.h"
 #include "report_internal.h"
 
 #define KO(l) ((l) == OL_REPORT_KO)
 
 /* The optimizer part of a study name: "pruned#r2/adam" → "adam". */
-static const char *opt_key(const char *study_name) {
-    const char *slash = strchr(study_name, '/');
-    return slash ? slash + 1 : study_name;
-}
+static const char *opt_key(const char *study_name) { return ol_study_name_parse(study_name, NULL, NULL); }
 
 int rp_pruning_pairs(const rp_experiment *ex, size_t i, rp_pair_set *ps) {
     memset(ps, 0, sizeof *ps);

@@ -54,7 +54,7 @@ typedef struct {
     char *study_name;
     char *label;    /* display label: optlab:label, else the part after '/' */
     char *slug;     /* file-name-safe label, unique within the report */
-    char *loss;     /* optlab:loss of this study ("seed" | "logits"), NULL if absent */
+    char *loss;     /* optlab:loss of this study ("reference" | "logits"; "seed" in storages written before issue 12), NULL if absent */
     int repeat;
     int maximize;   /* the study's direction, from storage */
     int n_budget;   /* optlab:n_trials, 0 if absent */

@@ -1,5 +1,5 @@
 /*
- * experiment.c — reads an experiment file (INI, parsed by libinih; format in
+ * file.c — reads an experiment file (INI, parsed by libinih; format in
  * docs/experiments.md) into an `experiment`: the data and training settings
  * shared by every study, and one search space per `[optimizer NAME]` section.
  *
@@ -15,8 +15,6 @@
  * ini_parse_stream and count them as we go; section headers are seen in that
  * reader too, so an `[optimizer sgd]` section with no keys still counts.
  */
-#include "experiment.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
@@ -25,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "optlab/experiment.h"
 #include "optlab/nn.h"
 #include "optlab/optim.h"
 
@@ -36,7 +35,7 @@ static const ol_optim_info *registry_find(const char *name) { return ol_optim_fi
 /* ---- parse state ---- */
 
 typedef struct {
-    experiment *exp;
+    ol_experiment *exp;
     ol_error *err;
     const char *origin;
     const char *text; /* whole file */
@@ -46,9 +45,9 @@ typedef struct {
     /* where we are: 0 none, 1 [experiment], 2 [optimizer X] */
     int section_kind;
     int section_line;
-    exp_optimizer *current;
+    ol_exp_optimizer *current;
     /* which [experiment] keys were seen (to reject duplicates) */
-    char seen_keys[32][EXP_NAME_MAX];
+    char seen_keys[32][OL_EXP_NAME_MAX];
     int n_seen;
     int seen_experiment_section;
 } parse_state;
@@ -78,16 +77,6 @@ static char *trim(char *s) {
     return s;
 }
 
-static int parse_double(const char *s, double *out) {
-    if (!*s) return 0;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*end || errno == ERANGE || !isfinite(v)) return 0;
-    *out = v;
-    return 1;
-}
-
 static int parse_long(const char *s, long long lo, long long hi, long long *out) {
     if (!*s) return 0;
     char *end;
@@ -98,10 +87,10 @@ static int parse_long(const char *s, long long lo, long long hi, long long *out)
     return 1;
 }
 
-ol_status experiment_check_name(const char *name, const char *what, ol_error *err) {
+ol_status ol_experiment_check_name(const char *name, const char *what, ol_error *err) {
     if (!name || !*name) return ol_fail(err, OL_EINVAL, "%s is empty", what);
-    if (strlen(name) >= EXP_NAME_MAX)
-        return ol_fail(err, OL_EINVAL, "%s '%s' is too long (at most %d characters)", what, name, EXP_NAME_MAX - 1);
+    if (strlen(name) >= OL_EXP_NAME_MAX)
+        return ol_fail(err, OL_EINVAL, "%s '%s' is too long (at most %d characters)", what, name, OL_EXP_NAME_MAX - 1);
     for (size_t i = 0; name[i]; i++) {
         unsigned char c = (unsigned char)name[i];
         if (isalnum(c) || c == '_' || c == '-' || c == '.' || c == '+') continue;
@@ -119,7 +108,7 @@ ol_status experiment_check_name(const char *name, const char *what, ol_error *er
     return OL_OK;
 }
 
-ol_status experiment_check_study_name(const char *name, ol_error *err) {
+ol_status ol_experiment_check_study_name(const char *name, ol_error *err) {
     if (!name || !*name) return ol_fail(err, OL_EINVAL, "the study name is empty");
     if (strlen(name) > 512) return ol_fail(err, OL_EINVAL, "the study name is longer than 512 characters");
     for (size_t i = 0; name[i]; i++) {
@@ -133,6 +122,25 @@ ol_status experiment_check_study_name(const char *name, ol_error *err) {
     return OL_OK;
 }
 
+/* ---- the choices an experiment file names ---- */
+
+const char *ol_exp_dataset_name(ol_exp_dataset d) { return d == OL_DATASET_FASHION_MNIST ? "fashion-mnist" : "mnist"; }
+const char *ol_exp_sampler_name(ol_exp_sampler s) { return s == OL_EXP_SAMPLER_RANDOM ? "random" : "tpe"; }
+const char *ol_exp_pruner_name(ol_exp_pruner p) { return p == OL_EXP_PRUNER_MEDIAN ? "median" : "none"; }
+const char *ol_exp_loss_name(ol_loss_kind l) { return l == OL_LOSS_LOGITS ? OL_LOSS_NAME_LOGITS : OL_LOSS_NAME_REFERENCE; }
+
+/* `loss = reference | logits`; `seed` is the reference loss's old name, still read. */
+static int parse_loss(parse_state *ps, const char *value, ol_loss_kind *out) {
+    if (ol_loss_name_is_reference(value)) *out = OL_LOSS_SEED;
+    else if (!strcmp(value, OL_LOSS_NAME_LOGITS)) *out = OL_LOSS_LOGITS;
+    else
+        return fail_at(ps, ps->line, OL_EINVAL,
+                       "loss = %s: expected reference (softmax then cross-entropy, as the seed note's reference run; "
+                       "old name: seed) or logits",
+                       value);
+    return 1;
+}
+
 /* ---- [experiment] keys ---- */
 
 static int set_int_key(parse_state *ps, const char *key, const char *value, long long lo, long long hi, int *dst) {
@@ -144,26 +152,23 @@ static int set_int_key(parse_state *ps, const char *key, const char *value, long
 }
 
 static int experiment_key(parse_state *ps, const char *key, const char *value) {
-    experiment *e = ps->exp;
+    ol_experiment *e = ps->exp;
     for (int i = 0; i < ps->n_seen; i++)
         if (!strcmp(ps->seen_keys[i], key))
             return fail_at(ps, ps->line, OL_EINVAL, "'%s' is set twice in [experiment]", key);
-    if (ps->n_seen < 32) snprintf(ps->seen_keys[ps->n_seen++], EXP_NAME_MAX, "%s", key);
+    if (ps->n_seen < 32) snprintf(ps->seen_keys[ps->n_seen++], OL_EXP_NAME_MAX, "%s", key);
 
     if (!strcmp(key, "name")) {
         ol_error e2;
-        if (experiment_check_name(value, "experiment name", &e2))
+        if (ol_experiment_check_name(value, "experiment name", &e2))
             return fail_at(ps, ps->line, OL_EINVAL, "name = %s: %s", value, e2.msg);
         snprintf(e->name, sizeof e->name, "%s", value);
     } else if (!strcmp(key, "dataset")) {
-        if (strcmp(value, "mnist") && strcmp(value, "fashion-mnist"))
-            return fail_at(ps, ps->line, OL_EINVAL, "dataset = %s: expected mnist or fashion-mnist", value);
-        snprintf(e->dataset, sizeof e->dataset, "%s", value);
+        if (!strcmp(value, ol_exp_dataset_name(OL_DATASET_MNIST))) e->dataset = OL_DATASET_MNIST;
+        else if (!strcmp(value, ol_exp_dataset_name(OL_DATASET_FASHION_MNIST))) e->dataset = OL_DATASET_FASHION_MNIST;
+        else return fail_at(ps, ps->line, OL_EINVAL, "dataset = %s: expected mnist or fashion-mnist", value);
     } else if (!strcmp(key, "loss")) {
-        if (strcmp(value, "seed") && strcmp(value, "logits"))
-            return fail_at(ps, ps->line, OL_EINVAL,
-                           "loss = %s: expected seed (softmax then cross-entropy, as the seed run) or logits", value);
-        snprintf(e->loss, sizeof e->loss, "%s", value);
+        if (!parse_loss(ps, value, &e->loss)) return 0;
     } else if (!strcmp(key, "model")) {
         ol_model *m = NULL;
         ol_error e2;
@@ -190,13 +195,13 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
     } else if (!strcmp(key, "trials")) {
         return set_int_key(ps, key, value, 1, 1000000, &e->trials);
     } else if (!strcmp(key, "sampler")) {
-        if (strcmp(value, "tpe") && strcmp(value, "random"))
-            return fail_at(ps, ps->line, OL_EINVAL, "sampler = %s: expected tpe or random", value);
-        snprintf(e->sampler, sizeof e->sampler, "%s", value);
+        if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_TPE))) e->sampler = OL_EXP_SAMPLER_TPE;
+        else if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_RANDOM))) e->sampler = OL_EXP_SAMPLER_RANDOM;
+        else return fail_at(ps, ps->line, OL_EINVAL, "sampler = %s: expected tpe or random", value);
     } else if (!strcmp(key, "pruner")) {
-        if (strcmp(value, "none") && strcmp(value, "median"))
-            return fail_at(ps, ps->line, OL_EINVAL, "pruner = %s: expected none or median", value);
-        snprintf(e->pruner, sizeof e->pruner, "%s", value);
+        if (!strcmp(value, ol_exp_pruner_name(OL_EXP_PRUNER_NONE))) e->pruner = OL_EXP_PRUNER_NONE;
+        else if (!strcmp(value, ol_exp_pruner_name(OL_EXP_PRUNER_MEDIAN))) e->pruner = OL_EXP_PRUNER_MEDIAN;
+        else return fail_at(ps, ps->line, OL_EINVAL, "pruner = %s: expected none or median", value);
     } else if (!strcmp(key, "pruner_startup")) {
         return set_int_key(ps, key, value, 0, 1000000, &e->pruner_startup);
     } else if (!strcmp(key, "pruner_warmup")) {
@@ -239,15 +244,12 @@ static int check_in_valid_range(parse_state *ps, const ol_optim_info *info, cons
 }
 
 static int optimizer_key(parse_state *ps, const char *key, const char *value) {
-    exp_optimizer *o = ps->current;
+    ol_exp_optimizer *o = ps->current;
     if (!strcmp(key, "loss")) { /* not a hyperparameter: this study's loss instead of the experiment's */
-        if (o->loss[0])
+        if (o->loss_set)
             return fail_at(ps, ps->line, OL_EINVAL, "'loss' is set twice in [optimizer %s]", o->name);
-        if (strcmp(value, "seed") && strcmp(value, "logits"))
-            return fail_at(ps, ps->line, OL_EINVAL,
-                           "loss = %s: expected seed (softmax then cross-entropy, as the seed run) or logits", value);
-        snprintf(o->loss, sizeof o->loss, "%s", value);
-        return 1;
+        o->loss_set = 1;
+        return parse_loss(ps, value, &o->loss);
     }
     const ol_optim_info *info = registry_find(o->name);
     const ol_hparam_info *hp = ol_optim_find_hparam(info, key);
@@ -259,101 +261,46 @@ static int optimizer_key(parse_state *ps, const char *key, const char *value) {
         return fail_at(ps, ps->line, OL_EINVAL, "unknown hyperparameter '%s' for optimizer %s (known: %s)", key,
                        o->name, known);
     }
-    for (int i = 0; i < o->n_hparams; i++)
-        if (!strcmp(o->hparams[i].name, hp->name))
+    for (int i = 0; i < o->n_params; i++)
+        if (!strcmp(o->params[i].name, hp->name))
             return fail_at(ps, ps->line, OL_EINVAL, "'%s' is set twice in [optimizer %s] (first at line %d)", key,
-                           o->name, o->hparams[i].line);
-    if (o->n_hparams >= EXP_MAX_HPARAMS)
+                           o->name, o->params[i].line);
+    if (o->n_params >= OL_EXP_MAX_PARAMS)
         return fail_at(ps, ps->line, OL_EINVAL, "too many hyperparameters in [optimizer %s] (at most %d)", o->name,
-                       EXP_MAX_HPARAMS);
+                       OL_EXP_MAX_PARAMS);
 
-    exp_hparam h;
+    ol_exp_param h;
     memset(&h, 0, sizeof h);
     snprintf(h.name, sizeof h.name, "%s", hp->name);
     h.line = ps->line;
-
-    /* split the value into words */
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", value);
-    char *tok[EXP_MAX_CHOICES + 4];
-    int nt = 0;
-    for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-        if (nt == EXP_MAX_CHOICES + 4)
-            return fail_at(ps, ps->line, OL_EINVAL, "%s = %s: too many words", key, value);
-        tok[nt++] = t;
-    }
-    if (nt == 0) return fail_at(ps, ps->line, OL_EINVAL, "%s has no value", key);
-
-    int i = 0;
-    if (!strcmp(tok[0], "choice")) {
-        h.kind = EXP_CHOICE;
-        if (nt < 3)
-            return fail_at(ps, ps->line, OL_EINVAL, "%s = %s: 'choice' needs at least two values (or write one fixed value)",
-                           key, value);
-        if (nt - 1 > EXP_MAX_CHOICES)
-            return fail_at(ps, ps->line, OL_EINVAL, "%s = %s: at most %d choices", key, value, EXP_MAX_CHOICES);
-        for (i = 1; i < nt; i++) {
-            double v;
-            if (!strcmp(tok[i], "true")) v = 1;
-            else if (!strcmp(tok[i], "false")) v = 0;
-            else if (!parse_double(tok[i], &v))
-                return fail_at(ps, ps->line, OL_EINVAL, "%s = %s: '%s' is not a number", key, value, tok[i]);
-            if (!check_in_valid_range(ps, info, hp, key, value, v, "choice")) return 0;
-            for (int j = 0; j < h.n_choices; j++)
-                if (h.choices[j] == v)
-                    return fail_at(ps, ps->line, OL_EINVAL, "%s = %s: choice %s is listed twice", key, value, tok[i]);
-            h.choices[h.n_choices++] = v;
-        }
+    /* the search space, by the grammar `optlab ask --param` shares (space.c) */
+    ol_error e2;
+    if (ol_param_spec_parse(value, 1, &h.spec, &e2))
+        return fail_at(ps, ps->line, e2.status, "%s = %s: %s", key, value, e2.msg);
+    const ol_distribution *d = &h.spec.dist;
+    int ok = 1;
+    if (h.spec.fixed) {
+        ok = check_in_valid_range(ps, info, hp, key, value, h.spec.value, "value");
+    } else if (d->kind == OL_DIST_CATEGORICAL) {
+        if (!h.spec.numeric_choices)
+            ok = fail_at(ps, ps->line, OL_EINVAL, "%s = %s: a hyperparameter takes numbers: write choice A B ...", key,
+                         value);
+        for (size_t i = 0; ok && i < d->n_choices; i++)
+            ok = check_in_valid_range(ps, info, hp, key, value, ol_param_spec_choice_value(&h.spec, i), "choice");
     } else {
-        if (!strcmp(tok[i], "int")) {
-            h.kind = EXP_INT;
-            i++;
-        } else {
-            h.kind = EXP_FLOAT;
-        }
-        if (i < nt && !strcmp(tok[i], "log")) {
-            h.log = 1;
-            i++;
-        }
-        int nnum = nt - i;
-        if (nnum == 1 && h.kind == EXP_FLOAT && !h.log) {
-            double v;
-            if (!strcmp(tok[i], "true")) v = 1;
-            else if (!strcmp(tok[i], "false")) v = 0;
-            else if (!parse_double(tok[i], &v))
-                return fail_at(ps, ps->line, OL_EINVAL,
-                               "%s = %s: '%s' is not a number (write a value, LOW HIGH, log LOW HIGH, int LOW HIGH "
-                               "or choice A B ...)",
-                               key, value, tok[i]);
-            if (!check_in_valid_range(ps, info, hp, key, value, v, "value")) return 0;
-            h.kind = EXP_FIXED;
-            h.fixed = v;
-        } else if (nnum == 2) {
-            double lo, hi;
-            if (!parse_double(tok[i], &lo))
-                return fail_at(ps, ps->line, OL_EINVAL, "%s = %s: low '%s' is not a number", key, value, tok[i]);
-            if (!parse_double(tok[i + 1], &hi))
-                return fail_at(ps, ps->line, OL_EINVAL, "%s = %s: high '%s' is not a number", key, value, tok[i + 1]);
-            if (lo >= hi)
-                return fail_at(ps, ps->line, OL_EINVAL, "%s = %s: low %g must be below high %g", key, value, lo, hi);
-            if (h.log && lo <= 0)
-                return fail_at(ps, ps->line, OL_EINVAL, "%s = %s: a log scale needs low > 0 (low is %g)", key, value, lo);
-            if (h.kind == EXP_INT && (lo != floor(lo) || hi != floor(hi)))
-                return fail_at(ps, ps->line, OL_EINVAL, "%s = %s: int bounds must be whole numbers", key, value);
-            if (!check_in_valid_range(ps, info, hp, key, value, lo, "low")) return 0;
-            if (!check_in_valid_range(ps, info, hp, key, value, hi, "high")) return 0;
-            h.low = lo;
-            h.high = hi;
-        } else {
-            return fail_at(ps, ps->line, OL_EINVAL,
-                           "%s = %s: expected VALUE, LOW HIGH, log LOW HIGH, int [log] LOW HIGH or choice A B ...", key,
-                           value);
-        }
+        if (d->step != (d->kind == OL_DIST_INT ? 1 : 0))
+            ok = fail_at(ps, ps->line, OL_EINVAL, "%s = %s: a step is not supported here", key, value);
+        if (ok) ok = check_in_valid_range(ps, info, hp, key, value, d->low, "low");
+        if (ok) ok = check_in_valid_range(ps, info, hp, key, value, d->high, "high");
+        if (ok && hp->kind == OL_HP_BOOL)
+            ok = fail_at(ps, ps->line, OL_EINVAL, "%s = %s: %s is true/false: write 0, 1 or choice 0 1", key, value,
+                         hp->name);
     }
-    if (hp->kind == OL_HP_BOOL && (h.kind == EXP_FLOAT || h.kind == EXP_INT))
-        return fail_at(ps, ps->line, OL_EINVAL, "%s = %s: %s is true/false: write 0, 1 or choice 0 1", key, value,
-                       hp->name);
-    o->hparams[o->n_hparams++] = h;
+    if (!ok) {
+        ol_param_spec_free(&h.spec);
+        return 0;
+    }
+    o->params[o->n_params++] = h;
     return 1;
 }
 
@@ -391,22 +338,22 @@ static int section_header(parse_state *ps, char *inner) {
                                "[optimizer %s %s]: expected [optimizer NAME] or [optimizer NAME as STUDY]", rest, as);
             study = trim(as + 2);
             ol_error e2;
-            if (experiment_check_name(study, "study name", &e2))
+            if (ol_experiment_check_name(study, "study name", &e2))
                 return fail_at(ps, ps->line, OL_EINVAL, "[optimizer %s as %s]: %s", rest, study, e2.msg);
         }
         const ol_optim_info *info = registry_find(rest);
         if (!info)
             return fail_at(ps, ps->line, OL_ENOTFOUND, "unknown optimizer '%s' (`optlab optimizers` lists them)", rest);
-        experiment *e = ps->exp;
+        ol_experiment *e = ps->exp;
         const char *study_name = study ? study : info->name;
         for (int i = 0; i < e->n_optimizers; i++)
             if (!strcmp(e->optimizers[i].study, study_name))
                 return fail_at(ps, ps->line, OL_EINVAL,
                                "[optimizer %s] appears twice (first at line %d): give one `as STUDY` to keep both",
                                rest, e->optimizers[i].line);
-        if (e->n_optimizers >= EXP_MAX_OPTIMIZERS)
-            return fail_at(ps, ps->line, OL_EINVAL, "too many optimizer sections (at most %d)", EXP_MAX_OPTIMIZERS);
-        exp_optimizer *o = &e->optimizers[e->n_optimizers++];
+        if (e->n_optimizers >= OL_EXP_MAX_OPTIMIZERS)
+            return fail_at(ps, ps->line, OL_EINVAL, "too many optimizer sections (at most %d)", OL_EXP_MAX_OPTIMIZERS);
+        ol_exp_optimizer *o = &e->optimizers[e->n_optimizers++];
         memset(o, 0, sizeof *o);
         snprintf(o->name, sizeof o->name, "%s", info->name);
         snprintf(o->label, sizeof o->label, "%s", info->label);
@@ -456,7 +403,7 @@ static int handler(void *user, const char *section, const char *name, const char
     (void)section;
     parse_state *ps = user;
     if (ps->failed) return 0;
-    char key[EXP_NAME_MAX * 2], val[1024];
+    char key[OL_EXP_NAME_MAX * 2], val[1024];
     snprintf(key, sizeof key, "%s", name);
     snprintf(val, sizeof val, "%s", value ? value : "");
     char *k = trim(key), *v = trim(val);
@@ -469,10 +416,10 @@ static int handler(void *user, const char *section, const char *name, const char
     }
 }
 
-static void set_defaults(experiment *e) {
+static void set_defaults(ol_experiment *e) {
     memset(e, 0, sizeof *e);
-    snprintf(e->dataset, sizeof e->dataset, "mnist");
-    snprintf(e->loss, sizeof e->loss, "seed");
+    e->dataset = OL_DATASET_MNIST;
+    e->loss = OL_LOSS_SEED; /* the reference loss */
     e->train = 1000;
     e->valid_epoch = 2000;
     e->valid_trial = 5000;
@@ -480,8 +427,8 @@ static void set_defaults(experiment *e) {
     e->patience = 5;
     e->max_epochs = 65536;
     e->trials = 70;
-    snprintf(e->sampler, sizeof e->sampler, "tpe");
-    snprintf(e->pruner, sizeof e->pruner, "none");
+    e->sampler = OL_EXP_SAMPLER_TPE;
+    e->pruner = OL_EXP_PRUNER_NONE;
     e->pruner_startup = 5;
     e->pruner_warmup = 3;
     e->pruner_interval = 1;
@@ -497,7 +444,7 @@ static void name_from_path(char *dst, size_t n, const char *path) {
     if (dot && dot != dst) *dot = '\0';
 }
 
-ol_status experiment_parse_string(experiment *exp, const char *text, const char *origin, ol_error *err) {
+ol_status ol_experiment_parse_string(ol_experiment *exp, const char *text, const char *origin, ol_error *err) {
     set_defaults(exp);
     snprintf(exp->path, sizeof exp->path, "%s", origin);
     parse_state ps;
@@ -523,19 +470,19 @@ ol_status experiment_parse_string(experiment *exp, const char *text, const char 
     if (!ps.failed && !exp->name[0]) {
         name_from_path(exp->name, sizeof exp->name, origin);
         ol_error e2;
-        if (experiment_check_name(exp->name, "experiment name (from the file name; set name = ...)", &e2))
+        if (ol_experiment_check_name(exp->name, "experiment name (from the file name; set name = ...)", &e2))
             fail_at(&ps, ps.seen_experiment_section, OL_EINVAL, "%s", e2.msg);
     }
     if (!ps.failed && (long)exp->train + exp->valid_epoch + exp->valid_trial > 60000)
         fail_at(&ps, ps.seen_experiment_section, OL_EINVAL,
                 "train + valid_epoch + valid_trial = %ld exceeds the 60000 training images of %s",
-                (long)exp->train + exp->valid_epoch + exp->valid_trial, exp->dataset);
+                (long)exp->train + exp->valid_epoch + exp->valid_trial, ol_exp_dataset_name(exp->dataset));
     for (int i = 0; !ps.failed && i < exp->n_optimizers; i++) {
-        exp_optimizer *o = &exp->optimizers[i];
-        if (!o->loss[0]) memcpy(o->loss, exp->loss, sizeof o->loss);
-        else if (strcmp(o->loss, exp->loss)) { /* two studies of one optimizer must read apart */
+        ol_exp_optimizer *o = &exp->optimizers[i];
+        if (!o->loss_set) o->loss = exp->loss;
+        else if (o->loss != exp->loss) { /* two studies of one optimizer must read apart */
             char suffix[32];
-            snprintf(suffix, sizeof suffix, ", %s loss", o->loss);
+            snprintf(suffix, sizeof suffix, ", %s loss", ol_exp_loss_name(o->loss));
             size_t l = strlen(o->label), k = strlen(suffix);
             if (l + k < sizeof o->label) memcpy(o->label + l, suffix, k + 1);
         }
@@ -545,13 +492,13 @@ ol_status experiment_parse_string(experiment *exp, const char *text, const char 
         if (!exp->model) fail_at(&ps, 0, OL_ENOMEM, "out of memory");
     }
     if (ps.failed) {
-        experiment_free(exp);
+        ol_experiment_free(exp);
         return err ? err->status : OL_EINVAL;
     }
     return OL_OK;
 }
 
-ol_status experiment_load(experiment *exp, const char *path, ol_error *err) {
+ol_status ol_experiment_load(ol_experiment *exp, const char *path, ol_error *err) {
     memset(exp, 0, sizeof *exp);
     FILE *f = fopen(path, "rb");
     if (!f) return ol_fail(err, OL_EIO, "cannot open experiment file %s: %s", path, strerror(errno));
@@ -588,19 +535,22 @@ ol_status experiment_load(experiment *exp, const char *path, ol_error *err) {
         free(text);
         return ol_fail(err, OL_EFORMAT, "%s: not a text file (holds NUL bytes)", path);
     }
-    ol_status st = experiment_parse_string(exp, text, path, err);
+    ol_status st = ol_experiment_parse_string(exp, text, path, err);
     free(text);
     return st;
 }
 
-void experiment_free(experiment *exp) {
+void ol_experiment_free(ol_experiment *exp) {
     if (!exp) return;
     free(exp->model);
     exp->model = NULL;
+    for (int i = 0; i < exp->n_optimizers && i < OL_EXP_MAX_OPTIMIZERS; i++)
+        for (int k = 0; k < exp->optimizers[i].n_params && k < OL_EXP_MAX_PARAMS; k++)
+            ol_param_spec_free(&exp->optimizers[i].params[k].spec);
     exp->n_optimizers = 0;
 }
 
-const exp_optimizer *experiment_find_optimizer(const experiment *exp, const char *name) {
+const ol_exp_optimizer *ol_experiment_find_optimizer(const ol_experiment *exp, const char *name) {
     for (int i = 0; i < exp->n_optimizers; i++)
         if (!strcmp(exp->optimizers[i].study, name)) return &exp->optimizers[i];
     const ol_optim_info *info = registry_find(name);

@@ -1,15 +1,12 @@
 /*
- * test_experiment.c — the experiment-file parser (src/cli/experiment.c):
+ * test_experiment_file.c — the experiment-file parser (src/experiment/file.c):
  * the seed file reads as PROTOCOL.md says, and every kind of bad input is
  * refused with a message that starts "FILE:LINE:" and names the key/value.
- *
- * The CLI's own objects are not in a library, so the parser is compiled in
- * here directly.
  */
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "../../src/cli/experiment.c"
+#include "optlab/experiment.h"
 
 static const char *HEAD = "[experiment]\nname = t\ntrials = 3\n";
 
@@ -17,32 +14,32 @@ static const char *HEAD = "[experiment]\nname = t\ntrials = 3\n";
 static void expect_error(const char *body, const char *where, const char *needle) {
     char text[4096];
     snprintf(text, sizeof text, "%s%s", HEAD, body);
-    experiment e;
+    ol_experiment e;
     ol_error err;
     ol_error_clear(&err);
-    ol_status st = experiment_parse_string(&e, text, "t.ini", &err);
+    ol_status st = ol_experiment_parse_string(&e, text, "t.ini", &err);
     cr_assert_neq(st, OL_OK, "accepted:\n%s", text);
     cr_assert(strstr(err.msg, where), "message '%s' lacks '%s'", err.msg, where);
     cr_assert(strstr(err.msg, needle), "message '%s' lacks '%s'", err.msg, needle);
     cr_assert_null(e.model, "not freed on error");
 }
 
-static void parse_ok(experiment *e, const char *body) {
+static void parse_ok(ol_experiment *e, const char *body) {
     char text[4096];
     snprintf(text, sizeof text, "%s%s", HEAD, body);
     ol_error err;
     ol_error_clear(&err);
-    ol_status st = experiment_parse_string(e, text, "t.ini", &err);
+    ol_status st = ol_experiment_parse_string(e, text, "t.ini", &err);
     cr_assert_eq(st, OL_OK, "rejected: %s", err.msg);
 }
 
 Test(experiment, seed_file_matches_protocol) {
-    experiment e;
+    ol_experiment e;
     ol_error err;
-    cr_assert_eq(experiment_load(&e, "experiments/seed.ini", &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(ol_experiment_load(&e, "experiments/seed.ini", &err), OL_OK, "%s", err.msg);
     cr_assert_str_eq(e.name, "seed");
-    cr_assert_str_eq(e.dataset, "mnist");
-    cr_assert_str_eq(e.loss, "seed");
+    cr_assert_eq(e.dataset, OL_DATASET_MNIST);
+    cr_assert_eq(e.loss, OL_LOSS_SEED);
     cr_assert_str_eq(e.model, OL_SEED_CNN_SPEC);
     cr_assert_eq(e.train, 1000);
     cr_assert_eq(e.valid_epoch, 2000);
@@ -51,45 +48,45 @@ Test(experiment, seed_file_matches_protocol) {
     cr_assert_eq(e.patience, 5);
     cr_assert_eq(e.max_epochs, 65536);
     cr_assert_eq(e.trials, 70);
-    cr_assert_str_eq(e.sampler, "tpe");
+    cr_assert_eq(e.sampler, OL_EXP_SAMPLER_TPE);
     cr_assert_eq(e.seed, 20250228u);
     cr_assert_eq(e.n_optimizers, 3);
     cr_assert_str_eq(e.optimizers[0].name, "adam");
     cr_assert_str_eq(e.optimizers[1].name, "adamw");
     cr_assert_str_eq(e.optimizers[2].name, "adadelta");
-    const exp_optimizer *aw = experiment_find_optimizer(&e, "AdamW");
+    const ol_exp_optimizer *aw = ol_experiment_find_optimizer(&e, "AdamW");
     cr_assert_not_null(aw);
-    cr_assert_eq(aw->n_hparams, 4);
-    const exp_hparam *lr = &aw->hparams[0], *wd = &aw->hparams[3];
+    cr_assert_eq(aw->n_params, 4);
+    const ol_exp_param *lr = &aw->params[0], *wd = &aw->params[3];
     cr_assert_str_eq(lr->name, "learning_rate");
-    cr_assert(lr->kind == EXP_FLOAT && lr->log && lr->low == 1e-4 && lr->high == 1e-2);
-    cr_assert_str_eq(aw->hparams[1].name, "beta1");
-    cr_assert(aw->hparams[1].kind == EXP_FLOAT && !aw->hparams[1].log && aw->hparams[1].low == 0.8);
-    cr_assert_str_eq(aw->hparams[2].name, "beta2");
-    cr_assert(aw->hparams[2].low == 0.99 && aw->hparams[2].high == 0.9999);
+    cr_assert(lr->spec.dist.kind == OL_DIST_FLOAT && !lr->spec.fixed && lr->spec.dist.log && lr->spec.dist.low == 1e-4 && lr->spec.dist.high == 1e-2);
+    cr_assert_str_eq(aw->params[1].name, "beta1");
+    cr_assert(aw->params[1].spec.dist.kind == OL_DIST_FLOAT && !aw->params[1].spec.dist.log && aw->params[1].spec.dist.low == 0.8);
+    cr_assert_str_eq(aw->params[2].name, "beta2");
+    cr_assert(aw->params[2].spec.dist.low == 0.99 && aw->params[2].spec.dist.high == 0.9999);
     cr_assert_str_eq(wd->name, "weight_decay");
-    cr_assert(wd->log && wd->low == 1e-4 && wd->high == 2e-2);
-    const exp_optimizer *ad = experiment_find_optimizer(&e, "adadelta");
-    cr_assert_eq(ad->n_hparams, 1);
-    cr_assert_str_eq(ad->hparams[0].name, "rho");
-    cr_assert(ad->hparams[0].low == 0.5 && ad->hparams[0].high == 0.999);
-    experiment_free(&e);
+    cr_assert(wd->spec.dist.log && wd->spec.dist.low == 1e-4 && wd->spec.dist.high == 2e-2);
+    const ol_exp_optimizer *ad = ol_experiment_find_optimizer(&e, "adadelta");
+    cr_assert_eq(ad->n_params, 1);
+    cr_assert_str_eq(ad->params[0].name, "rho");
+    cr_assert(ad->params[0].spec.dist.low == 0.5 && ad->params[0].spec.dist.high == 0.999);
+    ol_experiment_free(&e);
 }
 
 Test(experiment, fixed_choice_int_alias_and_empty_section) {
-    experiment e;
+    ol_experiment e;
     parse_ok(&e, "[optimizer sgd]\nlr = log 1e-3 1\nmomentum = 0.9\nnesterov = choice 0 1\n"
                  "[optimizer Adam]\n");
     cr_assert_eq(e.n_optimizers, 2);
-    const exp_optimizer *sgd = &e.optimizers[0];
+    const ol_exp_optimizer *sgd = &e.optimizers[0];
     cr_assert_str_eq(sgd->name, "sgd");
-    cr_assert_str_eq(sgd->hparams[0].name, "learning_rate", "alias lr resolves to the registry name");
-    cr_assert(sgd->hparams[1].kind == EXP_FIXED && sgd->hparams[1].fixed == 0.9);
-    cr_assert(sgd->hparams[2].kind == EXP_CHOICE && sgd->hparams[2].n_choices == 2);
+    cr_assert_str_eq(sgd->params[0].name, "learning_rate", "alias lr resolves to the registry name");
+    cr_assert(sgd->params[1].spec.fixed && sgd->params[1].spec.value == 0.9);
+    cr_assert(sgd->params[2].spec.dist.kind == OL_DIST_CATEGORICAL && sgd->params[2].spec.dist.n_choices == 2 && sgd->params[2].spec.numeric_choices);
     cr_assert_str_eq(e.optimizers[1].name, "adam", "a section with no keys still counts");
-    cr_assert_eq(e.optimizers[1].n_hparams, 0);
+    cr_assert_eq(e.optimizers[1].n_params, 0);
     cr_assert_eq(e.trials, 3);
-    experiment_free(&e);
+    ol_experiment_free(&e);
 }
 
 Test(experiment, malformed_line_has_file_and_line) {
@@ -146,32 +143,32 @@ Test(experiment, duplicates) {
 Test(experiment, name_with_quotes) {
     char text[256];
     snprintf(text, sizeof text, "[experiment]\nname = it's\n[optimizer adam]\n");
-    experiment e;
+    ol_experiment e;
     ol_error err;
-    cr_assert_neq(experiment_parse_string(&e, text, "q.ini", &err), OL_OK);
+    cr_assert_neq(ol_experiment_parse_string(&e, text, "q.ini", &err), OL_OK);
     cr_assert(strstr(err.msg, "q.ini:2:") && strstr(err.msg, "a quote"), "%s", err.msg);
     snprintf(text, sizeof text, "[experiment]\nname = \"seed\"\n[optimizer adam]\n");
-    cr_assert_neq(experiment_parse_string(&e, text, "q.ini", &err), OL_OK);
+    cr_assert_neq(ol_experiment_parse_string(&e, text, "q.ini", &err), OL_OK);
     cr_assert(strstr(err.msg, "q.ini:2:") && strstr(err.msg, "a quote"), "%s", err.msg);
     snprintf(text, sizeof text, "[experiment]\nname = a/b\n[optimizer adam]\n");
-    cr_assert_neq(experiment_parse_string(&e, text, "q.ini", &err), OL_OK);
+    cr_assert_neq(ol_experiment_parse_string(&e, text, "q.ini", &err), OL_OK);
     cr_assert(strstr(err.msg, "q.ini:2:"), "%s", err.msg);
 }
 
 Test(experiment, whole_file_problems) {
-    experiment e;
+    ol_experiment e;
     ol_error err;
-    cr_assert_neq(experiment_parse_string(&e, "[optimizer adam]\n", "w.ini", &err), OL_OK);
+    cr_assert_neq(ol_experiment_parse_string(&e, "[optimizer adam]\n", "w.ini", &err), OL_OK);
     cr_assert(strstr(err.msg, "no [experiment] section"), "%s", err.msg);
-    cr_assert_neq(experiment_parse_string(&e, "[experiment]\n", "w.ini", &err), OL_OK);
+    cr_assert_neq(ol_experiment_parse_string(&e, "[experiment]\n", "w.ini", &err), OL_OK);
     cr_assert(strstr(err.msg, "no [optimizer NAME] section"), "%s", err.msg);
-    cr_assert_neq(experiment_parse_string(&e, "trials = 3\n[experiment]\n", "w.ini", &err), OL_OK);
+    cr_assert_neq(ol_experiment_parse_string(&e, "trials = 3\n[experiment]\n", "w.ini", &err), OL_OK);
     cr_assert(strstr(err.msg, "w.ini:1:") && strstr(err.msg, "before any section"), "%s", err.msg);
-    cr_assert_neq(experiment_parse_string(&e, "[experiment]\ntrain = 50000\nvalid_trial = 20000\n[optimizer adam]\n",
+    cr_assert_neq(ol_experiment_parse_string(&e, "[experiment]\ntrain = 50000\nvalid_trial = 20000\n[optimizer adam]\n",
                                           "w.ini", &err),
                   OL_OK);
     cr_assert(strstr(err.msg, "exceeds the 60000"), "%s", err.msg);
-    cr_assert_neq(experiment_load(&e, "tests/cli/no-such-file.ini", &err), OL_OK);
+    cr_assert_neq(ol_experiment_load(&e, "tests/cli/no-such-file.ini", &err), OL_OK);
     cr_assert(strstr(err.msg, "tests/cli/no-such-file.ini"), "%s", err.msg);
 }
 
@@ -180,63 +177,63 @@ Test(experiment, bad_model_spec) {
 }
 
 Test(experiment, name_defaults_to_file_name) {
-    experiment e;
+    ol_experiment e;
     ol_error err;
-    cr_assert_eq(experiment_parse_string(&e, "[experiment]\n[optimizer adam]\n", "dir/quick.ini", &err), OL_OK, "%s",
+    cr_assert_eq(ol_experiment_parse_string(&e, "[experiment]\n[optimizer adam]\n", "dir/quick.ini", &err), OL_OK, "%s",
                  err.msg);
     cr_assert_str_eq(e.name, "quick");
-    experiment_free(&e);
+    ol_experiment_free(&e);
 }
 
 Test(experiment, pruner_keys) {
-    experiment e;
+    ol_experiment e;
     parse_ok(&e, "[optimizer adam]\n");
-    cr_expect_str_eq(e.pruner, "none");
+    cr_expect_eq(e.pruner, OL_EXP_PRUNER_NONE);
     cr_expect_eq(e.pruner_startup, 5);
     cr_expect_eq(e.pruner_warmup, 3);
     cr_expect_eq(e.pruner_interval, 1);
-    experiment_free(&e);
+    ol_experiment_free(&e);
     parse_ok(&e, "pruner = median\npruner_startup = 2\npruner_warmup = 0\npruner_interval = 4\n"
                  "[optimizer adam]\n");
-    cr_expect_str_eq(e.pruner, "median");
+    cr_expect_eq(e.pruner, OL_EXP_PRUNER_MEDIAN);
     cr_expect_eq(e.pruner_startup, 2);
     cr_expect_eq(e.pruner_warmup, 0);
     cr_expect_eq(e.pruner_interval, 4);
-    experiment_free(&e);
+    ol_experiment_free(&e);
     expect_error("pruner = hyperband\n[optimizer adam]\n", "t.ini:4:", "pruner = hyperband: expected none or median");
     expect_error("pruner_interval = 0\n[optimizer adam]\n", "t.ini:4:", "pruner_interval = 0");
     expect_error("pruner_warmup = -1\n[optimizer adam]\n", "t.ini:4:", "pruner_warmup = -1");
     expect_error("pruner = median\npruner = none\n[optimizer adam]\n", "t.ini:5:", "'pruner' is set twice");
-    /* the experiment the report compares with */
+    /* the ol_experiment the report compares with */
     parse_ok(&e, "[optimizer adam]\n");
     cr_expect_str_eq(e.baseline, "", "no baseline by default");
-    experiment_free(&e);
+    ol_experiment_free(&e);
     parse_ok(&e, "baseline = repeat\n[optimizer adam]\n");
     cr_expect_str_eq(e.baseline, "repeat");
-    experiment_free(&e);
+    ol_experiment_free(&e);
     expect_error("baseline = seed/adam\n[optimizer adam]\n", "t.ini:4:", "baseline = seed/adam: expected the name");
 }
 
 Test(experiment, one_optimizer_twice_with_its_own_loss) {
-    experiment e;
+    ol_experiment e;
     parse_ok(&e, "loss = seed\n[optimizer adamw]\nlr = log 1e-4 1e-1\n"
                  "[optimizer AdamW as adamw-logits]\nloss = logits\nlr = log 1e-4 1e-1\n");
     cr_assert_eq(e.n_optimizers, 2);
     cr_assert_str_eq(e.optimizers[0].study, "adamw");
-    cr_assert_str_eq(e.optimizers[0].loss, "seed");
+    cr_assert_eq(e.optimizers[0].loss, OL_LOSS_SEED);
     cr_assert_str_eq(e.optimizers[0].label, "AdamW");
     cr_assert_str_eq(e.optimizers[1].name, "adamw");
     cr_assert_str_eq(e.optimizers[1].study, "adamw-logits");
-    cr_assert_str_eq(e.optimizers[1].loss, "logits");
+    cr_assert_eq(e.optimizers[1].loss, OL_LOSS_LOGITS);
     cr_assert_str_eq(e.optimizers[1].label, "AdamW, logits loss");
-    cr_assert_eq(experiment_find_optimizer(&e, "adamw-logits"), &e.optimizers[1]);
-    cr_assert_eq(experiment_find_optimizer(&e, "AdamW"), &e.optimizers[0]);
-    experiment_free(&e);
+    cr_assert_eq(ol_experiment_find_optimizer(&e, "adamw-logits"), &e.optimizers[1]);
+    cr_assert_eq(ol_experiment_find_optimizer(&e, "AdamW"), &e.optimizers[0]);
+    ol_experiment_free(&e);
     /* the experiment's loss, wherever [experiment] sets it, reaches sections without one */
     parse_ok(&e, "loss = logits\n[optimizer adam]\n");
-    cr_assert_str_eq(e.optimizers[0].loss, "logits");
+    cr_assert_eq(e.optimizers[0].loss, OL_LOSS_LOGITS);
     cr_assert_str_eq(e.optimizers[0].label, "Adam");
-    experiment_free(&e);
+    ol_experiment_free(&e);
     expect_error("[optimizer adamw]\n[optimizer adamw]\n", "t.ini:5:", "as STUDY");
     expect_error("[optimizer adamw as x]\n[optimizer adam as x]\n", "t.ini:5:", "appears twice");
     expect_error("[optimizer adamw like x]\n", "t.ini:4:", "[optimizer NAME as STUDY]");

@@ -1,6 +1,6 @@
 /*
- * diagnostics.c — the "diagnostics" trial attribute of `optlab run` (see
- * diagnostics.h): dead ReLUs, saturated sigmoids and gradient norms per
+ * diagnostics.c — the "diagnostics" trial attribute (OL_ATTR_DIAGNOSTICS) of every trial (see
+ * optlab/experiment.h): dead ReLUs, saturated sigmoids and gradient norms per
  * layer after the first epochs, the evidence for why a trial never learned.
  *
  * JSON shape (docs/never-learn.md):
@@ -12,7 +12,7 @@
  *    "epoch1": {...}}
  * Arrays follow the *_layers lists; a value that is not finite is null.
  */
-#include "diagnostics.h"
+#include "optlab/experiment.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -21,7 +21,7 @@
 
 #define DIAG_MAX_LAYERS 64
 
-struct run_diag {
+struct ol_exp_diag {
     ol_model *model;
     const ol_dataset *data;
     ol_loss_kind loss;
@@ -30,8 +30,8 @@ struct run_diag {
     ol_layer_stats stats[DIAG_MAX_LAYERS];
 };
 
-run_diag *diag_new(ol_model *model, const ol_dataset *data, ol_loss_kind loss, int batch) {
-    run_diag *d = calloc(1, sizeof *d);
+ol_exp_diag *ol_exp_diag_new(ol_model *model, const ol_dataset *data, ol_loss_kind loss, int batch) {
+    ol_exp_diag *d = calloc(1, sizeof *d);
     if (!d) return NULL;
     d->model = model;
     d->data = data;
@@ -44,7 +44,7 @@ run_diag *diag_new(ol_model *model, const ol_dataset *data, ol_loss_kind loss, i
 static cJSON *number_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
 
 /* The layer-name lists, once per trial: "INDEX:TOKEN", in layer order. */
-static void add_layer_names(run_diag *d, int n) {
+static void add_layer_names(ol_exp_diag *d, int n) {
     cJSON *params = cJSON_AddArrayToObject(d->root, "param_layers");
     cJSON *relus = cJSON_AddArrayToObject(d->root, "relu_layers");
     cJSON *sigmoids = cJSON_AddArrayToObject(d->root, "sigmoid_layers");
@@ -57,8 +57,8 @@ static void add_layer_names(run_diag *d, int n) {
     }
 }
 
-void diag_after_epoch(run_diag *d, int epoch0) {
-    if (!d || epoch0 < 0 || epoch0 >= DIAG_EPOCHS || d->batch < 1) return;
+void ol_exp_diag_after_epoch(ol_exp_diag *d, int epoch0) {
+    if (!d || epoch0 < 0 || epoch0 >= OL_DIAG_EPOCHS || d->batch < 1) return;
     float loss = NAN;
     ol_error err;
     /* gradients of the fixed batch at the current weights; OL_EDIVERGED still writes them */
@@ -71,8 +71,8 @@ void diag_after_epoch(run_diag *d, int epoch0) {
         if (!d->root) return;
         cJSON_AddNumberToObject(d->root, "batch", d->batch);
         cJSON *thr = cJSON_AddArrayToObject(d->root, "sigmoid_saturated");
-        cJSON_AddItemToArray(thr, cJSON_CreateNumber(DIAG_SIGMOID_LOW));
-        cJSON_AddItemToArray(thr, cJSON_CreateNumber(DIAG_SIGMOID_HIGH));
+        cJSON_AddItemToArray(thr, cJSON_CreateNumber(OL_DIAG_SIGMOID_LOW));
+        cJSON_AddItemToArray(thr, cJSON_CreateNumber(OL_DIAG_SIGMOID_HIGH));
         add_layer_names(d, n);
     }
     cJSON *e = cJSON_CreateObject();
@@ -101,9 +101,9 @@ void diag_after_epoch(run_diag *d, int epoch0) {
     cJSON_AddItemToObject(d->root, key, e);
 }
 
-char *diag_json(const run_diag *d) { return d && d->root ? cJSON_PrintUnformatted(d->root) : NULL; }
+char *ol_exp_diag_json(const ol_exp_diag *d) { return d && d->root ? cJSON_PrintUnformatted(d->root) : NULL; }
 
-void diag_free(run_diag *d) {
+void ol_exp_diag_free(ol_exp_diag *d) {
     if (!d) return;
     cJSON_Delete(d->root);
     free(d);

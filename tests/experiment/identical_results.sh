@@ -1,0 +1,17 @@
+#!/bin/bash
+# "Must not change" (issue 12): tests/experiment/identical.ini run now by
+# `optlab run --jobs 1` into SQLite gives, bit for bit, the stored values,
+# parameters, intermediate values, test accuracies and other non-timing trial
+# attributes captured before the engine moved into src/experiment/
+# (golden/identical_results.txt; golden/make_identical_results.sh made it).
+# Under ASan the same study runs too (it takes about a minute there).
+set -eu
+BIN=${OPTLAB_BIN:-build/optlab}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+[ -f data/mnist/train-images-idx3-ubyte ] || { echo "MNIST missing: run make data" >&2; exit 1; }
+OPENBLAS_NUM_THREADS=1 "$BIN" run tests/experiment/identical.ini --data data --storage "sqlite:///$tmp/t.db" \
+    --jobs 1 --no-report --quiet > "$tmp/out" 2>&1 || { cat "$tmp/out"; exit 1; }
+/usr/bin/python3 tests/experiment/dump_study.py "$tmp/t.db" > "$tmp/now.txt"
+diff -u tests/experiment/golden/identical_results.txt "$tmp/now.txt" | head -40
+cmp -s tests/experiment/golden/identical_results.txt "$tmp/now.txt"
+echo "identical: $(grep -c '^trial' "$tmp/now.txt") trials"
