@@ -26,6 +26,7 @@
  * its place.
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "options.h"
 #include "optlab/experiment.h"
 #include "optlab/optim.h"
 #include "optlab/report.h"
@@ -64,7 +66,7 @@ typedef struct {
 
 static void run_usage(FILE *out) {
     fputs("usage: optlab run [EXPERIMENT_FILE] [--storage URL] [--jobs N] [--data DIR] [--trials N]\n"
-          "                  [--only OPTIMIZER] [--repeat R] [--repetition K] [--no-report] [--report-dir DIR]\n\n"
+          "                  [--only OPTIMIZER] [--repeat R] [--repetition K] [--no-report] [--report-dir DIR] [--quiet]\n\n"
           "Run an experiment: one study per [optimizer] section of the file (docs/experiments.md),\n"
           "each trial = a fresh model trained with the optimizer's sampled hyperparameters; then\n"
           "print the results table and write the report. Without a file: " DEFAULT_EXPERIMENT ",\n"
@@ -86,18 +88,6 @@ static void run_usage(FILE *out) {
           "Progress: on a terminal a bar per study (trials k/N, best so far, ETA); otherwise one line\n"
           "per finished trial. Ctrl-C stops the workers; their running trials are marked FAIL.\n",
           out);
-}
-
-static int parse_int_opt(const char *name, const char *v, int lo, int hi, int *out) {
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (!*v || *end || errno || x < lo || x > hi) {
-        cli_error("%s %s: expected a whole number from %d to %d", name, v, lo, hi);
-        return 0;
-    }
-    *out = (int)x;
-    return 1;
 }
 
 static volatile sig_atomic_t g_parent_signal;
@@ -128,36 +118,43 @@ static void fail_dead(const ol_exp_runner *r, ol_storage *st) {
     for (int i = 0; i < r->n_studies; i++) ol_exp_fail_dead_trials(r, st, r->studies[i].id, &err);
 }
 
+enum { R_STORAGE, R_DATA, R_ONLY, R_REPORT_DIR, R_JOBS, R_TRIALS, R_REPEAT, R_REPETITION, R_NO_REPORT, R_QUIET };
+
 int cmd_run(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) {
-        run_usage(stdout);
-        return 0;
-    }
+    static const cli_option opts[] = {{"storage", 1, R_STORAGE},       {"data", 1, R_DATA},
+                                      {"only", 1, R_ONLY},             {"report-dir", 1, R_REPORT_DIR},
+                                      {"jobs", 1, R_JOBS},             {"trials", 1, R_TRIALS},
+                                      {"repeat", 1, R_REPEAT},         {"repetition", 1, R_REPETITION},
+                                      {"no-report", 0, R_NO_REPORT},   {"quiet", 0, R_QUIET},
+                                      {NULL, 0, 0}};
     run_options o = {.storage = DEFAULT_STORAGE, .report_dir = "report", .repeats = 1};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o.jobs = cores > 0 ? (int)cores : 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_next = i + 1 < argc;
-#define NEED_VALUE()                                                               \
-    do {                                                                           \
-        if (!has_next) return cli_error("%s needs a value (see `optlab run --help`)", a); \
-    } while (0)
-        if (!strcmp(a, "--storage")) { NEED_VALUE(); o.storage = argv[++i]; }
-        else if (!strcmp(a, "--data")) { NEED_VALUE(); o.data_dir = argv[++i]; }
-        else if (!strcmp(a, "--only")) { NEED_VALUE(); o.only = argv[++i]; }
-        else if (!strcmp(a, "--report-dir")) { NEED_VALUE(); o.report_dir = argv[++i]; }
-        else if (!strcmp(a, "--jobs")) { NEED_VALUE(); if (!parse_int_opt(a, argv[++i], 1, 1024, &o.jobs)) return 2; }
-        else if (!strcmp(a, "--trials")) { NEED_VALUE(); if (!parse_int_opt(a, argv[++i], 1, 1000000, &o.trials)) return 2; }
-        else if (!strcmp(a, "--repeat")) { NEED_VALUE(); if (!parse_int_opt(a, argv[++i], 1, OL_EXP_MAX_STUDIES, &o.repeats)) return 2; }
-        else if (!strcmp(a, "--repetition")) { NEED_VALUE(); if (!parse_int_opt(a, argv[++i], 0, 1000000, &o.repetition)) return 2; }
-        else if (!strcmp(a, "--no-report")) o.no_report = 1;
-        else if (!strcmp(a, "--quiet")) o.quiet = 1;
-        else if (a[0] == '-' && a[1]) { cli_error("unknown option '%s'", a); run_usage(stderr); return 2; }
-        else if (!o.file) o.file = a;
-        else return cli_error("one experiment file at a time ('%s' and '%s')", o.file, a);
-#undef NEED_VALUE
+    cli_parser cp;
+    const char *v;
+    cli_begin(&cp, "run", argc, argv, opts);
+    for (int c; (c = cli_next(&cp, &v)) != CLI_OPT_END;) {
+        int bad = 0;
+        switch (c) {
+        case CLI_OPT_HELP: run_usage(stdout); return 0;
+        case CLI_OPT_ERROR: return CLI_EXIT_USAGE;
+        case R_STORAGE: o.storage = v; break;
+        case R_DATA: o.data_dir = v; break;
+        case R_ONLY: o.only = v; break;
+        case R_REPORT_DIR: o.report_dir = v; break;
+        case R_JOBS: bad = cli_parse_int(&cp, "--jobs", v, 1, 1024, &o.jobs); break;
+        case R_TRIALS: bad = cli_parse_int(&cp, "--trials", v, 1, 1000000, &o.trials); break;
+        case R_REPEAT: bad = cli_parse_int(&cp, "--repeat", v, 1, OL_EXP_MAX_STUDIES, &o.repeats); break;
+        case R_REPETITION: bad = cli_parse_int(&cp, "--repetition", v, 0, 1000000, &o.repetition); break;
+        case R_NO_REPORT: o.no_report = 1; break;
+        case R_QUIET: o.quiet = 1; break;
+        }
+        if (bad) return CLI_EXIT_USAGE;
     }
+    if (cli_operand_count(&cp) > 1)
+        return cli_usage_error(&cp, "one experiment file at a time ('%s' and '%s')", cli_operands(&cp)[0],
+                               cli_operands(&cp)[1]);
+    if (cli_operand_count(&cp) == 1) o.file = cli_operands(&cp)[0];
     int default_file = !o.file;
     if (!o.file) o.file = DEFAULT_EXPERIMENT;
 
@@ -184,6 +181,7 @@ int cmd_run(int argc, char **argv) {
     ol_storage *st = NULL;
     pid_t *pids = NULL;
     static run_view views[OL_EXP_MAX_STUDIES];
+    for (int i = 0; i < OL_EXP_MAX_STUDIES; i++) views[i].printed_best = NAN;
     if (rc.n_studies == 0) {
         const ol_optim_info *info = ol_optim_find(o.only);
         cli_error("--only %s: %s", o.only,
@@ -342,7 +340,6 @@ int cmd_run(int argc, char **argv) {
     }
 out:
     free(pids);
-    for (int i = 0; i < rc.n_studies; i++) free(views[i].seen);
     ol_exp_runner_free(&rc);
     ol_storage_close(st);
     ol_experiment_free(&exp);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "options.h"
 #include "optlab/experiment.h"
 #include "run.h"
 
@@ -34,15 +35,17 @@
 #define DEFAULT_GRACE 30.0
 
 static void worker_usage(FILE *out) {
-    fputs("usage: optlab worker --storage URL --experiment FILE [--study NAME] [--data DIR] [--trials N]\n"
+    fputs("usage: optlab worker EXPERIMENT_FILE --storage URL [--study-name NAME] [--data DIR] [--trials N]\n"
           "                     [--repetition K] [--heartbeat SECONDS] [--grace SECONDS] [--host NAME] [--quiet]\n\n"
           "Join an experiment's studies in a shared storage and run trials until each has its N complete\n"
           "trials. Start one per core on as many machines as you like, all with the same experiment file\n"
           "and storage (docs/scaling.md); each trial's number is issued once, by the storage.\n\n"
           "  --storage URL        postgresql://USER@HOST:PORT/DB (several machines), or sqlite:///FILE.db\n"
           "                       (one machine)\n"
-          "  --experiment FILE    the experiment file (docs/experiments.md); its studies are EXPERIMENT/OPTIMIZER\n"
-          "  --study NAME         work on this study only (e.g. seed/adamw); default: every study of the file,\n"
+          "  EXPERIMENT_FILE      the experiment file (docs/experiments.md); its studies are EXPERIMENT/OPTIMIZER\n"
+          "                       (old spelling: --experiment FILE, still accepted)\n"
+          "  --study-name NAME    work on this study only (e.g. seed/adamw; alias --study); default: every study\n"
+          "                       of the file,\n"
           "                       in file order, all workers on the first until it is done\n"
           "  --data DIR           where datasets live (default $OPTLAB_DATA, else ./data)\n"
           "  --trials N           trials per study instead of the file's (use the same N on every worker)\n"
@@ -60,69 +63,55 @@ static void worker_usage(FILE *out) {
           out);
 }
 
-static int parse_int(const char *name, const char *v, int lo, int hi, int *out) {
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (!*v || *end || errno || x < lo || x > hi) return cli_error("%s %s: expected a whole number from %d to %d", name, v, lo, hi), 0;
-    *out = (int)x;
-    return 1;
-}
-
-static int parse_seconds(const char *name, const char *v, double lo, double hi, double *out) {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (!*v || *end || errno || !isfinite(x) || x < lo || x > hi)
-        return cli_error("%s %s: expected a number of seconds from %g to %g", name, v, lo, hi), 0;
-    *out = x;
-    return 1;
-}
+enum { W_STORAGE, W_FILE, W_STUDY, W_DATA, W_HOST, W_TRIALS, W_REPETITION, W_HEARTBEAT, W_GRACE, W_QUIET };
 
 int cmd_worker(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) {
-        worker_usage(stdout);
-        return 0;
-    }
+    /* --experiment FILE is the old name of the operand: report --experiment names an experiment */
+    static const cli_option opts[] = {{"storage", 1, W_STORAGE},       {"experiment-file", 1, W_FILE},
+                                      {"experiment", 1, W_FILE},       {"study-name", 1, W_STUDY},
+                                      {"study", 1, W_STUDY},           {"data", 1, W_DATA},
+                                      {"host", 1, W_HOST},             {"trials", 1, W_TRIALS},
+                                      {"repetition", 1, W_REPETITION}, {"heartbeat", 1, W_HEARTBEAT},
+                                      {"grace", 1, W_GRACE},           {"quiet", 0, W_QUIET},
+                                      {NULL, 0, 0}};
     struct {
         const char *file, *storage, *data_dir;
         int trials, repetition;
     } o = {0};
-    const char *study_name = NULL, *host = NULL;
+    const char *study_name = NULL, *host = NULL, *v;
     double heartbeat = DEFAULT_HEARTBEAT, grace = DEFAULT_GRACE;
     int quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-') return cli_error("unexpected argument '%s' (the file goes after --experiment)", a);
-        if (!strcmp(a, "--quiet")) {
-            quiet = 1;
-            continue;
+    cli_parser cp;
+    cli_begin(&cp, "worker", argc, argv, opts);
+    for (int c; (c = cli_next(&cp, &v)) != CLI_OPT_END;) {
+        int bad = 0;
+        switch (c) {
+        case CLI_OPT_HELP: worker_usage(stdout); return 0;
+        case CLI_OPT_ERROR: return CLI_EXIT_USAGE;
+        case W_STORAGE: o.storage = v; break;
+        case W_FILE: o.file = v; break;
+        case W_STUDY: study_name = v; break;
+        case W_DATA: o.data_dir = v; break;
+        case W_HOST: host = v; break;
+        case W_TRIALS: bad = cli_parse_int(&cp, "--trials", v, 1, 1000000, &o.trials); break;
+        case W_REPETITION: bad = cli_parse_int(&cp, "--repetition", v, 0, 1000000, &o.repetition); break;
+        case W_HEARTBEAT: bad = cli_parse_double(&cp, "--heartbeat", v, 0.1, 3600, &heartbeat); break;
+        case W_GRACE: bad = cli_parse_double(&cp, "--grace", v, 0.2, 86400, &grace); break;
+        case W_QUIET: quiet = 1; break;
         }
-        if (i + 1 >= argc) return cli_error("%s needs a value (see `optlab worker --help`)", a);
-        const char *v = argv[++i];
-        if (!strcmp(a, "--storage")) o.storage = v;
-        else if (!strcmp(a, "--experiment")) o.file = v;
-        else if (!strcmp(a, "--study")) study_name = v;
-        else if (!strcmp(a, "--data")) o.data_dir = v;
-        else if (!strcmp(a, "--host")) host = v;
-        else if (!strcmp(a, "--trials")) { if (!parse_int(a, v, 1, 1000000, &o.trials)) return 2; }
-        else if (!strcmp(a, "--repetition")) { if (!parse_int(a, v, 0, 1000000, &o.repetition)) return 2; }
-        else if (!strcmp(a, "--heartbeat")) { if (!parse_seconds(a, v, 0.1, 3600, &heartbeat)) return 2; }
-        else if (!strcmp(a, "--grace")) { if (!parse_seconds(a, v, 0.2, 86400, &grace)) return 2; }
-        else {
-            cli_error("unknown option '%s'", a);
-            worker_usage(stderr);
-            return 2;
-        }
+        if (bad) return CLI_EXIT_USAGE;
     }
-    if (!o.storage) return cli_error("--storage URL is required (e.g. postgresql://optlab@db-host:5432/optlab)"), 2;
-    if (!o.file) return cli_error("--experiment FILE is required (e.g. experiments/seed.ini)"), 2;
+    if (cli_operand_count(&cp) > 1 || (cli_operand_count(&cp) == 1 && o.file))
+        return cli_usage_error(&cp, "one experiment file at a time ('%s')", cli_operands(&cp)[0]);
+    if (cli_operand_count(&cp) == 1) o.file = cli_operands(&cp)[0];
+    if (!o.storage) return cli_usage_error(&cp, "--storage URL is required (e.g. postgresql://optlab@db-host:5432/optlab)");
+    if (!o.file) return cli_usage_error(&cp, "an experiment file is required (e.g. optlab worker experiments/seed.ini --storage URL)");
     if (grace < 2 * heartbeat)
-        return cli_error("--grace %g must be at least twice --heartbeat %g, or live trials would be failed", grace,
-                         heartbeat), 2;
+        return cli_usage_error(&cp, "--grace %g must be at least twice --heartbeat %g, or live trials would be failed", grace,
+                               heartbeat);
     ol_error err;
     if (host && (!*host || strchr(host, ':') || strchr(host, '"') || strchr(host, '\\')))
-        return cli_error("--host '%s': expected a non-empty name without ':', quotes or backslashes", host), 2;
+        return cli_usage_error(&cp, "--host '%s': expected a non-empty name without ':', quotes or backslashes", host);
 
     /* 1. the experiment and its studies */
     static ol_experiment exp;

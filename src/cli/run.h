@@ -23,8 +23,9 @@ void run_print_event(void *user, const ol_exp_event *ev);
 typedef struct {
     ol_exp_progress p;
     int finished; /* all trials done, no RUNNING */
-    char *seen;   /* seen[number]: finished trial already reported (plain output) */
-    int seen_cap;
+    int next_number;   /* plain output: the trial number printed next (lines go in number order) */
+    int printed_done;  /* COMPLETE + PRUNED trials printed so far in this run's lines */
+    double printed_best; /* best COMPLETE value among them (NAN: none yet) */
 } run_view;
 
 /**

@@ -16,6 +16,7 @@
 
 #include "optlab/core.h"
 #include "optlab/report.h"
+#include "progress.h"
 #include "run.h"
 
 /* ---- signals ---- */
@@ -91,36 +92,32 @@ int run_poll_progress(const ol_exp_runner *r, run_view *views, ol_storage *st, i
         size_t n = 0;
         if (ol_storage_get_trials(st, s->id, &trials, &n, err)) return -1;
         ol_exp_progress_count(trials, n, &vw->p);
-        if ((int)n > vw->seen_cap) {
-            char *p = realloc(vw->seen, n);
-            if (!p) {
-                ol_trials_free(trials, n);
-                ol_fail(err, OL_ENOMEM, "out of memory");
-                return -1;
-            }
-            memset(p + vw->seen_cap, 0, n - (size_t)vw->seen_cap);
-            vw->seen = p;
-            vw->seen_cap = (int)n;
-        }
-        for (size_t k = 0; k < n; k++) {
-            const ol_trial_rec *t = &trials[k];
-            if (t->state == OL_TRIAL_RUNNING || t->state == OL_TRIAL_WAITING || t->number < 0 ||
-                t->number >= vw->seen_cap || vw->seen[t->number])
-                continue;
-            vw->seen[t->number] = 1;
-            if (t->datetime_complete >= started) (*finished_in_run)++;
-            if (!tty && !quiet && t->datetime_complete >= started) {
-                const char *epochs = ol_attr_find(t->user_attrs, t->n_user_attrs, OL_ATTR_EPOCHS);
-                const char *secs = ol_attr_find(t->user_attrs, t->n_user_attrs, OL_ATTR_SECONDS);
-                const char *status = ol_attr_find(t->user_attrs, t->n_user_attrs, OL_ATTR_STATUS);
-                char val[32] = "-", stat[32] = "-";
-                if (status) snprintf(stat, sizeof stat, "%.*s", (int)strcspn(status + (*status == '"'), "\""),
-                                     status + (*status == '"'));
-                if (t->has_value) snprintf(val, sizeof val, "%.4f", t->value);
-                printf("%s: %d/%d trial %d %s %s (%s epochs, %s s, %s), best %.4f\n", s->name, vw->p.done, r->trials,
-                       t->number, ol_trial_state_name(t->state), val, epochs ? epochs : "-", secs ? secs : "-", stat,
-                       isfinite(vw->p.best) ? vw->p.best : 0.0);
-            }
+        /* Finished trials are reported in number order: a line waits until every
+         * lower-numbered trial has finished, so the counter and the best-so-far a
+         * line shows are those of the trials printed before it, never ahead. */
+        for (;;) {
+            const ol_trial_rec *t = NULL;
+            for (size_t k = 0; k < n && !t; k++)
+                if (trials[k].number == vw->next_number) t = &trials[k];
+            if (!t || t->state == OL_TRIAL_RUNNING || t->state == OL_TRIAL_WAITING) break;
+            vw->next_number++;
+            int in_run = t->datetime_complete >= started;
+            if (in_run) (*finished_in_run)++;
+            if (t->state == OL_TRIAL_COMPLETE || t->state == OL_TRIAL_PRUNED) vw->printed_done++;
+            if (t->state == OL_TRIAL_COMPLETE && t->has_value && (isnan(vw->printed_best) || t->value > vw->printed_best))
+                vw->printed_best = t->value;
+            if (tty || quiet || !in_run) continue;
+            const char *epochs = ol_attr_find(t->user_attrs, t->n_user_attrs, OL_ATTR_EPOCHS);
+            const char *secs = ol_attr_find(t->user_attrs, t->n_user_attrs, OL_ATTR_SECONDS);
+            const char *status = ol_attr_find(t->user_attrs, t->n_user_attrs, OL_ATTR_STATUS);
+            char val[32] = "-", stat[32] = "-", best[32] = "-";
+            if (status) snprintf(stat, sizeof stat, "%.*s", (int)strcspn(status + (*status == '"'), "\""),
+                                 status + (*status == '"'));
+            if (t->has_value) snprintf(val, sizeof val, "%.4f", t->value);
+            if (!isnan(vw->printed_best)) snprintf(best, sizeof best, "%.4f", vw->printed_best);
+            printf("%s: %d/%d trial %d %s %s (%s epochs, %s s, %s), best %s\n", s->name, vw->printed_done,
+                   r->trials, t->number, ol_trial_state_name(t->state), val, epochs ? epochs : "-",
+                   secs ? secs : "-", stat, best);
         }
         fflush(stdout);
         ol_trials_free(trials, n);
@@ -131,12 +128,16 @@ int run_poll_progress(const ol_exp_runner *r, run_view *views, ol_storage *st, i
 
 void run_draw_bars(const ol_exp_runner *r, const run_view *views, int redraw, double started, int finished_in_run) {
     if (redraw) printf("\033[%dA", r->n_studies);
+    cli_progress term = {.out = stdout};
     double elapsed = ol_now() - started;
     double per_trial = finished_in_run > 0 ? elapsed / finished_in_run : NAN; /* wall seconds per trial, all workers */
     int remaining_before = 0;
     for (int i = 0; i < r->n_studies; i++) {
         const run_view *vw = &views[i];
-        int width = 24, filled = r->trials ? vw->p.done * width / r->trials : 0;
+        /* the bar gives way first on a narrow terminal; the counts, best and ETA stay */
+        int width = cli_progress_width(&term) - 61;
+        width = width < 4 ? 4 : width > 24 ? 24 : width;
+        int filled = r->trials ? vw->p.done * width / r->trials : 0;
         char bar[64];
         for (int k = 0; k < width; k++) bar[k] = k < filled ? '#' : '-';
         bar[width] = '\0';
@@ -151,7 +152,11 @@ void run_draw_bars(const ol_exp_runner *r, const run_view *views, int redraw, do
             fmt_duration(d, sizeof d, per_trial * remaining_before);
             snprintf(eta, sizeof eta, "ETA %s", d);
         }
-        printf("\r\033[K%-24s [%s] %3d/%-3d best %s  %s\n", r->studies[i].name, bar, vw->p.done, r->trials, best, eta);
+        char line[512], fitted[512];
+        snprintf(line, sizeof line, "%-24s [%s] %3d/%-3d best %s  %s", r->studies[i].name, bar, vw->p.done, r->trials,
+                 best, eta);
+        /* cut to the terminal (one column spare), so a narrow one gets no wrapped trail */
+        printf("\r\033[K%s\n", cli_progress_fit(fitted, sizeof fitted, line, cli_progress_width(&term) - 1));
     }
     fflush(stdout);
 }

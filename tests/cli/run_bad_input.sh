@@ -31,7 +31,7 @@ expect_fail quote_in_name "quote_in_name.ini:2: name = se\"ed" $'[experiment]\nn
 expect_fail quote_in_name2 "a quote" $'[experiment]\nname = it\'s\n[optimizer adam]\n'
 expect_fail no_optimizer "no [optimizer NAME] section" "$H"
 expect_fail only_unknown "--only sgd: the experiment has no section for it" "$H"$'[optimizer adam]\n' --only sgd
-expect_fail bad_jobs "--jobs 0" "$H"$'[optimizer adam]\n' --jobs 0
+expect_fail bad_jobs "--jobs: '0' is not a whole number" "$H"$'[optimizer adam]\n' --jobs 0
 expect_fail missing_data "data" "$H"$'[optimizer adam]\n' --data "$tmp/nodata"
 
 # a missing experiment file

@@ -15,6 +15,18 @@ sed -e "s/^max_epochs = .*/max_epochs = $EPOCHS/" tests/cli/tiny.ini > "$tmp/tin
 cat "$tmp/out"
 grep -q '^| Adam | [0-9.]* % | [0-9.]* % | learning_rate = .*beta1 = .*eps = 1e-08 (fixed) |$' "$tmp/out"
 grep -q '^| Adadelta | ' "$tmp/out"
+# The plain progress lines of each study come in trial-number order, their counter
+# goes up by one per COMPLETE/PRUNED trial and their "best" is the best value of
+# the lines printed so far (never a trial not yet shown).
+awk '/^tiny\/[a-z]*: [0-9]+\/[0-9]+ trial [0-9]+ / {
+    split($2, c, "/"); num = $4 + 0; st = $1
+    if ((st in last) && num != last[st] + 1) { print "out of order: " $0; bad = 1 }
+    if (c[1] + 0 != cnt[st] + 1) { print "counter jumps: " $0; bad = 1 }
+    last[st] = num; cnt[st] = c[1] + 0
+    if ($5 == "COMPLETE" && (!(st in best) || $6 + 0 > best[st])) best[st] = $6 + 0
+    if ($NF + 0 != best[st]) { print "best ahead of its lines: " $0; bad = 1 }
+    lines++ }
+    END { if (lines < 4) { print "only " lines " progress lines"; bad = 1 } exit bad }' "$tmp/out"
 /usr/bin/python3 - "$tmp/t.db" $N <<'PY'
 import sys, json, optuna
 optuna.logging.set_verbosity(optuna.logging.WARNING)
