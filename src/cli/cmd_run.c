@@ -999,7 +999,7 @@ int cmd_run(int argc, char **argv) {
 #undef NEED_VALUE
     }
     int default_file = !o.file;
-    if (!o.file) o.file = DEFAULT_EXPERIMENT;
+    if (!o.file) o.file = cli_data_path(DEFAULT_EXPERIMENT);
 
     /* 1. the experiment file */
     static experiment exp;
