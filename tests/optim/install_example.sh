@@ -25,6 +25,9 @@ fail() { echo "install_example: $*" >&2; exit 1; }
 flags=()
 asan=0
 case "$build" in *asan*) flags=(SAN=1 OPT=-O1); asan=1 ;; esac
+# and with its options (build-options: WITH_POSTGRES, PREFIX, ...)
+[ -f "$build/build-options" ] || fail "$build/build-options missing (build with make first)"
+while IFS='=' read -r k v; do [ -n "$k" ] && flags+=("$k=$v"); done < "$build/build-options"
 make --no-print-directory -s install BUILD="$build" "${flags[@]}" DESTDIR="$tmp/stage" > "$tmp/install.log" 2>&1 \
     || { cat "$tmp/install.log"; exit 1; }
 prefix=$(sed -n 's/^PREFIX=//p' "$build/build-options")
