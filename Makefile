@@ -1,10 +1,15 @@
 # optlab — build, test, benchmark and run.
 #
-#   make            build liboptlab (static + shared), optlab.pc and the optlab command
+#   make            build liboptlab (static + shared), optlab.pc and the optlab command, and
+#                   liboptlab-optim (core + optim only, needs libm) with optlab-optim.pc
 #   make test       install missing Debian packages, run the suite, then again under ASan+UBSan
 #   make run        install, build, fetch MNIST, run the seed study, write report/
 #   make bench      benchmarks beside their references (PyTorch, Optuna)
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (also DESTDIR=staging-dir)
+#
+# Options: WITH_POSTGRES=0 builds without libpq (no postgresql:// storage);
+# CFLAGS=... adds to the flags the build needs (e.g. make CFLAGS=-O3), it does
+# not replace them. docs/library.md: linking, pkg-config, visibility.
 #
 # Each layer's objects are kept apart so a layer's tests link only the layers it
 # may use (see ../shared/DESIGN.md): a test of optim/ cannot reach nn/.
@@ -12,21 +17,44 @@
 CC       ?= cc
 BUILD    ?= build
 PREFIX   ?= /usr/local
-VERSION  := 0.1.0
+LIBDIR   ?= $(PREFIX)/lib
+DATADIR  ?= $(PREFIX)/share/optlab
+# The version is written once, in include/optlab/version.h.
+ver_part = $(shell sed -n 's/^\#define OL_VERSION_$(1) \([0-9][0-9]*\)$$/\1/p' include/optlab/version.h)
+VERSION_MAJOR := $(call ver_part,MAJOR)
+VERSION  := $(VERSION_MAJOR).$(call ver_part,MINOR).$(call ver_part,PATCH)
 OPT      ?= -O2
 SAN      ?=
+# 0: no PostgreSQL backend, no libpq (a postgresql:// URL then says so)
+WITH_POSTGRES ?= 1
+# 1: optlab.pc's Libs carry -Wl,-rpath,LIBDIR, so a program linked with it
+# starts without LD_LIBRARY_PATH or ldconfig
+RPATH    ?= 1
 
 # OpenBLAS's CBLAS header lives under the multiarch include directory on Debian.
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
+ifeq ($(WITH_POSTGRES),1)
 # libpq's header lives in /usr/include/postgresql on Debian.
 PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
-CPPFLAGS += -Iinclude -D_GNU_SOURCE $(BLAS_CFLAGS) $(PQ_CFLAGS)
-CFLAGS   += -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror -Wno-unused-parameter -pthread
-ifeq ($(SAN),1)
-CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS  += -fsanitize=address,undefined
+PQ_LIBS   := -lpq
+else
+PQ_CFLAGS :=
+PQ_LIBS   :=
 endif
-LIBS     := -lopenblas -lz -lsqlite3 -lpq -lcjson -linih -lm -pthread
+# The flags the build needs come first and are kept whatever CPPFLAGS/CFLAGS/
+# LDFLAGS the command line or environment give; the user's come after (so
+# `make CFLAGS=-O3` wins over $(OPT)).
+override CPPFLAGS := -Iinclude -D_GNU_SOURCE $(BLAS_CFLAGS) $(PQ_CFLAGS) \
+                     -DOL_WITH_POSTGRES=$(WITH_POSTGRES) $(CPPFLAGS)
+override CFLAGS   := -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror \
+                     -Wno-unused-parameter -pthread $(CFLAGS)
+ifeq ($(SAN),1)
+override CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+override LDFLAGS  += -fsanitize=address,undefined
+endif
+LIBS     := -lopenblas -lz -lsqlite3 $(PQ_LIBS) -lcjson -linih -lm -pthread
+# liboptlab-optim (core + optim) needs libm and nothing else
+OPTIM_LIBS := -lm
 
 LAYERS      := core optim nn data train hpo storage experiment report
 # which layers each layer may use (its tests link exactly these)
@@ -41,7 +69,11 @@ USES_experiment := experiment train optim nn data hpo storage core
 USES_report  := report storage core   # + include/optlab/conventions.h (header only)
 USES_cli     := $(LAYERS)
 
-layer_srcs = $(wildcard src/$(1)/*.c)
+# sources a build option leaves out (WITH_POSTGRES=0: the PostgreSQL backend and its tests)
+ifneq ($(WITH_POSTGRES),1)
+OPTIONAL_OUT := src/storage/postgres.c tests/storage/test_postgres.c bench/pg_storage.c
+endif
+layer_srcs = $(filter-out $(OPTIONAL_OUT),$(wildcard src/$(1)/*.c))
 layer_objs = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call layer_srcs,$(1)))
 LIB_OBJS   := $(foreach l,$(LAYERS),$(call layer_objs,$(l)))
 CLI_OBJS   := $(call layer_objs,cli)
@@ -50,14 +82,21 @@ STATIC  := $(BUILD)/liboptlab.a
 SHARED  := $(BUILD)/liboptlab.so.$(VERSION)
 BIN     := $(BUILD)/optlab
 PCFILE  := $(BUILD)/optlab.pc
+OPTIM_OBJS   := $(call layer_objs,core) $(call layer_objs,optim)
+OPTIM_STATIC := $(BUILD)/liboptlab-optim.a
+OPTIM_SHARED := $(BUILD)/liboptlab-optim.so.$(VERSION)
+OPTIM_PCFILE := $(BUILD)/optlab-optim.pc
+# the options a build was made with, for make (rebuild what depends on them) and
+# scripts/run-tests.sh (tests a build leaves out are reported as skipped)
+BUILD_OPTIONS := $(BUILD)/build-options
 
-TEST_SRCS := $(foreach l,$(LAYERS) cli,$(wildcard tests/$(l)/test_*.c))
+TEST_SRCS := $(filter-out $(OPTIONAL_OUT),$(foreach l,$(LAYERS) cli,$(wildcard tests/$(l)/test_*.c)))
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
-BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_SRCS := $(filter-out $(OPTIONAL_OUT),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all deps test check test-build run bench install uninstall clean data $(addprefix test-,$(LAYERS) cli)
-all: $(STATIC) $(SHARED) $(BIN) $(PCFILE)
+.PHONY: all deps test check test-build run bench install uninstall clean data FORCE $(addprefix test-,$(LAYERS) cli)
+all: $(STATIC) $(SHARED) $(BIN) $(PCFILE) $(OPTIM_STATIC) $(OPTIM_SHARED) $(OPTIM_PCFILE) $(BUILD_OPTIONS)
 
 deps:
 	@scripts/deps.sh
@@ -66,31 +105,85 @@ $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# Library (and CLI) objects export only what the public headers declare
+# (include/optlab/export.h). Not test binaries: Criterion's workers find a
+# test's own main() by its symbol.
+$(BUILD)/obj/%.o: override CFLAGS += -fvisibility=hidden
 # optim's fused update loops: sqrtf without errno lets the compiler vectorise them
-$(BUILD)/obj/optim/%.o: CFLAGS += -fno-math-errno
-# `optlab --version` prints the Makefile's VERSION
-$(BUILD)/obj/cli/options.o: CPPFLAGS += -DOPTLAB_VERSION='"$(VERSION)"'
-$(BUILD)/obj/cli/options.o: Makefile
+$(BUILD)/obj/optim/%.o: override CFLAGS += -fno-math-errno
 # the modern optimizers' norms: `omp simd reduction` vectorises double sums (no OpenMP runtime)
-$(BUILD)/obj/optim/kernels_modern.o: CFLAGS += -fopenmp-simd
+$(BUILD)/obj/optim/kernels_modern.o: override CFLAGS += -fopenmp-simd
+
+# Rewritten only when an option changes, so that what depends on it is rebuilt.
+$(BUILD_OPTIONS): FORCE
+	@mkdir -p $(BUILD)
+	@printf 'WITH_POSTGRES=%s\nPREFIX=%s\nDATADIR=%s\nLIBDIR=%s\nRPATH=%s\n' '$(WITH_POSTGRES)' '$(PREFIX)' \
+	  '$(DATADIR)' '$(LIBDIR)' '$(RPATH)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/obj/storage/storage.o: $(BUILD_OPTIONS)
+# the CLI finds experiments/ and scripts/ under DATADIR when installed
+$(BUILD)/obj/cli/datadir.o: $(BUILD_OPTIONS)
+$(BUILD)/obj/cli/datadir.o: override CPPFLAGS += -DOL_DATADIR='"$(DATADIR)"'
 
 $(STATIC): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(SHARED): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,liboptlab.so.0 $(LDFLAGS) -o $@ $^ $(LIBS)
-	ln -sf liboptlab.so.$(VERSION) $(BUILD)/liboptlab.so.0
+# -fvisibility=hidden hides all but the public headers' declarations (OL_BEGIN_API,
+# include/optlab/export.h); GCC still exports the ifunc resolvers of target_clones
+# functions (optim's kernels), which this version script makes local.
+EXPORTS_MAP := $(BUILD)/exports.map
+$(EXPORTS_MAP): Makefile
+	@mkdir -p $(BUILD)
+	printf '{\n  local: *.resolver;\n};\n' > $@
+
+$(SHARED): $(LIB_OBJS) $(EXPORTS_MAP)
+	$(CC) -shared -Wl,-soname,liboptlab.so.$(VERSION_MAJOR) -Wl,--version-script=$(EXPORTS_MAP) $(LDFLAGS) \
+	  -o $@ $(LIB_OBJS) $(LIBS)
+	ln -sf liboptlab.so.$(VERSION) $(BUILD)/liboptlab.so.$(VERSION_MAJOR)
 	ln -sf liboptlab.so.$(VERSION) $(BUILD)/liboptlab.so
+
+$(OPTIM_STATIC): $(OPTIM_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(OPTIM_SHARED): $(OPTIM_OBJS) $(EXPORTS_MAP)
+	$(CC) -shared -Wl,-soname,liboptlab-optim.so.$(VERSION_MAJOR) -Wl,--version-script=$(EXPORTS_MAP) \
+	  -Wl,--as-needed $(LDFLAGS) -o $@ $(OPTIM_OBJS) $(OPTIM_LIBS)
+	ln -sf liboptlab-optim.so.$(VERSION) $(BUILD)/liboptlab-optim.so.$(VERSION_MAJOR)
+	ln -sf liboptlab-optim.so.$(VERSION) $(BUILD)/liboptlab-optim.so
 
 
 $(BIN): $(CLI_OBJS) $(STATIC)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC) $(LIBS)
 
-$(PCFILE): Makefile
+# pkg-config files. Requires.private names the dependencies whose own .pc
+# gives a --static line that links on Debian (openblas adds -lgfortran, sqlite3
+# -lm -lz); libpq's does not (it names -lpgcommon -lpgport -lgssapi_krb5,
+# which Debian ships no development files for) and libcjson's .pc is enough
+# only as -lcjson, so those two go in Libs.private as plain -l flags.
+# `pkg-config --static --libs optlab` thus links liboptlab.a into a program
+# that uses the system libraries' shared forms; docs/library.md says what
+# `cc -static` can and cannot link.
+comma := ,
+# paths under PREFIX are written relative to ${prefix} (pkg-config --define-prefix works)
+pc_path = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+PC_RPATH := $(if $(filter 1,$(RPATH)),-Wl$(comma)-rpath$(comma)$${libdir} ,)
+$(PCFILE): Makefile include/optlab/version.h $(BUILD_OPTIONS)
 	@mkdir -p $(BUILD)
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: optlab\nDescription: optimizers, CNN training and hyperparameter search for deep-learning experiments\nVersion: %s\nLibs: -L$${libdir} -loptlab\nLibs.private: %s\nCflags: -I$${includedir}\n' \
-	  '$(PREFIX)' '$(VERSION)' '$(LIBS)' > $@
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(call pc_path,$(LIBDIR))' 'includedir=$${prefix}/include' \
+	  'datadir=$(call pc_path,$(DATADIR))' '' 'Name: optlab' \
+	  'Description: optimizers, CNN training and hyperparameter search for deep-learning experiments' \
+	  'Version: $(VERSION)' 'Requires.private: openblas sqlite3 zlib inih' \
+	  'Libs: -L$${libdir} $(PC_RPATH)-loptlab' 'Libs.private: $(PQ_LIBS) -lcjson -lm -pthread' \
+	  'Cflags: -I$${includedir}' > $@
+$(OPTIM_PCFILE): Makefile include/optlab/version.h $(BUILD_OPTIONS)
+	@mkdir -p $(BUILD)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(call pc_path,$(LIBDIR))' 'includedir=$${prefix}/include' '' \
+	  'Name: optlab-optim' \
+	  'Description: optlab optimizers alone (torch.optim-exact update rules on float arrays); needs only libm' \
+	  'Version: $(VERSION)' 'Libs: -L$${libdir} $(PC_RPATH)-loptlab-optim' 'Libs.private: $(OPTIM_LIBS)' \
+	  'Cflags: -I$${includedir}' > $@
 
 # A test binary links the objects of the layers its layer may use.
 define test_rule
@@ -132,19 +225,31 @@ run: deps
 	@scripts/fetch-mnist.sh data/mnist
 	$(BIN) run
 
+# Installs the libraries, headers, .pc files, the optlab command, and under
+# DATADIR the experiment files and scripts/fetch-mnist.sh (where the installed
+# command finds them). A PREFIX other than the build's rebuilds the little
+# that embeds it (src/cli/datadir.c, the .pc files).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/optlab $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf liboptlab.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/liboptlab.so.0
-	ln -sf liboptlab.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/liboptlab.so
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/optlab $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(DATADIR)/experiments $(DESTDIR)$(DATADIR)/scripts
+	install -m 644 $(STATIC) $(OPTIM_STATIC) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHARED) $(OPTIM_SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf liboptlab.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liboptlab.so.$(VERSION_MAJOR)
+	ln -sf liboptlab.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liboptlab.so
+	ln -sf liboptlab-optim.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liboptlab-optim.so.$(VERSION_MAJOR)
+	ln -sf liboptlab-optim.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liboptlab-optim.so
 	install -m 644 include/optlab/*.h $(DESTDIR)$(PREFIX)/include/optlab/
-	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(PCFILE) > $(DESTDIR)$(PREFIX)/lib/pkgconfig/optlab.pc
+	install -m 644 $(PCFILE) $(OPTIM_PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 experiments/*.ini $(DESTDIR)$(DATADIR)/experiments/
+	install -m 755 scripts/fetch-mnist.sh $(DESTDIR)$(DATADIR)/scripts/
+	@case '$(DESTDIR)$(LIBDIR)' in /usr/lib|/usr/local/lib|/lib) \
+	  echo 'make install: run ldconfig (as root) so that liboptlab.so.$(VERSION_MAJOR) is found';; esac
 
 uninstall:
-	rm -rf $(DESTDIR)$(PREFIX)/include/optlab $(DESTDIR)$(PREFIX)/lib/liboptlab.* \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/optlab.pc $(DESTDIR)$(PREFIX)/bin/optlab
+	rm -rf $(DESTDIR)$(PREFIX)/include/optlab $(DESTDIR)$(LIBDIR)/liboptlab.* $(DESTDIR)$(LIBDIR)/liboptlab-optim.* \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig/optlab.pc $(DESTDIR)$(LIBDIR)/pkgconfig/optlab-optim.pc \
+	  $(DESTDIR)$(PREFIX)/bin/optlab $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build build-asan

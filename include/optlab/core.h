@@ -12,9 +12,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "optlab/export.h"  /* OL_BEGIN_API / OL_END_API: what liboptlab exports */
+#include "optlab/version.h" /* OL_VERSION, ol_version() */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+OL_BEGIN_API
 
 /** Status returned by every fallible library function. OL_OK is zero. */
 typedef enum {
@@ -31,7 +35,8 @@ typedef enum {
     OL_ESTATE      /**< call not valid in the object's current state */
 } ol_status;
 
-/** Message buffer filled by a failing call: names the file, field or value at fault. */
+/** Message buffer filled by a failing call: names the file, field or value at fault.
+ *  Thread safety: a call writes only the ol_error it is given; use one per thread. */
 typedef struct {
     ol_status status;
     char msg[1024];
@@ -56,7 +61,8 @@ void ol_error_clear(ol_error *err);
 
 /* ---- random numbers: xoshiro256** seeded through splitmix64 ---- */
 
-/** A random stream. Plain value type: copy it to fork a stream. */
+/** A random stream. Plain value type: copy it to fork a stream.
+ *  Thread safety: not thread-safe (each draw updates it); give each thread its own stream. */
 typedef struct {
     uint64_t s[4];
 } ol_rng;
@@ -99,6 +105,7 @@ double ol_now(void);
 /** CRC-32 (IEEE, as zlib's crc32) of a buffer, continuing from `crc` (start with 0). */
 uint32_t ol_crc32(uint32_t crc, const void *data, size_t n);
 
+OL_END_API
 #ifdef __cplusplus
 }
 #endif

@@ -8,7 +8,7 @@
  *   ol_corpus  a dataset's four files (train/test images and labels) as uint8,
  *              checked against each other — load it ONCE per process;
  *   ol_splits  train / valid-epoch / valid-trial / test as normalised float
- *              images, drawn from a corpus by one seed (../shared/PROTOCOL.md):
+ *              images, drawn from a corpus by one seed (the reference run's splits):
  *              make it once per study and hand it to every trial.
  *
  * Where the files are: a data directory (ol_data_dir: --data DIR, else
@@ -29,13 +29,15 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+OL_BEGIN_API
 
 /* ---- IDX files ---- */
 
 /** Most dimensions an IDX file may declare here (MNIST uses 1 and 3). */
 #define OL_IDX_MAX_DIMS 4
 
-/** One IDX file of unsigned bytes (type code 0x08), read whole. */
+/** One IDX file of unsigned bytes (type code 0x08), read whole.
+ *  Thread safety: a plain value; threads may read one at once, not while it is freed. */
 typedef struct {
     int ndims;                      /**< 1 .. OL_IDX_MAX_DIMS */
     uint32_t dims[OL_IDX_MAX_DIMS]; /**< dims[0] = number of items */
@@ -65,7 +67,9 @@ void ol_idx_free(ol_idx *idx);
 
 /* ---- corpora ---- */
 
-/** The datasets optlab knows by name: "mnist" and "fashion-mnist". */
+/** The datasets optlab knows by name: "mnist" and "fashion-mnist".
+ *  Thread safety: read-only once loaded (ol_splits_make takes it const): threads may
+ *  share one corpus; free it when none uses it. */
 typedef struct {
     char name[32];          /**< "mnist" or "fashion-mnist" */
     char dir[1024];         /**< the directory its files were read from */
@@ -104,7 +108,9 @@ void ol_corpus_free(ol_corpus *c);
 
 /* ---- datasets and splits ---- */
 
-/** Images ready for a model: normalised floats and their labels. */
+/** Images ready for a model: normalised floats and their labels.
+ *  Thread safety: read-only once made (training and evaluation take it const): any
+ *  number of threads may read one dataset at once; free it when none does. */
 typedef struct {
     int n;                   /**< number of images */
     int channels, height, width;
@@ -126,13 +132,14 @@ typedef struct {
 /** The seed experiment's sizes: 1,000 / 2,000 / 5,000 of the 60,000, and the 10,000 test images. */
 #define OL_SPLIT_SIZES_SEED ((ol_split_sizes){1000, 2000, 5000, 10000})
 
-/** The four datasets of one study. */
+/** The four datasets of one study.
+ *  Thread safety: as ol_dataset, read-only once made and shareable between threads. */
 typedef struct {
     ol_dataset train, valid_epoch, valid_trial, test;
 } ol_splits;
 
 /**
- * Make the splits of PROTOCOL.md from `corpus` with one seed: draw
+ * Make the reference run's splits from `corpus` with one seed: draw
  * train+valid_epoch+valid_trial images from the training file without
  * replacement (stream ol_rng_derive(seed, "split")); the first `train` of the
  * draw are train, the next `valid_epoch` valid-epoch, the next `valid_trial`
@@ -160,6 +167,7 @@ void ol_dataset_free(ol_dataset *d);
 /** The normalised value of a pixel byte: ((float)v/255 - 0.5)/0.5, as PyTorch computes it in float. */
 float ol_normalise_pixel(uint8_t v);
 
+OL_END_API
 #ifdef __cplusplus
 }
 #endif

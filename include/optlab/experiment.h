@@ -46,6 +46,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+OL_BEGIN_API
 
 #define OL_EXP_NAME_MAX 64
 #define OL_EXP_MAX_OPTIMIZERS 16
@@ -350,6 +351,7 @@ void ol_exp_diag_after_epoch(ol_exp_diag *d, int epoch0);
 char *ol_exp_diag_json(const ol_exp_diag *d);
 void ol_exp_diag_free(ol_exp_diag *d);
 
+OL_END_API
 #ifdef __cplusplus
 }
 #endif

@@ -30,6 +30,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+OL_BEGIN_API
 
 /* ---- distributions ---- */
 
@@ -40,6 +41,7 @@ typedef enum { OL_DIST_FLOAT = 0, OL_DIST_INT = 1, OL_DIST_CATEGORICAL = 2 } ol_
  * IntDistribution and CategoricalDistribution. Values have an external form
  * (the float, the integer, the choice) and an internal one stored in trials
  * (the value itself for float/int, the choice's index for categorical).
+ * Thread safety: a plain value, read-only once made: shareable between threads.
  */
 typedef struct {
     ol_dist_kind kind;
@@ -93,7 +95,9 @@ typedef struct {
     const char *dist_json;  /**< dist's JSON text (history with the same text is the same distribution) */
 } ol_sample_ctx;
 
-/** A sampler: one function that draws an internal value for ctx's parameter. */
+/** A sampler: one function that draws an internal value for ctx's parameter.
+ *  Thread safety: read-only after creation (its state is its options): studies in
+ *  several threads may share one sampler. */
 typedef struct ol_sampler ol_sampler;
 struct ol_sampler {
     const char *name; /**< "random", "tpe" */
@@ -140,7 +144,8 @@ typedef struct {
     int64_t step;     /**< the step it just reported */
 } ol_prune_ctx;
 
-/** A pruner: one function that says whether ctx's trial should stop now. */
+/** A pruner: one function that says whether ctx's trial should stop now.
+ *  Thread safety: read-only after creation, shareable between threads like a sampler. */
 typedef struct ol_pruner ol_pruner;
 struct ol_pruner {
     const char *name; /**< "median" */
@@ -180,6 +185,9 @@ int ol_median_prune_decision(const ol_median_pruner_options *opt, const ol_prune
 
 /* ---- study and trials ---- */
 
+/* Thread safety: a study and its trials are not thread-safe, and they use the
+ * ol_storage they were opened on: give each thread (or process) its own storage and
+ * study object; they cooperate through the storage, as Optuna's workers do. */
 typedef struct ol_study ol_study;
 typedef struct ol_trial ol_trial;
 
@@ -260,6 +268,7 @@ ol_status ol_trial_report(ol_trial *t, int64_t step, double value, ol_error *err
  */
 ol_status ol_trial_should_prune(ol_trial *t, int *prune, ol_error *err);
 
+OL_END_API
 #ifdef __cplusplus
 }
 #endif

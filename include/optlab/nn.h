@@ -3,7 +3,7 @@
  * string), its forward and backward passes over batches, PyTorch's default
  * initialisation, and the two losses the seed experiment needs.
  *
- * Memory (see ../shared/DESIGN.md): all parameters live in ONE contiguous float
+ * Memory: all parameters live in ONE contiguous float
  * buffer and all gradients in another of the same layout, so an optimizer
  * updates a model as one flat array. The order and layout are PyTorch's
  * state_dict: for each layer with parameters, in spec order, its weight then
@@ -25,6 +25,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+OL_BEGIN_API
 
 /*
  * Model spec: layers separated by white space, applied left to right.
@@ -45,7 +46,7 @@ extern "C" {
  * Parse errors name the token (and its position) at fault.
  */
 
-/** The seed CNN of ../shared/PROTOCOL.md: 121,994 parameters on 1×28×28 input. */
+/** The CNN of the seed note's reference run: 121,994 parameters on 1×28×28 input. */
 #define OL_SEED_CNN_SPEC \
     "conv32k3p1 relu maxpool2 conv64k3 relu maxpool2 conv64k3 relu flatten " \
     "linear64 sigmoid linear10 softmax"
@@ -189,6 +190,7 @@ typedef struct {
  */
 int ol_model_tensors(const ol_model *m, ol_model_tensor *out, int max);
 
+OL_END_API
 #ifdef __cplusplus
 }
 #endif

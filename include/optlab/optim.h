@@ -2,7 +2,7 @@
  * optlab/optim.h — optimizers over flat float arrays, and the registry that
  * describes them.
  *
- * The registry is the seam the whole program shares (see DESIGN.md): one table
+ * The registry is the seam the whole program shares: one table
  * entry per optimizer gives its name, aliases, every hyperparameter (default,
  * valid range, suggested search range and scale) and its step function. The
  * CLI lists optimizers from it, experiment files name its entries, HPO search
@@ -32,6 +32,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+OL_BEGIN_API
 
 /** Every hyperparameter any optimizer knows; an optimizer uses a subset. */
 typedef enum {
@@ -122,7 +123,9 @@ typedef struct {
 /** One fused pass over a group's arrays. Never fails: values were checked when set. */
 typedef void (*ol_optim_step_fn)(const ol_optim_step_args *a);
 
-/** One optimizer (a registry entry). */
+/** One optimizer (a registry entry).
+ *  Thread safety: registry entries (and their ol_hparam_info rows) are constant
+ *  tables: any thread may read them at any time. */
 typedef struct ol_optim_info {
     const char *name;           /**< lower-case key, e.g. "adamw" */
     const char *label;          /**< for people and plots, e.g. "AdamW" */
@@ -174,6 +177,8 @@ const char *ol_hparam_range_text(const ol_hparam_info *h, char *buf, size_t size
 
 /* ---- an optimizer instance ---- */
 
+/* Thread safety: an optimizer is not thread-safe; use one per thread, and do not
+ * let two optimizers step the same arrays at once (the arrays stay the caller's). */
 typedef struct ol_optimizer ol_optimizer;
 
 /** Create an optimizer by name or alias with its default hyperparameters. OL_ENOTFOUND names unknown optimizers. */
@@ -285,6 +290,7 @@ ol_status ol_optimizer_save(const ol_optimizer *o, void **blob, size_t *size, ol
  */
 ol_status ol_optimizer_load(ol_optimizer *o, const void *blob, size_t size, ol_error *err);
 
+OL_END_API
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+OL_BEGIN_API
 
 /** Language of headings, table headers, conclusion and axis labels. */
 typedef enum {
@@ -31,7 +32,9 @@ typedef enum {
     OL_REPORT_KO = 1  /**< Korean, with the headings of the seed note's section 3-2 */
 } ol_report_lang;
 
-/** What to report and where. Zero-initialise, then set what you need. */
+/** What to report and where. Zero-initialise, then set what you need.
+ *  Thread safety: options and summary are plain values; ol_report_write uses the
+ *  storage it is given, so two threads writing reports need two storage objects. */
 typedef struct {
     const char *out_dir;    /**< report directory; NULL: "report" */
     ol_report_lang lang;    /**< language */
@@ -99,6 +102,7 @@ ol_status ol_report_write_url(const char *url, const ol_report_options *opt, ol_
 char *ol_report_format_hparam(char *buf, size_t n, double value, int log_scale, int is_int, double low,
                               double high);
 
+OL_END_API
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+OL_BEGIN_API
 
 /** Trial states, numbered as optuna.trial.TrialState. */
 typedef enum {
@@ -84,6 +85,10 @@ typedef struct {
     int n_complete;
 } ol_study_rec;
 
+/* Thread safety: a storage object is one connection (SQLite or PostgreSQL) and is
+ * not thread-safe: open one per thread (a worker's heartbeat thread opens its own).
+ * Many processes and threads may open the same URL: the database arbitrates. The
+ * *_rec structs are plain values owned by the caller. */
 typedef struct ol_storage ol_storage;
 
 /**
@@ -165,6 +170,7 @@ const char *ol_attr_find(const ol_attr_rec *attrs, size_t n, const char *key);
 /* ---- for backends: the table each backend fills (see storage.c) ---- */
 typedef struct ol_storage_ops ol_storage_ops;
 
+OL_END_API
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,5 @@
 /*
- * optlab/train.h — one training run, exactly as ../shared/PROTOCOL.md says:
+ * optlab/train.h — one training run, exactly as the seed note's reference run did:
  * mini-batches (32) reshuffled every epoch with the last partial batch kept,
  * one optimizer step per batch, valid-epoch accuracy after every epoch,
  * early stopping (patience 5 on strict improvement), the best epoch's weights
@@ -31,6 +31,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+OL_BEGIN_API
 
 /**
  * Called after every epoch (epochs count from 1) with the epoch's mean
@@ -108,6 +109,10 @@ void ol_train_result_free(ol_train_result *r);
  * completed). `valid_trial` may be NULL. Returns OL_OK whenever the run
  * itself happened — ok, diverged and stopped are all results in `res` —
  * and an error status with a message for bad arguments or a failing layer.
+ *
+ * Thread safety: a run uses `model` and `opt` exclusively until it returns
+ * (no other thread may use them meanwhile); the datasets are only read and
+ * may be shared by runs in several threads.
  */
 ol_status ol_train_run(ol_model *model, ol_optimizer *opt, const ol_dataset *train, const ol_dataset *valid_epoch,
                        const ol_dataset *valid_trial, const ol_train_config *cfg, ol_train_result *res,
@@ -119,6 +124,7 @@ ol_status ol_train_run(ol_model *model, ol_optimizer *opt, const ol_dataset *tra
  */
 ol_status ol_evaluate_accuracy(ol_model *model, const ol_dataset *data, double *accuracy, ol_error *err);
 
+OL_END_API
 #ifdef __cplusplus
 }
 #endif

@@ -34,6 +34,14 @@ int cli_wants_help(int argc, char **argv);
  */
 int cli_open_existing_storage(const char *url, ol_storage **st);
 
+/**
+ * A file the optlab command ships with, by its path in the source tree
+ * (e.g. "experiments/seed.ini"): that path if it exists from the current
+ * directory, else the installed copy under share/optlab (datadir.c), else
+ * `rel` unchanged (so that an error names it).
+ */
+const char *cli_data_path(const char *rel);
+
 int cmd_optimizers(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_train(int argc, char **argv);

@@ -156,7 +156,7 @@ int cmd_run(int argc, char **argv) {
                                cli_operands(&cp)[1]);
     if (cli_operand_count(&cp) == 1) o.file = cli_operands(&cp)[0];
     int default_file = !o.file;
-    if (!o.file) o.file = DEFAULT_EXPERIMENT;
+    if (!o.file) o.file = cli_data_path(DEFAULT_EXPERIMENT);
 
     /* 1. the experiment file */
     static ol_experiment exp;

@@ -14,16 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef OPTLAB_VERSION
-#define OPTLAB_VERSION "unknown"
-#endif
+#include "optlab/core.h"
 
 #define CLI_MAX_OPTIONS 64
 #define ID_BASE 256 /* getopt values of table entries: ID_BASE + index, clear of any short option */
 
 static struct option long_opts[CLI_MAX_OPTIONS + 2];
 
-const char *cli_version(void) { return OPTLAB_VERSION; }
+/* the loaded library's version (include/optlab/version.h), the one place it is written */
+const char *cli_version(void) { return ol_version(); }
 
 void cli_begin(cli_parser *p, const char *cmd, int argc, char **argv, const cli_option *opts) {
     memset(p, 0, sizeof *p);

@@ -2,8 +2,9 @@
  * A model: the parsed spec (spec.c), one parameter buffer and one gradient
  * buffer, per-layer activations sized for max_batch, and the orchestration
  * of forward, losses and backward over a batch. The kernels themselves are in
- * layers.c. Nothing here allocates after ol_model_create (but the layer
- * statistics, which recompute the output of a conv fused with its pool).
+ * conv.c, pool.c, convpool.c, linear.c and pointwise.c. Nothing here
+ * allocates after ol_model_create (but the layer statistics, which recompute
+ * the output of a conv fused with its pool).
  */
 #include "nn_internal.h"
 
@@ -81,7 +82,7 @@ ol_status ol_model_create(ol_model **out, const char *spec, int in_c, int in_h, 
         }
     }
     /* conv → relu → maxpool2 as the first parameter layer: one pass, the conv's
-     * output never stored (layers.c, nn_convpool_*) */
+     * output never stored (convpool.c, nn_convpool_*) */
     int fp = 0;
     while (fp < m->n_layers && !m->layers[fp].n_params) fp++;
     if (fp + 2 < m->n_layers && m->layers[fp].fuse_relu && m->layers[fp + 2].pool_masks_relu &&

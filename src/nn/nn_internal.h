@@ -1,7 +1,8 @@
 /*
  * Internal shapes and kernels of the nn layer, shared by spec.c (parsing),
- * model.c (buffers, forward/backward orchestration, losses) and layers.c
- * (the per-layer forward/backward kernels). Not installed.
+ * model.c (buffers, forward/backward orchestration, losses) and the per-layer
+ * forward/backward kernels: im2col.c, conv.c, pool.c (with pool_window.h),
+ * convpool.c (fused conv → ReLU → pool), linear.c and pointwise.c. Not installed.
  *
  * Tensor layout inside a model: a spatial tensor of a batch is stored
  * channel-major over the batch, [C][B][H][W] ("CB layout"), so that a whole
@@ -37,9 +38,9 @@ typedef struct {
     int pool_fused;           /* conv: also computes the ReLU and the maxpool after it */
     int fused_away;           /* maxpool: computed by the conv two layers below */
     float *xpad;              /* conv (pool_fused): its parameters and zero-padded input as of
-                                 the last forward (layers.c) */
+                                 the last forward (convpool.c) */
     uint16_t *wmask;          /* maxpool, or conv (pool_fused) for its pool: window masks
-                                 of a training forward (layers.c), NULL if not kept */
+                                 of a training forward (pool_window.h), NULL if not kept */
 } nn_layer;
 
 struct ol_model {
@@ -66,13 +67,14 @@ float nn_sum(const float *a, size_t n);
 /* Own AVX-512 kernels in use: CPU has them and nn_gemm_own_kernels != 0. */
 int nn_use_avx512(void);
 
-/* ---- kernels (layers.c). B = batch; shapes from the layer. ---- */
+/* ---- kernels (conv.c, pool.c, convpool.c, linear.c, pointwise.c). B = batch; shapes
+ * from the layer. ---- */
 void nn_conv_forward(const nn_layer *L, const float *params, const float *in, int in_batch_major,
                      int B, float *out, float *col);
 void nn_conv_backward(const nn_layer *L, const float *params, float *grads, const float *in,
                       int in_batch_major, const float *dout, int B, float *col, float *dcol,
                       float *din /* NULL: skip */);
-/* conv L → relu → maxpool P fused (see layers.c); `applies` decides it at model creation */
+/* conv L → relu → maxpool P fused (see convpool.c); `applies` decides it at model creation */
 int nn_convpool_applies(const nn_layer *L, const nn_layer *P);
 size_t nn_convpool_xpad_floats(const nn_layer *L, int B);
 void nn_convpool_forward(const nn_layer *L, const nn_layer *P, const float *params,
@@ -94,6 +96,12 @@ void nn_flatten_forward(const nn_layer *L, const float *in, int B, float *out);
 void nn_flatten_backward(const nn_layer *L, const float *dout, int B, float *din);
 void nn_softmax_rows(const float *in, int rows, int n, float *out);
 void nn_softmax_backward(const float *y, const float *dout, int rows, int n, float *din);
+
+/* ---- im2col.c: a chunk of B images (channel stride cs, image stride bs) ---- */
+void nn_im2col(const float *in, size_t cs, size_t bs, int C, int H, int W, int B, int k, int pad,
+               int Ho, int Wo, float *col);
+void nn_col2im(const float *dcol, size_t cs, size_t bs, int C, int H, int W, int B, int k,
+               int pad, int Ho, int Wo, float *din);
 
 /* ---- Winograd F(2×2, 3×3) for 3×3 convolutions (winograd.c) ---- */
 /* (nn_winograd, the switch tests use, is declared in gemm.h) */

@@ -48,6 +48,13 @@
  * Which layers use it is decided in winograd.c (nn_wino_applies): on the
  * seed CNN conv2 (12×12 output); conv3 (4×4) uses F(2,3) with this file's
  * lane = tile F(2,3) transforms (end of file), which keep F(2,3)'s accuracy.
+ *
+ * Why one file of ~1,100 lines: it is one kernel. The plain and AVX-512
+ * forms of each transform share the v16 1D transforms, the 16×16 register
+ * transposes and the tile-group tables defined here, and the lane = tile
+ * F(2,3) transforms at the end reuse the transposes and the AVX-512
+ * dispatch; split, these static inline pieces would move into a header
+ * included by every part.
  */
 #include "nn_internal.h"
 #include "gemm.h"

@@ -9,6 +9,10 @@
 
 #include "optlab/optim.h"
 
+/* Internal to liboptlab. Explicit because GCC gives target_clones functions
+ * (kernels.c's OL_KERNEL) default visibility despite -fvisibility=hidden; their
+ * .resolver symbols are hidden by the Makefile's version script. */
+#pragma GCC visibility push(hidden)
 void ol_step_sgd(const ol_optim_step_args *a);
 void ol_step_rmsprop(const ol_optim_step_args *a);
 void ol_step_adam(const ol_optim_step_args *a);
@@ -30,5 +34,6 @@ size_t ol_adafactor_scratch_floats(const ol_tensor_view *tensors, size_t n_tenso
 size_t ol_muon_scratch_floats(const ol_tensor_view *tensors, size_t n_tensors);
 extern const ol_optim_info ol_modern_optimizers[];
 extern const size_t ol_modern_optim_count;
+#pragma GCC visibility pop
 
 #endif

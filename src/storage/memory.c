@@ -308,7 +308,7 @@ static ol_status mem_set_param(ol_storage *st, int64_t trial_id, const char *nam
     if (!name || !*name || !distribution_json)
         return ol_fail(err, OL_EINVAL, "memory storage: parameter name or distribution is missing");
     pthread_mutex_lock(&m->lock);
-    mem_trial *t;
+    mem_trial *t = NULL; /* set by running_trial; = NULL for gcc -O3 -Wmaybe-uninitialized */
     ol_status rc = running_trial(m, trial_id, "set a parameter of", &t, err);
     if (rc) goto out;
     char *dj = ol_strdup(distribution_json);
@@ -340,7 +340,7 @@ out:
 static ol_status mem_set_intermediate(ol_storage *st, int64_t trial_id, int64_t step, double value, ol_error *err) {
     mem_storage *m = (mem_storage *)st;
     pthread_mutex_lock(&m->lock);
-    mem_trial *t;
+    mem_trial *t = NULL;
     ol_status rc = running_trial(m, trial_id, "report an intermediate value of", &t, err);
     if (rc) goto out;
     /* keep sorted by step: find the insertion point, replace an equal step */
@@ -381,7 +381,7 @@ static ol_status mem_finish_trial(ol_storage *st, int64_t trial_id, ol_trial_sta
                                   ol_error *err) {
     mem_storage *m = (mem_storage *)st;
     pthread_mutex_lock(&m->lock);
-    mem_trial *t;
+    mem_trial *t = NULL;
     ol_status rc = running_trial(m, trial_id, "finish", &t, err);
     if (rc == OL_OK) {
         t->rec.state = state;
@@ -396,7 +396,7 @@ static ol_status mem_finish_trial(ol_storage *st, int64_t trial_id, ol_trial_sta
 static ol_status mem_heartbeat(ol_storage *st, int64_t trial_id, ol_error *err) {
     mem_storage *m = (mem_storage *)st;
     pthread_mutex_lock(&m->lock);
-    mem_trial *t;
+    mem_trial *t = NULL;
     ol_status rc = running_trial(m, trial_id, "heartbeat", &t, err);
     if (rc == OL_OK) t->heartbeat = ol_unix_now();
     pthread_mutex_unlock(&m->lock);

@@ -422,7 +422,7 @@ static ol_status trial_state(sq_storage *s, int64_t trial_id, ol_trial_state *st
     sqlite3_stmt *q = stmt(s, Q_TRIAL_STATE, err, &st);
     if (!q) return st;
     sqlite3_bind_int64(q, 1, trial_id);
-    int row;
+    int row = 0; /* set by step(); = 0 for gcc -O3 -Wmaybe-uninitialized */
     if ((st = step(s, q, &row, "reading a trial's state", err)) != OL_OK) return st;
     if (!row) return ol_fail(err, OL_ENOTFOUND, "no trial with id %lld in '%s'", (long long)trial_id, s->path);
     const unsigned char *text = sqlite3_column_text(q, 0);
@@ -448,7 +448,7 @@ static ol_status require_study(sq_storage *s, int64_t study_id, ol_error *err) {
     sqlite3_stmt *q = stmt(s, Q_STUDY_EXISTS, err, &st);
     if (!q) return st;
     sqlite3_bind_int64(q, 1, study_id);
-    int row;
+    int row = 0;
     if ((st = step(s, q, &row, "looking up a study", err)) != OL_OK) return st;
     sqlite3_reset(q);
     if (!row) return ol_fail(err, OL_ENOTFOUND, "no study with id %lld in '%s'", (long long)study_id, s->path);
@@ -621,7 +621,7 @@ static ol_status count_trials(sq_storage *s, int q_id, int64_t study_id, int *co
     sqlite3_stmt *q = stmt(s, q_id, err, &st);
     if (!q) return st;
     sqlite3_bind_int64(q, 1, study_id);
-    int row;
+    int row = 0;
     if ((st = step(s, q, &row, "counting trials", err)) != OL_OK) return st;
     *count = row ? sqlite3_column_int(q, 0) : 0;
     sqlite3_reset(q);

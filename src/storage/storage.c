@@ -9,6 +9,11 @@
 
 #include "backend.h"
 
+/* The Makefile says whether the PostgreSQL backend is built (WITH_POSTGRES). */
+#ifndef OL_WITH_POSTGRES
+#define OL_WITH_POSTGRES 1
+#endif
+
 
 char *ol_strdup(const char *s) {
     if (!s) return NULL;
@@ -46,7 +51,14 @@ ol_status ol_storage_open(ol_storage **out, const char *url, ol_error *err) {
         if (!*path) return ol_fail(err, OL_EINVAL, "storage URL '%s' names no file", url);
         st = ol_storage_open_sqlite(out, url, path, err);
     } else if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) {
+#if OL_WITH_POSTGRES
         st = ol_storage_open_postgres(out, url, err);
+#else
+        /* the URL may hold a password: not repeated here */
+        return ol_fail(err, OL_EINVAL,
+                       "postgresql:// storage is not available: this optlab was built with "
+                       "WITH_POSTGRES=0 (rebuild with `make WITH_POSTGRES=1`, which needs libpq-dev)");
+#endif
     } else {
         return ol_fail(err, OL_EINVAL,
                        "storage URL '%s' has an unknown scheme (use sqlite:///FILE, postgresql://USER@HOST:PORT/DB "

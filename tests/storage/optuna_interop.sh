@@ -20,8 +20,14 @@ trap 'rm -rf "$work"' EXIT
 # The sanitizer build's objects need the sanitizer runtime at link time.
 san=""
 if nm "$BUILD/obj/storage/sqlite.o" 2>/dev/null | grep __asan >/dev/null; then san="-fsanitize=address,undefined"; fi
+# A WITH_POSTGRES=0 build (build-options) links without the PostgreSQL backend and libpq.
+storage_objs=("$BUILD"/obj/storage/*.o); pq=-lpq
+if grep -qx 'WITH_POSTGRES=0' "$BUILD/build-options" 2>/dev/null; then
+    storage_objs=(); pq=
+    for o in "$BUILD"/obj/storage/*.o; do [ "$(basename "$o")" = postgres.o ] || storage_objs+=("$o"); done
+fi
 cc -std=c11 -D_GNU_SOURCE -Iinclude -g $san -o "$work/interop_tool" tests/storage/interop_tool.c \
-    "$BUILD"/obj/storage/*.o "$BUILD"/obj/core/*.o -lsqlite3 -lpq -lcjson -lz -lm -pthread
+    "${storage_objs[@]}" "$BUILD"/obj/core/*.o -lsqlite3 $pq -lcjson -lz -lm -pthread
 
 STUDY="it's \"q\" study"
 "$work/interop_tool" write "sqlite:///$work/optlab.db" "$STUDY" > "$work/written.jsonl"
