@@ -134,8 +134,17 @@ enum {
     Q_INTERMEDIATE,
     Q_USER_ATTRS,
     Q_SYSTEM_ATTRS,
+    Q_VALUES_SINCE, /* the same four, for part of a study (see read_trials) */
+    Q_PARAMS_SINCE,
+    Q_INTERMEDIATE_SINCE,
+    Q_USER_ATTRS_SINCE,
+    Q_SYSTEM_ATTRS_SINCE,
     Q_COUNT
 };
+
+/* Part of a study: the trials first (CROSS JOIN keeps that order, so the
+ * child rows are found through their trial_id indexes, not by a full scan). */
+#define SINCE_FILTER " WHERE t.study_id = ?1 AND (t.trial_id > ?2 OR t.trial_id IN (SELECT value FROM json_each(?3)))"
 
 static const char *const query_sql[Q_COUNT] = {
     [Q_BEGIN_READ] = "BEGIN",
@@ -191,18 +200,30 @@ static const char *const query_sql[Q_COUNT] = {
                  "WHERE t.study_id = ?1 AND (t.trial_id > ?2 OR t.trial_id IN (SELECT value FROM json_each(?3))) "
                  "ORDER BY t.number, t.trial_id",
     [Q_VALUES] = "SELECT v.trial_id, v.value, v.value_type FROM trial_values v JOIN trials t "
-                 "ON t.trial_id = v.trial_id WHERE t.study_id = ?1 AND v.objective = 0 AND (v.trial_id > ?2 OR v.trial_id IN (SELECT value FROM json_each(?3)))",
+                 "ON t.trial_id = v.trial_id WHERE t.study_id = ?1 AND v.objective = 0",
     [Q_PARAMS] = "SELECT p.trial_id, p.param_name, p.param_value, p.distribution_json FROM trial_params p "
-                 "JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = ?1 AND (p.trial_id > ?2 OR p.trial_id IN (SELECT value FROM json_each(?3))) "
+                 "JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = ?1 "
                  "ORDER BY p.param_id",
     [Q_INTERMEDIATE] = "SELECT i.trial_id, i.step, i.intermediate_value, i.intermediate_value_type "
                        "FROM trial_intermediate_values i JOIN trials t ON t.trial_id = i.trial_id "
-                       "WHERE t.study_id = ?1 AND (i.trial_id > ?2 OR i.trial_id IN (SELECT value FROM json_each(?3))) ORDER BY i.trial_id, i.step",
+                       "WHERE t.study_id = ?1 ORDER BY i.trial_id, i.step",
     [Q_USER_ATTRS] = "SELECT a.trial_id, a.\"key\", a.value_json FROM trial_user_attributes a JOIN trials t "
-                     "ON t.trial_id = a.trial_id WHERE t.study_id = ?1 AND (a.trial_id > ?2 OR a.trial_id IN (SELECT value FROM json_each(?3))) "
+                     "ON t.trial_id = a.trial_id WHERE t.study_id = ?1 "
                      "ORDER BY a.trial_user_attribute_id",
+    [Q_VALUES_SINCE] = "SELECT v.trial_id, v.value, v.value_type FROM trials t CROSS JOIN trial_values v "
+                       "ON t.trial_id = v.trial_id" SINCE_FILTER " AND v.objective = 0",
+    [Q_PARAMS_SINCE] = "SELECT p.trial_id, p.param_name, p.param_value, p.distribution_json FROM trials t "
+                       "CROSS JOIN trial_params p ON t.trial_id = p.trial_id" SINCE_FILTER " ORDER BY p.param_id",
+    [Q_INTERMEDIATE_SINCE] = "SELECT i.trial_id, i.step, i.intermediate_value, i.intermediate_value_type "
+                             "FROM trials t CROSS JOIN trial_intermediate_values i ON t.trial_id = i.trial_id"
+                             SINCE_FILTER " ORDER BY i.trial_id, i.step",
+    [Q_USER_ATTRS_SINCE] = "SELECT a.trial_id, a.\"key\", a.value_json FROM trials t CROSS JOIN trial_user_attributes a "
+                           "ON t.trial_id = a.trial_id" SINCE_FILTER " ORDER BY a.trial_user_attribute_id",
+    [Q_SYSTEM_ATTRS_SINCE] = "SELECT a.trial_id, a.\"key\", a.value_json FROM trials t CROSS JOIN "
+                             "trial_system_attributes a ON t.trial_id = a.trial_id" SINCE_FILTER
+                             " ORDER BY a.trial_system_attribute_id",
     [Q_SYSTEM_ATTRS] = "SELECT a.trial_id, a.\"key\", a.value_json FROM trial_system_attributes a JOIN trials t "
-                       "ON t.trial_id = a.trial_id WHERE t.study_id = ?1 AND (a.trial_id > ?2 OR a.trial_id IN (SELECT value FROM json_each(?3))) "
+                       "ON t.trial_id = a.trial_id WHERE t.study_id = ?1 "
                        "ORDER BY a.trial_system_attribute_id",
 };
 
@@ -873,6 +894,7 @@ static double parse_datetime_cached(const unsigned char *text, int utc, dt_cache
 /* Bind the "which trials" parameters ?1 study, ?2 after, ?3 JSON array of ids. */
 static void bind_filter(sqlite3_stmt *q, int64_t study_id, int64_t after, const char *ids_json) {
     sqlite3_bind_int64(q, 1, study_id);
+    if (sqlite3_bind_parameter_count(q) < 3) return; /* a whole-study query */
     sqlite3_bind_int64(q, 2, after);
     sqlite3_bind_text(q, 3, ids_json, -1, SQLITE_STATIC);
 }
@@ -886,6 +908,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
     int row = 1;
     char where[4400];
     dt_cache start_cache = {0}, end_cache = {0};
+    int part = after > 0 || strcmp(ids_json, "[]"); /* part of the study: the *_SINCE queries */
     ol_status st = require_study(s, study_id, err);
     int total = 0;
     if (st == OL_OK) st = count_trials(s, Q_COUNT_ALL, study_id, &total, err);
@@ -923,7 +946,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
         if (!ids) st = ol_fail(err, OL_ENOMEM, "out of memory reading trials");
     }
     /* values */
-    q = st == OL_OK && n ? stmt(s, Q_VALUES, err, &st) : NULL;
+    q = st == OL_OK && n ? stmt(s, part ? Q_VALUES_SINCE : Q_VALUES, err, &st) : NULL;
     if (q) bind_filter(q, study_id, after, ids_json);
     while (q && st == OL_OK && (st = step(s, q, &row, "reading trial values", err)) == OL_OK && row) {
         ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
@@ -935,7 +958,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
     }
     if (q) sqlite3_reset(q);
     /* params */
-    q = st == OL_OK && n ? stmt(s, Q_PARAMS, err, &st) : NULL;
+    q = st == OL_OK && n ? stmt(s, part ? Q_PARAMS_SINCE : Q_PARAMS, err, &st) : NULL;
     if (q) bind_filter(q, study_id, after, ids_json);
     while (q && st == OL_OK && (st = step(s, q, &row, "reading trial params", err)) == OL_OK && row) {
         ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
@@ -964,7 +987,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
     }
     if (q) sqlite3_reset(q);
     /* intermediate values, by step */
-    q = st == OL_OK && n ? stmt(s, Q_INTERMEDIATE, err, &st) : NULL;
+    q = st == OL_OK && n ? stmt(s, part ? Q_INTERMEDIATE_SINCE : Q_INTERMEDIATE, err, &st) : NULL;
     if (q) bind_filter(q, study_id, after, ids_json);
     while (q && st == OL_OK && (st = step(s, q, &row, "reading intermediate values", err)) == OL_OK && row) {
         ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
@@ -985,7 +1008,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
     if (q) sqlite3_reset(q);
     /* attributes */
     for (int system = 0; system < 2; system++) {
-        q = st == OL_OK && n ? stmt(s, system ? Q_SYSTEM_ATTRS : Q_USER_ATTRS, err, &st) : NULL;
+        q = st == OL_OK && n ? stmt(s, system ? (part ? Q_SYSTEM_ATTRS_SINCE : Q_SYSTEM_ATTRS) : (part ? Q_USER_ATTRS_SINCE : Q_USER_ATTRS), err, &st) : NULL;
         if (q) bind_filter(q, study_id, after, ids_json);
         while (q && st == OL_OK && (st = step(s, q, &row, "reading trial attributes", err)) == OL_OK && row) {
             ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
@@ -1270,7 +1293,7 @@ ol_status ol_storage_open_sqlite(ol_storage **out, const char *url, const char *
     if (exists && S_ISDIR(sb.st_mode))
         return ol_fail(err, OL_EIO, "SQLite storage '%s' is a directory, not a file", path);
     if (!exists && existing_only)
-        return ol_fail(err, OL_ENOTFOUND, "no storage at '%s' (no such file)", path);
+        return ol_fail(err, OL_ENOTFOUND, "no storage at '%s': the file does not exist", path);
     if (!exists) {
         char dir[4096];
         dir_of(path, dir, sizeof dir);
