@@ -1016,7 +1016,8 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
         "ORDER BY a.trial_user_attribute_id",
         "SELECT a.trial_id, a.key, a.value_json FROM trial_system_attributes a "
         "JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = $1::int AND (a.trial_id > $2::int OR a.trial_id = ANY($3::int[])) "
-        "ORDER BY a.trial_system_attribute_id",
+        /* the claim token is this backend's bookkeeping: the other backends have none to show */
+        "AND a.key <> '" PG_CLAIM_KEY "' ORDER BY a.trial_system_attribute_id",
     };
     char id[24];
     fmt_i64(id, study_id);
