@@ -1007,15 +1007,15 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
                                  ol_trial_rec **out, size_t *n_out, size_t *n_total, ol_error *err) {
     static const char *const child_sql[Q_N] = {
         "SELECT p.trial_id, p.param_name, p.param_value, p.distribution_json FROM trial_params p "
-        "JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1::int AND (p.trial_id > $2::int OR p.trial_id = ANY($3::int[])) ORDER BY p.param_id",
+        "JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1::int AND (t.trial_id > $2::int OR t.trial_id = ANY($3::int[])) ORDER BY p.param_id",
         "SELECT i.trial_id, i.step, i.intermediate_value, i.intermediate_value_type FROM trial_intermediate_values i "
-        "JOIN trials t ON t.trial_id = i.trial_id WHERE t.study_id = $1::int AND (i.trial_id > $2::int OR i.trial_id = ANY($3::int[])) "
+        "JOIN trials t ON t.trial_id = i.trial_id WHERE t.study_id = $1::int AND (t.trial_id > $2::int OR t.trial_id = ANY($3::int[])) "
         "ORDER BY i.trial_id, i.step",
         "SELECT a.trial_id, a.key, a.value_json FROM trial_user_attributes a "
-        "JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = $1::int AND (a.trial_id > $2::int OR a.trial_id = ANY($3::int[])) "
+        "JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = $1::int AND (t.trial_id > $2::int OR t.trial_id = ANY($3::int[])) "
         "ORDER BY a.trial_user_attribute_id",
         "SELECT a.trial_id, a.key, a.value_json FROM trial_system_attributes a "
-        "JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = $1::int AND (a.trial_id > $2::int OR a.trial_id = ANY($3::int[])) "
+        "JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = $1::int AND (t.trial_id > $2::int OR t.trial_id = ANY($3::int[])) "
         /* the claim token is this backend's bookkeeping: the other backends have none to show */
         "AND a.key <> '" PG_CLAIM_KEY "' ORDER BY a.trial_system_attribute_id",
     };
