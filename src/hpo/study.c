@@ -317,12 +317,18 @@ static ol_status write_fixed_attr(ol_trial *t, ol_error *err) {
 }
 
 ol_status ol_study_ask(ol_study *s, ol_trial **out, ol_error *err) {
+    return ol_study_ask_with_attrs(s, NULL, 0, out, err);
+}
+
+ol_status ol_study_ask_with_attrs(ol_study *s, const ol_attr_rec *system_attrs, size_t n_attrs, ol_trial **out,
+                                  ol_error *err) {
     *out = NULL;
     ol_trial *t = calloc(1, sizeof *t);
     if (!t) return oom(err);
     t->study = s;
     t->last_step = -1;
-    ol_status rc = ol_storage_create_trial(s->st, s->id, s->n_trials, &t->id, &t->number, err);
+    ol_status rc = ol_storage_create_trial_with_attrs(s->st, s->id, s->n_trials, system_attrs, n_attrs, &t->id,
+                                                      &t->number, err);
     if (rc) {
         free(t);
         return rc; /* OL_ESTOPPED: the study is full */

@@ -94,3 +94,30 @@ Test(study_cache, incremental_reads_draw_as_full_reads) {
     }
     cr_assert_gt(tpe_rounds, 30);
 }
+
+Test(study_cache, ask_with_owner_attribute) {
+    ol_storage *st;
+    ol_sampler *rnd;
+    ol_study *s;
+    ol_error err = {0};
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(ol_sampler_random_new(&rnd, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(ol_study_open(&s, st, &(ol_study_options){.name = "o", .sampler = rnd}, &err), OL_OK, "%s", err.msg);
+    ol_attr_rec owner[] = {{"optlab:worker", "\"h:42\""}};
+    ol_trial *t;
+    cr_assert_eq(ol_study_ask_with_attrs(s, owner, 1, &t, &err), OL_OK, "%s", err.msg);
+    ol_trial_rec *tr;
+    size_t n;
+    cr_assert_eq(ol_storage_get_trials(st, ol_study_id(s), &tr, &n, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(ol_attr_find(tr[0].system_attrs, tr[0].n_system_attrs, "optlab:worker"), "\"h:42\"");
+    ol_trials_free(tr, n);
+    ol_attr_rec bad[] = {{"optlab:worker", "not json"}};
+    ol_trial *t2 = NULL;
+    cr_assert_eq(ol_study_ask_with_attrs(s, bad, 1, &t2, &err), OL_EINVAL);
+    cr_assert_null(t2);
+    cr_assert_eq(ol_study_tell(s, t, OL_TRIAL_COMPLETE, 1.0, &err), OL_OK, "%s", err.msg);
+    ol_study_close(s);
+    ol_sampler_free(rnd);
+    ol_storage_close(st);
+}
