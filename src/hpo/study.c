@@ -108,8 +108,12 @@ ol_status ol_study_open(ol_study **out, ol_storage *st, const ol_study_options *
     if (rc == OL_ENOTFOUND) {
         maximize = opt->maximize ? 1 : 0;
         rc = ol_storage_create_study(st, opt->name, maximize, &id, err);
-        /* another process may have created it between find and create */
-        if (rc == OL_EINVAL) rc = ol_storage_find_study(st, opt->name, &id, &maximize, err);
+        /* another process may have created it between find and create; if not, the
+         * create's own refusal (e.g. a name that is not UTF-8) is the message */
+        if (rc == OL_EINVAL) {
+            ol_error e3;
+            if (ol_storage_find_study(st, opt->name, &id, &maximize, &e3) == OL_OK) rc = OL_OK;
+        }
     } else if (rc && err) {
         *err = e2;
     }

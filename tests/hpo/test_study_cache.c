@@ -121,3 +121,18 @@ Test(study_cache, ask_with_owner_attribute) {
     ol_sampler_free(rnd);
     ol_storage_close(st);
 }
+
+Test(study_cache, open_refuses_a_name_that_is_not_utf8) {
+    ol_storage *st;
+    ol_sampler *rnd;
+    ol_study *s = NULL;
+    ol_error err = {0};
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(ol_sampler_random_new(&rnd, &err), OL_OK, "%s", err.msg);
+    /* the create's refusal is the message, not "no study named" from the lookup after it */
+    cr_assert_eq(ol_study_open(&s, st, &(ol_study_options){.name = "a\xff\xfe" "b", .sampler = rnd}, &err), OL_EINVAL);
+    cr_assert(strstr(err.msg, "not valid UTF-8"), "%s", err.msg);
+    cr_assert_null(s);
+    ol_sampler_free(rnd);
+    ol_storage_close(st);
+}
