@@ -57,14 +57,17 @@ const char *ol_float_type(double v); /* "FINITE", "INF_POS", "INF_NEG" or "NAN" 
 /* Decode a stored (value, type) pair. `has_number` says the value column held
  * a number (not NULL, not text). A FINITE type without a finite number, an
  * unknown type, or NAN where `allow_nan` is 0 is OL_EFORMAT with a message
- * "<where>: ..." (where names the row, e.g. "'f.db': trial_id 7 value"). */
+ * "<where>: ..." (where_fmt and its arguments name the row, e.g. "'f.db': the
+ * value of trial_id 7"; formatted only when the row is refused). */
 ol_status ol_float_decode(const char *type, int has_number, double number, int allow_nan, double *out,
-                          const char *where, ol_error *err);
+                          ol_error *err, const char *where_fmt, ...) __attribute__((format(printf, 7, 8)));
 /* A stored trial number: NULL, negative or above INT_MAX (an ol_trial_rec's
  * number is an int; Optuna's are below 2^53) is OL_EFORMAT naming the row. */
-ol_status ol_number_decode(int is_null, long long number, int *out, const char *where, ol_error *err);
+ol_status ol_number_decode(int is_null, long long number, int *out, ol_error *err, const char *where_fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* A stored direction: "MAXIMIZE" -> 1, "MINIMIZE" -> 0, anything else (NULL: no row) OL_EFORMAT. */
-ol_status ol_direction_decode(const char *text, int *maximize, const char *where, ol_error *err);
+ol_status ol_direction_decode(const char *text, int *maximize, ol_error *err, const char *where_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* helpers shared by backends */
 char *ol_strdup(const char *s);              /* NULL on allocation failure */

@@ -577,10 +577,9 @@ static ol_status find_study_once(pg_storage *pg, const char *name, int64_t *stud
         return pg_fail(pg, err, OL_ENOTFOUND, "no study named '%s'", name);
     }
     if (study_id) *study_id = atoll(PQgetvalue(r, 0, 0));
-    char where[1000];
-    snprintf(where, sizeof where, "PostgreSQL %s: study '%.400s'", pg->where, name);
     int mx = 0;
-    ol_status st = ol_direction_decode(PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1), &mx, where, err);
+    ol_status st = ol_direction_decode(PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1), &mx, err,
+                                       "PostgreSQL %s: study '%.400s'", pg->where, name);
     if (maximize) *maximize = mx;
     PQclear(r);
     return st;
@@ -617,10 +616,8 @@ static ol_status list_studies_once(pg_storage *pg, ol_study_rec **studies, size_
             PQclear(r);
             return ol_fail(err, OL_ENOMEM, "PostgreSQL: out of memory listing studies");
         }
-        char where[1000];
-        snprintf(where, sizeof where, "PostgreSQL %s: study '%.400s'", pg->where, out[i].name);
         ol_status dst = ol_direction_decode(PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2), &out[i].maximize,
-                                            where, err);
+                                            err, "PostgreSQL %s: study '%.400s'", pg->where, out[i].name);
         if (dst) {
             ol_studies_free(out, (size_t)i + 1);
             PQclear(r);
@@ -994,11 +991,17 @@ static ol_trial_state state_from_name(const char *s) {
 
 /* A stored (value, type) pair through Optuna's decoding (validate.c): NULL or NaN where a FINITE number belongs
  * is refused, never read as 0. */
-static ol_status value_decode(PGresult *r, int row, int vcol, int tcol, int allow_nan, double *out, const char *where,
-                              ol_error *err) {
+/* step < 0: the trial's value; else the intermediate value at that step (named in a refusal). */
+static ol_status value_decode(PGresult *r, int row, int vcol, int tcol, int allow_nan, double *out, ol_error *err,
+                              const char *server, long long trial_id, long long step) {
     int has = !PQgetisnull(r, row, vcol);
-    return ol_float_decode(PQgetisnull(r, row, tcol) ? NULL : PQgetvalue(r, row, tcol), has,
-                           has ? parse_double(PQgetvalue(r, row, vcol)) : 0, allow_nan, out, where, err);
+    double number = has ? parse_double(PQgetvalue(r, row, vcol)) : 0;
+    const char *type = PQgetisnull(r, row, tcol) ? NULL : PQgetvalue(r, row, tcol);
+    if (step < 0)
+        return ol_float_decode(type, has, number, allow_nan, out, err, "PostgreSQL %s: the value of trial_id %lld",
+                               server, trial_id);
+    return ol_float_decode(type, has, number, allow_nan, out, err,
+                           "PostgreSQL %s: intermediate value of trial_id %lld at step %lld", server, trial_id, step);
 }
 
 enum { Q_PARAMS, Q_INTER, Q_UATTR, Q_SATTR, Q_N };
@@ -1059,19 +1062,16 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
         goto out;
     }
     *n_total = (size_t)atoll(PQgetvalue(r, 0, 7));
-    char where[1000];
     for (size_t i = 0; i < n && st == OL_OK; i++) {
         ol_trial_rec *t = &trials[i];
         int row = (int)i;
         t->trial_id = atoll(PQgetvalue(r, row, 0));
-        snprintf(where, sizeof where, "PostgreSQL %s: trial_id %lld", pg->where, (long long)t->trial_id);
-        st = ol_number_decode(PQgetisnull(r, row, 1), atoll(PQgetvalue(r, row, 1)), &t->number, where, err);
+        st = ol_number_decode(PQgetisnull(r, row, 1), atoll(PQgetvalue(r, row, 1)), &t->number, err,
+                              "PostgreSQL %s: trial_id %lld", pg->where, (long long)t->trial_id);
         t->state = state_from_name(PQgetvalue(r, row, 2));
         t->has_value = !PQgetisnull(r, row, 4);
         if (st == OL_OK && t->has_value) {
-            snprintf(where, sizeof where, "PostgreSQL %s: the value of trial_id %lld", pg->where,
-                     (long long)t->trial_id);
-            st = value_decode(r, row, 3, 4, 0, &t->value, where, err);
+            st = value_decode(r, row, 3, 4, 0, &t->value, err, pg->where, (long long)t->trial_id, -1);
         }
         t->datetime_start = PQgetisnull(r, row, 5) ? 0 : parse_double(PQgetvalue(r, row, 5));
         t->datetime_complete = PQgetisnull(r, row, 6) ? 0 : parse_double(PQgetvalue(r, row, 6));
@@ -1144,9 +1144,8 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
             } else if (q == Q_INTER) {
                 ol_intermediate_rec *ir = &t->intermediate[t->n_intermediate++];
                 ir->step = atoll(PQgetvalue(rq, i, 1));
-                snprintf(where, sizeof where, "PostgreSQL %s: intermediate value of trial_id %lld at step %lld",
-                         pg->where, (long long)t->trial_id, (long long)ir->step);
-                if (value_decode(rq, i, 2, 3, 1, &ir->value, where, err)) {
+                if (value_decode(rq, i, 2, 3, 1, &ir->value, err, pg->where, (long long)t->trial_id,
+                                 (long long)ir->step)) {
                     st = err->status;
                     goto out;
                 }

@@ -507,10 +507,9 @@ static ol_status sq_find_study(ol_storage *base, const char *name, int64_t *stud
             st = step(s, q, &found, "looking up a study", err);
             if (st == OL_OK && found) {
                 if (study_id) *study_id = sqlite3_column_int64(q, 0);
-                char where[1000];
-                snprintf(where, sizeof where, "'%s': study '%.400s'", s->path, name);
                 int mx = 0;
-                st = ol_direction_decode((const char *)sqlite3_column_text(q, 1), &mx, where, err);
+                st = ol_direction_decode((const char *)sqlite3_column_text(q, 1), &mx, err, "'%s': study '%.400s'",
+                                         s->path, name);
                 if (maximize) *maximize = mx;
             }
             sqlite3_reset(q);
@@ -554,9 +553,8 @@ static ol_status sq_list_studies(ol_storage *base, ol_study_rec **out, size_t *n
             if (!r->name) {
                 st = ol_fail(err, OL_ENOMEM, "out of memory listing studies");
             } else {
-                char where[1000];
-                snprintf(where, sizeof where, "'%s': study '%.400s'", s->path, r->name);
-                st = ol_direction_decode((const char *)sqlite3_column_text(q, 2), &r->maximize, where, err);
+                st = ol_direction_decode((const char *)sqlite3_column_text(q, 2), &r->maximize, err,
+                                         "'%s': study '%.400s'", s->path, r->name);
             }
         }
         if (q) sqlite3_reset(q);
@@ -906,7 +904,6 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
     size_t n = 0, cap = 0;
     ol_trial_index *ids = NULL;
     int row = 1;
-    char where[4400];
     dt_cache start_cache = {0}, end_cache = {0};
     int part = after > 0 || strcmp(ids_json, "[]"); /* part of the study: the *_SINCE queries */
     ol_status st = require_study(s, study_id, err);
@@ -929,10 +926,9 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
         ol_trial_rec *t = &trials[n++];
         memset(t, 0, sizeof *t);
         t->trial_id = sqlite3_column_int64(q, 0);
-        snprintf(where, sizeof where, "'%s': trial_id %lld", s->path, (long long)t->trial_id);
         /* a number stored as text or real reads as its integer part: refuse it as NULL would be */
         st = ol_number_decode(sqlite3_column_type(q, 1) != SQLITE_INTEGER, sqlite3_column_int64(q, 1), &t->number,
-                              where, err);
+                              err, "'%s': trial_id %lld", s->path, (long long)t->trial_id);
         const unsigned char *state = sqlite3_column_text(q, 2);
         if (st == OL_OK && !ol_trial_state_parse((const char *)state, &t->state))
             st = ol_fail(err, OL_EFORMAT, "trial %lld in '%s' has unknown state '%s'", (long long)t->trial_id,
@@ -951,9 +947,8 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
     while (q && st == OL_OK && (st = step(s, q, &row, "reading trial values", err)) == OL_OK && row) {
         ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
         if (!t) continue;
-        snprintf(where, sizeof where, "'%s': the value of trial_id %lld", s->path, (long long)t->trial_id);
         st = ol_float_decode((const char *)sqlite3_column_text(q, 2), has_number(q, 1), sqlite3_column_double(q, 1),
-                             0, &t->value, where, err);
+                             0, &t->value, err, "'%s': the value of trial_id %lld", s->path, (long long)t->trial_id);
         t->has_value = st == OL_OK;
     }
     if (q) sqlite3_reset(q);
@@ -999,10 +994,10 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
         }
         t->intermediate = grown;
         grown[t->n_intermediate].step = sqlite3_column_int64(q, 1);
-        snprintf(where, sizeof where, "'%s': intermediate value of trial_id %lld at step %lld", s->path,
-                 (long long)t->trial_id, (long long)grown[t->n_intermediate].step);
         st = ol_float_decode((const char *)sqlite3_column_text(q, 3), has_number(q, 2), sqlite3_column_double(q, 2),
-                             1, &grown[t->n_intermediate].value, where, err);
+                             1, &grown[t->n_intermediate].value, err,
+                             "'%s': intermediate value of trial_id %lld at step %lld", s->path, (long long)t->trial_id,
+                             (long long)grown[t->n_intermediate].step);
         t->n_intermediate++;
     }
     if (q) sqlite3_reset(q);

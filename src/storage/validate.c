@@ -9,6 +9,8 @@
  * message naming the row, instead of reading it as 0.
  */
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -77,8 +79,23 @@ const char *ol_float_type(double v) {
     return "FINITE";
 }
 
+/* The row named by fmt/ap, formatted only when something is wrong. */
+#define WHERE_FROM_ARGS(where, fmt)                                                                               \
+    char where[1200];                                                                                             \
+    do {                                                                                                          \
+        va_list ap_;                                                                                              \
+        va_start(ap_, fmt);                                                                                       \
+        vsnprintf(where, sizeof where, fmt, ap_);                                                                 \
+        va_end(ap_);                                                                                              \
+    } while (0)
+
 ol_status ol_float_decode(const char *type, int has_number, double number, int allow_nan, double *out,
-                          const char *where, ol_error *err) {
+                          ol_error *err, const char *fmt, ...) {
+    if (has_number && type && type[0] == 'F' && !strcmp(type, "FINITE") && isfinite(number)) {
+        *out = number; /* the usual case, without formatting the row's name */
+        return OL_OK;
+    }
+    WHERE_FROM_ARGS(where, fmt);
     if (!type) return ol_fail(err, OL_EFORMAT, "%s has no value type (NULL)", where);
     if (!strcmp(type, "FINITE")) {
         if (!has_number) return ol_fail(err, OL_EFORMAT, "%s is FINITE but holds no number (NULL or text)", where);
@@ -97,7 +114,12 @@ ol_status ol_float_decode(const char *type, int has_number, double number, int a
     return OL_OK;
 }
 
-ol_status ol_number_decode(int is_null, long long number, int *out, const char *where, ol_error *err) {
+ol_status ol_number_decode(int is_null, long long number, int *out, ol_error *err, const char *fmt, ...) {
+    if (!is_null && number >= 0 && number <= INT_MAX) {
+        *out = (int)number;
+        return OL_OK;
+    }
+    WHERE_FROM_ARGS(where, fmt);
     if (is_null) return ol_fail(err, OL_EFORMAT, "%s has no number (NULL)", where);
     if (number < 0 || number > INT_MAX)
         return ol_fail(err, OL_EFORMAT, "%s has number %lld, outside 0..%d", where, number, INT_MAX);
@@ -105,7 +127,8 @@ ol_status ol_number_decode(int is_null, long long number, int *out, const char *
     return OL_OK;
 }
 
-ol_status ol_direction_decode(const char *text, int *maximize, const char *where, ol_error *err) {
+ol_status ol_direction_decode(const char *text, int *maximize, ol_error *err, const char *fmt, ...) {
+    WHERE_FROM_ARGS(where, fmt);
     if (!text) return ol_fail(err, OL_EFORMAT, "%s has no direction (no study_directions row)", where);
     if (!strcmp(text, "MAXIMIZE")) *maximize = 1;
     else if (!strcmp(text, "MINIMIZE")) *maximize = 0;
