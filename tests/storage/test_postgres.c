@@ -393,7 +393,13 @@ Test(postgres, foreign_schema_refused) {
     snprintf(url, sizeof url, "postgresql://optlab@127.0.0.1:%s/optlab_foreign", env("OPTLAB_PG_PORT"));
     ol_storage *st = NULL;
     ol_error err = {0};
+    /* asked to open an existing storage only: an empty database is none, and stays empty */
+    cr_assert_eq(ol_storage_open_flags(&st, url, OL_STORAGE_OPEN_EXISTING, &err), OL_ENOTFOUND, "%s", err.msg);
+    cr_assert(strstr(err.msg, "no storage"), "%s", err.msg);
+    cr_assert_eq(ol_storage_open_flags(&st, url, OL_STORAGE_OPEN_EXISTING, &err), OL_ENOTFOUND, "created: %s", err.msg);
     cr_assert_eq(ol_storage_open(&st, url, &err), OL_OK, "an empty database gets the schema: %s", err.msg);
+    ol_storage_close(st);
+    cr_assert_eq(ol_storage_open_flags(&st, url, OL_STORAGE_OPEN_EXISTING, &err), OL_OK, "%s", err.msg);
     ol_storage_close(st);
     admin_sql("optlab_foreign", "UPDATE alembic_version SET version_num = 'v2.0.0.a'");
     cr_assert_eq(ol_storage_open(&st, url, &err), OL_EFORMAT);
