@@ -43,7 +43,6 @@
 #define OPTUNA_ALEMBIC_VERSION "v3.0.0.d"
 #define OPTUNA_SCHEMA_VERSION 12
 #define OPTUNA_LIBRARY_VERSION "3.1.0" /* what Optuna 3.1 records in version_info */
-#define OPTUNA_MAX_NAME 512            /* VARCHAR(512) of names and keys */
 
 /* SQLite waits this long on a lock by itself; then our own retry loop takes over. */
 #define BUSY_TIMEOUT_MS 2000
