@@ -219,9 +219,20 @@ ol_status ol_study_fix_param(ol_study *s, const char *name, double external_valu
 /**
  * Start a trial: created through ol_storage_create_trial with the study's
  * budget, so processes sharing a storage never exceed it. OL_ESTOPPED (and
- * *out = NULL) when the study is full. The history the sampler sees is read once here.
+ * *out = NULL) when the study is full. The history the sampler sees is read once here:
+ * the study keeps the trials it has read, and reads only those that are new or were
+ * unfinished at its last read (finished trials never change). A study and its trials
+ * are used by one thread at a time; the study must outlive its trials.
  */
 ol_status ol_study_ask(ol_study *s, ol_trial **out, ol_error *err);
+/**
+ * ol_study_ask whose trial is created together with `n_attrs` system
+ * attributes in one storage transaction (ol_storage_create_trial_with_attrs):
+ * e.g. {"optlab:worker", "\"HOST:PID\""}, so a process killed right after
+ * the ask never leaves a RUNNING trial without its owner.
+ */
+ol_status ol_study_ask_with_attrs(ol_study *s, const ol_attr_rec *system_attrs, size_t n_attrs, ol_trial **out,
+                                  ol_error *err);
 
 /**
  * Finish a trial and free it (also on error). COMPLETE records `value`;

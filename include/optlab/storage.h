@@ -91,12 +91,31 @@ typedef struct {
  * *_rec structs are plain values owned by the caller. */
 typedef struct ol_storage ol_storage;
 
+/** Flags of ol_storage_open_flags. */
+enum {
+    /** Open only a storage that already exists: an SQLite file that is not
+     * there, or a PostgreSQL database without Optuna's schema, is OL_ENOTFOUND
+     * naming it, and nothing is created. (A "memory:" storage always opens.) */
+    OL_STORAGE_OPEN_EXISTING = 1
+};
+
 /**
  * Open (creating if needed) the storage named by `url`. A file that exists but
  * is not an Optuna/optlab database, or whose schema version is foreign, is an
  * OL_EFORMAT error that names the file and what was found.
+ *
+ * Thread safety: one handle may be used by one thread at a time (the memory
+ * backend locks itself; SQLite and PostgreSQL handles do not). Processes share
+ * a storage through its URL, each with its own handle.
+ *
+ * Every name that enters (study names, parameter names, attribute keys) must
+ * be 1 to 512 bytes of valid UTF-8 (Optuna's VARCHAR(512); Optuna cannot read
+ * a file holding anything else); every attribute value and distribution must
+ * be JSON text. These checks are made here, once, for every backend.
  */
 ol_status ol_storage_open(ol_storage **out, const char *url, ol_error *err);
+/** ol_storage_open with flags (OL_STORAGE_OPEN_EXISTING, or 0 as ol_storage_open). */
+ol_status ol_storage_open_flags(ol_storage **out, const char *url, int flags, ol_error *err);
 void ol_storage_close(ol_storage *st);
 /** The URL the storage was opened with. */
 const char *ol_storage_url(const ol_storage *st);
@@ -128,6 +147,16 @@ void ol_attrs_free(ol_attr_rec *attrs, size_t n);
  */
 ol_status ol_storage_create_trial(ol_storage *st, int64_t study_id, int max_trials, int64_t *trial_id,
                                   int *number, ol_error *err);
+/**
+ * ol_storage_create_trial that also writes `n_attrs` trial system attributes
+ * in the same transaction: a process killed at any moment leaves either no
+ * trial or a trial with all of them (e.g. its "optlab:worker" owner). Keys and
+ * values are checked as ol_storage_set_trial_system_attr checks them, before
+ * anything is written.
+ */
+ol_status ol_storage_create_trial_with_attrs(ol_storage *st, int64_t study_id, int max_trials,
+                                             const ol_attr_rec *system_attrs, size_t n_attrs, int64_t *trial_id,
+                                             int *number, ol_error *err);
 
 /** Record a parameter of a RUNNING trial. */
 ol_status ol_storage_set_param(ol_storage *st, int64_t trial_id, const char *name, double value,
@@ -163,6 +192,25 @@ ol_status ol_storage_fail_stale(ol_storage *st, int64_t study_id, double grace_s
 ol_status ol_storage_get_trials(ol_storage *st, int64_t study_id, ol_trial_rec **trials, size_t *n,
                                 ol_error *err);
 void ol_trials_free(ol_trial_rec *trials, size_t n);
+/**
+ * Read only what may have changed since an earlier read: the trials of the
+ * study whose trial_id is greater than `after_trial_id`, plus those whose ids
+ * are listed in `ids` (the ones the caller holds unfinished), by number.
+ * *n_total receives how many trials the study holds in the same snapshot, so a
+ * caller can tell whether it missed one (a trial committed out of id order by
+ * a concurrent writer) and read everything again. Finished trials never
+ * change, so a caller that keeps them needs nothing else. Free with
+ * ol_trials_free.
+ */
+ol_status ol_storage_get_trials_since(ol_storage *st, int64_t study_id, int64_t after_trial_id, const int64_t *ids,
+                                      size_t n_ids, ol_trial_rec **trials, size_t *n, size_t *n_total,
+                                      ol_error *err);
+/** Deep copy of one trial record into *dst (free its arrays with ol_trial_rec_clear); 0 or -1 (no memory). */
+int ol_trial_rec_copy(ol_trial_rec *dst, const ol_trial_rec *src);
+/** Free the arrays of one record (not the record itself) and zero it. */
+void ol_trial_rec_clear(ol_trial_rec *t);
+/** 1 if `s` is valid UTF-8 (no overlongs, surrogates or code points above U+10FFFF), else 0. */
+int ol_utf8_valid(const char *s);
 
 /** Look up an attribute's JSON text by key in an array of attributes (NULL if absent). */
 const char *ol_attr_find(const ol_attr_rec *attrs, size_t n, const char *key);

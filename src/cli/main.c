@@ -53,13 +53,10 @@ int cli_wants_help(int argc, char **argv) {
 }
 
 int cli_open_existing_storage(const char *url, ol_storage **st) {
-    if (!strncmp(url, "sqlite:///", 10)) {
-        struct stat sb;
-        if (stat(url + 10, &sb) != 0)
-            return cli_error("no storage at '%s' (no such file; run a study first or pass --storage URL)", url + 10);
-    }
     ol_error err = {0};
-    if (ol_storage_open(st, url, &err) != OL_OK) return cli_error("%s", err.msg);
+    ol_status rc = ol_storage_open_flags(st, url, OL_STORAGE_OPEN_EXISTING, &err);
+    if (rc == OL_ENOTFOUND) return cli_error("%s; run a study first or pass --storage URL", err.msg);
+    if (rc != OL_OK) return cli_error("%s", err.msg);
     return 0;
 }
 

@@ -6,6 +6,17 @@
  * records the parameter with its Optuna JSON; tell finishes the trial.
  * The study holds no sampler state: everything a sampler needs is in the
  * storage and the seed, so any process can resume any study.
+ *
+ * Incremental reads. Finished trials never change, so the study keeps every
+ * trial it has read (its cache) and each ask or pruning check reads only the
+ * trials that are new since the last read or were unfinished then
+ * (ol_storage_get_trials_since). If the study's trial count then disagrees
+ * with the cache (a trial committed out of id order by a concurrent writer),
+ * it reads everything again. A trial's history is a snapshot: the finished
+ * records are shared with the cache (never freed while the study is open),
+ * the unfinished ones are the trial's own copies, so a later ask that
+ * refreshes them cannot pull them from under an earlier trial.
+ * One thread at a time may use a study and its trials.
  */
 #include <math.h>
 #include <stdio.h>
@@ -36,6 +47,12 @@ struct ol_study {
     const ol_pruner *pruner; /* NULL: never prune */
     fixed_param *fixed;
     size_t n_fixed;
+    ol_trial_rec *cache; /* every trial read so far, by number; finished ones are final */
+    size_t n_cache, cap_cache;
+    int64_t max_id;      /* the greatest trial_id in the cache */
+    ol_trial_rec **retired; /* caches replaced by a full re-read: trials' snapshots may still share them */
+    size_t n_retired;
+    size_t *retired_n;
 };
 
 struct ol_trial {
@@ -91,8 +108,12 @@ ol_status ol_study_open(ol_study **out, ol_storage *st, const ol_study_options *
     if (rc == OL_ENOTFOUND) {
         maximize = opt->maximize ? 1 : 0;
         rc = ol_storage_create_study(st, opt->name, maximize, &id, err);
-        /* another process may have created it between find and create */
-        if (rc == OL_EINVAL) rc = ol_storage_find_study(st, opt->name, &id, &maximize, err);
+        /* another process may have created it between find and create; if not, the
+         * create's own refusal (e.g. a name that is not UTF-8) is the message */
+        if (rc == OL_EINVAL) {
+            ol_error e3;
+            if (ol_storage_find_study(st, opt->name, &id, &maximize, &e3) == OL_OK) rc = OL_OK;
+        }
     } else if (rc && err) {
         *err = e2;
     }
@@ -119,6 +140,10 @@ ol_status ol_study_open(ol_study **out, ol_storage *st, const ol_study_options *
 
 void ol_study_close(ol_study *s) {
     if (!s) return;
+    ol_trials_free(s->cache, s->n_cache);
+    for (size_t i = 0; i < s->n_retired; i++) ol_trials_free(s->retired[i], s->retired_n[i]);
+    free(s->retired);
+    free(s->retired_n);
     fixed_free(s->fixed, s->n_fixed);
     free(s->name);
     free(s);
@@ -130,9 +155,131 @@ ol_status ol_study_fix_param(ol_study *s, const char *name, double external_valu
     return fixed_put(&s->fixed, &s->n_fixed, name, external_value, err);
 }
 
+static int unfinished(const ol_trial_rec *r) { return r->state == OL_TRIAL_RUNNING || r->state == OL_TRIAL_WAITING; }
+
+static int cmp_number(const void *a, const void *b) {
+    const ol_trial_rec *x = a, *y = b;
+    if (x->number != y->number) return (x->number > y->number) - (x->number < y->number);
+    return (x->trial_id > y->trial_id) - (x->trial_id < y->trial_id);
+}
+
+/* Move the current cache aside (trials' snapshots may share its records) and read everything. */
+static ol_status cache_reload(ol_study *s, ol_error *err) {
+    ol_trial_rec **r = realloc(s->retired, (s->n_retired + 1) * sizeof *r);
+    if (!r) return oom(err);
+    s->retired = r;
+    size_t *rn = realloc(s->retired_n, (s->n_retired + 1) * sizeof *rn);
+    if (!rn) return oom(err);
+    s->retired_n = rn;
+    s->retired[s->n_retired] = s->cache;
+    s->retired_n[s->n_retired++] = s->n_cache;
+    s->cache = NULL;
+    s->n_cache = s->cap_cache = 0;
+    s->max_id = 0;
+    ol_trial_rec *all = NULL;
+    size_t n = 0;
+    ol_status rc = ol_storage_get_trials(s->st, s->id, &all, &n, err);
+    if (rc) return rc;
+    s->cache = all;
+    s->n_cache = s->cap_cache = n;
+    for (size_t i = 0; i < n; i++)
+        if (all[i].trial_id > s->max_id) s->max_id = all[i].trial_id;
+    return OL_OK;
+}
+
+/* Bring the cache up to date, reading only new and unfinished trials. */
+static ol_status cache_refresh(ol_study *s, ol_error *err) {
+    size_t n_open = 0;
+    for (size_t i = 0; i < s->n_cache; i++) n_open += unfinished(&s->cache[i]);
+    int64_t *open_ids = malloc((n_open ? n_open : 1) * sizeof *open_ids);
+    size_t *open_pos = malloc((n_open ? n_open : 1) * sizeof *open_pos);
+    if (!open_ids || !open_pos) {
+        free(open_ids);
+        free(open_pos);
+        return oom(err);
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_cache; i++)
+        if (unfinished(&s->cache[i])) {
+            open_ids[k] = s->cache[i].trial_id;
+            open_pos[k++] = i;
+        }
+    ol_trial_rec *fresh = NULL;
+    size_t n_fresh = 0, n_total = 0;
+    ol_status rc = ol_storage_get_trials_since(s->st, s->id, s->max_id, open_ids, n_open, &fresh, &n_fresh, &n_total,
+                                               err);
+    size_t used = 0;
+    for (size_t f = 0; rc == OL_OK && f < n_fresh; f++) {
+        ol_trial_rec *rec = &fresh[f];
+        size_t j = 0;
+        while (j < n_open && open_ids[j] != rec->trial_id) j++;
+        if (j < n_open) { /* an unfinished trial read again: replace it */
+            ol_trial_rec_clear(&s->cache[open_pos[j]]);
+            s->cache[open_pos[j]] = *rec;
+        } else {
+            if (s->n_cache == s->cap_cache) {
+                size_t cap = s->cap_cache ? 2 * s->cap_cache : 64;
+                while (cap < s->n_cache + (n_fresh - f)) cap *= 2;
+                ol_trial_rec *grown = realloc(s->cache, cap * sizeof *grown);
+                if (!grown) {
+                    rc = oom(err);
+                    break;
+                }
+                s->cache = grown;
+                s->cap_cache = cap;
+            }
+            s->cache[s->n_cache++] = *rec;
+            if (rec->trial_id > s->max_id) s->max_id = rec->trial_id;
+        }
+        memset(rec, 0, sizeof *rec); /* moved into the cache */
+        used = f + 1;
+    }
+    /* fresh[0..used) were moved into the cache; the rest (after a failure) are freed */
+    for (size_t f = used; f < n_fresh; f++) ol_trial_rec_clear(&fresh[f]);
+    free(fresh);
+    free(open_ids);
+    free(open_pos);
+    if (rc) return rc;
+    if (s->n_cache != n_total) return cache_reload(s, err);
+    int sorted = 1;
+    for (size_t i = 1; i < s->n_cache && sorted; i++) sorted = cmp_number(&s->cache[i - 1], &s->cache[i]) < 0;
+    if (!sorted) qsort(s->cache, s->n_cache, sizeof *s->cache, cmp_number);
+    return OL_OK;
+}
+
+/* A snapshot of the study as stored now: finished records shared with the cache, unfinished ones copied. */
+static ol_status study_snapshot(ol_study *s, ol_trial_rec **out, size_t *n, ol_error *err) {
+    *out = NULL;
+    *n = 0;
+    ol_status rc = cache_refresh(s, err);
+    if (rc) return rc;
+    ol_trial_rec *snap = malloc((s->n_cache ? s->n_cache : 1) * sizeof *snap);
+    if (!snap) return oom(err);
+    memcpy(snap, s->cache, s->n_cache * sizeof *snap);
+    for (size_t i = 0; i < s->n_cache; i++) {
+        if (!unfinished(&s->cache[i])) continue;
+        if (ol_trial_rec_copy(&snap[i], &s->cache[i])) {
+            ol_trial_rec_clear(&snap[i]);
+            for (size_t j = 0; j < i; j++)
+                if (unfinished(&snap[j])) ol_trial_rec_clear(&snap[j]);
+            free(snap);
+            return oom(err);
+        }
+    }
+    *out = snap;
+    *n = s->n_cache;
+    return OL_OK;
+}
+
+static void snapshot_free(ol_trial_rec *snap, size_t n) {
+    for (size_t i = 0; snap && i < n; i++)
+        if (unfinished(&snap[i])) ol_trial_rec_clear(&snap[i]);
+    free(snap);
+}
+
 static void trial_free(ol_trial *t) {
     if (!t) return;
-    ol_trials_free(t->history, t->n_history);
+    snapshot_free(t->history, t->n_history);
     for (size_t i = 0; i < t->n_params; i++) {
         free(t->params[i].name);
         ol_distribution_free(&t->params[i].dist);
@@ -174,17 +321,23 @@ static ol_status write_fixed_attr(ol_trial *t, ol_error *err) {
 }
 
 ol_status ol_study_ask(ol_study *s, ol_trial **out, ol_error *err) {
+    return ol_study_ask_with_attrs(s, NULL, 0, out, err);
+}
+
+ol_status ol_study_ask_with_attrs(ol_study *s, const ol_attr_rec *system_attrs, size_t n_attrs, ol_trial **out,
+                                  ol_error *err) {
     *out = NULL;
     ol_trial *t = calloc(1, sizeof *t);
     if (!t) return oom(err);
     t->study = s;
     t->last_step = -1;
-    ol_status rc = ol_storage_create_trial(s->st, s->id, s->n_trials, &t->id, &t->number, err);
+    ol_status rc = ol_storage_create_trial_with_attrs(s->st, s->id, s->n_trials, system_attrs, n_attrs, &t->id,
+                                                      &t->number, err);
     if (rc) {
         free(t);
         return rc; /* OL_ESTOPPED: the study is full */
     }
-    rc = ol_storage_get_trials(s->st, s->id, &t->history, &t->n_history, err);
+    rc = study_snapshot(s, &t->history, &t->n_history, err);
     for (size_t i = 0; rc == OL_OK && i < s->n_fixed; i++)
         rc = fixed_put(&t->fixed, &t->n_fixed, s->fixed[i].name, s->fixed[i].value, err);
     if (rc == OL_OK) rc = write_fixed_attr(t, err);
@@ -238,12 +391,12 @@ ol_status ol_trial_should_prune(ol_trial *t, int *prune, ol_error *err) {
     /* read fresh: trials other workers finished since the ask count too */
     ol_trial_rec *trials = NULL;
     size_t n = 0;
-    ol_status rc = ol_storage_get_trials(t->study->st, t->study->id, &trials, &n, err);
+    ol_status rc = study_snapshot(t->study, &trials, &n, err);
     if (rc) return ol_error_prefix(err, "study '%s', trial %d: pruner", t->study->name, t->number);
     ol_prune_ctx ctx = {.trials = trials, .n_trials = n, .maximize = t->study->maximize, .trial_number = t->number,
                         .step = t->last_step};
     rc = p->should_prune(p, &ctx, prune, err);
-    ol_trials_free(trials, n);
+    snapshot_free(trials, n);
     return rc;
 }
 

@@ -192,17 +192,9 @@ ol_status ol_report_write(ol_storage *st, const ol_report_options *opt_in, ol_re
 ol_status ol_report_write_url(const char *url, const ol_report_options *opt, ol_report_summary *summary,
                               ol_error *err) {
     if (!url || !*url) return ol_fail(err, OL_EINVAL, "storage URL is empty (try sqlite:///optlab.db)");
-    if (!strncmp(url, "sqlite:///", 10)) {
-        /* opening would create an empty database; a report of nothing is a mistake in the URL */
-        const char *path = url + 10;
-        char file[PATH_MAX];
-        snprintf(file, sizeof file, "%.*s", (int)strcspn(path, "?"), path);
-        struct stat sb;
-        if (*file && stat(file, &sb) != 0)
-            return ol_fail(err, OL_ENOTFOUND, "storage file %s does not exist (from URL '%s')", file, url);
-    }
     ol_storage *st = NULL;
-    ol_status rc = ol_storage_open(&st, url, err);
+    /* opening would create an empty database; a report of nothing is a mistake in the URL */
+    ol_status rc = ol_storage_open_flags(&st, url, OL_STORAGE_OPEN_EXISTING, err);
     if (rc) return rc;
     rc = ol_report_write(st, opt, summary, err);
     ol_storage_close(st);

@@ -20,8 +20,9 @@ struct ol_storage_ops {
                                 ol_error *err);
     ol_status (*get_study_attrs)(ol_storage *st, int64_t study_id, ol_attr_rec **attrs, size_t *n,
                                  ol_error *err);
-    ol_status (*create_trial)(ol_storage *st, int64_t study_id, int max_trials, int64_t *trial_id, int *number,
-                              ol_error *err);
+    /* creates the trial, its heartbeat and the n_attrs system attributes in one transaction */
+    ol_status (*create_trial)(ol_storage *st, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
+                              size_t n_attrs, int64_t *trial_id, int *number, ol_error *err);
     ol_status (*set_param)(ol_storage *st, int64_t trial_id, const char *name, double value,
                            const char *distribution_json, ol_error *err);
     ol_status (*set_intermediate)(ol_storage *st, int64_t trial_id, int64_t step, double value, ol_error *err);
@@ -32,7 +33,9 @@ struct ol_storage_ops {
     ol_status (*heartbeat)(ol_storage *st, int64_t trial_id, ol_error *err);
     ol_status (*fail_stale)(ol_storage *st, int64_t study_id, double grace_seconds, int *n_failed,
                             ol_error *err);
-    ol_status (*get_trials)(ol_storage *st, int64_t study_id, ol_trial_rec **trials, size_t *n, ol_error *err);
+    /* trials with trial_id > after or listed in ids (after 0, no ids: all), and the study's trial count */
+    ol_status (*get_trials)(ol_storage *st, int64_t study_id, int64_t after, const int64_t *ids, size_t n_ids,
+                            ol_trial_rec **trials, size_t *n, size_t *n_total, ol_error *err);
 };
 
 /* The public handle's common head; backends put it first in their struct. */
@@ -41,10 +44,30 @@ struct ol_storage {
     char *url;
 };
 
-/* Backend constructors: `rest` is the URL after its scheme ("sqlite:///x.db" -> "x.db" path part). */
+/* Backend constructors: `path` is the URL's file part ("sqlite:///x.db" -> "x.db"); `flags` as
+ * ol_storage_open_flags (OL_STORAGE_OPEN_EXISTING: create nothing). */
 ol_status ol_storage_open_memory(ol_storage **out, const char *url, ol_error *err);
-ol_status ol_storage_open_sqlite(ol_storage **out, const char *url, const char *path, ol_error *err);
-ol_status ol_storage_open_postgres(ol_storage **out, const char *url, ol_error *err);
+ol_status ol_storage_open_sqlite(ol_storage **out, const char *url, const char *path, int flags, ol_error *err);
+ol_status ol_storage_open_postgres(ol_storage **out, const char *url, int flags, ol_error *err);
+
+/* ---- validate.c: Optuna's value encoding and the checks of what is read back ----
+ * Optuna stores a float as (value, type): finite -> (v, "FINITE"), +-inf ->
+ * (NULL, "INF_POS"/"INF_NEG"), NaN -> (NULL, "NAN", intermediate values only). */
+const char *ol_float_type(double v); /* "FINITE", "INF_POS", "INF_NEG" or "NAN" */
+/* Decode a stored (value, type) pair. `has_number` says the value column held
+ * a number (not NULL, not text). A FINITE type without a finite number, an
+ * unknown type, or NAN where `allow_nan` is 0 is OL_EFORMAT with a message
+ * "<where>: ..." (where_fmt and its arguments name the row, e.g. "'f.db': the
+ * value of trial_id 7"; formatted only when the row is refused). */
+ol_status ol_float_decode(const char *type, int has_number, double number, int allow_nan, double *out,
+                          ol_error *err, const char *where_fmt, ...) __attribute__((format(printf, 7, 8)));
+/* A stored trial number: NULL, negative or above INT_MAX (an ol_trial_rec's
+ * number is an int; Optuna's are below 2^53) is OL_EFORMAT naming the row. */
+ol_status ol_number_decode(int is_null, long long number, int *out, ol_error *err, const char *where_fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* A stored direction: "MAXIMIZE" -> 1, "MINIMIZE" -> 0, anything else (NULL: no row) OL_EFORMAT. */
+ol_status ol_direction_decode(const char *text, int *maximize, ol_error *err, const char *where_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* helpers shared by backends */
 char *ol_strdup(const char *s);              /* NULL on allocation failure */

@@ -247,8 +247,8 @@ static ol_status mem_get_study_attrs(ol_storage *st, int64_t study_id, ol_attr_r
     return rc;
 }
 
-static ol_status mem_create_trial(ol_storage *st, int64_t study_id, int max_trials, int64_t *trial_id, int *number,
-                                  ol_error *err) {
+static ol_status mem_create_trial(ol_storage *st, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
+                                  size_t n_attrs, int64_t *trial_id, int *number, ol_error *err) {
     mem_storage *m = (mem_storage *)st;
     ol_status rc = OL_OK;
     pthread_mutex_lock(&m->lock);
@@ -270,8 +270,17 @@ static ol_status mem_create_trial(ol_storage *st, int64_t study_id, int max_tria
         }
     }
     mem_trial *t = calloc(1, sizeof *t);
+    /* the attributes first, so running out of memory leaves no trial behind */
+    for (size_t i = 0; t && i < n_attrs; i++)
+        if (attr_put(&t->rec.system_attrs, &t->rec.n_system_attrs, &t->sattr_cap, attrs[i].key, attrs[i].value_json,
+                     err)) {
+            ol_attrs_free(t->rec.system_attrs, t->rec.n_system_attrs);
+            free(t);
+            t = NULL;
+        }
     if (!t || grow((void **)&m->trials, &m->trials_cap, m->n_trials + 1, sizeof *m->trials) ||
         grow((void **)&s->trial_ids, &s->trials_cap, s->n_trials + 1, sizeof *s->trial_ids)) {
+        if (t) ol_attrs_free(t->rec.system_attrs, t->rec.n_system_attrs);
         free(t);
         rc = oom(err);
         goto out;
@@ -427,42 +436,20 @@ static ol_status mem_fail_stale(ol_storage *st, int64_t study_id, double grace_s
     return rc;
 }
 
-/* Deep copy of one stored trial into *d (zeroed on entry). */
-static int trial_copy(const ol_trial_rec *s, ol_trial_rec *d) {
-    *d = *s;
-    d->params = NULL;
-    d->intermediate = NULL;
-    d->user_attrs = d->system_attrs = NULL;
-    d->n_params = d->n_intermediate = d->n_user_attrs = d->n_system_attrs = 0;
-    if (s->n_params) {
-        d->params = calloc(s->n_params, sizeof *d->params);
-        if (!d->params) return -1;
-        d->n_params = s->n_params;
-        for (size_t i = 0; i < s->n_params; i++) {
-            d->params[i].name = ol_strdup(s->params[i].name);
-            d->params[i].distribution_json = ol_strdup(s->params[i].distribution_json);
-            d->params[i].value = s->params[i].value;
-            if (!d->params[i].name || !d->params[i].distribution_json) return -1;
-        }
-    }
-    if (s->n_intermediate) {
-        d->intermediate = malloc(s->n_intermediate * sizeof *d->intermediate);
-        if (!d->intermediate) return -1;
-        memcpy(d->intermediate, s->intermediate, s->n_intermediate * sizeof *d->intermediate);
-        d->n_intermediate = s->n_intermediate;
-    }
-    if (attrs_copy(s->user_attrs, s->n_user_attrs, &d->user_attrs)) return -1;
-    d->n_user_attrs = s->n_user_attrs;
-    if (attrs_copy(s->system_attrs, s->n_system_attrs, &d->system_attrs)) return -1;
-    d->n_system_attrs = s->n_system_attrs;
-    return 0;
+static int cmp_id(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
 }
 
-static ol_status mem_get_trials(ol_storage *st, int64_t study_id, ol_trial_rec **trials, size_t *n,
-                                ol_error *err) {
+static ol_status mem_get_trials(ol_storage *st, int64_t study_id, int64_t after, const int64_t *ids, size_t n_ids,
+                                ol_trial_rec **trials, size_t *n, size_t *n_total, ol_error *err) {
     mem_storage *m = (mem_storage *)st;
-    *trials = NULL;
-    *n = 0;
+    int64_t *wanted = NULL;
+    if (n_ids) {
+        if (!(wanted = malloc(n_ids * sizeof *wanted))) return oom(err);
+        memcpy(wanted, ids, n_ids * sizeof *wanted);
+        qsort(wanted, n_ids, sizeof *wanted, cmp_id);
+    }
     pthread_mutex_lock(&m->lock);
     mem_study *s = study_by_id(m, study_id);
     ol_status rc = OL_OK;
@@ -470,24 +457,29 @@ static ol_status mem_get_trials(ol_storage *st, int64_t study_id, ol_trial_rec *
         rc = no_study(err, study_id);
         goto out;
     }
+    *n_total = s->n_trials;
     if (s->n_trials == 0) goto out;
-    ol_trial_rec *out = calloc(s->n_trials, sizeof *out);
-    if (!out) {
+    ol_trial_rec *copies = calloc(s->n_trials, sizeof *copies);
+    if (!copies) {
         rc = oom(err);
         goto out;
     }
     /* trial_ids is indexed by number, so the copies come out sorted by number */
-    for (size_t k = 0; k < s->n_trials; k++) {
-        if (trial_copy(&m->trials[s->trial_ids[k] - 1]->rec, &out[k])) {
-            ol_trials_free(out, k + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_trials; i++) {
+        int64_t id = s->trial_ids[i];
+        if (id <= after && !(wanted && bsearch(&id, wanted, n_ids, sizeof *wanted, cmp_id))) continue;
+        if (ol_trial_rec_copy(&copies[k++], &m->trials[id - 1]->rec)) {
+            ol_trials_free(copies, k);
             rc = oom(err);
             goto out;
         }
     }
-    *trials = out;
-    *n = s->n_trials;
+    *trials = copies;
+    *n = k;
 out:
     pthread_mutex_unlock(&m->lock);
+    free(wanted);
     return rc;
 }
 

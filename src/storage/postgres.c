@@ -577,9 +577,12 @@ static ol_status find_study_once(pg_storage *pg, const char *name, int64_t *stud
         return pg_fail(pg, err, OL_ENOTFOUND, "no study named '%s'", name);
     }
     if (study_id) *study_id = atoll(PQgetvalue(r, 0, 0));
-    if (maximize) *maximize = !strcmp(PQgetvalue(r, 0, 1), "MAXIMIZE");
+    int mx = 0;
+    ol_status st = ol_direction_decode(PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1), &mx, err,
+                                       "PostgreSQL %s: study '%.400s'", pg->where, name);
+    if (maximize) *maximize = mx;
     PQclear(r);
-    return OL_OK;
+    return st;
 }
 
 static ol_status pg_find_study(ol_storage *st, const char *name, int64_t *study_id, int *maximize, ol_error *err) {
@@ -606,13 +609,19 @@ static ol_status list_studies_once(pg_storage *pg, ol_study_rec **studies, size_
     for (int i = 0; i < rows; i++) {
         out[i].study_id = atoll(PQgetvalue(r, i, 0));
         out[i].name = ol_strdup(PQgetvalue(r, i, 1));
-        out[i].maximize = !strcmp(PQgetvalue(r, i, 2), "MAXIMIZE");
         out[i].n_trials = atoi(PQgetvalue(r, i, 3));
         out[i].n_complete = atoi(PQgetvalue(r, i, 4));
         if (!out[i].name) {
             ol_studies_free(out, (size_t)i);
             PQclear(r);
             return ol_fail(err, OL_ENOMEM, "PostgreSQL: out of memory listing studies");
+        }
+        ol_status dst = ol_direction_decode(PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2), &out[i].maximize,
+                                            err, "PostgreSQL %s: study '%.400s'", pg->where, out[i].name);
+        if (dst) {
+            ol_studies_free(out, (size_t)i + 1);
+            PQclear(r);
+            return dst;
         }
     }
     PQclear(r);
@@ -696,8 +705,9 @@ static ol_status pg_get_study_attrs(ol_storage *st, int64_t study_id, ol_attr_re
 
 /* ---- trials -------------------------------------------------------------- */
 
-static ol_status create_trial_once(pg_storage *pg, int64_t study_id, int max_trials, const char *claim,
-                                   int64_t *trial_id, int *number, ol_error *err) {
+static ol_status create_trial_once(pg_storage *pg, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
+                                   size_t n_attrs, const char *claim, int64_t *trial_id, int *number,
+                                   ol_error *err) {
     char id[24], max[24];
     fmt_i64(id, study_id);
     fmt_i64(max, max_trials);
@@ -752,6 +762,17 @@ static ol_status create_trial_once(pg_storage *pg, int64_t study_id, int max_tri
         return pg_fail(pg, err, OL_ESTOPPED, "study %s is full: %ld of %d trials are complete, pruned or running", id,
                        live, max_trials);
     }
+    /* the caller's attributes (e.g. the worker that owns the trial), in the same transaction */
+    char tid[24];
+    fmt_i64(tid, *trial_id);
+    for (size_t i = 0; i < n_attrs; i++) {
+        const char *pa[] = {tid, attrs[i].key, attrs[i].value_json};
+        if (pg_cmd(pg, "creating a trial (its attributes)",
+                   "INSERT INTO trial_system_attributes (trial_id, key, value_json) VALUES ($1::int, $2, $3) "
+                   "ON CONFLICT (trial_id, key) DO UPDATE SET value_json = EXCLUDED.value_json",
+                   3, pa, err))
+            goto fail;
+    }
     if ((st = pg_cmd(pg, "creating a trial (commit)", "COMMIT", 0, NULL, err))) return st;
     return OL_OK;
 fail:
@@ -759,15 +780,15 @@ fail:
     return err->status ? err->status : OL_ESTORAGE;
 }
 
-static ol_status pg_create_trial(ol_storage *st, int64_t study_id, int max_trials, int64_t *trial_id, int *number,
-                                 ol_error *err) {
+static ol_status pg_create_trial(ol_storage *st, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
+                                 size_t n_attrs, int64_t *trial_id, int *number, ol_error *err) {
     pg_storage *pg = (pg_storage *)st;
     char claim[256];
     pg_claim(pg, claim, sizeof claim);
     PG_WITH_RETRY(pg, err,
                   (pg->retrying && pg_settle_old_backend(pg, err))
                       ? err->status
-                      : create_trial_once(pg, study_id, max_trials, claim, trial_id, number, err));
+                      : create_trial_once(pg, study_id, max_trials, attrs, n_attrs, claim, trial_id, number, err));
 }
 
 /* Why a write to a trial matched no RUNNING trial: absent or finished. */
@@ -825,7 +846,7 @@ static ol_status set_intermediate_once(pg_storage *pg, int64_t trial_id, int64_t
     char id[24], s[24], v[32];
     fmt_i64(id, trial_id);
     fmt_i64(s, step);
-    const char *type = isnan(value) ? "NAN" : isinf(value) ? (value > 0 ? "INF_POS" : "INF_NEG") : "FINITE";
+    const char *type = ol_float_type(value);
     fmt_double(v, value);
     const char *p[] = {id, s, isfinite(value) ? v : NULL, type};
     return pg_write_running(pg, "reporting an intermediate value",
@@ -841,9 +862,6 @@ static ol_status set_intermediate_once(pg_storage *pg, int64_t trial_id, int64_t
 
 static ol_status pg_set_intermediate(ol_storage *st, int64_t trial_id, int64_t step, double value, ol_error *err) {
     pg_storage *pg = (pg_storage *)st;
-    if (step < 0 || step > INT32_MAX)
-        return pg_fail(pg, err, OL_EINVAL, "trial %lld: step %lld is out of range 0..%d", (long long)trial_id,
-                       (long long)step, INT32_MAX);
     PG_WITH_RETRY(pg, err, set_intermediate_once(pg, trial_id, step, value, err));
 }
 
@@ -876,7 +894,7 @@ static ol_status finish_trial_once(pg_storage *pg, int64_t trial_id, ol_trial_st
     const char *vtype = "FINITE";
     if (value) {
         fmt_double(v, *value);
-        if (isinf(*value)) vtype = *value > 0 ? "INF_POS" : "INF_NEG";
+        vtype = ol_float_type(*value);
     }
     const char *p[] = {id, ol_trial_state_name(state), value && isfinite(*value) ? v : NULL, vtype,
                        value ? "t" : "f"};
@@ -918,10 +936,6 @@ static ol_status finish_trial_once(pg_storage *pg, int64_t trial_id, ol_trial_st
 static ol_status pg_finish_trial(ol_storage *st, int64_t trial_id, ol_trial_state state, const double *value,
                                  ol_error *err) {
     pg_storage *pg = (pg_storage *)st;
-    if (value && isnan(*value))
-        return pg_fail(pg, err, OL_EINVAL, "trial %lld: the value is NaN, which Optuna's schema cannot store "
-                                           "(finish it as FAIL without a value)",
-                       (long long)trial_id);
     PG_WITH_RETRY(pg, err, finish_trial_once(pg, trial_id, state, value, err));
 }
 
@@ -975,31 +989,42 @@ static ol_trial_state state_from_name(const char *s) {
     return state;
 }
 
-static double value_from_type(PGresult *r, int row, int vcol, int tcol) {
-    const char *type = PQgetvalue(r, row, tcol);
-    if (!strcmp(type, "INF_POS")) return INFINITY;
-    if (!strcmp(type, "INF_NEG")) return -INFINITY;
-    if (!strcmp(type, "NAN") || PQgetisnull(r, row, vcol)) return NAN;
-    return parse_double(PQgetvalue(r, row, vcol));
+/* A stored (value, type) pair through Optuna's decoding (validate.c): NULL or NaN where a FINITE number belongs
+ * is refused, never read as 0. */
+/* step < 0: the trial's value; else the intermediate value at that step (named in a refusal). */
+static ol_status value_decode(PGresult *r, int row, int vcol, int tcol, int allow_nan, double *out, ol_error *err,
+                              const char *server, long long trial_id, long long step) {
+    int has = !PQgetisnull(r, row, vcol);
+    double number = has ? parse_double(PQgetvalue(r, row, vcol)) : 0;
+    const char *type = PQgetisnull(r, row, tcol) ? NULL : PQgetvalue(r, row, tcol);
+    if (step < 0)
+        return ol_float_decode(type, has, number, allow_nan, out, err, "PostgreSQL %s: the value of trial_id %lld",
+                               server, trial_id);
+    return ol_float_decode(type, has, number, allow_nan, out, err,
+                           "PostgreSQL %s: intermediate value of trial_id %lld at step %lld", server, trial_id, step);
 }
 
 enum { Q_PARAMS, Q_INTER, Q_UATTR, Q_SATTR, Q_N };
 
-static ol_status get_trials_once(pg_storage *pg, int64_t study_id, ol_trial_rec **out, size_t *n_out,
-                                 ol_error *err) {
+static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *after, const char *ids,
+                                 ol_trial_rec **out, size_t *n_out, size_t *n_total, ol_error *err) {
     static const char *const child_sql[Q_N] = {
         "SELECT p.trial_id, p.param_name, p.param_value, p.distribution_json FROM trial_params p "
-        "JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1::int ORDER BY p.param_id",
+        "JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1::int AND (t.trial_id > $2::int OR t.trial_id = ANY($3::int[])) ORDER BY p.param_id",
         "SELECT i.trial_id, i.step, i.intermediate_value, i.intermediate_value_type FROM trial_intermediate_values i "
-        "JOIN trials t ON t.trial_id = i.trial_id WHERE t.study_id = $1::int ORDER BY i.trial_id, i.step",
+        "JOIN trials t ON t.trial_id = i.trial_id WHERE t.study_id = $1::int AND (t.trial_id > $2::int OR t.trial_id = ANY($3::int[])) "
+        "ORDER BY i.trial_id, i.step",
         "SELECT a.trial_id, a.key, a.value_json FROM trial_user_attributes a "
-        "JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = $1::int ORDER BY a.trial_user_attribute_id",
+        "JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = $1::int AND (t.trial_id > $2::int OR t.trial_id = ANY($3::int[])) "
+        "ORDER BY a.trial_user_attribute_id",
         "SELECT a.trial_id, a.key, a.value_json FROM trial_system_attributes a "
-        "JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = $1::int ORDER BY a.trial_system_attribute_id",
+        "JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = $1::int AND (t.trial_id > $2::int OR t.trial_id = ANY($3::int[])) "
+        /* the claim token is this backend's bookkeeping: the other backends have none to show */
+        "AND a.key <> '" PG_CLAIM_KEY "' ORDER BY a.trial_system_attribute_id",
     };
     char id[24];
     fmt_i64(id, study_id);
-    const char *p[] = {id};
+    const char *p[] = {id, after, ids};
     PGresult *res[Q_N] = {0};
     ol_trial_rec *trials = NULL;
     ol_trial_index *ix = NULL;
@@ -1009,13 +1034,21 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, ol_trial_rec 
      * child queries return for trials not yet listed are simply skipped. */
     PGresult *r = pg_exec(pg, "reading trials",
                           "SELECT t.trial_id, t.number, t.state, v.value, v.value_type, "
-                          "EXTRACT(EPOCH FROM t.datetime_start), EXTRACT(EPOCH FROM t.datetime_complete) "
+                          "EXTRACT(EPOCH FROM t.datetime_start), EXTRACT(EPOCH FROM t.datetime_complete), "
+                          "(SELECT count(*) FROM trials c WHERE c.study_id = $1::int) "
                           "FROM trials t LEFT JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0 "
-                          "WHERE t.study_id = $1::int ORDER BY t.number, t.trial_id",
-                          1, p, PGRES_TUPLES_OK, NULL, err);
+                          "WHERE t.study_id = $1::int AND (t.trial_id > $2::int OR t.trial_id = ANY($3::int[])) ORDER BY t.number, t.trial_id",
+                          3, p, PGRES_TUPLES_OK, NULL, err);
     if (!r) return err->status;
     n = (size_t)PQntuples(r);
     if (n == 0) {
+        /* nothing new: the count comes from its own query */
+        PQclear(r);
+        const char *pc[] = {id};
+        r = pg_exec(pg, "reading trials", "SELECT count(*) FROM trials WHERE study_id = $1::int", 1, pc,
+                    PGRES_TUPLES_OK, NULL, err);
+        if (!r) return err->status;
+        *n_total = (size_t)atoll(PQgetvalue(r, 0, 0));
         PQclear(r);
         if ((st = pg_require_study(pg, "reading trials", id, err))) return st;
         *out = calloc(1, sizeof **out);
@@ -1028,25 +1061,30 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, ol_trial_rec 
         st = ol_fail(err, OL_ENOMEM, "PostgreSQL: out of memory reading %zu trials", n);
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
+    *n_total = (size_t)atoll(PQgetvalue(r, 0, 7));
+    for (size_t i = 0; i < n && st == OL_OK; i++) {
         ol_trial_rec *t = &trials[i];
         int row = (int)i;
         t->trial_id = atoll(PQgetvalue(r, row, 0));
-        t->number = atoi(PQgetvalue(r, row, 1));
+        st = ol_number_decode(PQgetisnull(r, row, 1), atoll(PQgetvalue(r, row, 1)), &t->number, err,
+                              "PostgreSQL %s: trial_id %lld", pg->where, (long long)t->trial_id);
         t->state = state_from_name(PQgetvalue(r, row, 2));
         t->has_value = !PQgetisnull(r, row, 4);
-        if (t->has_value) t->value = value_from_type(r, row, 3, 4);
+        if (st == OL_OK && t->has_value) {
+            st = value_decode(r, row, 3, 4, 0, &t->value, err, pg->where, (long long)t->trial_id, -1);
+        }
         t->datetime_start = PQgetisnull(r, row, 5) ? 0 : parse_double(PQgetvalue(r, row, 5));
         t->datetime_complete = PQgetisnull(r, row, 6) ? 0 : parse_double(PQgetvalue(r, row, 6));
     }
     PQclear(r);
+    if (st) goto out;
     if (!(ix = ol_trial_index_build(trials, n))) {
         st = ol_fail(err, OL_ENOMEM, "PostgreSQL: out of memory reading %zu trials", n);
         goto out;
     }
 
     for (int q = 0; q < Q_N; q++) {
-        res[q] = pg_exec(pg, "reading trials", child_sql[q], 1, p, PGRES_TUPLES_OK, NULL, err);
+        res[q] = pg_exec(pg, "reading trials", child_sql[q], 3, p, PGRES_TUPLES_OK, NULL, err);
         if (!res[q]) {
             st = err->status;
             goto out;
@@ -1086,6 +1124,18 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, ol_trial_rec 
             ol_trial_rec *t = ol_trial_index_find(trials, ix, n, atoll(PQgetvalue(rq, i, 0)));
             if (!t) continue;
             if (q == Q_PARAMS) {
+                if (PQgetisnull(rq, i, 1) || PQgetisnull(rq, i, 2) || PQgetisnull(rq, i, 3) ||
+                    !isfinite(parse_double(PQgetvalue(rq, i, 2)))) {
+                    ol_trials_free(trials, n);
+                    trials = NULL;
+                    n = 0;
+                    st = pg_fail(pg, err, OL_EFORMAT, "parameter '%.200s' of trial_id %s has %s",
+                                 PQgetisnull(rq, i, 1) ? "(null)" : PQgetvalue(rq, i, 1), PQgetvalue(rq, i, 0),
+                                 PQgetisnull(rq, i, 1)   ? "no name (NULL)"
+                                 : PQgetisnull(rq, i, 3) ? "no distribution (NULL)"
+                                                         : "no finite value (NULL or NaN)");
+                    goto out;
+                }
                 ol_param_rec *pr = &t->params[t->n_params++];
                 pr->name = ol_strdup(PQgetvalue(rq, i, 1));
                 pr->value = parse_double(PQgetvalue(rq, i, 2));
@@ -1094,7 +1144,11 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, ol_trial_rec 
             } else if (q == Q_INTER) {
                 ol_intermediate_rec *ir = &t->intermediate[t->n_intermediate++];
                 ir->step = atoll(PQgetvalue(rq, i, 1));
-                ir->value = value_from_type(rq, i, 2, 3);
+                if (value_decode(rq, i, 2, 3, 1, &ir->value, err, pg->where, (long long)t->trial_id,
+                                 (long long)ir->step)) {
+                    st = err->status;
+                    goto out;
+                }
             } else {
                 ol_attr_rec *ar = q == Q_UATTR ? &t->user_attrs[t->n_user_attrs++]
                                                : &t->system_attrs[t->n_system_attrs++];
@@ -1117,11 +1171,29 @@ out:
     return OL_OK;
 }
 
-static ol_status pg_get_trials(ol_storage *st, int64_t study_id, ol_trial_rec **trials, size_t *n, ol_error *err) {
+static ol_status get_trials_retrying(pg_storage *pg, int64_t study_id, const char *after, const char *ids,
+                                     ol_trial_rec **trials, size_t *n, size_t *n_total, ol_error *err) {
+    PG_WITH_RETRY(pg, err, get_trials_once(pg, study_id, after, ids, trials, n, n_total, err));
+}
+
+static ol_status pg_get_trials(ol_storage *st, int64_t study_id, int64_t after, const int64_t *ids, size_t n_ids,
+                               ol_trial_rec **trials, size_t *n, size_t *n_total, ol_error *err) {
     pg_storage *pg = (pg_storage *)st;
     *trials = NULL;
     *n = 0;
-    PG_WITH_RETRY(pg, err, get_trials_once(pg, study_id, trials, n, err));
+    char after_text[24];
+    fmt_i64(after_text, after);
+    /* the ids as an array literal {1,2,3} */
+    char *ids_text = malloc(3 + n_ids * 21);
+    if (!ids_text) return ol_fail(err, OL_ENOMEM, "PostgreSQL: out of memory reading trials");
+    size_t o = 0;
+    ids_text[o++] = '{';
+    for (size_t i = 0; i < n_ids; i++) o += (size_t)sprintf(ids_text + o, "%s%lld", i ? "," : "", (long long)ids[i]);
+    ids_text[o++] = '}';
+    ids_text[o] = 0;
+    ol_status rc = get_trials_retrying(pg, study_id, after_text, ids_text, trials, n, n_total, err);
+    free(ids_text);
+    return rc;
 }
 
 /* ---- open / close -------------------------------------------------------- */
@@ -1148,7 +1220,16 @@ static char *url_password(const char *url) {
     return pw;
 }
 
-ol_status ol_storage_open_postgres(ol_storage **out, const char *url, ol_error *err) {
+/* With OPEN_EXISTING: the schema must be there already; nothing is created. */
+static ol_status pg_require_schema(pg_storage *pg, ol_error *err) {
+    int empty = 0;
+    ol_status st = pg_check_schema(pg, &empty, err);
+    if (st == OL_OK && empty)
+        return pg_fail(pg, err, OL_ENOTFOUND, "no storage in this database (no Optuna tables; run a study first)");
+    return st;
+}
+
+ol_status ol_storage_open_postgres(ol_storage **out, const char *url, int flags, ol_error *err) {
     ol_error local_err;
     if (!err) err = &local_err;
     *out = NULL;
@@ -1173,7 +1254,8 @@ ol_status ol_storage_open_postgres(ol_storage **out, const char *url, ol_error *
     snprintf(pg->claim_base, sizeof pg->claim_base, "%.120s:%ld:%.0f", host, (long)getpid(), ol_unix_now() * 1e6);
 
     ol_status st = pg_reconnect(pg, err);
-    if (st == OL_OK) st = pg_ensure_schema(pg, err);
+    if (st == OL_OK)
+        st = (flags & OL_STORAGE_OPEN_EXISTING) ? pg_require_schema(pg, err) : pg_ensure_schema(pg, err);
     if (st != OL_OK) {
         free(pg->base.url);
         pg_close(&pg->base);

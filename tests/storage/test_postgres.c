@@ -297,6 +297,44 @@ Test(postgres, heartbeats_and_fail_stale) {
 }
 
 /* What optlab writes, Optuna 3.1 reads (python3-optuna over python3-psycopg2). */
+/* A tampered PostgreSQL storage is refused naming the row, never read as 0 (issue 16). */
+static void pg_tampered_read(const char *sql, const char *needle) {
+    ol_error err = {0};
+    char name[64], stmt[512];
+    int64_t sid, tid;
+    int number;
+    ol_storage *st = open_pg_study("tamper", name, sizeof name, &sid);
+    cr_assert_eq(ol_storage_create_trial(st, sid, 0, &tid, &number, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(ol_storage_set_param(st, tid, "lr", 0.001, FLOAT_LOG, &err), OL_OK, "%s", err.msg);
+    double v = 0.5;
+    cr_assert_eq(ol_storage_finish_trial(st, tid, OL_TRIAL_COMPLETE, &v, &err), OL_OK, "%s", err.msg);
+    snprintf(stmt, sizeof stmt, sql, (long long)tid, (long long)sid);
+    admin_sql("optlab", stmt);
+    ol_trial_rec *tr = NULL;
+    size_t n = 0;
+    ol_status s = ol_storage_get_trials(st, sid, &tr, &n, &err);
+    if (strstr(sql, "study_directions")) s = ol_storage_find_study(st, name, NULL, NULL, &err);
+    cr_assert_eq(s, OL_EFORMAT, "%s: status %d (%s)", sql, (int)s, err.msg);
+    cr_assert(strstr(err.msg, needle), "%s: message '%s' lacks '%s'", sql, err.msg, needle);
+    ol_storage_close(st);
+}
+
+Test(postgres, tampered_value_null) {
+    pg_tampered_read("UPDATE trial_values SET value = NULL WHERE trial_id = %lld", "no number");
+}
+Test(postgres, tampered_value_nan) {
+    pg_tampered_read("UPDATE trial_values SET value = 'NaN' WHERE trial_id = %lld", "holds nan");
+}
+Test(postgres, tampered_number_null) {
+    pg_tampered_read("UPDATE trials SET number = NULL WHERE trial_id = %lld", "has no number");
+}
+Test(postgres, tampered_param_null) {
+    pg_tampered_read("UPDATE trial_params SET param_value = NULL WHERE trial_id = %lld", "parameter 'lr'");
+}
+Test(postgres, tampered_direction_missing) {
+    pg_tampered_read("DELETE FROM study_directions WHERE %lld > 0 AND study_id = %lld", "no direction");
+}
+
 Test(postgres, optuna_reads_back) {
     ol_error err = {0};
     char name[64];
@@ -355,7 +393,13 @@ Test(postgres, foreign_schema_refused) {
     snprintf(url, sizeof url, "postgresql://optlab@127.0.0.1:%s/optlab_foreign", env("OPTLAB_PG_PORT"));
     ol_storage *st = NULL;
     ol_error err = {0};
+    /* asked to open an existing storage only: an empty database is none, and stays empty */
+    cr_assert_eq(ol_storage_open_flags(&st, url, OL_STORAGE_OPEN_EXISTING, &err), OL_ENOTFOUND, "%s", err.msg);
+    cr_assert(strstr(err.msg, "no storage"), "%s", err.msg);
+    cr_assert_eq(ol_storage_open_flags(&st, url, OL_STORAGE_OPEN_EXISTING, &err), OL_ENOTFOUND, "created: %s", err.msg);
     cr_assert_eq(ol_storage_open(&st, url, &err), OL_OK, "an empty database gets the schema: %s", err.msg);
+    ol_storage_close(st);
+    cr_assert_eq(ol_storage_open_flags(&st, url, OL_STORAGE_OPEN_EXISTING, &err), OL_OK, "%s", err.msg);
     ol_storage_close(st);
     admin_sql("optlab_foreign", "UPDATE alembic_version SET version_num = 'v2.0.0.a'");
     cr_assert_eq(ol_storage_open(&st, url, &err), OL_EFORMAT);

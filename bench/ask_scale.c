@@ -1,0 +1,75 @@
+/*
+ * ask_scale.c — the time of one worker's TPE ask on a large study, storage
+ * read included: opens STUDY in the storage URL as a worker does, then runs
+ * N rounds of ask -> suggest the seed's three Adam parameters (TPE) -> tell,
+ * timing ask+suggest of each. The first ask reads the whole study; later ones
+ * read only what changed (src/hpo/study.c's cache). Prints the first ask and
+ * the median and maximum of the rest, in ms.
+ *   build/bench/ask_scale URL STUDY [N]     (bench/ask_scale.sh builds the
+ *   10,000-trial study with Optuna and runs this beside Optuna's ask+tell)
+ * Run without arguments (as scripts/run-bench.sh runs every compiled bench),
+ * it says so and exits 0.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "optlab/core.h"
+#include "optlab/hpo.h"
+#include "optlab/storage.h"
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        printf("ask_scale: needs URL STUDY [N]; bench/ask_scale.sh builds the study and runs it\n");
+        return 0;
+    }
+    const char *url = argv[1], *name = argv[2];
+    int rounds = argc > 3 ? atoi(argv[3]) : 20;
+    if (rounds < 2) rounds = 2;
+    ol_error err = {0};
+    ol_storage *st = NULL;
+    ol_sampler *tpe = NULL;
+    ol_study *study = NULL;
+    if (ol_storage_open_flags(&st, url, OL_STORAGE_OPEN_EXISTING, &err) ||
+        ol_sampler_tpe_new(&tpe, NULL, &err) ||
+        ol_study_open(&study, st, &(ol_study_options){.name = name, .maximize = 1, .seed = 1, .sampler = tpe}, &err)) {
+        fprintf(stderr, "ask_scale: %s\n", err.msg);
+        return 1;
+    }
+    double *ms = malloc((size_t)rounds * sizeof *ms), *ask_ms = malloc((size_t)rounds * sizeof *ask_ms);
+    int n_trials = 0;
+    for (int r = 0; r < rounds; r++) {
+        double t0 = ol_now();
+        ol_trial *t;
+        double lr, b1, b2;
+        if (ol_study_ask(study, &t, &err) || !(ask_ms[r] = (ol_now() - t0) * 1e3) || ol_trial_suggest_float(t, "learning_rate", 1e-4, 1e-2, 1, 0, &lr, &err) ||
+            ol_trial_suggest_float(t, "beta1", 0.8, 0.95, 0, 0, &b1, &err) ||
+            ol_trial_suggest_float(t, "beta2", 0.99, 0.9999, 0, 0, &b2, &err)) {
+            fprintf(stderr, "ask_scale: round %d: %s\n", r, err.msg);
+            return 1;
+        }
+        ms[r] = (ol_now() - t0) * 1e3;
+        n_trials = ol_trial_number(t) + 1;
+        if (ol_study_tell(study, t, OL_TRIAL_COMPLETE, 0.9 + 0.001 * (r % 50), &err)) {
+            fprintf(stderr, "ask_scale: tell: %s\n", err.msg);
+            return 1;
+        }
+    }
+    double first = ms[0], first_read = ask_ms[0];
+    qsort(ms + 1, (size_t)rounds - 1, sizeof *ms, cmp_double);
+    qsort(ask_ms + 1, (size_t)rounds - 1, sizeof *ask_ms, cmp_double);
+    printf("optlab in-process TPE ask+suggest (3 params), %d trials: first %.1f ms (storage %.1f); next %d: median "
+           "%.2f ms (storage part %.2f), max %.2f ms\n",
+           n_trials, first, first_read, rounds - 1, ms[1 + (rounds - 1) / 2], ask_ms[1 + (rounds - 1) / 2],
+           ms[rounds - 1]);
+    free(ms);
+    free(ask_ms);
+    ol_study_close(study);
+    ol_sampler_free(tpe);
+    ol_storage_close(st);
+    return 0;
+}

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Ask time on a large study, optlab beside Optuna 3.1, on SQLite and PostgreSQL.
+# The study: 10,000 COMPLETE trials over the seed's Adam space, written by Optuna
+# itself (../shared/anchors/make_big_study.py; minutes), then copied row for row
+# into a throwaway PostgreSQL cluster (bench/ask_scale_copy_pg.py). For each backend:
+#   - optlab in-process: build/bench/ask_scale (a worker's repeated TPE asks; the
+#     first reads the whole study, the rest only what changed), with the storage part;
+#   - optlab as a fresh process: `optlab ask` 5 times (wall and CPU seconds);
+#   - Optuna in-process: bench/ask_scale_optuna.py (ask + suggest + tell).
+#   bench/ask_scale.sh [N_TRIALS]        ASK_SCALE_DB=FILE reuses a study made before
+# Figures measured on a machine whose cores are shared must say so.
+set -eu
+cd "$(dirname "$0")/.."
+build=${OPTLAB_BUILD:-$PWD/build}
+bin=${OPTLAB_BIN:-$build/optlab}
+n=${1:-10000}
+maker=${ASK_SCALE_MAKER:-../shared/anchors/make_big_study.py}
+[ -x "$bin" ] && [ -x "$build/bench/ask_scale" ] || { echo "ask_scale.sh: build first (make, make $build/bench/ask_scale)" >&2; exit 1; }
+tmp=$(mktemp -d)
+pg_up=0
+cleanup() { [ $pg_up = 1 ] && pg_cluster_stop; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+if [ -n "${ASK_SCALE_DB:-}" ]; then
+    base=$ASK_SCALE_DB
+else
+    [ -e "$maker" ] || { echo "ask_scale.sh: no $maker (set ASK_SCALE_MAKER or ASK_SCALE_DB)" >&2; exit 1; }
+    base=$tmp/base.db
+    echo "building a $n-trial study with Optuna (minutes) ..."
+    /usr/bin/python3 "$maker" "$base" "$n" >/dev/null
+fi
+params=(--param learning_rate=float:0.0001:0.01:log --param beta1=float:0.8:0.95 --param beta2=float:0.99:0.9999)
+
+fresh_asks() { # URL: five fresh-process asks, wall and CPU seconds each
+    local url=$1 out=""
+    for i in 1 2 3 4 5; do
+        out+=$( { /usr/bin/time -f "%e/%U+%S" "$bin" ask --storage "$url" --study big "${params[@]}" >/dev/null; } 2>&1 | tail -1 )" "
+    done
+    echo "optlab ask as a fresh process, wall/user+sys s: $out"
+}
+
+echo "== SQLite (cores shared: $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
+cp "$base" "$tmp/a.db"
+OPENBLAS_NUM_THREADS=1 "$build/bench/ask_scale" "sqlite:///$tmp/a.db" big 20
+cp "$base" "$tmp/b.db"
+OPENBLAS_NUM_THREADS=1 fresh_asks "sqlite:///$tmp/b.db"
+cp "$base" "$tmp/c.db"
+/usr/bin/python3 bench/ask_scale_optuna.py "sqlite:///$tmp/c.db" big 5
+
+echo "== PostgreSQL (throwaway cluster on loopback; load $(cut -d' ' -f1 /proc/loadavg))"
+. tests/storage/_pg_cluster.sh
+pg_cluster_start
+pg_up=1
+/usr/bin/python3 bench/ask_scale_copy_pg.py "$base" "$PG_URL" >/dev/null
+OPENBLAS_NUM_THREADS=1 "$build/bench/ask_scale" "$PG_URL" big 20
+OPENBLAS_NUM_THREADS=1 fresh_asks "$PG_URL"
+/usr/bin/python3 bench/ask_scale_optuna.py "$PG_URL" big 5
