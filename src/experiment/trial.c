@@ -182,23 +182,31 @@ ol_status ol_exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, co
     out->state = OL_TRIAL_FAIL;
     out->value = NAN;
     out->status = OL_TRIAL_STATUS_INTERRUPTED;
+    /* the trial and its owner ("HOST:PID") are stored in one transaction, so a
+     * worker killed right after the ask never leaves an ownerless RUNNING trial
+     * that the next run could only fail after the grace period */
+    char buf[300];
+    snprintf(buf, sizeof buf, "%s:%ld", r->host, (long)getpid());
+    exp_text who = {0};
+    exp_text_json_string(&who, buf);
+    if (!exp_text_str(&who)) {
+        exp_text_free(&who);
+        return ol_fail(err, OL_ENOMEM, "out of memory");
+    }
+    char owner_key[] = OL_ATTR_WORKER;
+    ol_attr_rec owner[] = {{owner_key, (char *)exp_text_str(&who)}};
     ol_trial *t = NULL;
-    ol_status as = ol_study_ask(study, &t, err);
+    ol_status as = ol_study_ask_with_attrs(study, owner, 1, &t, err);
+    exp_text_free(&who);
     if (as) return as;
     int number = ol_trial_number(t);
     int64_t tid = ol_trial_id(t);
     out->number = number;
     exp_heartbeat_set(r, tid);
-    char buf[300];
-    snprintf(buf, sizeof buf, "%s:%ld", r->host, (long)getpid());
-    exp_text who = {0};
-    exp_text_json_string(&who, buf);
     ol_optimizer *opt = NULL;
     ol_train_result res;
     memset(&res, 0, sizeof res);
-    ol_status st_ = exp_text_str(&who) ? ol_storage_set_trial_system_attr(st, tid, OL_ATTR_WORKER, exp_text_str(&who), err)
-                                       : ol_fail(err, OL_ENOMEM, "out of memory");
-    exp_text_free(&who);
+    ol_status st_ = OL_OK;
     if (!st_) st_ = ol_optimizer_create(&opt, s->opt->name, err);
     if (!st_) st_ = apply_params(t, s->opt, opt, err);
     if (st_) {

@@ -19,6 +19,10 @@
 #include "optlab/storage.h"
 #include "pg_cluster.h"
 
+#ifndef OL_WITH_POSTGRES
+#define OL_WITH_POSTGRES 1
+#endif
+
 static const char *DIST = "{\"name\": \"FloatDistribution\", \"attributes\": {\"step\": null, \"low\": 0.0, "
                           "\"high\": 1.0, \"log\": false}}";
 
@@ -276,7 +280,10 @@ static void run_case(void (*fn)(ol_storage *), const char *kind) {
 #define CONFORM(name)                                                                                            \
     Test(memory, name) { run_case(case_##name, "memory"); }                                                     \
     Test(sqlite, name) { run_case(case_##name, "sqlite"); }                                                     \
-    Test(postgres, name) { run_case(case_##name, "postgres"); }
+    Test(postgres, name) {                                                                                       \
+        if (!OL_WITH_POSTGRES) cr_skip_test("SKIPPED (built WITH_POSTGRES=0)");                                   \
+        run_case(case_##name, "postgres");                                                                       \
+    }
 
 CONFORM(names)
 CONFORM(json_and_ranges)
@@ -295,7 +302,7 @@ int main(int argc, char *argv[]) {
     struct criterion_test_set *tests = criterion_initialize();
     int result = 0;
     if (criterion_handle_args(argc, argv, true)) {
-        if (!getenv("OPTLAB_PG_URL")) {
+        if (OL_WITH_POSTGRES && !getenv("OPTLAB_PG_URL")) {
             if (pg_cluster_start("test_conformance") != 0) {
                 fprintf(stderr, "test_conformance: could not start a PostgreSQL cluster\n");
                 pg_cluster_stop();
