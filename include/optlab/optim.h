@@ -53,6 +53,13 @@ typedef enum {
     OL_HP_MAXIMIZE,
     OL_HP_DECOUPLED_WEIGHT_DECAY,
     OL_HP_SEED_VARIANT,
+    /* ASGD and Rprop (torch.optim 1.13) */
+    OL_HP_LAMBD,
+    OL_HP_T0,
+    OL_HP_ETA_MINUS,
+    OL_HP_ETA_PLUS,
+    OL_HP_STEP_SIZE_MIN,
+    OL_HP_STEP_SIZE_MAX,
     OL_HP_COUNT
 } ol_hparam_id;
 

@@ -31,14 +31,19 @@ static int apply_kwargs(ol_optimizer *opt, const char *json, const char *path) {
     for (cJSON *kv = root->child; kv && !rc; kv = kv->next) {
         ol_status st = OL_OK;
         if (is_implementation_switch(kv->string) && (cJSON_IsNull(kv) || cJSON_IsFalse(kv))) continue;
-        if (!strcmp(kv->string, "betas")) {
+        /* torch's pairs: betas (Adam family), etas and step_sizes (Rprop) */
+        const char *first = NULL, *second = NULL;
+        if (!strcmp(kv->string, "betas")) first = "beta1", second = "beta2";
+        else if (!strcmp(kv->string, "etas")) first = "eta_minus", second = "eta_plus";
+        else if (!strcmp(kv->string, "step_sizes")) first = "step_size_min", second = "step_size_max";
+        if (first) {
             if (!cJSON_IsArray(kv) || cJSON_GetArraySize(kv) != 2 || !cJSON_IsNumber(cJSON_GetArrayItem(kv, 0)) ||
                 !cJSON_IsNumber(cJSON_GetArrayItem(kv, 1))) {
-                rc = cli_error("replay: %s: betas must be a pair of numbers", path);
+                rc = cli_error("replay: %s: %s must be a pair of numbers", path, kv->string);
                 break;
             }
-            st = ol_optimizer_set(opt, "beta1", cJSON_GetArrayItem(kv, 0)->valuedouble, &err);
-            if (!st) st = ol_optimizer_set(opt, "beta2", cJSON_GetArrayItem(kv, 1)->valuedouble, &err);
+            st = ol_optimizer_set(opt, first, cJSON_GetArrayItem(kv, 0)->valuedouble, &err);
+            if (!st) st = ol_optimizer_set(opt, second, cJSON_GetArrayItem(kv, 1)->valuedouble, &err);
         } else if (cJSON_IsBool(kv)) {
             st = ol_optimizer_set(opt, kv->string, cJSON_IsTrue(kv) ? 1.0 : 0.0, &err);
         } else if (cJSON_IsNumber(kv)) {
