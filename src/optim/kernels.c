@@ -325,9 +325,9 @@ OL_KERNEL void ol_step_radam(const ol_optim_step_args *a) {
     const double rect = rectified ? sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) : 1.0;
     const float bc1f = (float)bc1, lrf = (float)lr, bc2_sqrt = (float)sqrt(bc2), rectf = (float)rect;
     const float beta1 = (float)b1, one_m_b1 = (float)(1.0 - b1), beta2 = (float)b2, one_m_b2 = (float)(1.0 - b2);
-    const float eps = (float)HP(EPS), wd = (float)HP(WEIGHT_DECAY);
+    const float eps = (float)HP(EPS), wd = (float)HP(WEIGHT_DECAY), sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
     for (size_t i = 0; i < n; i++) {
-        float d = fmaf(p[i], wd, g[i]);
+        float d = fmaf(p[i], wd, g[i] * sign);
         float mi = fmaf(d, one_m_b1, m[i] * beta1);
         float vi = fmaf(one_m_b2 * d, d, v[i] * beta2);
         m[i] = mi;
@@ -377,8 +377,9 @@ OL_KERNEL void ol_step_rprop(const ol_optim_step_args *a) {
     }
     const float minus = (float)HP(ETA_MINUS), plus = (float)HP(ETA_PLUS);
     const float lo = (float)HP(STEP_SIZE_MIN), hi = (float)HP(STEP_SIZE_MAX), sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    const float wd = (float)HP(WEIGHT_DECAY);
     for (size_t i = 0; i < n; i++) {
-        float d = g[i] * sign;
+        float d = fmaf(p[i], wd, g[i] * sign);
         float prod = d * prev[i];
         float factor = prod > 0.0f ? plus : prod < 0.0f ? minus : 1.0f;
         float s = size[i] * factor;

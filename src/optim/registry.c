@@ -159,6 +159,7 @@ static const ol_hparam_info radam_rows[] = {
     BETA2(0.999, 0.99, 0.9999),
     EPS(1e-8, 1e-10, 1e-6),
     WD(0, 1e-5, 1e-2, L2_HELP),
+    MAXIMIZE, /* torch 2.0 added maximize to RAdam; 1.13 has none (the default 0 is 1.13) */
 };
 
 static const ol_hparam_info asgd_rows[] = {
@@ -181,6 +182,7 @@ static const ol_hparam_info rprop_rows[] = {
         "smallest step size (step_sizes[0])"),
     ROW(STEP_SIZE_MAX, "step_size_max", NULL, NULL, OL_HP_REAL, 50, 0, INF, 1, 1, 0, 0, 0, 0,
         "largest step size (step_sizes[1])"),
+    WD(0, 1e-5, 1e-2, "L2 penalty added to the gradient before its sign is taken (optlab's; torch's Rprop has none)"),
     MAXIMIZE,
 };
 
@@ -286,7 +288,7 @@ static const ol_optim_info optimizers[] = {
      .hparams = adamax_rows, .n_hparams = N(adamax_rows), .state_floats = 2, .step = ol_step_adamax},
     {.name = "radam", .label = "RAdam", .aliases = {"rectified-adam"},
      .summary = "Adam with the variance of the adaptive rate rectified (plain momentum SGD while rho_t <= 5)",
-     .equations = "g = grad (+ weight_decay * p)\n"
+     .equations = "g = grad (+ weight_decay * p)         (maximize: -grad)\n"
                   "m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g^2\n"
                   "rho_inf = 2 / (1 - beta2) - 1;   rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)\n"
                   "rho_t > 5: r = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))\n"
@@ -302,7 +304,8 @@ static const ol_optim_info optimizers[] = {
      .hparams = asgd_rows, .n_hparams = N(asgd_rows), .state_floats = 1, .step = ol_step_asgd},
     {.name = "rprop", .label = "Rprop", .aliases = {"resilient-backprop"},
      .summary = "resilient backpropagation: per-parameter step sizes driven by the gradient's sign only",
-     .equations = "s = g * g_prev > 0: s * eta_plus;  < 0: s * eta_minus;  = 0: s   (s starts at lr)\n"
+     .equations = "g = grad (+ weight_decay * p)\n"
+                  "s = g * g_prev > 0: s * eta_plus;  < 0: s * eta_minus;  = 0: s   (s starts at lr)\n"
                   "s = clamp(s, step_size_min, step_size_max)\n"
                   "where the sign flipped: g = 0\n"
                   "p = p - sign(g) * s;   g_prev = g",
