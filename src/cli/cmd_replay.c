@@ -5,6 +5,11 @@
  * "grad <g...>" / "param <p...>". The output has the same form, with optlab's
  * params after each step, so the two files compare line by line
  * (tests/optim/replay_goldens.sh).
+ *
+ * With a "scheduler <TorchName> <json kwargs>" line after the optimizer line (the
+ * format of ../shared/anchors/torch_sched_trajectory.py) the schedule steps after
+ * every optimizer step and an "lr" line follows each param line; ReduceLROnPlateau
+ * steps on the file's "metric" line, which is echoed (tests/optim/replay_schedules.sh).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -93,9 +98,11 @@ int cmd_replay(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) {
         printf("usage: optlab replay FILE\n\n"
                "FILE is a torch.optim trajectory written by ../shared/anchors/torch_optim_trajectory.py:\n"
-               "  optimizer <TorchClass> <json kwargs>\n  init <p_0> ... <p_n-1>\n  grad <g...>  /  param <p...>  per step\n"
+               "  optimizer <TorchClass> <json kwargs>\n  [scheduler <TorchName> <json kwargs>]\n  init <p_0> ... <p_n-1>\n  grad <g...>  /  param <p...>  per step\n"
                "Creates optlab's optimizer from the class name and keywords (torch names are aliases of\n"
-               "optlab's), applies every grad line and prints the same format with optlab's params.\n");
+               "optlab's), applies every grad line and prints the same format with optlab's params.\n"
+               "With a scheduler line (../shared/anchors/torch_sched_trajectory.py's format) the schedule\n"
+               "steps after every step and an 'lr' line follows; ReduceLROnPlateau reads the 'metric' lines.\n");
         return 0;
     }
     if (argc != 2) return cli_error("replay: expected one FILE argument (see `optlab replay --help`)");
@@ -107,6 +114,7 @@ int cmd_replay(int argc, char **argv) {
     long lineno = 0;
     ssize_t len;
     ol_optimizer *opt = NULL;
+    ol_schedule *sched = NULL;
     float *params = NULL, *grads = NULL;
     ol_error err;
     int rc = 0;
@@ -122,6 +130,28 @@ int cmd_replay(int argc, char **argv) {
             rc = apply_kwargs(opt, sp + 1, path);
             *sp = ' ';
             if (!rc) puts(line);
+        } else if (!strncmp(line, "scheduler ", 10)) {
+            if (!opt || sched || params) {
+                rc = cli_error("replay: %s:%ld: 'scheduler' must follow the optimizer line, once, before 'init'", path, lineno);
+                break;
+            }
+            char *name = line + 10, *sp = strchr(name, ' ');
+            if (sp) *sp = '\0';
+            if (ol_schedule_create(&sched, opt, name, sp ? sp + 1 : NULL, &err)) {
+                rc = cli_error("replay: %s:%ld: %s", path, lineno, err.msg);
+                break;
+            }
+            if (sp) *sp = ' ';
+            puts(line);
+        } else if (!strncmp(line, "metric ", 7)) {
+            char *end;
+            double metric = strtod(line + 7, &end);
+            if (!sched || !ol_schedule_needs_metric(sched) || end == line + 7) {
+                rc = cli_error("replay: %s:%ld: 'metric' needs a number and a ReduceLROnPlateau scheduler", path, lineno);
+                break;
+            }
+            if (ol_schedule_step(sched, metric, &err)) { rc = cli_error("replay: %s:%ld: %s", path, lineno, err.msg); break; }
+            printf("metric %.9e\nlr %.9e\n", metric, ol_schedule_lr(sched));
         } else if (!strncmp(line, "init ", 5)) {
             if (!opt || params) { rc = cli_error("replay: %s:%ld: 'init' must follow the optimizer line, once", path, lineno); break; }
             n = count_fields(line + 5);
@@ -142,7 +172,11 @@ int cmd_replay(int argc, char **argv) {
             if (ol_optimizer_step(opt, &err)) { rc = cli_error("replay: %s:%ld: %s", path, lineno, err.msg); break; }
             print_floats("grad", grads, n);
             print_floats("param", params, n);
-        } else if (!strncmp(line, "param ", 6) || len == 0) {
+            if (sched && !ol_schedule_needs_metric(sched)) {
+                if (ol_schedule_step(sched, 0.0, &err)) { rc = cli_error("replay: %s:%ld: %s", path, lineno, err.msg); break; }
+                printf("lr %.9e\n", ol_schedule_lr(sched));
+            }
+        } else if (!strncmp(line, "param ", 6) || !strncmp(line, "lr ", 3) || len == 0) {
             continue; /* torch's params: the comparison is the caller's */
         } else {
             rc = cli_error("replay: %s:%ld: unknown record '%.20s'", path, lineno, line);
@@ -151,6 +185,7 @@ int cmd_replay(int argc, char **argv) {
     if (!rc && !opt) rc = cli_error("replay: %s: no 'optimizer' line", path);
     free(line);
     fclose(f);
+    ol_schedule_free(sched);
     ol_optimizer_free(opt);
     free(params);
     free(grads);
