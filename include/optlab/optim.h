@@ -269,6 +269,9 @@ int ol_schedule_maximizes(const ol_schedule *s);
  */
 ol_status ol_schedule_step(ol_schedule *s, double metric, ol_error *err);
 
+/** OneCycleLR's total_steps (the most steps it can take); -1 for schedules without a limit. */
+long ol_schedule_step_limit(const ol_schedule *s);
+
 /** The learning rate the schedule last set (torch's get_last_lr()[0]). */
 double ol_schedule_lr(const ol_schedule *s);
 

@@ -37,6 +37,10 @@ static void train_usage(FILE *out) {
           "  --max-epochs N       at most N epochs (default 65536)\n"
           "  --patience N         early-stopping patience (default 5)\n"
           "  --batch-size N       mini-batch size (default 32)\n"
+          "  --schedule NAME[:JSON]  learning-rate schedule, torch.optim.lr_scheduler's name and keyword\n"
+          "                       arguments, e.g. CosineAnnealingLR:'{\"T_max\": 20}'; stepped after every\n"
+          "                       epoch, OneCycleLR after every batch; ReduceLROnPlateau watches the\n"
+          "                       valid-epoch accuracy (mode \"max\"). See docs/schedules.md\n"
           "  --help               this text\n"
           "\n"
           "Output: one line per epoch (a progress bar instead when stdout is a terminal), then the\n"
@@ -107,6 +111,7 @@ int cmd_train(int argc, char **argv) {
     }
     const char *optimizer = NULL, *settings = NULL, *dataset = "mnist", *data_opt = NULL;
     const char *model_arg = OL_SEED_CNN_SPEC;
+    const char *schedule_arg = NULL;
     ol_split_sizes sizes = OL_SPLIT_SIZES_SEED;
     ol_train_config cfg;
     ol_train_config_default(&cfg);
@@ -142,6 +147,8 @@ int cmd_train(int argc, char **argv) {
             if (parse_int(a, v, 1, &cfg.patience)) return 2;
         } else if (!strcmp(a, "--batch-size")) {
             if (parse_int(a, v, 1, &cfg.batch_size)) return 2;
+        } else if (!strcmp(a, "--schedule")) {
+            schedule_arg = v;
         } else
             return cli_error("train: unknown option '%s' (see `optlab train --help`)", a);
     }
@@ -149,6 +156,9 @@ int cmd_train(int argc, char **argv) {
 
     ol_error err = {0};
     ol_optimizer *opt = NULL;
+    ol_schedule *schedule = NULL;
+    char schedule_name[64] = "";
+    const char *schedule_json = NULL;
     ol_model *model = NULL;
     char *spec_from_file = NULL;
     ol_corpus corpus;
@@ -164,6 +174,29 @@ int cmd_train(int argc, char **argv) {
         (settings && ol_optimizer_set_from_string(opt, settings, &err) != OL_OK)) {
         rc = cli_error("train: %s", err.msg);
         goto out;
+    }
+    if (schedule_arg) { /* NAME or NAME:JSON; checked against the optimizer before any data is read */
+        const char *colon = strchr(schedule_arg, ':');
+        size_t len = colon ? (size_t)(colon - schedule_arg) : strlen(schedule_arg);
+        if (len == 0 || len >= sizeof schedule_name) {
+            rc = cli_error("--schedule: '%s' is not NAME or NAME:{json}", schedule_arg);
+            rc = 2;
+            goto out;
+        }
+        memcpy(schedule_name, schedule_arg, len);
+        schedule_name[len] = '\0';
+        schedule_json = colon ? colon + 1 : NULL;
+        if (ol_schedule_create(&schedule, opt, schedule_name, schedule_json, &err) != OL_OK) {
+            cli_error("--schedule: %s", err.msg);
+            rc = 2;
+            goto out;
+        }
+        cfg.schedule = schedule;
+        if (ol_train_check_schedule(&cfg, sizes.train, &err) != OL_OK) {
+            cli_error("train: --schedule: %s", err.msg);
+            rc = 2;
+            goto out;
+        }
     }
     const char *spec = model_arg;
     if (model_arg[0] == '@') {
@@ -201,6 +234,9 @@ int cmd_train(int argc, char **argv) {
     }
     printf("\nloss: %s, batch %d, patience %d, max epochs %d, seed %llu\n", cfg.loss == OL_LOSS_SEED ? "seed" : "logits",
            cfg.batch_size, cfg.patience, cfg.max_epochs, (unsigned long long)cfg.seed);
+    if (schedule)
+        printf("schedule: %s %s, stepped after every %s\n", ol_schedule_name(schedule),
+               schedule_json && *schedule_json ? schedule_json : "{}", ol_schedule_per_batch(schedule) ? "batch" : "epoch");
     fflush(stdout);
 
     epoch_display display = {.is_tty = isatty(fileno(stdout)), .patience = cfg.patience,
@@ -233,6 +269,7 @@ out:
     ol_splits_free(&splits);
     ol_corpus_free(&corpus);
     ol_model_free(model);
+    ol_schedule_free(schedule);
     ol_optimizer_free(opt);
     free(spec_from_file);
     return rc;

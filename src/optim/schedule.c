@@ -632,6 +632,7 @@ void ol_schedule_free(ol_schedule *s) {
 int ol_schedule_needs_metric(const ol_schedule *s) { return s && s->root->k == K_PLATEAU; }
 int ol_schedule_per_batch(const ol_schedule *s) { return s && s->root->k == K_ONECYCLE; }
 int ol_schedule_maximizes(const ol_schedule *s) { return s && s->root->k == K_PLATEAU && s->root->mode_max; }
+long ol_schedule_step_limit(const ol_schedule *s) { return s && s->root->k == K_ONECYCLE ? s->root->total_steps : -1; }
 double ol_schedule_lr(const ol_schedule *s) { return s ? s->group.lr : NAN; }
 const char *ol_schedule_name(const ol_schedule *s) { return s ? kind_names[s->root->k] : "schedule"; }
 
