@@ -278,6 +278,39 @@ double ol_schedule_lr(const ol_schedule *s);
 /** The schedule's torch name, e.g. "CosineAnnealingLR". */
 const char *ol_schedule_name(const ol_schedule *s);
 
+/* ---- L-BFGS (torch.optim.LBFGS 1.13), src/optim/lbfgs.c ---- */
+
+/**
+ * L-BFGS needs the loss and gradient at points of its choosing, so it has its own
+ * entry point with a closure rather than a registry entry. The closure writes the
+ * gradient at params (n floats) into grads and the loss into *loss; a non-OK
+ * status stops the step and is passed on (its message prefixed "lbfgs: closure").
+ */
+typedef ol_status (*ol_lbfgs_closure)(void *user, const float *params, float *grads, double *loss, ol_error *err);
+
+typedef struct ol_lbfgs ol_lbfgs;
+
+/**
+ * Create an L-BFGS over params[0..n) (kept and updated in place). settings: torch's
+ * keywords as "name=value,...": lr (1), max_iter (20), max_eval (max_iter*5/4),
+ * tolerance_grad (1e-7), tolerance_change (1e-9), history_size (100),
+ * line_search_fn (none | strong_wolfe). Unknown names and bad values fail, naming them.
+ */
+ol_status ol_lbfgs_create(ol_lbfgs **out, float *params, size_t n, const char *settings, ol_error *err);
+
+/** Free it (NULL is fine). */
+void ol_lbfgs_free(ol_lbfgs *o);
+
+/**
+ * One torch LBFGS.step(closure): up to max_iter iterations, each with a line search
+ * (strong Wolfe) or a fixed step lr. *loss (may be NULL) receives the loss at the
+ * parameters the step started from, as torch returns it.
+ */
+ol_status ol_lbfgs_step(ol_lbfgs *o, ol_lbfgs_closure closure, void *user, double *loss, ol_error *err);
+
+/** Closure calls so far (torch's state['func_evals']). */
+long ol_lbfgs_evaluations(const ol_lbfgs *o);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "optlab/optim.h"
@@ -94,6 +95,129 @@ static void print_floats(const char *key, const float *v, size_t n) {
     putchar('\n');
 }
 
+/* ---- LBFGS: torch's closure calls replayed (tests/optim/golden/lbfgs/make_lbfgs_golden.py's format) ---- */
+
+typedef struct {
+    size_t n, n_evals, used;
+    double *loss;   /* [n_evals] */
+    float *grads;   /* [n_evals * n] */
+} lbfgs_evals;
+
+static ol_status replay_closure(void *user, const float *params, float *grads, double *loss, ol_error *err) {
+    lbfgs_evals *e = user;
+    print_floats("at", params, e->n);
+    if (e->used >= e->n_evals)
+        return ol_fail(err, OL_ESTATE, "evaluation %zu asked for, torch made %zu in this step", e->used + 1, e->n_evals);
+    memcpy(grads, e->grads + e->used * e->n, e->n * sizeof *grads);
+    *loss = e->loss[e->used];
+    printf("loss %.17g\n", *loss);
+    print_floats("grad", grads, e->n);
+    e->used++;
+    return OL_OK;
+}
+
+/* JSON kwargs -> "name=value,..." for ol_lbfgs_create. */
+static int lbfgs_settings(const char *json, char *out, size_t size, const char *path) {
+    cJSON *root = cJSON_Parse(json);
+    if (!root || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return cli_error("replay: %s: LBFGS keyword arguments are not a JSON object: %s", path, json);
+    }
+    out[0] = '\0';
+    size_t k = 0;
+    for (cJSON *kv = root->child; kv; kv = kv->next) {
+        int w;
+        if (cJSON_IsNumber(kv)) w = snprintf(out + k, size - k, "%s%s=%.17g", k ? "," : "", kv->string, kv->valuedouble);
+        else if (cJSON_IsString(kv)) w = snprintf(out + k, size - k, "%s%s=%s", k ? "," : "", kv->string, kv->valuestring);
+        else if (cJSON_IsNull(kv)) w = snprintf(out + k, size - k, "%s%s=none", k ? "," : "", kv->string);
+        else {
+            cJSON_Delete(root);
+            return cli_error("replay: %s: LBFGS keyword '%s' is neither a number, a string nor null", path, kv->string);
+        }
+        if (w < 0 || (size_t)w >= size - k) {
+            cJSON_Delete(root);
+            return cli_error("replay: %s: LBFGS keyword arguments too long", path);
+        }
+        k += (size_t)w;
+    }
+    cJSON_Delete(root);
+    return 0;
+}
+
+static int replay_lbfgs(FILE *f, const char *path, const char *header, const char *json) {
+    char settings[1024], *line = NULL;
+    size_t cap = 0, n = 0;
+    ssize_t len;
+    long lineno = 1;
+    int rc = lbfgs_settings(json, settings, sizeof settings, path);
+    if (rc) return rc;
+    puts(header);
+    float *params = NULL;
+    ol_lbfgs *lb = NULL;
+    lbfgs_evals ev = {0};
+    size_t ev_cap = 0;
+    ol_error err;
+    int in_step = 0;
+    while (!rc && (len = getline(&line, &cap, f)) != -1) {
+        lineno++;
+        if (len > 0 && line[len - 1] == '\n') line[--len] = '\0';
+        if (!strncmp(line, "init ", 5)) {
+            if (params) { rc = cli_error("replay: %s:%ld: second 'init'", path, lineno); break; }
+            n = count_fields(line + 5);
+            params = n ? malloc(n * sizeof *params) : NULL;
+            if (!params || parse_floats(line + 5, params, n)) { rc = cli_error("replay: %s:%ld: bad 'init'", path, lineno); break; }
+            if (ol_lbfgs_create(&lb, params, n, settings, &err)) { rc = cli_error("replay: %s: %s", path, err.msg); break; }
+            ev.n = n;
+            print_floats("init", params, n);
+        } else if (!strncmp(line, "step ", 5)) {
+            if (!lb) { rc = cli_error("replay: %s:%ld: 'step' before 'init'", path, lineno); break; }
+            in_step = 1;
+            ev.n_evals = ev.used = 0;
+            puts(line);
+        } else if (!strncmp(line, "loss ", 5) || !strncmp(line, "grad ", 5)) {
+            if (!in_step) { rc = cli_error("replay: %s:%ld: '%.4s' outside a step", path, lineno, line); break; }
+            if (ev.n_evals == ev_cap) {
+                ev_cap = ev_cap ? 2 * ev_cap : 64;
+                double *l = realloc(ev.loss, ev_cap * sizeof *l);
+                if (l) ev.loss = l;
+                float *g = realloc(ev.grads, ev_cap * n * sizeof *g);
+                if (g) ev.grads = g;
+                if (!l || !g) { rc = cli_error("replay: out of memory"); break; }
+            }
+            if (line[0] == 'l') {
+                char *end;
+                ev.loss[ev.n_evals] = strtod(line + 5, &end);
+                if (end == line + 5) { rc = cli_error("replay: %s:%ld: bad 'loss'", path, lineno); break; }
+            } else {
+                if (count_fields(line + 5) != n || parse_floats(line + 5, ev.grads + ev.n_evals * n, n)) {
+                    rc = cli_error("replay: %s:%ld: 'grad' needs %zu numbers", path, lineno, n);
+                    break;
+                }
+                ev.n_evals++; /* a loss line comes first, then its grad */
+            }
+        } else if (!strncmp(line, "param ", 6)) {
+            if (!in_step) { rc = cli_error("replay: %s:%ld: 'param' outside a step", path, lineno); break; }
+            in_step = 0;
+            if (ol_lbfgs_step(lb, replay_closure, &ev, NULL, &err)) { rc = cli_error("replay: %s:%ld: %s", path, lineno, err.msg); break; }
+            if (ev.used != ev.n_evals) {
+                rc = cli_error("replay: %s:%ld: optlab's LBFGS made %zu evaluations, torch %zu", path, lineno, ev.used, ev.n_evals);
+                break;
+            }
+            print_floats("param", params, n);
+        } else if (!strncmp(line, "at ", 3) || len == 0) {
+            continue;
+        } else {
+            rc = cli_error("replay: %s:%ld: unknown record '%.20s'", path, lineno, line);
+        }
+    }
+    free(line);
+    free(ev.loss);
+    free(ev.grads);
+    ol_lbfgs_free(lb);
+    free(params);
+    return rc;
+}
+
 int cmd_replay(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) {
         printf("usage: optlab replay FILE\n\n"
@@ -126,6 +250,13 @@ int cmd_replay(int argc, char **argv) {
             char *name = line + 10, *sp = strchr(name, ' ');
             if (!sp) { rc = cli_error("replay: %s:%ld: expected 'optimizer NAME {json}'", path, lineno); break; }
             *sp = '\0';
+            if (!strcasecmp(name, "LBFGS")) {
+                *sp = ' ';
+                rc = replay_lbfgs(f, path, line, sp + 1);
+                free(line);
+                fclose(f);
+                return rc;
+            }
             if (ol_optimizer_create(&opt, name, &err)) { rc = cli_error("replay: %s:%ld: %s", path, lineno, err.msg); break; }
             rc = apply_kwargs(opt, sp + 1, path);
             *sp = ' ';
