@@ -579,11 +579,11 @@ static void plateau_step(sched *s, group_t *g, double metric) {
 /* Push the group's values into the optimizer. */
 static ol_status apply(ol_schedule *s, ol_error *err) {
     ol_status st = ol_optimizer_set_lr(s->opt, s->group.lr, err);
-    if (st) return ol_error_prefix(err, ol_schedule_name(s));
+    if (st) return ol_error_prefix(err, "%s", ol_schedule_name(s));
     if (s->group.set_momentum) {
         const sched *r = s->root;
         if ((st = ol_optimizer_set(s->opt, r->use_beta1 ? "beta1" : "momentum", s->group.momentum, err)))
-            return ol_error_prefix(err, ol_schedule_name(s));
+            return ol_error_prefix(err, "%s", ol_schedule_name(s));
     }
     return OL_OK;
 }
