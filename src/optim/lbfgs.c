@@ -396,8 +396,9 @@ ol_status ol_lbfgs_step(ol_lbfgs *o, ol_lbfgs_closure fn, void *user, double *lo
         if (o->n_iter == 1) {
             /* flat_grad.abs().sum() in torch's order for short vectors: 8 float lanes, each
              * summing its elements in turn, then the lanes in turn (matches torch 1.13's AVX2
-             * reduction for n a multiple of 8 up to 32, checked against torch; beyond that
-             * this one scalar may differ from torch's in the last bit) */
+             * reduction for n a multiple of 8 up to 32, checked against torch; for large n
+             * (1000) torch's cascade sum differs in the last bit, and the replay with it:
+             * docs/optimizers.md) */
             float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0}, sum = 0;
             for (size_t i = 0; i < n; i++) lane[i % 8] += fabsf(o->grad[i]);
             for (int l = 0; l < 8; l++) sum += lane[l];
