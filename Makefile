@@ -1,7 +1,7 @@
 # optlab — build, test, benchmark and run.
 #
 #   make            build liboptlab (static + shared), optlab.pc and the optlab command, and
-#                   liboptlab-optim (core + optim only, needs libm) with optlab-optim.pc
+#                   liboptlab-optim (core + optim only, needs libm, OpenBLAS, cJSON) with optlab-optim.pc
 #   make test       install missing Debian packages, run the suite, then again under ASan+UBSan
 #   make run        install, build, fetch MNIST, run the seed study, write report/
 #   make bench      benchmarks beside their references (PyTorch, Optuna)
@@ -53,8 +53,9 @@ override CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 override LDFLAGS  += -fsanitize=address,undefined
 endif
 LIBS     := -lopenblas -lz -lsqlite3 $(PQ_LIBS) -lcjson -linih -lm -pthread
-# liboptlab-optim (core + optim) needs libm and nothing else
-OPTIM_LIBS := -lm
+# liboptlab-optim (core + optim): libm, OpenBLAS (Muon's Newton-Schulz GEMMs, L-BFGS's dot
+# products, bit-exact to torch's) and cJSON (schedules' keyword arguments)
+OPTIM_LIBS := -lopenblas -lcjson -lm
 
 LAYERS      := core optim nn data train hpo storage experiment report
 # which layers each layer may use (its tests link exactly these)

@@ -90,7 +90,13 @@ int main(void) {
         {"adadelta", "", 2},
         {"nadam", "", 2},
         {"adabelief", "", 2},
+        /* the rest of torch.optim (issue 14) */
+        {"adamax", "", 2},
+        {"radam", "", 2},
+        {"asgd", "", 1},
+        {"rprop", "", 2},
     };
+    double run_s[sizeof runs / sizeof runs[0]];
     int all_ok = 1;
     double adam_s = 0, adamw_s = 0;
     for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
@@ -117,6 +123,7 @@ int main(void) {
         snprintf(label, sizeof label, "%s%s%s%s", runs[r].name, runs[r].settings[0] ? " (" : "", runs[r].settings,
                  runs[r].settings[0] ? ")" : "");
         printf("%-32s %9.2f %9.1f %10.2f %s\n", label, best * 1e3, gbs, ratio, ratio <= 1.5 ? "ok" : "SLOW");
+        run_s[r] = best;
         if (!strcmp(runs[r].name, "adam") && !runs[r].settings[0]) adam_s = best;
         if (!strcmp(runs[r].name, "adamw")) adamw_s = best;
     }
@@ -192,6 +199,16 @@ int main(void) {
             printf("  torch AdamW     %8.2f ms/step   optlab adamw %8.2f ms   speed-up %.2fx (target >= 2)\n",
                    t_adamw * 1e3, adamw_s * 1e3, t_adamw / adamw_s);
         if (t_sgd > 0) printf("  torch SGD(momentum=0.9) %8.2f ms/step\n", t_sgd * 1e3);
+        /* the rest of torch.optim, each beside optlab's step measured above */
+        const struct { const char *ours, *cls; } rest[] = {
+            {"adamax", "Adamax"}, {"radam", "RAdam"}, {"asgd", "ASGD"}, {"rprop", "Rprop"}};
+        for (size_t k = 0; k < sizeof rest / sizeof rest[0]; k++) {
+            double t = torch_step_seconds(rest[k].cls, "");
+            for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++)
+                if (!strcmp(runs[r].name, rest[k].ours) && t > 0)
+                    printf("  torch %-9s %8.2f ms/step   optlab %-6s %8.2f ms   speed-up %.2fx\n", rest[k].cls, t * 1e3,
+                           rest[k].ours, run_s[r] * 1e3, t / run_s[r]);
+        }
     }
     printf("\nevery optimizer within 1.5x of the floor: %s\n", all_ok ? "yes" : "NO");
     free(params);

@@ -68,6 +68,13 @@ typedef enum {
     OL_HP_RMS_MATCH,
     OL_HP_D0,
     OL_HP_D_COEF,
+    /* ASGD and Rprop (torch.optim 1.13) */
+    OL_HP_LAMBD,
+    OL_HP_T0,
+    OL_HP_ETA_MINUS,
+    OL_HP_ETA_PLUS,
+    OL_HP_STEP_SIZE_MIN,
+    OL_HP_STEP_SIZE_MAX,
     OL_HP_COUNT
 } ol_hparam_id;
 
@@ -289,6 +296,108 @@ ol_status ol_optimizer_save(const ol_optimizer *o, void **blob, size_t *size, ol
  * mismatch) and leaves the optimizer unchanged.
  */
 ol_status ol_optimizer_load(ol_optimizer *o, const void *blob, size_t size, ol_error *err);
+
+/* ---- learning-rate schedules (torch.optim.lr_scheduler 1.13), src/optim/schedule.c ---- */
+
+/**
+ * A learning-rate schedule bound to one optimizer. Names and keyword arguments
+ * are torch.optim.lr_scheduler 1.13's: StepLR, MultiStepLR, ExponentialLR,
+ * CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR, PolynomialLR,
+ * OneCycleLR, ReduceLROnPlateau and SequentialLR (names case-insensitive; the
+ * keyword arguments as a JSON object, e.g. {"T_max": 50, "eta_min": 1e-5};
+ * SequentialLR takes {"schedulers": [["LinearLR", {...}], ["CosineAnnealingLR", {...}]],
+ * "milestones": [5]}). The arithmetic is torch's (chainable form, in double),
+ * so learning rates replay torch's to the last bit (tests/optim/replay_schedules.sh).
+ * One learning rate is set on every group of the optimizer.
+ *
+ * Use as torch: create after setting the optimizer's learning rate (creation
+ * already sets the first step's rate, as torch's constructor does), then call
+ * ol_schedule_step after every optimizer step (or every epoch).
+ */
+typedef struct ol_schedule ol_schedule;
+
+/** Number of schedule kinds, and the i-th kind's torch name ("StepLR", ...), NULL past the end. */
+size_t ol_schedule_kind_count(void);
+const char *ol_schedule_kind_name(size_t i);
+
+/**
+ * Check a schedule's name and keyword arguments without an optimizer (everything but
+ * what depends on the optimizer, e.g. OneCycleLR's momentum cycling). Unknown names,
+ * unknown keywords and out-of-range values fail with a message naming them.
+ */
+ol_status ol_schedule_check(const char *name, const char *json_kwargs, ol_error *err);
+
+/**
+ * Create a schedule for opt (which it keeps; free the schedule first). Reads the
+ * optimizer's current learning rate as torch's initial_lr and sets the rate of the
+ * first step (e.g. LinearLR: lr * start_factor; OneCycleLR: max_lr / div_factor, and
+ * momentum or beta1 = max_momentum when cycle_momentum). json_kwargs may be NULL or "" for {}.
+ */
+ol_status ol_schedule_create(ol_schedule **out, ol_optimizer *opt, const char *name, const char *json_kwargs,
+                             ol_error *err);
+
+/** Free it (NULL is fine). */
+void ol_schedule_free(ol_schedule *s);
+
+/** 1 if the schedule needs a metric at every step (ReduceLROnPlateau). */
+int ol_schedule_needs_metric(const ol_schedule *s);
+
+/** 1 for OneCycleLR, which torch steps after every batch (its total_steps counts batches). */
+int ol_schedule_per_batch(const ol_schedule *s);
+
+/** ReduceLROnPlateau's mode: 1 for "max" (a higher metric is better), 0 for "min"; 0 for other schedules. */
+int ol_schedule_maximizes(const ol_schedule *s);
+
+/**
+ * Advance one step (torch's scheduler.step(), or step(metric) for ReduceLROnPlateau)
+ * and set the optimizer's learning rate (and momentum/beta1 for OneCycleLR). metric
+ * is ignored unless ol_schedule_needs_metric; it must then be finite. Stepping
+ * OneCycleLR past total_steps fails (OL_ESTATE), as torch raises.
+ */
+ol_status ol_schedule_step(ol_schedule *s, double metric, ol_error *err);
+
+/** OneCycleLR's total_steps (the most steps it can take); -1 for schedules without a limit. */
+long ol_schedule_step_limit(const ol_schedule *s);
+
+/** The learning rate the schedule last set (torch's get_last_lr()[0]). */
+double ol_schedule_lr(const ol_schedule *s);
+
+/** The schedule's torch name, e.g. "CosineAnnealingLR". */
+const char *ol_schedule_name(const ol_schedule *s);
+
+/* ---- L-BFGS (torch.optim.LBFGS 1.13), src/optim/lbfgs.c ---- */
+
+/**
+ * L-BFGS needs the loss and gradient at points of its choosing, so it has its own
+ * entry point with a closure rather than a registry entry. The closure writes the
+ * gradient at params (n floats) into grads and the loss into *loss; a non-OK
+ * status stops the step and is passed on (its message prefixed "lbfgs: closure").
+ */
+typedef ol_status (*ol_lbfgs_closure)(void *user, const float *params, float *grads, double *loss, ol_error *err);
+
+typedef struct ol_lbfgs ol_lbfgs;
+
+/**
+ * Create an L-BFGS over params[0..n) (kept and updated in place). settings: torch's
+ * keywords as "name=value,...": lr (1), max_iter (20), max_eval (max_iter*5/4),
+ * tolerance_grad (1e-7), tolerance_change (1e-9), history_size (100),
+ * line_search_fn (none | strong_wolfe). Unknown names and bad values fail, naming them.
+ */
+ol_status ol_lbfgs_create(ol_lbfgs **out, float *params, size_t n, const char *settings, ol_error *err);
+
+/** Free it (NULL is fine). */
+void ol_lbfgs_free(ol_lbfgs *o);
+
+/**
+ * One torch LBFGS.step(closure): up to max_iter iterations, each with a line search
+ * (strong Wolfe) or a fixed step lr. *loss (may be NULL) receives the loss at the
+ * parameters the step started from, as torch returns it.
+ */
+ol_status ol_lbfgs_step(ol_lbfgs *o, ol_lbfgs_closure closure, void *user, double *loss, ol_error *err);
+
+/** Closure calls so far (torch's state['func_evals']). */
+long ol_lbfgs_evaluations(const ol_lbfgs *o);
+
 
 OL_END_API
 #ifdef __cplusplus

@@ -51,6 +51,13 @@ typedef struct {
                                      0: train from the parameters the model holds */
     ol_epoch_callback on_epoch; /**< may be NULL */
     void *user;                 /**< passed to on_epoch */
+    /**
+     * A learning-rate schedule made for the run's optimizer (ol_schedule_create), or NULL.
+     * Stepped as torch users do: after every epoch's validation (ReduceLROnPlateau with the
+     * valid-epoch accuracy, so its mode must be "max"), except OneCycleLR, stepped after
+     * every batch (its total_steps must then cover max_epochs full epochs). Not freed by the run.
+     */
+    ol_schedule *schedule;
 } ol_train_config;
 
 /** batch 32, patience 5, max_epochs 65,536, loss OL_LOSS_SEED, seed 20250228, init_model 1, no callback. */
@@ -62,6 +69,14 @@ typedef enum {
     OL_RUN_DIVERGED = 1, /**< the loss or a parameter became NaN/Inf */
     OL_RUN_STOPPED = 2   /**< the epoch callback asked to stop */
 } ol_run_status;
+
+/**
+ * Check cfg->schedule against a run on n_train training images (ol_train_run does it
+ * too; call it to fail before loading data): ReduceLROnPlateau must have mode "max"
+ * (it watches the valid-epoch accuracy), OneCycleLR's total_steps must cover max_epochs
+ * epochs of batches. OL_OK without a schedule.
+ */
+ol_status ol_train_check_schedule(const ol_train_config *cfg, int n_train, ol_error *err);
 
 /** "ok", "diverged" or "stopped". */
 const char *ol_run_status_name(ol_run_status st);

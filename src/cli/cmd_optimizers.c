@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "options.h"
@@ -55,6 +56,22 @@ static void print_one(const ol_optim_info *o) {
     }
 }
 
+/* L-BFGS is not a registry entry (it needs a closure: ol_lbfgs_step), so it is described here. */
+static const char lbfgs_summary[] = "limited-memory BFGS with optional strong-Wolfe line search (closure API: ol_lbfgs_step)";
+static const char lbfgs_settings[] =
+    "lr=1 max_iter=20 max_eval=max_iter*5/4 tolerance_grad=1e-7 tolerance_change=1e-9 history_size=100 line_search_fn=none";
+static void print_lbfgs(void) {
+    printf("LBFGS (lbfgs) — %s\n\nsettings (torch.optim.LBFGS 1.13's keywords and defaults):\n  %s\n"
+           "  line_search_fn: none (step t = lr, the first min(1, 1/|g|_1) lr) or strong_wolfe (c1 1e-4, c2 0.9, 25 trials)\n\n"
+           "update, per iteration (float32 vectors, as torch):\n"
+           "  y = g - g_prev;  s = t d;  if y.s > 1e-10: keep (s, y) (last history_size), H = y.s / y.y\n"
+           "  d = -(two-loop recursion over the kept pairs) applied to g, scaled by H\n"
+           "  t = lr, or the strong-Wolfe search along d;  p = p + t d\n"
+           "  stop after max_iter iterations or max_eval evaluations, or when max|g| <= tolerance_grad,\n"
+           "  max|t d| <= tolerance_change or |loss change| < tolerance_change\n",
+           lbfgs_summary, lbfgs_settings);
+}
+
 int cmd_optimizers(int argc, char **argv) {
     static const cli_option opts[] = {{NULL, 0, 0}};
     cli_parser p;
@@ -72,6 +89,10 @@ int cmd_optimizers(int argc, char **argv) {
     }
     int n = cli_operand_count(&p);
     if (n > 1) return cli_usage_error(&p, "expected at most one optimizer name, got %d", n);
+    if (n == 1 && (!strcasecmp(cli_operands(&p)[0], "lbfgs") || !strcasecmp(cli_operands(&p)[0], "l-bfgs"))) {
+        print_lbfgs();
+        return 0;
+    }
     if (n == 1) {
         const char *name = cli_operands(&p)[0];
         const ol_optim_info *o = ol_optim_find(name);
@@ -87,6 +108,7 @@ int cmd_optimizers(int argc, char **argv) {
             printf("%s%s=%g", k ? " " : "", o->hparams[k].name, o->hparams[k].default_value);
         printf("\n");
     }
+    printf("%-10s %-10s %s\n           %s\n", "lbfgs", "LBFGS", lbfgs_summary, lbfgs_settings);
     printf("\n`optlab optimizers NAME` shows one with ranges and its update equations.\n");
     return 0;
 }

@@ -23,7 +23,7 @@
 static void train_usage(FILE *out) {
     fputs("usage: optlab train --optimizer NAME [--set NAME=VALUE,...] [--dataset NAME] [--data DIR]\n"
           "                    [--loss seed|logits] [--seed N] [--model SPEC] [--split T,VE,VT,TEST]\n"
-          "                    [--max-epochs N] [--patience N] [--batch-size N] [--quiet]\n"
+          "                    [--max-epochs N] [--patience N] [--batch-size N] [--schedule NAME[:JSON]] [--quiet]\n"
           "\n"
           "Train one model as the seed experiment does (../shared/PROTOCOL.md): batches of 32\n"
           "reshuffled every epoch, early stopping with patience 5 on valid-epoch accuracy, the best\n"
@@ -42,6 +42,10 @@ static void train_usage(FILE *out) {
           "  --patience N         early-stopping patience (default 5)\n"
           "  --batch-size N       mini-batch size (default 32)\n"
           "  --quiet              no per-epoch lines and no status line: only the summary\n"
+          "  --schedule NAME[:JSON]  learning-rate schedule, torch.optim.lr_scheduler's name and keyword\n"
+          "                       arguments, e.g. CosineAnnealingLR:'{\"T_max\": 20}'; stepped after every\n"
+          "                       epoch, OneCycleLR after every batch; ReduceLROnPlateau watches the\n"
+          "                       valid-epoch accuracy (mode \"max\"). See docs/schedules.md\n"
           "  --help               this text\n"
           "\n"
           "Output: one line per epoch (counted from 0, as storage's best_epoch and intermediate steps),\n"
@@ -141,7 +145,7 @@ static int show_epoch(void *user, int epoch, double train_loss, double valid_epo
 }
 
 enum { T_OPTIMIZER, T_SET, T_DATASET, T_DATA, T_LOSS, T_SEED, T_MODEL, T_SPLIT, T_MAX_EPOCHS, T_PATIENCE,
-       T_BATCH, T_QUIET };
+       T_BATCH, T_QUIET, T_SCHEDULE };
 
 int cmd_train(int argc, char **argv) {
     static const cli_option opts[] = {
@@ -149,9 +153,11 @@ int cmd_train(int argc, char **argv) {
         {"data", 1, T_DATA},           {"loss", 1, T_LOSS},     {"seed", 1, T_SEED},
         {"model", 1, T_MODEL},         {"split", 1, T_SPLIT},   {"max-epochs", 1, T_MAX_EPOCHS},
         {"patience", 1, T_PATIENCE},   {"batch-size", 1, T_BATCH}, {"quiet", 0, T_QUIET},
+        {"schedule", 1, T_SCHEDULE},
         {NULL, 0, 0}};
     const char *optimizer = NULL, *settings = NULL, *dataset = "mnist", *data_opt = NULL;
     const char *model_arg = OL_SEED_CNN_SPEC;
+    const char *schedule_arg = NULL;
     ol_split_sizes sizes = OL_SPLIT_SIZES_SEED;
     ol_train_config cfg;
     ol_train_config_default(&cfg);
@@ -185,6 +191,7 @@ int cmd_train(int argc, char **argv) {
         case T_PATIENCE: bad = cli_parse_int(&p, "--patience", v, 1, 1000000000, &cfg.patience); break;
         case T_BATCH: bad = cli_parse_int(&p, "--batch-size", v, 1, 1000000000, &cfg.batch_size); break;
         case T_QUIET: quiet = 1; break;
+        case T_SCHEDULE: schedule_arg = v; break;
         }
         if (bad) return CLI_EXIT_USAGE;
     }
@@ -193,6 +200,9 @@ int cmd_train(int argc, char **argv) {
 
     ol_error err = {0};
     ol_optimizer *opt = NULL;
+    ol_schedule *schedule = NULL;
+    char schedule_name[64] = "";
+    const char *schedule_json = NULL;
     ol_model *model = NULL;
     char *spec_from_file = NULL;
     ol_corpus corpus;
@@ -216,6 +226,29 @@ int cmd_train(int argc, char **argv) {
     if (settings && ol_optimizer_set_from_string(opt, settings, &err) != OL_OK) {
         rc = cli_usage_error(&p, "--set: %s", err.msg);
         goto out;
+    }
+    if (schedule_arg) { /* NAME or NAME:JSON; checked against the optimizer before any data is read */
+        const char *colon = strchr(schedule_arg, ':');
+        size_t len = colon ? (size_t)(colon - schedule_arg) : strlen(schedule_arg);
+        if (len == 0 || len >= sizeof schedule_name) {
+            rc = cli_usage_error(&p, "--schedule: '%s' is not NAME or NAME:{json}", schedule_arg);
+            rc = 2;
+            goto out;
+        }
+        memcpy(schedule_name, schedule_arg, len);
+        schedule_name[len] = '\0';
+        schedule_json = colon ? colon + 1 : NULL;
+        if (ol_schedule_create(&schedule, opt, schedule_name, schedule_json, &err) != OL_OK) {
+            cli_error("--schedule: %s", err.msg);
+            rc = 2;
+            goto out;
+        }
+        cfg.schedule = schedule;
+        if (ol_train_check_schedule(&cfg, sizes.train, &err) != OL_OK) {
+            cli_error("train: --schedule: %s", err.msg);
+            rc = 2;
+            goto out;
+        }
     }
     const char *spec = model_arg;
     if (model_arg[0] == '@') {
@@ -253,6 +286,9 @@ int cmd_train(int argc, char **argv) {
     }
     printf("\nloss: %s, batch %d, patience %d, max epochs %d, seed %llu\n", cfg.loss == OL_LOSS_SEED ? "seed" : "logits",
            cfg.batch_size, cfg.patience, cfg.max_epochs, (unsigned long long)cfg.seed);
+    if (schedule)
+        printf("schedule: %s %s, stepped after every %s\n", ol_schedule_name(schedule),
+               schedule_json && *schedule_json ? schedule_json : "{}", ol_schedule_per_batch(schedule) ? "batch" : "epoch");
     fflush(stdout);
 
     epoch_display display = {.patience = cfg.patience, .max_epochs = cfg.max_epochs, .best_acc = -1};
@@ -285,6 +321,7 @@ out:
     ol_splits_free(&splits);
     ol_corpus_free(&corpus);
     ol_model_free(model);
+    ol_schedule_free(schedule);
     ol_optimizer_free(opt);
     free(spec_from_file);
     return rc;

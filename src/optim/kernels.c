@@ -289,3 +289,106 @@ OL_KERNEL void ol_step_adabelief(const ol_optim_step_args *a) {
         p[i] = w + (neg_step * mi) / denom;
     }
 }
+
+/* ==== The rest of torch.optim 1.13: Adamax, RAdam, ASGD, Rprop ==== */
+
+/* ---- Adamax: state = m, u (exponentially weighted infinity norm) ---- */
+OL_KERNEL void ol_step_adamax(const ol_optim_step_args *a) {
+    const size_t n = a->n;
+    float *restrict p = a->params, *restrict m = a->state, *restrict u = a->state + n;
+    const float *restrict g = a->grads;
+    const double b1 = HP(BETA1);
+    const float neg_clr = (float)(-(HP(LEARNING_RATE) / (1.0 - pow(b1, (double)a->step))));
+    const float beta1 = (float)b1, one_m_b1 = (float)(1.0 - b1), beta2 = (float)HP(BETA2);
+    const float eps = (float)HP(EPS), wd = (float)HP(WEIGHT_DECAY), sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        float d = fmaf(p[i], wd, g[i] * sign);
+        float mi = fmaf(d, one_m_b1, m[i] * beta1);
+        float decayed = u[i] * beta2, fresh = fabsf(d) + eps;
+        float ui = decayed > fresh ? decayed : fresh; /* torch.amax over the pair */
+        m[i] = mi;
+        u[i] = ui;
+        p[i] = p[i] + (neg_clr * mi) / ui;
+    }
+}
+
+/* ---- RAdam: state = m, v; the rectified step once the SMA length rho_t > 5 ---- */
+OL_KERNEL void ol_step_radam(const ol_optim_step_args *a) {
+    const size_t n = a->n;
+    float *restrict p = a->params, *restrict m = a->state, *restrict v = a->state + n;
+    const float *restrict g = a->grads;
+    const double lr = HP(LEARNING_RATE), b1 = HP(BETA1), b2 = HP(BETA2), t = (double)a->step;
+    const double bc1 = 1.0 - pow(b1, t), bc2 = 1.0 - pow(b2, t);
+    const double rho_inf = 2.0 / (1.0 - b2) - 1.0;
+    const double rho_t = rho_inf - 2.0 * t * pow(b2, t) / bc2;
+    const int rectified = rho_t > 5.0;
+    const double rect = rectified ? sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) : 1.0;
+    const float bc1f = (float)bc1, lrf = (float)lr, bc2_sqrt = (float)sqrt(bc2), rectf = (float)rect;
+    const float beta1 = (float)b1, one_m_b1 = (float)(1.0 - b1), beta2 = (float)b2, one_m_b2 = (float)(1.0 - b2);
+    const float eps = (float)HP(EPS), wd = (float)HP(WEIGHT_DECAY), sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        float d = fmaf(p[i], wd, g[i] * sign);
+        float mi = fmaf(d, one_m_b1, m[i] * beta1);
+        float vi = fmaf(one_m_b2 * d, d, v[i] * beta2);
+        m[i] = mi;
+        v[i] = vi;
+        /* torch: separate tensor ops, each rounded: m/bc1 * lr * adaptive_lr * rect, where
+         * adaptive_lr = sqrt(bc2) / tensor is Tensor.__rdiv__, i.e. reciprocal() * sqrt(bc2) */
+        float upd = (mi / bc1f) * lrf;
+        if (rectified) upd = (upd * ((1.0f / (sqrtf(vi) + eps)) * bc2_sqrt)) * rectf;
+        p[i] = p[i] - upd;
+    }
+}
+
+/* ---- ASGD: state = ax (the average); scalars[1] = eta, scalars[2] = mu (float32 tensors in torch) ---- */
+OL_KERNEL void ol_step_asgd(const ol_optim_step_args *a) {
+    const size_t n = a->n;
+    float *restrict p = a->params, *restrict ax = a->state;
+    const float *restrict g = a->grads;
+    const double lr = HP(LEARNING_RATE), lambd = HP(LAMBD), alpha = HP(ALPHA), t0 = HP(T0), t = (double)a->step;
+    if (a->scalars[0] == 0.0) { /* torch makes eta = tensor(lr), mu = tensor(1.) with the state */
+        a->scalars[0] = 1.0;
+        a->scalars[1] = (double)(float)lr;
+        a->scalars[2] = 1.0;
+    }
+    const double eta = a->scalars[1], mu = a->scalars[2];
+    const float shrink = (float)(1.0 - lambd * eta), neg_eta = (float)(-eta), muf = (float)mu;
+    const float wd = (float)HP(WEIGHT_DECAY), sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    const int average = mu != 1.0;
+    for (size_t i = 0; i < n; i++) {
+        float d = fmaf(p[i], wd, g[i] * sign);
+        float w = fmaf(d, neg_eta, p[i] * shrink);
+        p[i] = w;
+        ax[i] = average ? ax[i] + (w - ax[i]) * muf : w;
+    }
+    a->scalars[1] = (double)(float)(lr / pow(1.0 + lambd * lr * t, alpha));
+    a->scalars[2] = (double)(float)(1.0 / (t - t0 > 1.0 ? t - t0 : 1.0));
+}
+
+/* ---- Rprop: state = previous gradient, per-parameter step size ---- */
+OL_KERNEL void ol_step_rprop(const ol_optim_step_args *a) {
+    const size_t n = a->n;
+    float *restrict p = a->params, *restrict prev = a->state, *restrict size = a->state + n;
+    const float *restrict g = a->grads;
+    if (a->scalars[0] == 0.0) { /* torch fills the step sizes with lr when the state is made */
+        const float lr = (float)HP(LEARNING_RATE);
+        for (size_t i = 0; i < n; i++) size[i] = lr;
+        a->scalars[0] = 1.0;
+    }
+    const float minus = (float)HP(ETA_MINUS), plus = (float)HP(ETA_PLUS);
+    const float lo = (float)HP(STEP_SIZE_MIN), hi = (float)HP(STEP_SIZE_MAX), sign = FLAG(MAXIMIZE) ? -1.0f : 1.0f;
+    const float wd = (float)HP(WEIGHT_DECAY);
+    for (size_t i = 0; i < n; i++) {
+        float d = fmaf(p[i], wd, g[i] * sign);
+        float prod = d * prev[i];
+        float factor = prod > 0.0f ? plus : prod < 0.0f ? minus : 1.0f;
+        float s = size[i] * factor;
+        s = s < lo ? lo : s; /* clamp_(min, max): max first, then min */
+        s = s > hi ? hi : s;
+        size[i] = s;
+        if (factor == minus) d = 0.0f; /* torch zeroes where the factor equals etaminus */
+        float dir = d > 0.0f ? 1.0f : d < 0.0f ? -1.0f : 0.0f;
+        p[i] = fmaf(-dir, s, p[i]);
+        prev[i] = d;
+    }
+}

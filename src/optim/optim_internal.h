@@ -20,6 +20,11 @@ void ol_step_adagrad(const ol_optim_step_args *a);
 void ol_step_adadelta(const ol_optim_step_args *a);
 void ol_step_nadam(const ol_optim_step_args *a);
 void ol_step_adabelief(const ol_optim_step_args *a);
+/* the rest of torch.optim 1.13 */
+void ol_step_adamax(const ol_optim_step_args *a);
+void ol_step_radam(const ol_optim_step_args *a);
+void ol_step_asgd(const ol_optim_step_args *a);
+void ol_step_rprop(const ol_optim_step_args *a);
 
 /* The modern optimizers (kernels_modern.c, registry_modern.c): */
 void ol_step_lion(const ol_optim_step_args *a);

@@ -143,6 +143,56 @@ static const ol_hparam_info adabelief_rows[] = {
     DECOUPLED(0, 0, 1),
 };
 
+/* ---- the rest of torch.optim 1.13: Adamax, RAdam, ASGD, Rprop ---- */
+static const ol_hparam_info adamax_rows[] = {
+    LR(2e-3, 1e-4, 1e-2),
+    BETA1(0.9, 0.8, 0.95),
+    BETA2(0.999, 0.99, 0.9999),
+    EPS(1e-8, 1e-10, 1e-6),
+    WD(0, 1e-5, 1e-2, L2_HELP),
+    MAXIMIZE,
+};
+
+static const ol_hparam_info radam_rows[] = {
+    LR(1e-3, 1e-4, 1e-2),
+    BETA1(0.9, 0.8, 0.95),
+    BETA2(0.999, 0.99, 0.9999),
+    EPS(1e-8, 1e-10, 1e-6),
+    WD(0, 1e-5, 1e-2, L2_HELP),
+    MAXIMIZE, /* torch 2.0 added maximize to RAdam; 1.13 has none (the default 0 is 1.13) */
+};
+
+static const ol_hparam_info asgd_rows[] = {
+    LR(1e-2, 1e-4, 1e-1),
+    ROW(LAMBD, "lambd", "lambda", NULL, OL_HP_REAL, 1e-4, 0, INF, 0, 1, 1, 1e-6, 1e-2, 1,
+        "decay term: p shrinks by 1 - lambd * eta, and eta decays as lr / (1 + lambd lr t)^alpha"),
+    ROW(ALPHA, "alpha", NULL, NULL, OL_HP_REAL, 0.75, 0, INF, 0, 1, 1, 0.5, 1, 0, "power of the eta decay"),
+    ROW(T0, "t0", NULL, NULL, OL_HP_REAL, 1e6, 0, INF, 0, 1, 0, 0, 0, 0, "step after which averaging starts"),
+    WD(0, 1e-5, 1e-2, L2_HELP),
+    MAXIMIZE,
+};
+
+static const ol_hparam_info rprop_rows[] = {
+    LR(1e-2, 1e-4, 1e-1),
+    ROW(ETA_MINUS, "eta_minus", "etaminus", NULL, OL_HP_REAL, 0.5, 0, 1, 1, 1, 1, 0.3, 0.7, 0,
+        "step size factor when the gradient changes sign (etas[0])"),
+    ROW(ETA_PLUS, "eta_plus", "etaplus", NULL, OL_HP_REAL, 1.2, 1, INF, 1, 1, 1, 1.05, 1.5, 0,
+        "step size factor when the gradient keeps its sign (etas[1])"),
+    ROW(STEP_SIZE_MIN, "step_size_min", NULL, NULL, OL_HP_REAL, 1e-6, 0, INF, 0, 1, 0, 0, 0, 0,
+        "smallest step size (step_sizes[0])"),
+    ROW(STEP_SIZE_MAX, "step_size_max", NULL, NULL, OL_HP_REAL, 50, 0, INF, 1, 1, 0, 0, 0, 0,
+        "largest step size (step_sizes[1])"),
+    WD(0, 1e-5, 1e-2, "L2 penalty added to the gradient before its sign is taken (optlab's; torch's Rprop has none)"),
+    MAXIMIZE,
+};
+
+static ol_status rprop_validate(const ol_optim_info *o, const double *hp, ol_error *err) {
+    if (hp[OL_HP_STEP_SIZE_MIN] > hp[OL_HP_STEP_SIZE_MAX])
+        return ol_fail(err, OL_EINVAL, "%s: step_size_min = %g is above step_size_max = %g", o->name,
+                       hp[OL_HP_STEP_SIZE_MIN], hp[OL_HP_STEP_SIZE_MAX]);
+    return OL_OK;
+}
+
 static ol_status sgd_validate(const ol_optim_info *o, const double *hp, ol_error *err) {
     if (hp[OL_HP_NESTEROV] != 0.0 && (hp[OL_HP_MOMENTUM] <= 0.0 || hp[OL_HP_DAMPENING] != 0.0))
         return ol_fail(err, OL_EINVAL, "%s: nesterov=1 needs momentum > 0 and dampening = 0 (momentum=%g, dampening=%g)",
@@ -228,6 +278,39 @@ static const ol_optim_info optimizers[] = {
                   "s = beta2 * s + (1 - beta2) * (g - m)^2 + eps\n"
                   "p = p - lr / (1 - beta1^t) * m / (sqrt(s) / sqrt(1 - beta2^t) + eps)",
      .hparams = adabelief_rows, .n_hparams = N(adabelief_rows), .state_floats = 2, .step = ol_step_adabelief},
+    /* ---- the rest of torch.optim 1.13 ---- */
+    {.name = "adamax", .label = "Adamax", .aliases = {"ada-max"},
+     .summary = "Adam with the infinity norm in place of the second moment",
+     .equations = "g = grad (+ weight_decay * p)\n"
+                  "m = beta1 * m + (1 - beta1) * g\n"
+                  "u = max(beta2 * u, |g| + eps)\n"
+                  "p = p - lr / (1 - beta1^t) * m / u",
+     .hparams = adamax_rows, .n_hparams = N(adamax_rows), .state_floats = 2, .step = ol_step_adamax},
+    {.name = "radam", .label = "RAdam", .aliases = {"rectified-adam"},
+     .summary = "Adam with the variance of the adaptive rate rectified (plain momentum SGD while rho_t <= 5)",
+     .equations = "g = grad (+ weight_decay * p)         (maximize: -grad)\n"
+                  "m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g^2\n"
+                  "rho_inf = 2 / (1 - beta2) - 1;   rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)\n"
+                  "rho_t > 5: r = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))\n"
+                  "           p = p - lr * m / (1 - beta1^t) * sqrt(1 - beta2^t) / (sqrt(v) + eps) * r\n"
+                  "else:      p = p - lr * m / (1 - beta1^t)",
+     .hparams = radam_rows, .n_hparams = N(radam_rows), .state_floats = 2, .step = ol_step_radam},
+    {.name = "asgd", .label = "ASGD", .aliases = {"averaged-sgd"},
+     .summary = "averaged SGD (Polyak-Juditsky) with a decaying step; the average ax is kept in the state",
+     .equations = "g = grad (+ weight_decay * p)          (eta_1 = lr, mu_1 = 1)\n"
+                  "p = p * (1 - lambd * eta_t) - eta_t * g\n"
+                  "ax = mu_t == 1 ? p : ax + mu_t * (p - ax)\n"
+                  "eta_{t+1} = lr / (1 + lambd * lr * t)^alpha;   mu_{t+1} = 1 / max(1, t - t0)",
+     .hparams = asgd_rows, .n_hparams = N(asgd_rows), .state_floats = 1, .step = ol_step_asgd},
+    {.name = "rprop", .label = "Rprop", .aliases = {"resilient-backprop"},
+     .summary = "resilient backpropagation: per-parameter step sizes driven by the gradient's sign only",
+     .equations = "g = grad (+ weight_decay * p)\n"
+                  "s = g * g_prev > 0: s * eta_plus;  < 0: s * eta_minus;  = 0: s   (s starts at lr)\n"
+                  "s = clamp(s, step_size_min, step_size_max)\n"
+                  "where the sign flipped: g = 0\n"
+                  "p = p - sign(g) * s;   g_prev = g",
+     .hparams = rprop_rows, .n_hparams = N(rprop_rows), .state_floats = 2, .step = ol_step_rprop,
+     .validate = rprop_validate},
 };
 
 /* The modern optimizers' entries live in registry_modern.c and follow this table. */

@@ -51,6 +51,28 @@ void ol_train_config_default(ol_train_config *cfg) {
     cfg->init_model = 1;
 }
 
+ol_status ol_train_check_schedule(const ol_train_config *cfg, int n_train, ol_error *err) {
+    const ol_schedule *sched = cfg->schedule;
+    if (!sched) return OL_OK;
+    if (ol_schedule_needs_metric(sched) && !ol_schedule_maximizes(sched))
+        return ol_fail(err, OL_EINVAL, "%s watches the valid-epoch accuracy, which should rise: set its mode to \"max\" "
+                       "(mode \"min\" would cut the learning rate while the run improves)", ol_schedule_name(sched));
+    long limit = ol_schedule_step_limit(sched);
+    if (limit >= 0 && cfg->batch_size > 0 && n_train > 0) {
+        long batches = ((long)n_train + cfg->batch_size - 1) / cfg->batch_size;
+        if (limit < (long)cfg->max_epochs * batches) {
+            if (limit < batches)
+                return ol_fail(err, OL_EINVAL, "%s: total_steps = %ld is less than one epoch (%ld batches); max_epochs = %d "
+                               "needs total_steps = %ld", ol_schedule_name(sched), limit, batches, cfg->max_epochs,
+                               (long)cfg->max_epochs * batches);
+            return ol_fail(err, OL_EINVAL, "%s: total_steps = %ld covers %ld epochs of %ld batches, but max_epochs is %d: "
+                           "lower max_epochs to %ld or raise total_steps to %ld", ol_schedule_name(sched), limit,
+                           limit / batches, batches, cfg->max_epochs, limit / batches, (long)cfg->max_epochs * batches);
+        }
+    }
+    return OL_OK;
+}
+
 const char *ol_run_status_name(ol_run_status st) {
     switch (st) {
     case OL_RUN_OK: return "ok";
@@ -134,6 +156,9 @@ ol_status ol_train_run(ol_model *model, ol_optimizer *opt, const ol_dataset *tra
     if (valid_trial && (st = check_dataset("valid-trial", valid_trial, input_size, classes, err)) != OL_OK)
         return st;
 
+    const ol_schedule *sched = cfg->schedule;
+    if ((st = ol_train_check_schedule(cfg, train->n, err)) != OL_OK) return ol_error_prefix(err, "train");
+
     double started = ol_now();
     size_t n_params = ol_model_num_params(model);
     float *params = ol_model_params(model);
@@ -205,6 +230,10 @@ ol_status ol_train_run(ol_model *model, ol_optimizer *opt, const ol_dataset *tra
                 goto done;
             }
             res->steps++;
+            if (sched && ol_schedule_per_batch(sched) && (st = ol_schedule_step(cfg->schedule, 0.0, err)) != OL_OK) {
+                ol_error_prefix(err, "train: epoch %d, schedule", epoch);
+                goto done;
+            }
             loss_sum += (double)loss * b;
         }
         if (diverged || !all_finite(params, n_params)) {
@@ -228,6 +257,11 @@ ol_status ol_train_run(ol_model *model, ol_optimizer *opt, const ol_dataset *tra
             memcpy(best_params, params, n_params * sizeof *params);
         }
         if ((st = ol_optimizer_eval_params(opt, 0, err)) != OL_OK) goto done;
+        /* torch users step an epoch schedule after validation, before the next epoch */
+        if (sched && !ol_schedule_per_batch(sched) && (st = ol_schedule_step(cfg->schedule, acc, err)) != OL_OK) {
+            ol_error_prefix(err, "train: epoch %d, schedule", epoch);
+            goto done;
+        }
         if (cfg->on_epoch && cfg->on_epoch(cfg->user, epoch, mean_loss, acc)) {
             res->status = OL_RUN_STOPPED;
             break;

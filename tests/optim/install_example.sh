@@ -60,17 +60,17 @@ cc -std=c11 -Wall -Wextra -Werror "${extra[@]}" examples/minimize_adamw.c $pc -l
 readelf -d "$tmp/minimize_adamw" | grep -q 'NEEDED.*liboptlab\.so\.' || fail "minimize_adamw is not linked to liboptlab.so"
 env -u LD_LIBRARY_PATH "$tmp/minimize_adamw"
 
-# 3. the optimizers alone: libm and nothing else
+# 3. the optimizers alone: libm, OpenBLAS (Muon, L-BFGS) and cJSON (schedules), nothing else
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Wextra -Werror "${extra[@]}" examples/minimize_adamw.c \
     $(pkg-config "${pcdef[@]}" --cflags --libs optlab-optim) -o "$tmp/minimize_optim"
 needed=$(readelf -d "$tmp/minimize_optim" "$lib/liboptlab-optim.so" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | sort -u)
-others=$(grep -vE '^(liboptlab-optim\.so\.[0-9]+|libm\.so\.6|libc\.so\.6|ld-linux.*|libasan.*|libubsan.*)$' <<<"$needed" || true)
-[ -z "$others" ] || fail "the optimizers-only program needs more than libm: $others"
+others=$(grep -vE '^(liboptlab-optim\.so\.[0-9]+|libm\.so\.6|libc\.so\.6|libopenblas\.so\.0|libcjson\.so\.1|ld-linux.*|libasan.*|libubsan.*)$' <<<"$needed" || true)
+[ -z "$others" ] || fail "the optimizers-only program needs more than libm, OpenBLAS and cJSON: $others"
 env -u LD_LIBRARY_PATH "$tmp/minimize_optim" >/dev/null
 if [ $asan = 0 ]; then   # the sanitizer runtimes cannot be linked statically
     cc -static -std=c11 -Wall -Wextra -Werror examples/minimize_adamw.c -I"$root/include" \
-        "$lib/liboptlab-optim.a" -lm -o "$tmp/minimize_static"
+        "$lib/liboptlab-optim.a" -lopenblas -lm -lpthread -o "$tmp/minimize_static"
     "$tmp/minimize_static" >/dev/null
     readelf -d "$tmp/minimize_static" 2>/dev/null | grep -q NEEDED && fail "cc -static left dynamic dependencies"
 else

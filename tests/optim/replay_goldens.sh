@@ -21,7 +21,7 @@ for g in "$dir"/*.txt; do
     awk -v tol=$tol -v floor=1e-3 -f "$cmp" "$tmp/$name.out" "$g" || status=1
     count=$((count + 1))
 done
-[ "$count" -ge 48 ] || { echo "only $count goldens found"; status=1; }
+[ "$count" -ge 58 ] || { echo "only $count goldens found"; status=1; }
 [ "$modern" -ge 22 ] || { echo "only $modern modern goldens found"; status=1; }
 # shapes matter: without its shape line Muon's golden is one 1-D tensor (all AdamW) and must not match
 grep -v '^shape ' "$dir/modern_muon_default.txt" > "$tmp/noshape.txt"

@@ -39,4 +39,14 @@ adadelta_maximize        Adadelta {"maximize": true, "lr": 0.5}
 nadam_default            NAdam    {}
 nadam_momentum_decay     NAdam    {"momentum_decay": 0.01}
 nadam_wd                 NAdam    {"weight_decay": 0.01, "betas": [0.85, 0.99]}
+adamax_default           Adamax   {}
+adamax_wd_maximize       Adamax   {"weight_decay": 0.01, "maximize": true, "betas": [0.8, 0.99], "eps": 1e-6}
+radam_default            RAdam    {}
+radam_wd                 RAdam    {"weight_decay": 0.01, "betas": [0.85, 0.95], "lr": 0.01, "eps": 1e-6}
+asgd_default             ASGD     {}
+asgd_averaging           ASGD     {"lambd": 0.01, "alpha": 0.5, "t0": 50, "lr": 0.05}
+asgd_wd_maximize         ASGD     {"weight_decay": 0.01, "maximize": true, "t0": 10}
+rprop_default            Rprop    {}
+rprop_etas_sizes         Rprop    {"etas": [0.3, 1.5], "step_sizes": [0.001, 0.2], "lr": 0.05}
+rprop_maximize           Rprop    {"maximize": true}
 CASES
