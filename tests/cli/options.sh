@@ -22,8 +22,10 @@ for cmd in train optimizers replay studies trials ask tell hpo-bench report; do
     [ -s "$tmp/out" ] && [ ! -s "$tmp/err" ] || fail "$cmd --help is not on stdout alone"
     expect 2 "^optlab $cmd: unknown or ambiguous option '--bogus'" $cmd --bogus
 done
-version=$(sed -n 's/^VERSION *:= *//p' Makefile)
-[ "$("$BIN" --version)" = "optlab $version" ] || fail "--version: $("$BIN" --version), Makefile says $version"
+vpart() { sed -n "s/^#define OL_VERSION_$1 \([0-9]*\)\$/\1/p" include/optlab/version.h; }
+version="$(vpart MAJOR).$(vpart MINOR).$(vpart PATCH)"
+[ "$version" != ".." ] || fail "no OL_VERSION_* in include/optlab/version.h"
+[ "$("$BIN" --version)" = "optlab $version" ] || fail "--version: $("$BIN" --version), version.h says $version"
 [ "$("$BIN" version)" = "optlab $version" ] || fail "version: $("$BIN" version)"
 
 # a missing value says so (it used to be "unknown option" or "unexpected argument")

@@ -4,7 +4,8 @@
 #   1. the exported symbols are exactly the functions the public headers
 #      declare (-fvisibility=hidden + OL_BEGIN_API/OL_END_API): nothing
 #      internal (nn_*, backends, helpers, ifunc resolvers) leaks, nothing
-#      public is missing; liboptlab-optim exports only ol_* and needs only libm;
+#      public is missing; liboptlab-optim exports only ol_* and needs only
+#      libm, OpenBLAS (Muon's Newton-Schulz, L-BFGS dots) and cJSON (schedules);
 #   2. the version is written once (include/optlab/version.h): the file
 #      names, sonames and optlab.pc follow it;
 #   3. `make CFLAGS=-O3` keeps the flags the build needs and adds the user's
@@ -30,8 +31,8 @@ for s in ol_optimizer_create ol_version; do
     nm -D --defined-only "$b/liboptlab-optim.so" | grep -q " $s\$" || fail "liboptlab-optim.so does not export $s"
 done
 nm -D --defined-only "$b/liboptlab-optim.so" | grep -q ' ol_model_create$' && fail "liboptlab-optim.so holds nn"
-needed=$(readelf -d "$b/liboptlab-optim.so" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | grep -vE '^(libm\.so\.6|libc\.so\.6|libasan.*|libubsan.*)$' || true)
-[ -z "$needed" ] || fail "liboptlab-optim.so needs more than libm and libc: $needed"
+needed=$(readelf -d "$b/liboptlab-optim.so" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | grep -vE '^(libm\.so\.6|libc\.so\.6|libopenblas\.so\.0|libblas\.so\.3|libcjson\.so\.1|libasan.*|libubsan.*)$' || true)
+[ -z "$needed" ] || fail "liboptlab-optim.so needs more than libm, libc, OpenBLAS and cJSON: $needed"
 
 # 2. one version
 ver_part() { sed -n "s/^#define OL_VERSION_$1 \([0-9]*\)\$/\1/p" include/optlab/version.h; }
