@@ -37,8 +37,11 @@ extern "C" {
 #define OL_ATTR_FIXED "optlab:fixed"                 /**< {"eps": 1e-08}: hyperparameters not searched */
 #define OL_ATTR_MODEL "optlab:model"                 /**< the model spec */
 
-/* ---- trial system attribute ---- */
+/* ---- trial system attributes (Optuna's `trials` table and CLI leave these out) ---- */
 #define OL_ATTR_WORKER "optlab:worker" /**< "HOST:PID" of the process running the trial */
+/** Per-layer statistics after the first epochs (docs/never-learn.md). A system attribute, so
+ *  that `optuna trials` and trials_dataframe's user_attrs stay narrow. */
+#define OL_SYSATTR_DIAGNOSTICS "optlab:diagnostics"
 
 /* ---- trial user attributes ---- */
 #define OL_ATTR_TEST_ACCURACY "test_accuracy" /**< only on trials that were their study's best when told */
@@ -47,7 +50,9 @@ extern "C" {
 #define OL_ATTR_SECONDS "seconds"             /**< wall time of the training run */
 #define OL_ATTR_STATUS "status"               /**< one of the OL_TRIAL_STATUS_* words */
 #define OL_ATTR_TRAIN_LOSS "train_loss"       /**< [mean training loss per epoch] */
-#define OL_ATTR_DIAGNOSTICS "diagnostics"     /**< per-layer statistics (docs/never-learn.md) */
+/** Where studies written before optlab 0.1.0's release kept OL_SYSATTR_DIAGNOSTICS: a user
+ *  attribute. Read (never written) so that older databases still report. */
+#define OL_ATTR_DIAGNOSTICS_LEGACY "diagnostics"
 
 /* ---- the "status" attribute: how a trial's training run ended ---- */
 #define OL_TRIAL_STATUS_OK "ok"

@@ -1,5 +1,5 @@
 /*
- * diagnostics.c — the "diagnostics" trial attribute (OL_ATTR_DIAGNOSTICS) of every trial (see
+ * diagnostics.c — the "optlab:diagnostics" trial system attribute (OL_SYSATTR_DIAGNOSTICS) of every trial (see
  * optlab/experiment.h): dead ReLUs, saturated sigmoids and gradient norms per
  * layer after the first epochs, the evidence for why a trial never learned.
  *

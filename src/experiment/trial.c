@@ -310,7 +310,8 @@ ol_status ol_exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, co
     exp_text_printf(&v, "]");
     set_attr(st, tid, OL_ATTR_TRAIN_LOSS, exp_text_str(&v), &failed, err);
     exp_text_free(&v);
-    if (diagnostics) set_attr(st, tid, OL_ATTR_DIAGNOSTICS, diagnostics, &failed, err);
+    if (diagnostics && !failed && ol_storage_set_trial_system_attr(st, tid, OL_SYSATTR_DIAGNOSTICS, diagnostics, err))
+        failed = 1;
     free(diagnostics);
     out->epochs = res.epochs_run;
     out->seconds = res.seconds;

@@ -250,7 +250,8 @@ static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_e
             }
             cJSON_Delete(j);
         }
-        const char *diag_json = ol_attr_find(r->user_attrs, r->n_user_attrs, OL_ATTR_DIAGNOSTICS);
+        const char *diag_json = ol_attr_find(r->system_attrs, r->n_system_attrs, OL_SYSATTR_DIAGNOSTICS);
+        if (!diag_json) diag_json = ol_attr_find(r->user_attrs, r->n_user_attrs, OL_ATTR_DIAGNOSTICS_LEGACY);
         if (diag_json && !(t->diagnostics = dupstr(diag_json))) {
             rc = ol_fail(err, OL_ENOMEM, "out of memory");
             break;

@@ -50,7 +50,8 @@ for x, y in zip(a, b):
     assert x.params == y.params, (x.params, y.params)  # paired draws
 for s in studies.values():
     for t in s.trials:
-        d = t.user_attrs["diagnostics"]
+        d = t.system_attrs["optlab:diagnostics"]
+        assert "diagnostics" not in t.user_attrs
         assert d["batch"] == 32 and d["sigmoid_saturated"] == [0.01, 0.99], d
         assert len(d["param_layers"]) == 5 and len(d["relu_layers"]) == 3 and len(d["sigmoid_layers"]) == 1, d
         epochs = [k for k in d if k.startswith("epoch")]

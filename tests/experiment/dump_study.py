@@ -3,7 +3,8 @@
 number as %.17g, for the identical-results check (identical_results.sh):
 per study and trial its state and value, parameters with their
 distributions, intermediate values, and the user attributes that are not
-timings (seconds and the worker's host:pid are left out)."""
+timings (seconds and the worker's host:pid are left out), then the system
+attributes (the diagnostics)."""
 import json, sqlite3, sys
 
 db = sqlite3.connect(sys.argv[1])
@@ -33,3 +34,6 @@ for sid, name in db.execute("select study_id, study_name from studies order by s
         for k, v in db.execute("select key, value_json from trial_user_attributes where trial_id = ? "
                                "and key not in ('seconds') order by key", (tid,)):
             print("  attr", k, attr(v))
+        for k, v in db.execute("select key, value_json from trial_system_attributes where trial_id = ? "
+                               "and key not in ('optlab:worker', 'optlab:claim') order by key", (tid,)):
+            print("  sysattr", k, attr(v))

@@ -123,7 +123,9 @@ Test(engine, trial_objective_on_memory, .init = NULL) {
     cJSON *loss = cJSON_Parse(ol_attr_find(ua, nu, OL_ATTR_TRAIN_LOSS));
     cr_assert(cJSON_IsArray(loss) && cJSON_GetArraySize(loss) == res.epochs);
     cJSON_Delete(loss);
-    cr_assert_not_null(ol_attr_find(ua, nu, OL_ATTR_DIAGNOSTICS));
+    cr_assert_not_null(ol_attr_find(recs[0].system_attrs, recs[0].n_system_attrs, OL_SYSATTR_DIAGNOSTICS),
+                       "diagnostics are a system attribute");
+    cr_assert_null(ol_attr_find(ua, nu, OL_ATTR_DIAGNOSTICS_LEGACY), "no wide user attribute for optuna trials");
     cr_assert_eq(recs[0].n_params, 1, "momentum is fixed, only learning_rate is searched");
     cr_assert_str_eq(recs[0].params[0].name, "learning_rate");
     cr_assert_not_null(ol_attr_find(recs[0].system_attrs, recs[0].n_system_attrs, OL_ATTR_WORKER));
