@@ -74,10 +74,22 @@ static double log_ndtr(double x) {
 static double log_diff(double p, double q) { return p + log1p(-exp(q - p)); }
 
 /* log of the standard normal mass in [a, b]. */
-static double log_gauss_mass(double a, double b) {
+static double log_gauss_mass_full(double a, double b) {
     if (b <= 0) return log_diff(log_ndtr(b), log_ndtr(a));
     if (a > 0) return log_diff(log_ndtr(-a), log_ndtr(-b));
     return log1p(-ndtr(a) - ndtr(-b));
+}
+
+/* Set only by tests: every shortcut below off, to compare bit for bit with the long way. */
+int ol_hpo_tpe_exhaustive = 0;
+
+/* log_gauss_mass_full, with both tails beyond 40 sigma answered at once: erfc(40 / sqrt 2)
+   underflows to 0 in double, so the general branch computes log1p(-0.0 - 0.0) = -0.0 (the
+   usual case for an "above" component of a long history, clipped to range / 100; checked
+   against the long way by tests/hpo/test_tpe_fast.c). */
+static double log_gauss_mass(double a, double b) {
+    if (a < -40 && b > 40 && !ol_hpo_tpe_exhaustive) return -0.0;
+    return log_gauss_mass_full(a, b);
 }
 
 static double log_add(double p, double q) {
@@ -117,6 +129,7 @@ typedef struct {
     /* numerical */
     double low, high, q; /* bounds in the transformed space; q > 0 for grids */
     double *mu, *sigma, *log_mass;
+    double *cell_bound; /* grids: log(q / sigma) - log_mass + logw, an upper bound's constant part */
     /* categorical: n rows of n_choices */
     double *cat;
 } parzen;
@@ -127,6 +140,7 @@ static void parzen_free(parzen *p) {
     free(p->mu);
     free(p->sigma);
     free(p->log_mass);
+    free(p->cell_bound);
     free(p->cat);
 }
 
@@ -241,6 +255,16 @@ static int parzen_build(parzen *p, const ol_distribution *d, const double *obs, 
     p->sigma[k] = range; /* the prior */
     for (size_t i = 0; i < n; i++)
         p->log_mass[i] = log_gauss_mass((low - p->mu[i]) / p->sigma[i], (high - p->mu[i]) / p->sigma[i]);
+    if (p->q > 0) {
+        p->cell_bound = malloc(n * sizeof *p->cell_bound);
+        if (!p->cell_bound) {
+            free(order);
+            free(sorted);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            p->cell_bound[i] = log(p->q / p->sigma[i]) - LOG_SQRT_2PI - p->log_mass[i] + p->logw[i];
+    }
     free(order);
     free(sorted);
     return 0;
@@ -289,6 +313,40 @@ static double parzen_sample(const parzen *p, ol_rng *rng) {
     return parzen_sample_u(p, u_component, ol_rng_uniform(rng));
 }
 
+/* One component's exact log-term on a grid: log mass of x's cell, renormalised, weighted. */
+static double grid_term(const parzen *p, size_t i, double x) {
+    double mu = p->mu[i], s = p->sigma[i];
+    double ub = fmin(x + 0.5 * p->q, p->high), lb = fmax(x - 0.5 * p->q, p->low);
+    return log_gauss_mass((lb - mu) / s, (ub - mu) / s) - p->log_mass[i] + p->logw[i];
+}
+
+/*
+ * The grid terms of parzen_log_pdf without the exact (costly: two log_ndtr)
+ * mass of components that cannot matter. The cell [lb, ub] is at most q wide,
+ * so a component's mass in it is at most (q / sigma) * phi(z), z the
+ * standardised distance from mu to the cell: the term is at most
+ * cell_bound - z^2 / 2. With L the exact term of the component of highest
+ * bound (L <= the largest term), a component whose bound is below L - 41 has
+ * a term below max - 40: it is neither the max nor added by the log-sum-exp,
+ * so leaving it at -inf changes no bit of the result (1 nat of margin for
+ * rounding in the bound). Returns 0 (nothing done) when L is not finite.
+ */
+static int grid_terms(const parzen *p, double x, double *terms) {
+    double half = 0.5 * p->q, top = -INFINITY;
+    size_t top_i = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        double d = fabs(x - p->mu[i]) - half, z = d > 0 ? d / p->sigma[i] : 0;
+        terms[i] = p->cell_bound[i] - 0.5 * z * z; /* the bound, for now */
+        if (terms[i] > top) top = terms[i], top_i = i;
+    }
+    double exact_top = grid_term(p, top_i, x);
+    if (!isfinite(exact_top)) return 0;
+    double cut = exact_top - 41;
+    for (size_t i = 0; i < p->n; i++)
+        terms[i] = (terms[i] < cut) ? -INFINITY : (i == top_i ? exact_top : grid_term(p, i, x));
+    return 1;
+}
+
 /* log of the estimator's density (or grid-cell mass) at internal value v. */
 static double parzen_log_pdf(const parzen *p, double v) {
     const ol_distribution *d = p->dist;
@@ -303,17 +361,22 @@ static double parzen_log_pdf(const parzen *p, double v) {
         return log(s);
     }
     double x = d->log ? log(v) : v;
-    for (size_t i = 0; i < p->n; i++) {
-        double mu = p->mu[i], s = p->sigma[i], t;
-        if (p->q > 0) {
-            double ub = fmin(x + 0.5 * p->q, p->high), lb = fmax(x - 0.5 * p->q, p->low);
-            t = log_gauss_mass((lb - mu) / s, (ub - mu) / s) - p->log_mass[i];
-        } else {
-            double z = (x - mu) / s;
-            t = (x < p->low || x > p->high) ? -INFINITY : -0.5 * z * z - LOG_SQRT_2PI - p->log_mass[i];
+    if (p->q > 0 && !ol_hpo_tpe_exhaustive && grid_terms(p, x, terms)) {
+        for (size_t i = 0; i < p->n; i++)
+            if (terms[i] > mx) mx = terms[i];
+    } else {
+        for (size_t i = 0; i < p->n; i++) {
+            double mu = p->mu[i], s = p->sigma[i], t;
+            if (p->q > 0) {
+                double ub = fmin(x + 0.5 * p->q, p->high), lb = fmax(x - 0.5 * p->q, p->low);
+                t = log_gauss_mass_full((lb - mu) / s, (ub - mu) / s) - p->log_mass[i];
+            } else {
+                double z = (x - mu) / s;
+                t = (x < p->low || x > p->high) ? -INFINITY : -0.5 * z * z - LOG_SQRT_2PI - p->log_mass[i];
+            }
+            terms[i] = t + p->logw[i];
+            if (terms[i] > mx) mx = terms[i];
         }
-        terms[i] = t + p->logw[i];
-        if (terms[i] > mx) mx = terms[i];
     }
     double r = mx;
     if (mx > -INFINITY) {
