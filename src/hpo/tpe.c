@@ -130,6 +130,9 @@ typedef struct {
     double low, high, q; /* bounds in the transformed space; q > 0 for grids */
     double *mu, *sigma, *log_mass;
     double *cell_bound; /* grids: log(q / sigma) - log_mass + logw, an upper bound's constant part */
+    size_t *uniq;       /* grids: component -> index of its distinct (mu, sigma) pair */
+    size_t n_uniq;
+    double *uniq_mass;  /* grids: scratch, one cell mass per distinct pair and point */
     /* categorical: n rows of n_choices */
     double *cat;
 } parzen;
@@ -141,6 +144,8 @@ static void parzen_free(parzen *p) {
     free(p->sigma);
     free(p->log_mass);
     free(p->cell_bound);
+    free(p->uniq);
+    free(p->uniq_mass);
     free(p->cat);
 }
 
@@ -264,6 +269,26 @@ static int parzen_build(parzen *p, const ol_distribution *d, const double *obs, 
         }
         for (size_t i = 0; i < n; i++)
             p->cell_bound[i] = log(p->q / p->sigma[i]) - LOG_SQRT_2PI - p->log_mass[i] + p->logw[i];
+        /* a grid repeats values: components with equal (mu, sigma) have equal cell masses
+           at any point, so log_pdf computes each distinct pair's mass once */
+        p->uniq = malloc(n * sizeof *p->uniq);
+        p->uniq_mass = malloc(n * sizeof *p->uniq_mass);
+        size_t *rep = malloc(n * sizeof *rep);
+        if (!p->uniq || !p->uniq_mass || !rep) {
+            free(rep);
+            free(order);
+            free(sorted);
+            return -1;
+        }
+        size_t run = 0; /* first distinct pair of the current run of equal mu */
+        for (size_t r = 0; r < n; r++) {
+            size_t i = order[r].idx, j;
+            if (r == 0 || p->mu[i] != p->mu[order[r - 1].idx]) run = p->n_uniq;
+            for (j = run; j < p->n_uniq && p->sigma[rep[j]] != p->sigma[i]; j++) {}
+            if (j == p->n_uniq) rep[p->n_uniq++] = i;
+            p->uniq[i] = j;
+        }
+        free(rep);
     }
     free(order);
     free(sorted);
@@ -313,11 +338,15 @@ static double parzen_sample(const parzen *p, ol_rng *rng) {
     return parzen_sample_u(p, u_component, ol_rng_uniform(rng));
 }
 
-/* One component's exact log-term on a grid: log mass of x's cell, renormalised, weighted. */
-static double grid_term(const parzen *p, size_t i, double x) {
-    double mu = p->mu[i], s = p->sigma[i];
-    double ub = fmin(x + 0.5 * p->q, p->high), lb = fmax(x - 0.5 * p->q, p->low);
-    return log_gauss_mass((lb - mu) / s, (ub - mu) / s) - p->log_mass[i] + p->logw[i];
+/* One component's exact log-term on the grid cell [lb, ub]: its log mass there (once per
+ * distinct (mu, sigma), kept in uniq_mass, NAN = not yet), renormalised, weighted. */
+static double grid_term(const parzen *p, size_t i, double lb, double ub) {
+    double *mass = &p->uniq_mass[p->uniq[i]];
+    if (isnan(*mass)) {
+        double mu = p->mu[i], s = p->sigma[i];
+        *mass = log_gauss_mass((lb - mu) / s, (ub - mu) / s);
+    }
+    return *mass - p->log_mass[i] + p->logw[i];
 }
 
 /*
@@ -339,11 +368,13 @@ static int grid_terms(const parzen *p, double x, double *terms) {
         terms[i] = p->cell_bound[i] - 0.5 * z * z; /* the bound, for now */
         if (terms[i] > top) top = terms[i], top_i = i;
     }
-    double exact_top = grid_term(p, top_i, x);
+    double ub = fmin(x + 0.5 * p->q, p->high), lb = fmax(x - 0.5 * p->q, p->low);
+    for (size_t j = 0; j < p->n_uniq; j++) p->uniq_mass[j] = NAN;
+    double exact_top = grid_term(p, top_i, lb, ub);
     if (!isfinite(exact_top)) return 0;
     double cut = exact_top - 41;
     for (size_t i = 0; i < p->n; i++)
-        terms[i] = (terms[i] < cut) ? -INFINITY : (i == top_i ? exact_top : grid_term(p, i, x));
+        terms[i] = (terms[i] < cut) ? -INFINITY : (i == top_i ? exact_top : grid_term(p, i, lb, ub));
     return 1;
 }
 
