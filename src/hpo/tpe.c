@@ -74,22 +74,18 @@ static double log_ndtr(double x) {
 static double log_diff(double p, double q) { return p + log1p(-exp(q - p)); }
 
 /* log of the standard normal mass in [a, b]. */
-static double log_gauss_mass_full(double a, double b) {
-    if (b <= 0) return log_diff(log_ndtr(b), log_ndtr(a));
-    if (a > 0) return log_diff(log_ndtr(-a), log_ndtr(-b));
-    return log1p(-ndtr(a) - ndtr(-b));
-}
-
 /* Set only by tests: every shortcut below off, to compare bit for bit with the long way. */
 int ol_hpo_tpe_exhaustive = 0;
 
-/* log_gauss_mass_full, with both tails beyond 40 sigma answered at once: erfc(40 / sqrt 2)
-   underflows to 0 in double, so the general branch computes log1p(-0.0 - 0.0) = -0.0 (the
-   usual case for an "above" component of a long history, clipped to range / 100; checked
-   against the long way by tests/hpo/test_tpe_fast.c). */
+/* ndtr(x) for x below -40 is 0.5 * erfc(28.28...), and that erfc underflows to +0.0 in
+   double: answer it without the call (most truncation masses of a long history's clipped
+   components have one or both tails that far; tests/hpo/test_tpe_fast.c checks the premise). */
+static double ndtr_tail(double x) { return (x < -40 && !ol_hpo_tpe_exhaustive) ? 0.0 : ndtr(x); }
+
 static double log_gauss_mass(double a, double b) {
-    if (a < -40 && b > 40 && !ol_hpo_tpe_exhaustive) return -0.0;
-    return log_gauss_mass_full(a, b);
+    if (b <= 0) return log_diff(log_ndtr(b), log_ndtr(a));
+    if (a > 0) return log_diff(log_ndtr(-a), log_ndtr(-b));
+    return log1p(-ndtr_tail(a) - ndtr_tail(-b));
 }
 
 static double log_add(double p, double q) {
@@ -179,10 +175,41 @@ typedef struct {
     size_t idx;
 } mu_index;
 
-static int cmp_mu(const void *a, const void *b) {
-    const mu_index *x = a, *y = b;
-    if (x->mu != y->mu) return x->mu < y->mu ? -1 : 1;
-    return (x->idx > y->idx) - (x->idx < y->idx); /* stable */
+/* (mu, idx) ascending: a strict total order (idx is unique), so any correct sort gives one result. */
+static int mu_before(const mu_index *x, const mu_index *y) {
+    return x->mu < y->mu || (x->mu == y->mu && x->idx < y->idx);
+}
+
+/*
+ * Sort by mu_before: insertion sort of runs of 16, then bottom-up merges
+ * through tmp (n entries). qsort's indirect comparisons cost a long history's
+ * "above" estimator more than the rest of its construction.
+ */
+static void sort_mu(mu_index *a, mu_index *tmp, size_t n) {
+    const size_t run = 16;
+    for (size_t lo = 0; lo < n; lo += run) {
+        size_t hi = lo + run < n ? lo + run : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            mu_index v = a[i];
+            size_t j = i;
+            for (; j > lo && mu_before(&v, &a[j - 1]); j--) a[j] = a[j - 1];
+            a[j] = v;
+        }
+    }
+    mu_index *src = a, *dst = tmp;
+    for (size_t width = run; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) dst[k++] = mu_before(&src[j], &src[i]) ? src[j++] : src[i++];
+            while (i < mid) dst[k++] = src[i++];
+            while (j < hi) dst[k++] = src[j++];
+        }
+        mu_index *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a) memcpy(a, src, n * sizeof *a);
 }
 
 /* Build from k observations (internal values, in trial order). */
@@ -231,7 +258,7 @@ static int parzen_build(parzen *p, const ol_distribution *d, const double *obs, 
     p->mu = malloc(n * sizeof *p->mu);
     p->sigma = malloc(n * sizeof *p->sigma);
     p->log_mass = malloc(n * sizeof *p->log_mass);
-    mu_index *order = malloc(n * sizeof *order);
+    mu_index *order = malloc(2 * n * sizeof *order); /* the second half: sort_mu's scratch */
     double *sorted = malloc((n + 2) * sizeof *sorted);
     if (!p->mu || !p->sigma || !p->log_mass || !order || !sorted) {
         free(order);
@@ -241,7 +268,7 @@ static int parzen_build(parzen *p, const ol_distribution *d, const double *obs, 
     for (size_t i = 0; i < k; i++) p->mu[i] = d->log ? log(obs[i]) : obs[i];
     p->mu[k] = 0.5 * (low + high);
     for (size_t i = 0; i < n; i++) order[i] = (mu_index){p->mu[i], i};
-    qsort(order, n, sizeof *order, cmp_mu);
+    sort_mu(order, order + n, n);
     sorted[0] = low;
     for (size_t i = 0; i < n; i++) sorted[i + 1] = order[i].mu;
     sorted[n + 1] = high;
@@ -400,7 +427,7 @@ static double parzen_log_pdf(const parzen *p, double v) {
             double mu = p->mu[i], s = p->sigma[i], t;
             if (p->q > 0) {
                 double ub = fmin(x + 0.5 * p->q, p->high), lb = fmax(x - 0.5 * p->q, p->low);
-                t = log_gauss_mass_full((lb - mu) / s, (ub - mu) / s) - p->log_mass[i];
+                t = log_gauss_mass((lb - mu) / s, (ub - mu) / s) - p->log_mass[i];
             } else {
                 double z = (x - mu) / s;
                 t = (x < p->low || x > p->high) ? -INFINITY : -0.5 * z * z - LOG_SQRT_2PI - p->log_mass[i];
