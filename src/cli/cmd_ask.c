@@ -16,7 +16,6 @@
  * sequence of asks is reproducible from storage.
  */
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
