@@ -16,7 +16,6 @@
  * sequence of asks is reproducible from storage.
  */
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +29,6 @@
 #include "optlab/storage.h"
 
 #define ASK_MAX_PARAMS 64
-#define ASK_MAX_CHOICES 64
 
 static void ask_usage(FILE *out) {
     fputs("usage: optlab ask --study-name NAME [--storage URL] [--direction maximize|minimize]\n"
@@ -72,25 +70,12 @@ static void ask_usage(FILE *out) {
 /* One parameter to suggest: its name and distribution (from --param or --search-space). */
 typedef struct {
     char name[128];
-    ol_dist_kind kind;
-    double low, high, step;
-    int log;
-    size_t n_choices;
-    char *choices[ASK_MAX_CHOICES];
-    char buf[1024];
-    char *dist_json; /* --search-space: Optuna's distribution JSON (malloc'd); NULL for --param */
+    ol_param_spec spec; /* --param: parsed by the experiment layer's one spec parser */
+    char *dist_json;    /* --search-space: Optuna's distribution JSON (malloc'd); NULL for --param */
 } ask_param;
 
-static int parse_num(const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno == ERANGE || !isfinite(v)) return 0;
-    *out = v;
-    return 1;
-}
-
-/* Parse NAME=KIND:ARGS into p; on error fill msg. */
+/* Parse NAME=KIND:ARGS into p with ol_param_spec_parse (the parser experiment files use);
+ * on error fill msg. */
 static int parse_param(const char *spec, ask_param *p, char *msg, size_t msgn) {
     memset(p, 0, sizeof *p);
     const char *eq = strchr(spec, '=');
@@ -103,83 +88,24 @@ static int parse_param(const char *spec, ask_param *p, char *msg, size_t msgn) {
         return 0;
     }
     memcpy(p->name, spec, (size_t)(eq - spec));
-    snprintf(p->buf, sizeof p->buf, "%s", eq + 1);
-    char *kind = p->buf, *rest = strchr(p->buf, ':');
-    if (!rest) {
+    if (!strchr(eq + 1, ':')) {
         snprintf(msg, msgn, "--param '%s': expected KIND:... after '=' (float, int or cat)", spec);
         return 0;
     }
-    *rest++ = '\0';
-    if (!strcmp(kind, "cat")) {
-        p->kind = OL_DIST_CATEGORICAL;
-        for (char *save = NULL, *t = strtok_r(rest, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            if (p->n_choices == ASK_MAX_CHOICES) {
-                snprintf(msg, msgn, "--param '%s': at most %d choices", spec, ASK_MAX_CHOICES);
-                return 0;
-            }
-            p->choices[p->n_choices++] = t;
-        }
-        if (p->n_choices == 0) {
-            snprintf(msg, msgn, "--param '%s': cat needs at least one choice (cat:A,B,C)", spec);
-            return 0;
-        }
-        return 1;
-    }
-    if (strcmp(kind, "float") && strcmp(kind, "int")) {
-        snprintf(msg, msgn, "--param '%s': unknown kind '%s' (float, int or cat)", spec, kind);
-        return 0;
-    }
-    p->kind = !strcmp(kind, "float") ? OL_DIST_FLOAT : OL_DIST_INT;
-    p->step = p->kind == OL_DIST_INT ? 1 : 0;
-    char *fields[8];
-    int nf = 0;
-    for (char *save = NULL, *t = strtok_r(rest, ":", &save); t && nf < 8; t = strtok_r(NULL, ":", &save))
-        fields[nf++] = t;
-    if (nf < 2 || !parse_num(fields[0], &p->low) || !parse_num(fields[1], &p->high)) {
-        snprintf(msg, msgn, "--param '%s': expected %s:LOW:HIGH with numbers", spec, kind);
-        return 0;
-    }
-    for (int i = 2; i < nf; i++) {
-        if (!strcmp(fields[i], "log"))
-            p->log = 1;
-        else if (!strncmp(fields[i], "step=", 5) && parse_num(fields[i] + 5, &p->step))
-            ;
-        else {
-            snprintf(msg, msgn, "--param '%s': unknown option '%s' (log or step=S)", spec, fields[i]);
-            return 0;
-        }
-    }
-    if (p->kind == OL_DIST_INT &&
-        (p->low != floor(p->low) || p->high != floor(p->high) || p->step != floor(p->step))) {
-        snprintf(msg, msgn, "--param '%s': int bounds and step must be whole numbers", spec);
+    ol_error err;
+    if (ol_param_spec_parse(eq + 1, 0, &p->spec, &err)) {
+        snprintf(msg, msgn, "--param '%.200s': %.250s", spec, err.msg);
         return 0;
     }
     return 1;
 }
 
-/* Build the distribution of a --param into d (checked). */
-static ol_status param_distribution(const ask_param *p, ol_distribution *d, ol_error *err) {
+/* Build the distribution of a parameter into d (the --param one is moved out of p). */
+static ol_status param_distribution(ask_param *p, ol_distribution *d, ol_error *err) {
     if (p->dist_json) return ol_distribution_from_json(d, p->dist_json, err);
-    if (p->kind == OL_DIST_FLOAT) return ol_dist_float(d, p->low, p->high, p->log, p->step, err);
-    if (p->kind == OL_DIST_INT) return ol_dist_int(d, (int64_t)p->low, (int64_t)p->high, p->log, (int64_t)p->step, err);
-    /* cat: a choice that reads as a JSON number, true, false or null keeps that type, as in Optuna */
-    cJSON *dist = cJSON_CreateObject(), *attrs = cJSON_AddObjectToObject(dist, "attributes");
-    cJSON_AddStringToObject(dist, "name", "CategoricalDistribution");
-    cJSON *choices = cJSON_AddArrayToObject(attrs, "choices");
-    for (size_t i = 0; i < p->n_choices; i++) {
-        cJSON *c = cJSON_Parse(p->choices[i]);
-        if (!c || cJSON_IsObject(c) || cJSON_IsArray(c) || cJSON_IsString(c)) {
-            cJSON_Delete(c);
-            c = cJSON_CreateString(p->choices[i]);
-        }
-        cJSON_AddItemToArray(choices, c);
-    }
-    char *json = cJSON_PrintUnformatted(dist);
-    cJSON_Delete(dist);
-    if (!json) return ol_fail(err, OL_ENOMEM, "out of memory");
-    ol_status st = ol_distribution_from_json(d, json, err);
-    free(json);
-    return st;
+    *d = p->spec.dist;
+    memset(&p->spec, 0, sizeof p->spec);
+    return OL_OK;
 }
 
 /* Add Optuna's --search-space JSON object to params; fills msg on error. */
@@ -215,7 +141,6 @@ static int add_search_space(const char *text, ask_param *params, int *n_params, 
                 p->dist_json = NULL;
                 ok = 0;
             } else {
-                p->kind = d.kind;
                 ol_distribution_free(&d);
                 (*n_params)++;
             }
@@ -460,6 +385,7 @@ done:
     for (int i = 0; i < n_params; i++) {
         free(params[i].dist_json);
         params[i].dist_json = NULL;
+        ol_param_spec_free(&params[i].spec);
     }
     return rc;
 }

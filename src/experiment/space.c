@@ -8,7 +8,9 @@
  * optimizer's hyperparameters) are the experiment file's business, not
  * this file's.
  */
+#include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +58,54 @@ static ol_status numeric_categorical(ol_distribution *d, const double *v, int n,
     return OL_OK;
 }
 
+/* Largest magnitude an int bound or step may have: every such integer is exact in a double. */
+#define SPEC_INT_MAX 9007199254740992.0 /* 2^53 */
+
+/* An int field: a whole number within +-2^53, else a message naming `what` and the text.
+ * Plain digits are read as integers (a double would round 2^53+1 into range). */
+static ol_status parse_int_field(const char *s, const char *what, int64_t *out, ol_error *err) {
+    const char *digits = s + (*s == '+' || *s == '-');
+    if (*digits && !digits[strspn(digits, "0123456789")]) {
+        errno = 0;
+        long long v = strtoll(s, NULL, 10);
+        if (errno == ERANGE || v > (long long)SPEC_INT_MAX || v < -(long long)SPEC_INT_MAX)
+            return ol_fail(err, OL_EINVAL,
+                           "int %s '%s' is out of range (at most 2^53 = 9007199254740992 in magnitude)", what, s);
+        *out = (int64_t)v;
+        return OL_OK;
+    }
+    double v;
+    if (!parse_double(s, &v)) return ol_fail(err, OL_EINVAL, "int %s '%s' is not a number", what, s);
+    if (fabs(v) > SPEC_INT_MAX)
+        return ol_fail(err, OL_EINVAL, "int %s '%s' is out of range (at most 2^53 = 9007199254740992 in magnitude)",
+                       what, s);
+    if (v != floor(v)) return ol_fail(err, OL_EINVAL, "int %s '%s' is not a whole number", what, s);
+    *out = (int64_t)v;
+    return OL_OK;
+}
+
+/* Choices of `cat:`: a choice that reads as a JSON number, true, false or null keeps that type
+ * (as Optuna's CLI stores it); anything else is a string. */
+static ol_status typed_categorical(ol_distribution *d, char **choices, size_t n, ol_error *err) {
+    cJSON *dist = cJSON_CreateObject(), *attrs = cJSON_AddObjectToObject(dist, "attributes");
+    cJSON_AddStringToObject(dist, "name", "CategoricalDistribution");
+    cJSON *arr = cJSON_AddArrayToObject(attrs, "choices");
+    for (size_t i = 0; i < n && arr; i++) {
+        cJSON *c = cJSON_Parse(choices[i]);
+        if (!c || cJSON_IsObject(c) || cJSON_IsArray(c) || cJSON_IsString(c)) {
+            cJSON_Delete(c);
+            c = cJSON_CreateString(choices[i]);
+        }
+        cJSON_AddItemToArray(arr, c);
+    }
+    char *json = arr ? cJSON_PrintUnformatted(dist) : NULL;
+    cJSON_Delete(dist);
+    if (!json) return ol_fail(err, OL_ENOMEM, "out of memory");
+    ol_status st = ol_distribution_from_json(d, json, err);
+    free(json);
+    return st;
+}
+
 /* VALUE | LOW HIGH | log LOW HIGH | int [log] LOW HIGH | choice A B ... */
 static ol_status parse_words(const char *text, int fixed_ok, ol_param_spec *out, ol_error *err) {
     char buf[SPEC_TEXT_MAX];
@@ -97,14 +147,20 @@ static ol_status parse_words(const char *text, int fixed_ok, ol_param_spec *out,
     if (nnum != 2)
         return ol_fail(err, OL_EINVAL, "expected %sLOW HIGH, log LOW HIGH, int [log] LOW HIGH or choice A B ...",
                        fixed_ok ? "VALUE, " : "");
+    if (is_int) {
+        int64_t lo, hi;
+        ol_status st = parse_int_field(tok[i], "low", &lo, err);
+        if (!st) st = parse_int_field(tok[i + 1], "high", &hi, err);
+        if (st) return st;
+        if (lo >= hi) return ol_fail(err, OL_EINVAL, "low %s must be below high %s", tok[i], tok[i + 1]);
+        if (log && lo <= 0) return ol_fail(err, OL_EINVAL, "a log scale needs low > 0 (low is %s)", tok[i]);
+        return ol_dist_int(&out->dist, lo, hi, log, 1, err);
+    }
     double lo, hi;
     if (!parse_double(tok[i], &lo)) return ol_fail(err, OL_EINVAL, "low '%s' is not a number", tok[i]);
     if (!parse_double(tok[i + 1], &hi)) return ol_fail(err, OL_EINVAL, "high '%s' is not a number", tok[i + 1]);
     if (lo >= hi) return ol_fail(err, OL_EINVAL, "low %g must be below high %g", lo, hi);
     if (log && lo <= 0) return ol_fail(err, OL_EINVAL, "a log scale needs low > 0 (low is %g)", lo);
-    if (is_int && (lo != floor(lo) || hi != floor(hi) || fabs(lo) > 9e15 || fabs(hi) > 9e15))
-        return ol_fail(err, OL_EINVAL, "int bounds must be whole numbers");
-    if (is_int) return ol_dist_int(&out->dist, (int64_t)lo, (int64_t)hi, log, 1, err);
     return ol_dist_float(&out->dist, lo, hi, log, 0, err);
 }
 
@@ -117,38 +173,47 @@ static ol_status parse_colon(const char *text, ol_param_spec *out, ol_error *err
     if (!rest) return ol_fail(err, OL_EINVAL, "expected KIND:... (float, int or cat)");
     *rest++ = '\0';
     if (!strcmp(kind, "cat")) {
-        const char *choices[SPEC_MAX_CAT];
+        char *choices[SPEC_MAX_CAT];
         size_t n = 0;
         for (char *save = NULL, *t = strtok_r(rest, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
             if (n == SPEC_MAX_CAT) return ol_fail(err, OL_EINVAL, "at most %d choices", SPEC_MAX_CAT);
             choices[n++] = t;
         }
         if (n == 0) return ol_fail(err, OL_EINVAL, "cat needs at least one choice (cat:A,B,C)");
-        return ol_dist_categorical(&out->dist, choices, n, err);
+        return typed_categorical(&out->dist, choices, n, err);
     }
     if (strcmp(kind, "float") && strcmp(kind, "int"))
         return ol_fail(err, OL_EINVAL, "unknown kind '%s' (float, int or cat)", kind);
     int is_int = !strcmp(kind, "int"), log = 0;
-    double lo, hi, step = is_int ? 1 : 0;
     char *fields[8];
     int nf = 0;
     for (char *save = NULL, *t = strtok_r(rest, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
         if (nf == 8) return ol_fail(err, OL_EINVAL, "too many ':' fields");
         fields[nf++] = t;
     }
-    if (nf < 2 || !parse_double(fields[0], &lo) || !parse_double(fields[1], &hi))
-        return ol_fail(err, OL_EINVAL, "expected %s:LOW:HIGH with numbers", kind);
+    if (nf < 2) return ol_fail(err, OL_EINVAL, "expected %s:LOW:HIGH with numbers", kind);
+    const char *step_text = NULL;
     for (int i = 2; i < nf; i++) {
         if (!strcmp(fields[i], "log")) log = 1;
-        else if (strncmp(fields[i], "step=", 5) || !parse_double(fields[i] + 5, &step))
-            return ol_fail(err, OL_EINVAL, "unknown option '%s' (log or step=S)", fields[i]);
+        else if (!strncmp(fields[i], "step=", 5)) step_text = fields[i] + 5;
+        else return ol_fail(err, OL_EINVAL, "unknown option '%s' (log or step=S)", fields[i]);
     }
     if (is_int) {
-        if (lo != floor(lo) || hi != floor(hi) || step != floor(step) || fabs(lo) > 9e15 || fabs(hi) > 9e15 ||
-            fabs(step) > 9e15)
-            return ol_fail(err, OL_EINVAL, "int bounds and step must be whole numbers");
-        return ol_dist_int(&out->dist, (int64_t)lo, (int64_t)hi, log, (int64_t)step, err);
+        int64_t lo, hi, step = 1;
+        ol_status st = parse_int_field(fields[0], "low", &lo, err);
+        if (!st) st = parse_int_field(fields[1], "high", &hi, err);
+        if (!st && step_text) st = parse_int_field(step_text, "step", &step, err);
+        if (st) return st;
+        if (step_text && step <= 0)
+            return ol_fail(err, OL_EINVAL, "step=%s must be a positive whole number", step_text);
+        return ol_dist_int(&out->dist, lo, hi, log, step, err);
     }
+    double lo, hi, step = 0;
+    if (!parse_double(fields[0], &lo) || !parse_double(fields[1], &hi))
+        return ol_fail(err, OL_EINVAL, "expected %s:LOW:HIGH with numbers", kind);
+    if (step_text && !parse_double(step_text, &step))
+        return ol_fail(err, OL_EINVAL, "step '%s' is not a number", step_text);
+    if (step_text && !(step > 0)) return ol_fail(err, OL_EINVAL, "step=%s must be positive", step_text);
     return ol_dist_float(&out->dist, lo, hi, log, step, err);
 }
 

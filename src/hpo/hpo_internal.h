@@ -13,6 +13,9 @@ double ol_hpo_round_to_grid(const ol_distribution *d, double x);
 /** The stream for one (sampler, trial number, parameter): "<sampler>/<number>/<param>". */
 void ol_hpo_param_rng(ol_rng *rng, uint64_t seed, const char *sampler, int number, const char *param);
 
+/* Tests only: nonzero turns TPE's exact shortcuts off (the long way, for bit-for-bit comparisons). */
+extern int ol_hpo_tpe_exhaustive;
+
 /**
  * The log-density (grid-cell log-mass for int/stepped, log-probability for
  * categorical) of the TPE Parzen estimator built, with Optuna 3.1's default

@@ -74,10 +74,18 @@ static double log_ndtr(double x) {
 static double log_diff(double p, double q) { return p + log1p(-exp(q - p)); }
 
 /* log of the standard normal mass in [a, b]. */
+/* Set only by tests: every shortcut below off, to compare bit for bit with the long way. */
+int ol_hpo_tpe_exhaustive = 0;
+
+/* ndtr(x) for x below -40 is 0.5 * erfc(28.28...), and that erfc underflows to +0.0 in
+   double: answer it without the call (most truncation masses of a long history's clipped
+   components have one or both tails that far; tests/hpo/test_tpe_fast.c checks the premise). */
+static double ndtr_tail(double x) { return (x < -40 && !ol_hpo_tpe_exhaustive) ? 0.0 : ndtr(x); }
+
 static double log_gauss_mass(double a, double b) {
     if (b <= 0) return log_diff(log_ndtr(b), log_ndtr(a));
     if (a > 0) return log_diff(log_ndtr(-a), log_ndtr(-b));
-    return log1p(-ndtr(a) - ndtr(-b));
+    return log1p(-ndtr_tail(a) - ndtr_tail(-b));
 }
 
 static double log_add(double p, double q) {
@@ -117,6 +125,10 @@ typedef struct {
     /* numerical */
     double low, high, q; /* bounds in the transformed space; q > 0 for grids */
     double *mu, *sigma, *log_mass;
+    double *cell_bound; /* grids: log(q / sigma) - log_mass + logw, an upper bound's constant part */
+    size_t *uniq;       /* grids: component -> index of its distinct (mu, sigma) pair */
+    size_t n_uniq;
+    double *uniq_mass;  /* grids: scratch, one cell mass per distinct pair and point */
     /* categorical: n rows of n_choices */
     double *cat;
 } parzen;
@@ -127,6 +139,9 @@ static void parzen_free(parzen *p) {
     free(p->mu);
     free(p->sigma);
     free(p->log_mass);
+    free(p->cell_bound);
+    free(p->uniq);
+    free(p->uniq_mass);
     free(p->cat);
 }
 
@@ -160,10 +175,41 @@ typedef struct {
     size_t idx;
 } mu_index;
 
-static int cmp_mu(const void *a, const void *b) {
-    const mu_index *x = a, *y = b;
-    if (x->mu != y->mu) return x->mu < y->mu ? -1 : 1;
-    return (x->idx > y->idx) - (x->idx < y->idx); /* stable */
+/* (mu, idx) ascending: a strict total order (idx is unique), so any correct sort gives one result. */
+static int mu_before(const mu_index *x, const mu_index *y) {
+    return x->mu < y->mu || (x->mu == y->mu && x->idx < y->idx);
+}
+
+/*
+ * Sort by mu_before: insertion sort of runs of 16, then bottom-up merges
+ * through tmp (n entries). qsort's indirect comparisons cost a long history's
+ * "above" estimator more than the rest of its construction.
+ */
+static void sort_mu(mu_index *a, mu_index *tmp, size_t n) {
+    const size_t run = 16;
+    for (size_t lo = 0; lo < n; lo += run) {
+        size_t hi = lo + run < n ? lo + run : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            mu_index v = a[i];
+            size_t j = i;
+            for (; j > lo && mu_before(&v, &a[j - 1]); j--) a[j] = a[j - 1];
+            a[j] = v;
+        }
+    }
+    mu_index *src = a, *dst = tmp;
+    for (size_t width = run; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) dst[k++] = mu_before(&src[j], &src[i]) ? src[j++] : src[i++];
+            while (i < mid) dst[k++] = src[i++];
+            while (j < hi) dst[k++] = src[j++];
+        }
+        mu_index *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a) memcpy(a, src, n * sizeof *a);
 }
 
 /* Build from k observations (internal values, in trial order). */
@@ -212,7 +258,7 @@ static int parzen_build(parzen *p, const ol_distribution *d, const double *obs, 
     p->mu = malloc(n * sizeof *p->mu);
     p->sigma = malloc(n * sizeof *p->sigma);
     p->log_mass = malloc(n * sizeof *p->log_mass);
-    mu_index *order = malloc(n * sizeof *order);
+    mu_index *order = malloc(2 * n * sizeof *order); /* the second half: sort_mu's scratch */
     double *sorted = malloc((n + 2) * sizeof *sorted);
     if (!p->mu || !p->sigma || !p->log_mass || !order || !sorted) {
         free(order);
@@ -222,7 +268,7 @@ static int parzen_build(parzen *p, const ol_distribution *d, const double *obs, 
     for (size_t i = 0; i < k; i++) p->mu[i] = d->log ? log(obs[i]) : obs[i];
     p->mu[k] = 0.5 * (low + high);
     for (size_t i = 0; i < n; i++) order[i] = (mu_index){p->mu[i], i};
-    qsort(order, n, sizeof *order, cmp_mu);
+    sort_mu(order, order + n, n);
     sorted[0] = low;
     for (size_t i = 0; i < n; i++) sorted[i + 1] = order[i].mu;
     sorted[n + 1] = high;
@@ -241,6 +287,36 @@ static int parzen_build(parzen *p, const ol_distribution *d, const double *obs, 
     p->sigma[k] = range; /* the prior */
     for (size_t i = 0; i < n; i++)
         p->log_mass[i] = log_gauss_mass((low - p->mu[i]) / p->sigma[i], (high - p->mu[i]) / p->sigma[i]);
+    if (p->q > 0) {
+        p->cell_bound = malloc(n * sizeof *p->cell_bound);
+        if (!p->cell_bound) {
+            free(order);
+            free(sorted);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            p->cell_bound[i] = log(p->q / p->sigma[i]) - LOG_SQRT_2PI - p->log_mass[i] + p->logw[i];
+        /* a grid repeats values: components with equal (mu, sigma) have equal cell masses
+           at any point, so log_pdf computes each distinct pair's mass once */
+        p->uniq = malloc(n * sizeof *p->uniq);
+        p->uniq_mass = malloc(n * sizeof *p->uniq_mass);
+        size_t *rep = malloc(n * sizeof *rep);
+        if (!p->uniq || !p->uniq_mass || !rep) {
+            free(rep);
+            free(order);
+            free(sorted);
+            return -1;
+        }
+        size_t run = 0; /* first distinct pair of the current run of equal mu */
+        for (size_t r = 0; r < n; r++) {
+            size_t i = order[r].idx, j;
+            if (r == 0 || p->mu[i] != p->mu[order[r - 1].idx]) run = p->n_uniq;
+            for (j = run; j < p->n_uniq && p->sigma[rep[j]] != p->sigma[i]; j++) {}
+            if (j == p->n_uniq) rep[p->n_uniq++] = i;
+            p->uniq[i] = j;
+        }
+        free(rep);
+    }
     free(order);
     free(sorted);
     return 0;
@@ -289,6 +365,46 @@ static double parzen_sample(const parzen *p, ol_rng *rng) {
     return parzen_sample_u(p, u_component, ol_rng_uniform(rng));
 }
 
+/* One component's exact log-term on the grid cell [lb, ub]: its log mass there (once per
+ * distinct (mu, sigma), kept in uniq_mass, NAN = not yet), renormalised, weighted. */
+static double grid_term(const parzen *p, size_t i, double lb, double ub) {
+    double *mass = &p->uniq_mass[p->uniq[i]];
+    if (isnan(*mass)) {
+        double mu = p->mu[i], s = p->sigma[i];
+        *mass = log_gauss_mass((lb - mu) / s, (ub - mu) / s);
+    }
+    return *mass - p->log_mass[i] + p->logw[i];
+}
+
+/*
+ * The grid terms of parzen_log_pdf without the exact (costly: two log_ndtr)
+ * mass of components that cannot matter. The cell [lb, ub] is at most q wide,
+ * so a component's mass in it is at most (q / sigma) * phi(z), z the
+ * standardised distance from mu to the cell: the term is at most
+ * cell_bound - z^2 / 2. With L the exact term of the component of highest
+ * bound (L <= the largest term), a component whose bound is below L - 41 has
+ * a term below max - 40: it is neither the max nor added by the log-sum-exp,
+ * so leaving it at -inf changes no bit of the result (1 nat of margin for
+ * rounding in the bound). Returns 0 (nothing done) when L is not finite.
+ */
+static int grid_terms(const parzen *p, double x, double *terms) {
+    double half = 0.5 * p->q, top = -INFINITY;
+    size_t top_i = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        double d = fabs(x - p->mu[i]) - half, z = d > 0 ? d / p->sigma[i] : 0;
+        terms[i] = p->cell_bound[i] - 0.5 * z * z; /* the bound, for now */
+        if (terms[i] > top) top = terms[i], top_i = i;
+    }
+    double ub = fmin(x + 0.5 * p->q, p->high), lb = fmax(x - 0.5 * p->q, p->low);
+    for (size_t j = 0; j < p->n_uniq; j++) p->uniq_mass[j] = NAN;
+    double exact_top = grid_term(p, top_i, lb, ub);
+    if (!isfinite(exact_top)) return 0;
+    double cut = exact_top - 41;
+    for (size_t i = 0; i < p->n; i++)
+        terms[i] = (terms[i] < cut) ? -INFINITY : (i == top_i ? exact_top : grid_term(p, i, lb, ub));
+    return 1;
+}
+
 /* log of the estimator's density (or grid-cell mass) at internal value v. */
 static double parzen_log_pdf(const parzen *p, double v) {
     const ol_distribution *d = p->dist;
@@ -303,17 +419,22 @@ static double parzen_log_pdf(const parzen *p, double v) {
         return log(s);
     }
     double x = d->log ? log(v) : v;
-    for (size_t i = 0; i < p->n; i++) {
-        double mu = p->mu[i], s = p->sigma[i], t;
-        if (p->q > 0) {
-            double ub = fmin(x + 0.5 * p->q, p->high), lb = fmax(x - 0.5 * p->q, p->low);
-            t = log_gauss_mass((lb - mu) / s, (ub - mu) / s) - p->log_mass[i];
-        } else {
-            double z = (x - mu) / s;
-            t = (x < p->low || x > p->high) ? -INFINITY : -0.5 * z * z - LOG_SQRT_2PI - p->log_mass[i];
+    if (p->q > 0 && !ol_hpo_tpe_exhaustive && grid_terms(p, x, terms)) {
+        for (size_t i = 0; i < p->n; i++)
+            if (terms[i] > mx) mx = terms[i];
+    } else {
+        for (size_t i = 0; i < p->n; i++) {
+            double mu = p->mu[i], s = p->sigma[i], t;
+            if (p->q > 0) {
+                double ub = fmin(x + 0.5 * p->q, p->high), lb = fmax(x - 0.5 * p->q, p->low);
+                t = log_gauss_mass((lb - mu) / s, (ub - mu) / s) - p->log_mass[i];
+            } else {
+                double z = (x - mu) / s;
+                t = (x < p->low || x > p->high) ? -INFINITY : -0.5 * z * z - LOG_SQRT_2PI - p->log_mass[i];
+            }
+            terms[i] = t + p->logw[i];
+            if (terms[i] > mx) mx = terms[i];
         }
-        terms[i] = t + p->logw[i];
-        if (terms[i] > mx) mx = terms[i];
     }
     double r = mx;
     if (mx > -INFINITY) {

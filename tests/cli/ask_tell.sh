@@ -31,6 +31,9 @@ expect "--values X is required" "$BIN" tell --storage "$S" --study quad --trial 
 expect "unknown kind 'real'" "$BIN" ask --storage "$S" --study quad --param 'x=real:0:1'
 expect "x" "$BIN" ask --storage "$S" --study quad --param 'x=float:1:0'
 expect "x" "$BIN" ask --storage "$S" --study quad --param 'x=float:0:1:log'
+expect "int high '99999999999999999999' is out of range" "$BIN" ask --storage "$S" --study quad --param 'n=int:1:99999999999999999999'
+expect "step=0 must be a positive whole number" "$BIN" ask --storage "$S" --study quad --param 'n=int:1:9:step=0'
+expect "step=0 must be positive" "$BIN" ask --storage "$S" --study quad --param 'x=float:0:1:step=0'
 # a failed trial
 n=$("$BIN" ask --storage "$S" --study other --create maximize --param 'y=int:1:3' | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["number"])')
 "$BIN" tell --storage "$S" --study other --trial "$n" --state fail

@@ -318,6 +318,29 @@ Test(engine, param_spec_errors_and_fixed_values) {
     cr_assert(strstr(err.msg, "log scale needs low > 0"), "%s", err.msg);
     cr_assert_neq(ol_param_spec_parse("choice 1 1", 1, &p, &err), OL_OK);
     cr_assert(strstr(err.msg, "listed twice"), "%s", err.msg);
+    /* int bounds beyond 2^53 (not exact in a double) and zero steps are refused, the text named */
+    const char *bad[][2] = {{"int:1:99999999999999999999", "int high '99999999999999999999' is out of range"},
+                            {"int 1 99999999999999999999", "int high '99999999999999999999' is out of range"},
+                            {"int:-9007199254740993:0", "int low '-9007199254740993' is out of range"},
+                            {"int:1:10:step=0", "step=0 must be a positive whole number"},
+                            {"int:1:10:step=-2", "step=-2 must be a positive whole number"},
+                            {"float:0:1:step=0", "step=0 must be positive"},
+                            {"float:0:1:step=x", "step 'x' is not a number"},
+                            {"int:1.5:10", "int low '1.5' is not a whole number"},
+                            {"int 1 8.5", "int high '8.5' is not a whole number"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_neq(ol_param_spec_parse(bad[i][0], 1, &p, &err), OL_OK, "%s was accepted", bad[i][0]);
+        cr_assert(strstr(err.msg, bad[i][1]), "%s: %s", bad[i][0], err.msg);
+    }
+    cr_assert_eq(ol_param_spec_parse("int:-9007199254740992:9007199254740992:step=2", 1, &p, &err), OL_OK, "%s",
+                 err.msg);
+    ol_param_spec_free(&p);
+    /* cat: JSON numbers, true, false and null keep their type (as Optuna's CLI stores them) */
+    cr_assert_eq(ol_param_spec_parse("cat:1,a,true,null,2.5", 0, &p, &err), OL_OK, "%s", err.msg);
+    char *j = ol_distribution_to_json(&p.dist);
+    cr_assert(strstr(j, "[1, \"a\", true, null, 2.5]"), "%s", j);
+    free(j);
+    ol_param_spec_free(&p);
     cr_assert_eq(ol_param_spec_parse("choice 0.5 2", 1, &p, &err), OL_OK);
     cr_assert_eq(ol_param_spec_choice_value(&p, 1), 2.0);
     cr_assert(isnan(ol_param_spec_choice_value(&p, 2)));
