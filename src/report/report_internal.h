@@ -50,6 +50,17 @@ typedef struct {
     char *diagnostics; /* the "diagnostics" attribute as JSON text (never-learn section), NULL if none */
 } rp_trial;
 
+/* One re-evaluation trial (optlab:reeval): configuration `source` retrained with fresh seed `seed_index`. */
+typedef struct {
+    int source;     /* the re-evaluated trial's number */
+    int seed_index; /* 0 .. R-1; seed k is shared by every configuration and study of a paired experiment */
+    int has_value;
+    double value;   /* valid-trial accuracy */
+    int has_test;
+    double test_accuracy;
+    double seconds; /* < 0 if unknown */
+} rp_reeval;
+
 typedef struct {
     char *study_name;
     char *label;    /* display label: optlab:label, else the part after '/' */
@@ -61,7 +72,9 @@ typedef struct {
     size_t n_params;
     rp_param *params;
     size_t n_trials;
-    rp_trial *trials;
+    rp_trial *trials; /* the search's trials (re-evaluation trials are in `reevals`) */
+    size_t n_reevals;
+    rp_reeval *reevals;
     int best;       /* index into trials of the best completed trial, -1 if none */
     int counts[RP_N_OUTCOMES];
     /* robust zoom (Tukey's lower fence over completed trials' values) */
@@ -83,7 +96,9 @@ typedef struct {
     double test;       /* test accuracy of that best trial */
     int n_trials, n_pruned;
     long epochs;       /* epochs trained, all trials (attr "epochs") */
-    double seconds;    /* training seconds, all trials (attr "seconds") */
+    double seconds;    /* training seconds, the search's trials (attr "seconds") */
+    int n_reevals;     /* re-evaluation trials, not counted above */
+    double reeval_seconds; /* their training seconds */
 } rp_rep_cell;
 
 typedef struct rp_experiment {

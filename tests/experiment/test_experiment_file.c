@@ -242,3 +242,36 @@ Test(experiment, one_optimizer_twice_with_its_own_loss) {
     expect_error("[optimizer adamw]\nloss = mse\n", "t.ini:5:", "loss = mse");
     expect_error("[optimizer adamw]\nloss = seed\nloss = logits\n", "t.ini:6:", "set twice");
 }
+
+/* Issue 17: the re-evaluation stage and the two design choices, with today's behaviour as default. */
+Test(experiment, reevaluation_and_design_choice_keys) {
+    ol_experiment e;
+    parse_ok(&e, "[optimizer adam]\n");
+    cr_expect_eq(e.reevaluate_top, 0);
+    cr_expect_eq(e.reevaluate_median, 0);
+    cr_expect_eq(e.reevaluate_seeds, 10);
+    cr_expect_eq(e.init, OL_EXP_INIT_PAIRED);
+    cr_expect_eq(e.sampler_stream, OL_EXP_STREAM_SHARED);
+    ol_experiment_free(&e);
+    ol_experiment f;
+    ol_error err = {0};
+    cr_assert_eq(ol_experiment_parse_string(&f,
+                                            "[experiment]\nreevaluate_top = 5\nreevaluate_median = 3\n"
+                                            "reevaluate_seeds = 4\ninit = independent\nsampler_stream = own\n"
+                                            "[optimizer adam]\n",
+                                            "t.ini", &err),
+                 OL_OK, "%s", err.msg);
+    cr_expect_eq(f.reevaluate_top, 5);
+    cr_expect_eq(f.reevaluate_median, 3);
+    cr_expect_eq(f.reevaluate_seeds, 4);
+    cr_expect_eq(f.init, OL_EXP_INIT_INDEPENDENT);
+    cr_expect_eq(f.sampler_stream, OL_EXP_STREAM_OWN);
+    ol_experiment_free(&f);
+}
+
+Test(experiment, reevaluation_bad_values) {
+    expect_error("reevaluate_top = -1\n", "t.ini:4:", "reevaluate_top = -1: expected a whole number from 0");
+    expect_error("reevaluate_seeds = 0\n", "t.ini:4:", "reevaluate_seeds = 0: expected a whole number from 1");
+    expect_error("init = shared\n", "t.ini:4:", "init = shared: expected paired or independent");
+    expect_error("sampler_stream = paired\n", "t.ini:4:", "sampler_stream = paired: expected shared or own");
+}
