@@ -266,6 +266,24 @@ const char *rp_ko_particle(const char *word, const char *with_batchim, const cha
 ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *opt, const char *url,
                             const char *path, ol_error *err);
 
+/* figures.c's helpers for figure writers in other files: the common head and tail of a
+   NAME.gp script, writing NAME.dat/NAME.gp and listing NAME in redraw-all.gp, a gnuplot
+   string literal, and a padded y range in percent. */
+void rp_fig_begin(rp_buf *gp, const char *name, const char *what, ol_report_lang lang);
+void rp_fig_end(rp_buf *gp, const char *name);
+ol_status rp_fig_emit(const char *dir, const char *name, rp_buf *dat, rp_buf *gp, rp_buf *all, int *n_fig,
+                      ol_error *err);
+void rp_gp_string(rp_buf *b, const char *s);
+void rp_y_range(double lo, double hi, double *y0, double *y1);
+
+/* luck.c: "How much of the best result is luck" (issue 17): the re-evaluation trials of
+   each study against the search's single-trial values, the variance decomposition, the
+   winner's curse, and the ranking of the re-evaluated winners (paired across seeds) */
+int rp_has_luck(const rp_experiment *ex);
+void rp_write_luck(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);
+ol_status rp_luck_figures(const rp_experiment *ex, const ol_report_options *opt, const char *dir, rp_buf *all,
+                          int *n_figures, ol_error *err);
+
 /* figures.c: writes NAME.dat, NAME.gp and runs gnuplot for NAME.png / NAME.svg in dir.
    Figure names are derived from the study slugs: trend-SLUG, trend-SLUG-zoom,
    param-SLUG-PARAM, param-SLUG-PARAM-zoom, curves-SLUG. */

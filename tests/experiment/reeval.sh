@@ -4,7 +4,8 @@
 # and workers) while a re-evaluation trial runs, run again, and must then hold
 # exactly one COMPLETE re-evaluation trial per (configuration, seed), of the right
 # configurations and with their parameters, and Optuna must load the study
-# (tests/experiment/reeval_check.py). About 10 s.
+# (tests/experiment/reeval_check.py); the report's luck section is
+# checked against the stored values. About 15 s.
 set -eu
 BIN=${OPTLAB_BIN:-build/optlab}
 tmp=$(mktemp -d); pid=
@@ -52,4 +53,11 @@ before=$(/usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv
 run > "$tmp/out3" 2>&1 || { cat "$tmp/out3"; exit 1; }
 after=$(/usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from trials').fetchone()[0])" "$db")
 [ "$before" = "$after" ] || { echo "FAIL: a finished run added trials ($before -> $after)"; exit 1; }
+
+# 4. the report's luck section (en and ko) and its figures
+"$BIN" report --storage "sqlite:///$db" --report-dir "$tmp/rep" > /dev/null
+/usr/bin/python3 tests/experiment/reeval_check.py "$db" 11 2 1 3 "$tmp/rep/README.md" | grep '^report:'
+for f in luck-adam luck-adadelta; do [ -s "$tmp/rep/figures/$f.png" ] || { echo "FAIL: no $f.png"; exit 1; }; done
+"$BIN" report --storage "sqlite:///$db" --report-dir "$tmp/rep-ko" --lang ko > /dev/null
+grep -q "## 최고 결과 중 운의 몫" "$tmp/rep-ko/README.md" || { echo "FAIL: no Korean luck section"; exit 1; }
 echo "reeval: resumed after kill -9, $after trials"

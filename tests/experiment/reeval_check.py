@@ -60,3 +60,25 @@ for _, name in studies:
     assert len(complete) == trials + len(marked), f"optuna: {name}: {len(complete)} COMPLETE"
     assert all(t.params == s.trials[t.user_attrs["optlab:reeval"]].params for t in marked)
     print(f"optuna loads {name}: {len(s.trials)} trials, {len(marked)} marked optlab:reeval")
+
+# With a report (6th argument): its luck section's "re-evaluated mean valid" of each
+# study's best search trial is the mean of that configuration's re-evaluation values.
+if len(sys.argv) > 6:
+    text = open(sys.argv[6], encoding="utf-8").read()
+    section = text.split("## How much of the best result is luck", 1)
+    assert len(section) == 2, "report: no luck section"
+    for sid, name in studies:
+        label = db.execute("select value_json from study_user_attributes where study_id = ? and key = 'optlab:label'",
+                           (sid,)).fetchone()[0].strip('"')
+        best_tid, best_num = db.execute(
+            "select t.trial_id, t.number from trials t join trial_values v using(trial_id) where t.study_id = ? and "
+            "t.state = 'COMPLETE' and t.trial_id not in (select trial_id from trial_system_attributes where "
+            "key = 'optlab:reeval') order by v.value desc, t.number limit 1", (sid,)).fetchone()
+        vals = [v for (v,) in db.execute(
+            "select v.value from trials t join trial_values v using(trial_id) join trial_system_attributes a "
+            "using(trial_id) where t.study_id = ? and t.state = 'COMPLETE' and a.key = 'optlab:reeval' and "
+            "a.value_json = ?", (sid, str(best_num)))]
+        row = next(line for line in section[1].splitlines() if line.startswith(f"| {label} |"))
+        want = f"{100 * sum(vals) / len(vals):.2f} %"
+        assert row.split("|")[3].strip() == want, f"report row {row!r}: re-evaluated mean should be {want}"
+        print(f"report: {label}: best trial {best_num} re-evaluated mean {want}")
