@@ -20,6 +20,7 @@
  * the same moment both create a trial; the higher number gives up (FAIL,
  * status "duplicate").
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,18 +51,24 @@ static int holds_slot(const ol_trial_rec *t) {
     return status && !strcmp(status, "\"" OL_TRIAL_STATUS_DIVERGED "\"");
 }
 
+/* Is slot (source, seed_index) held by a trial numbered below `below`? */
+static int slot_held(const ol_trial_rec *trials, size_t n, int source, int seed_index, int below) {
+    for (size_t i = 0; i < n; i++) {
+        int src, k;
+        if (trials[i].number < below && reeval_slot_of(&trials[i], &src, &k) && src == source && k == seed_index &&
+            holds_slot(&trials[i]))
+            return 1;
+    }
+    return 0;
+}
+
 ol_status exp_reeval_slot_taken(ol_storage *st, int64_t study_id, int number, const exp_reeval_slot *slot, int *taken,
                                 ol_error *err) {
     ol_trial_rec *trials = NULL;
     size_t n = 0;
-    *taken = 0;
     ol_status rc = ol_storage_get_trials(st, study_id, &trials, &n, err);
     if (rc) return rc;
-    for (size_t i = 0; i < n && !*taken; i++) {
-        int src, k;
-        if (trials[i].number >= number || !reeval_slot_of(&trials[i], &src, &k)) continue;
-        *taken = src == slot->source->number && k == slot->seed_index && holds_slot(&trials[i]);
-    }
+    *taken = slot_held(trials, n, slot->source->number, slot->seed_index, number);
     ol_trials_free(trials, n);
     return OL_OK;
 }
@@ -117,15 +124,8 @@ ol_status exp_reeval_study(ol_exp_runner *r, ol_storage *st, ol_study *study, co
         int running = 0;
         for (size_t i = 0; i < n; i++) running += exp_is_reeval(&trials[i]) && trials[i].state == OL_TRIAL_RUNNING;
         for (int k = 0; k < e->reevaluate_seeds && !slot.source; k++)
-            for (int c = 0; c < n_configs && !slot.source; c++) {
-                int held = 0;
-                for (size_t i = 0; i < n && !held; i++) {
-                    int src, ki;
-                    held = reeval_slot_of(&trials[i], &src, &ki) && src == configs[c]->number && ki == k &&
-                           holds_slot(&trials[i]);
-                }
-                if (!held) slot = (exp_reeval_slot){configs[c], k};
-            }
+            for (int c = 0; c < n_configs && !slot.source; c++)
+                if (!slot_held(trials, n, configs[c]->number, k, INT_MAX)) slot = (exp_reeval_slot){configs[c], k};
         if (!slot.source) {
             free(configs);
             ol_trials_free(trials, n);
