@@ -35,7 +35,7 @@ static void run(ol_storage *st, const char *name, int marked, const char *ignore
         cr_assert_eq(ol_study_tell(s, t, OL_TRIAL_COMPLETE, objective(a, b), &err), OL_OK, "%s", err.msg);
     }
     for (int i = 0; i < 3; i++) {
-        char key[] = MARK, val[8];
+        char key[] = MARK, val[16];
         snprintf(val, sizeof val, "%d", i);
         ol_attr_rec mark[] = {{key, val}};
         ol_trial *t = NULL;
