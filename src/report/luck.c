@@ -218,6 +218,23 @@ void rp_write_luck(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
                    "Trial 의 값 일부가 운이었다).\n"
                  : "\nWinner's curse = the search's best trial's single value − the mean of the same configuration "
                    "retrained with fresh seeds (positive: part of the best trial's value was luck).\n");
+    /* the stage's cost beside the search's: training seconds summed over trials */
+    rp_printf(b, ko ? "\n학습 시간 (Trial 의 `seconds` 합): " : "\nTraining time (sum of the trials' `seconds`): ");
+    int first = 1;
+    for (size_t i = 0; i < ex->n_studies; i++) {
+        const rp_study *s = &ex->studies[i];
+        if (!ls[i].n) continue;
+        double search = 0, re = 0;
+        for (size_t t = 0; t < s->n_trials; t++)
+            if (s->trials[t].seconds > 0) search += s->trials[t].seconds;
+        for (size_t t = 0; t < s->n_reevals; t++)
+            if (s->reevals[t].seconds > 0) re += s->reevals[t].seconds;
+        rp_printf(b, ko ? "%s%s 탐색 %.0f 초 (Trial %zu 개), 재평가 %.0f 초 (Trial %zu 개)"
+                        : "%s%s search %.0f s (%zu trials), re-evaluation %.0f s (%zu trials)",
+                  first ? "" : "; ", s->label, search, s->n_trials, re, s->n_reevals);
+        first = 0;
+    }
+    rp_printf(b, ".\n");
     /* 2. variance decomposition */
     rp_printf(b, ko ? "\n| 옵티마이저 | 지표 | 설정 간 SD (%%p) | 시드 (설정 내) SD (%%p) | 시드 몫 |\n"
                     : "\n| Optimizer | metric | between-configuration SD (points) | within-configuration (seed) SD "
