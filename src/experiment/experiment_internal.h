@@ -58,7 +58,8 @@ ol_status exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, const
  * The re-evaluation stage of one study whose search is full: until every slot
  * (selected configuration x seed) is COMPLETE, ask and train the first
  * missing one; wait for slots other workers hold. `study` is opened without
- * a budget. OL_OK when done, OL_ESTOPPED-free (returns OL_OK) on r->stop.
+ * a budget. OL_OK when every slot is COMPLETE or when r->stop was set (the caller
+ * reports the stop), another status on error.
  */
 ol_status exp_reeval_study(ol_exp_runner *r, ol_storage *st, ol_study *study, const ol_exp_study *s,
                            ol_model *model, double poll, ol_error *err);
