@@ -36,6 +36,18 @@ extern "C" {
 #define OL_ATTR_N_TEST "optlab:n_test"               /**< images in the test split */
 #define OL_ATTR_FIXED "optlab:fixed"                 /**< {"eps": 1e-08}: hyperparameters not searched */
 #define OL_ATTR_MODEL "optlab:model"                 /**< the model spec */
+#define OL_ATTR_INIT "optlab:init"                   /**< "paired" | "independent": trial k's initial weights (experiment key init) */
+#define OL_ATTR_SAMPLER_STREAM "optlab:sampler_stream" /**< "shared" | "own": the sampler's random stream (key sampler_stream) */
+#define OL_ATTR_REEVAL_SEEDS "optlab:reevaluate_seeds" /**< R: fresh seeds per re-evaluated configuration (0: none) */
+
+/* ---- re-evaluation trials (docs/experiments.md, "Re-evaluation") ----
+ * A re-evaluation trial retrains an earlier trial's configuration with a
+ * fresh seed. It is stored in the same study, carrying OL_ATTR_REEVAL both
+ * as a system attribute (written with the trial in one transaction, so it
+ * is never seen unmarked) and as a user attribute (for Optuna's tools). The
+ * sampler, the pruner, the budget and "best trial" all leave such trials out. */
+#define OL_ATTR_REEVAL "optlab:reeval"           /**< the source trial's number */
+#define OL_ATTR_REEVAL_SEED "optlab:reeval_seed" /**< the fresh seed's index, 0 .. R-1 */
 
 /* ---- trial system attributes (Optuna's `trials` table and CLI leave these out) ---- */
 #define OL_ATTR_WORKER "optlab:worker" /**< "HOST:PID" of the process running the trial */
@@ -60,6 +72,8 @@ extern "C" {
 #define OL_TRIAL_STATUS_INTERRUPTED "interrupted"
 #define OL_TRIAL_STATUS_DIVERGED "diverged"
 #define OL_TRIAL_STATUS_NEVER_LEARNED "never_learned"
+/** A re-evaluation trial given up because another worker took the same (configuration, seed) first. */
+#define OL_TRIAL_STATUS_DUPLICATE "duplicate"
 
 /* ---- loss names (experiment files and the optlab:loss attribute) ---- */
 /** The seed note's reference run: softmax, then PyTorch's cross-entropy (softmax twice). */

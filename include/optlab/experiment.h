@@ -96,6 +96,10 @@ void ol_param_spec_free(ol_param_spec *p);
 typedef enum { OL_DATASET_MNIST = 0, OL_DATASET_FASHION_MNIST = 1 } ol_exp_dataset;
 typedef enum { OL_EXP_SAMPLER_TPE = 0, OL_EXP_SAMPLER_RANDOM = 1 } ol_exp_sampler;
 typedef enum { OL_EXP_PRUNER_NONE = 0, OL_EXP_PRUNER_MEDIAN = 1 } ol_exp_pruner;
+/** Trial k's initial weights and batch order: the same in every study of a repetition (paired) or its own. */
+typedef enum { OL_EXP_INIT_PAIRED = 0, OL_EXP_INIT_INDEPENDENT = 1 } ol_exp_init;
+/** The sampler's random stream: the same in every study of a repetition (shared) or its own. */
+typedef enum { OL_EXP_STREAM_SHARED = 0, OL_EXP_STREAM_OWN = 1 } ol_exp_stream;
 
 /** "mnist" | "fashion-mnist" (the data layer's corpus name). */
 const char *ol_exp_dataset_name(ol_exp_dataset d);
@@ -103,6 +107,10 @@ const char *ol_exp_dataset_name(ol_exp_dataset d);
 const char *ol_exp_sampler_name(ol_exp_sampler s);
 /** "none" | "median". */
 const char *ol_exp_pruner_name(ol_exp_pruner p);
+/** "paired" | "independent". */
+const char *ol_exp_init_name(ol_exp_init i);
+/** "shared" | "own". */
+const char *ol_exp_stream_name(ol_exp_stream s);
 /** OL_LOSS_NAME_REFERENCE | OL_LOSS_NAME_LOGITS (conventions.h). */
 const char *ol_exp_loss_name(ol_loss_kind l);
 
@@ -144,6 +152,11 @@ typedef struct {
     int pruner_interval;         /**< median pruner: check every this many epochs (1) */
     char baseline[OL_EXP_NAME_MAX]; /**< experiment the report compares with ("" = none) */
     uint64_t seed;               /**< the random seed; nothing else is called seed */
+    ol_exp_init init;            /**< `init = paired | independent` (paired) */
+    ol_exp_stream sampler_stream; /**< `sampler_stream = shared | own` (shared) */
+    int reevaluate_top;          /**< re-evaluate the best this many configurations of each study (0: none) */
+    int reevaluate_median;       /**< and this many around the median COMPLETE value (0) */
+    int reevaluate_seeds;        /**< R fresh seeds per re-evaluated configuration (10) */
     int n_optimizers;
     ol_exp_optimizer optimizers[OL_EXP_MAX_OPTIMIZERS];
 } ol_experiment;
@@ -323,9 +336,10 @@ typedef struct {
     int complete, failed, running;
     double best;     /**< best COMPLETE value, -inf if none */
     int best_number; /**< its trial number, -1 if none */
+    int reeval;      /**< COMPLETE re-evaluation trials (optlab:reeval), counted in none of the above */
 } ol_exp_progress;
 
-/** Count a study's trials (from ol_storage_get_trials' records). */
+/** Count a study's trials (from ol_storage_get_trials' records); re-evaluation trials count only in `reeval`. */
 void ol_exp_progress_count(const ol_trial_rec *trials, size_t n, ol_exp_progress *p);
 
 /* ---- diagnostics: why a trial never learns ---- */

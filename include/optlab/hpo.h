@@ -198,6 +198,9 @@ typedef struct {
     int n_trials;              /**< budget shared by all processes (COMPLETE+PRUNED+RUNNING); <= 0: none */
     const ol_sampler *sampler; /**< borrowed; must outlive the study */
     const ol_pruner *pruner;   /**< borrowed, may be NULL (never prune); must outlive the study */
+    const char *ignore_attr;   /**< may be NULL; trials carrying this system attribute are left out of the
+                                    history the sampler and the pruner see (e.g. optlab's re-evaluation
+                                    trials, "optlab:reeval": stored in the study, never learned from) */
 } ol_study_options;
 
 /**

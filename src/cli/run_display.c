@@ -103,6 +103,16 @@ int run_poll_progress(const ol_exp_runner *r, run_view *views, ol_storage *st, i
             vw->next_number++;
             int in_run = t->datetime_complete >= started;
             if (in_run) (*finished_in_run)++;
+            const char *reeval = ol_attr_find(t->system_attrs, t->n_system_attrs, OL_ATTR_REEVAL);
+            if (reeval) { /* the re-evaluation stage: neither the search's count nor its best */
+                const char *seed = ol_attr_find(t->system_attrs, t->n_system_attrs, OL_ATTR_REEVAL_SEED);
+                const char *test = ol_attr_find(t->user_attrs, t->n_user_attrs, OL_ATTR_TEST_ACCURACY);
+                if (!tty && !quiet && in_run)
+                    printf("%s: re-evaluation trial %d (trial %s, seed %s) %s %.4f, test %s\n", s->name, t->number,
+                           reeval, seed ? seed : "?", ol_trial_state_name(t->state), t->has_value ? t->value : NAN,
+                           test ? test : "-");
+                continue;
+            }
             if (t->state == OL_TRIAL_COMPLETE || t->state == OL_TRIAL_PRUNED) vw->printed_done++;
             if (t->state == OL_TRIAL_COMPLETE && t->has_value && (isnan(vw->printed_best) || t->value > vw->printed_best))
                 vw->printed_best = t->value;
@@ -120,8 +130,18 @@ int run_poll_progress(const ol_exp_runner *r, run_view *views, ol_storage *st, i
                    secs ? secs : "-", stat, best);
         }
         fflush(stdout);
+        /* with a re-evaluation stage the study is finished once its slots are COMPLETE too */
+        const ol_experiment *e = r->exp;
+        int configs = e->reevaluate_top + e->reevaluate_median;
+        if (configs > vw->p.complete) configs = vw->p.complete;
+        int reeval_running = 0;
+        for (size_t k = 0; k < n; k++)
+            reeval_running += trials[k].state == OL_TRIAL_RUNNING &&
+                              ol_attr_find(trials[k].system_attrs, trials[k].n_system_attrs, OL_ATTR_REEVAL);
         ol_trials_free(trials, n);
-        if (vw->p.done >= r->trials && vw->p.running == 0) vw->finished = 1;
+        if (vw->p.done >= r->trials && vw->p.running == 0 && reeval_running == 0 &&
+            vw->p.reeval >= configs * e->reevaluate_seeds)
+            vw->finished = 1;
     }
     return 0;
 }

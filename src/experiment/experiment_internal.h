@@ -33,4 +33,47 @@ int exp_heartbeat_lost(ol_exp_runner *r);
 /** Tell the heartbeat thread which trial to keep alive (0: none); no-op without one. */
 void exp_heartbeat_set(ol_exp_runner *r, int64_t trial_id);
 
+/* ---- re-evaluation (reeval.c) ---- */
+
+/** One re-evaluation slot: configuration `source` (a trial of the study) trained with fresh seed `seed_index`. */
+typedef struct {
+    const ol_trial_rec *source; /* the trial whose parameters are retrained */
+    int seed_index;             /* 0 .. reevaluate_seeds - 1 */
+} exp_reeval_slot;
+
+/** Is this stored trial a re-evaluation trial (system attribute optlab:reeval)? */
+int exp_is_reeval(const ol_trial_rec *t);
+
+/**
+ * ol_exp_run_trial, or with `slot` a re-evaluation trial: created with its
+ * optlab:reeval / optlab:reeval_seed system attributes, the source's
+ * parameters fixed, the fresh seed's initialisation and batch order, test
+ * accuracy always recorded; given up (status duplicate, FAIL) when another
+ * worker took the same slot first.
+ */
+ol_status exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, const ol_exp_study *s, ol_model *model,
+                        const exp_reeval_slot *slot, ol_exp_trial_result *res, ol_error *err);
+
+/**
+ * The re-evaluation stage of one study whose search is full: until every slot
+ * (selected configuration x seed) is COMPLETE, ask and train the first
+ * missing one; wait for slots other workers hold. `study` is opened without
+ * a budget. OL_OK when every slot is COMPLETE or when r->stop was set (the caller
+ * reports the stop), another status on error.
+ */
+ol_status exp_reeval_study(ol_exp_runner *r, ol_storage *st, ol_study *study, const ol_exp_study *s,
+                           ol_model *model, double poll, ol_error *err);
+
+/**
+ * Is `slot` held by a trial of the study other than trial `number` with a lower
+ * number (RUNNING, COMPLETE, or FAIL for a reason that would repeat)? *taken = 1 if so.
+ */
+ol_status exp_reeval_slot_taken(ol_storage *st, int64_t study_id, int number, const exp_reeval_slot *slot, int *taken,
+                                ol_error *err);
+
+/** The worker loop's event callback, shared with reeval.c. */
+void exp_emit(ol_exp_runner *r, ol_exp_event ev);
+/** Sleep about `seconds`, waking early when r->stop is set. */
+void exp_nap(const ol_exp_runner *r, double seconds);
+
 #endif

@@ -127,6 +127,8 @@ ol_status ol_experiment_check_study_name(const char *name, ol_error *err) {
 const char *ol_exp_dataset_name(ol_exp_dataset d) { return d == OL_DATASET_FASHION_MNIST ? "fashion-mnist" : "mnist"; }
 const char *ol_exp_sampler_name(ol_exp_sampler s) { return s == OL_EXP_SAMPLER_RANDOM ? "random" : "tpe"; }
 const char *ol_exp_pruner_name(ol_exp_pruner p) { return p == OL_EXP_PRUNER_MEDIAN ? "median" : "none"; }
+const char *ol_exp_init_name(ol_exp_init i) { return i == OL_EXP_INIT_INDEPENDENT ? "independent" : "paired"; }
+const char *ol_exp_stream_name(ol_exp_stream s) { return s == OL_EXP_STREAM_OWN ? "own" : "shared"; }
 const char *ol_exp_loss_name(ol_loss_kind l) { return l == OL_LOSS_LOGITS ? OL_LOSS_NAME_LOGITS : OL_LOSS_NAME_REFERENCE; }
 
 /* `loss = reference | logits`; `seed` is the reference loss's old name, still read. */
@@ -215,6 +217,20 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
                            "under %zu characters)",
                            value, sizeof e->baseline);
         snprintf(e->baseline, sizeof e->baseline, "%s", value);
+    } else if (!strcmp(key, "init")) {
+        if (!strcmp(value, ol_exp_init_name(OL_EXP_INIT_PAIRED))) e->init = OL_EXP_INIT_PAIRED;
+        else if (!strcmp(value, ol_exp_init_name(OL_EXP_INIT_INDEPENDENT))) e->init = OL_EXP_INIT_INDEPENDENT;
+        else return fail_at(ps, ps->line, OL_EINVAL, "init = %s: expected paired or independent", value);
+    } else if (!strcmp(key, "sampler_stream")) {
+        if (!strcmp(value, ol_exp_stream_name(OL_EXP_STREAM_SHARED))) e->sampler_stream = OL_EXP_STREAM_SHARED;
+        else if (!strcmp(value, ol_exp_stream_name(OL_EXP_STREAM_OWN))) e->sampler_stream = OL_EXP_STREAM_OWN;
+        else return fail_at(ps, ps->line, OL_EINVAL, "sampler_stream = %s: expected shared or own", value);
+    } else if (!strcmp(key, "reevaluate_top")) {
+        return set_int_key(ps, key, value, 0, 1000, &e->reevaluate_top);
+    } else if (!strcmp(key, "reevaluate_median")) {
+        return set_int_key(ps, key, value, 0, 1000, &e->reevaluate_median);
+    } else if (!strcmp(key, "reevaluate_seeds")) {
+        return set_int_key(ps, key, value, 1, 1000, &e->reevaluate_seeds);
     } else if (!strcmp(key, "seed")) {
         char *end;
         errno = 0;
@@ -227,7 +243,8 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
         return fail_at(ps, ps->line, OL_EINVAL,
                        "unknown key '%s' in [experiment] (known: name, dataset, loss, model, train, valid_epoch, "
                        "valid_trial, test, batch_size, patience, max_epochs, trials, sampler, pruner, "
-                       "pruner_startup, pruner_warmup, pruner_interval, baseline, seed)",
+                       "pruner_startup, pruner_warmup, pruner_interval, baseline, init, sampler_stream, reevaluate_top, "
+                       "reevaluate_median, reevaluate_seeds, seed)",
                        key);
     }
     return 1;
@@ -432,6 +449,7 @@ static void set_defaults(ol_experiment *e) {
     e->pruner_startup = 5;
     e->pruner_warmup = 3;
     e->pruner_interval = 1;
+    e->reevaluate_seeds = 10;
     e->seed = 20250228;
 }
 

@@ -112,7 +112,11 @@ ol_status ol_exp_check_existing(ol_storage *st, const ol_exp_study *s, const ol_
     const char *sd = ol_attr_find(attrs, n, OL_ATTR_SEED);
     const char *ds = ol_attr_find(attrs, n, OL_ATTR_DATASET);
     const char *ls = ol_attr_find(attrs, n, OL_ATTR_LOSS);
+    const char *in = ol_attr_find(attrs, n, OL_ATTR_INIT);
+    const char *ss = ol_attr_find(attrs, n, OL_ATTR_SAMPLER_STREAM);
+    const char *rs = ol_attr_find(attrs, n, OL_ATTR_REEVAL_SEEDS);
     const char *dataset = ol_exp_dataset_name(e->dataset);
+    int seeds = e->reevaluate_top + e->reevaluate_median > 0 ? e->reevaluate_seeds : 0;
     if (o && !json_string_is(o, s->opt->name))
         rc = ol_fail(err, OL_EINVAL, "study '%s' in the storage is for optimizer %s, not \"%s\"", s->name, o,
                      s->opt->name);
@@ -128,6 +132,19 @@ ol_status ol_exp_check_existing(ol_storage *st, const ol_exp_study *s, const ol_
     else if (ls && ol_loss_name_is_reference(ls) != (s->opt->loss == OL_LOSS_SEED))
         rc = ol_fail(err, OL_EINVAL, "study '%s' in the storage was trained with loss %s, this file says %s", s->name,
                      ls, ol_exp_loss_name(s->opt->loss));
+    /* studies stored before these settings existed were paired, with a shared sampler stream */
+    else if (!json_string_is(in ? in : "\"paired\"", ol_exp_init_name(e->init)))
+        rc = ol_fail(err, OL_EINVAL, "study '%s' in the storage was run with init = %s, this file says init = %s",
+                     s->name, in ? in : "paired", ol_exp_init_name(e->init));
+    else if (!json_string_is(ss ? ss : "\"shared\"", ol_exp_stream_name(e->sampler_stream)))
+        rc = ol_fail(err, OL_EINVAL,
+                     "study '%s' in the storage was run with sampler_stream = %s, this file says sampler_stream = %s",
+                     s->name, ss ? ss : "shared", ol_exp_stream_name(e->sampler_stream));
+    /* more seeds may be added to a re-evaluation (or one started); other seeds would mix two stages */
+    else if (rs && atoi(rs) > 0 && seeds > 0 && atoi(rs) != seeds)
+        rc = ol_fail(err, OL_EINVAL,
+                     "study '%s' in the storage was re-evaluated with reevaluate_seeds = %s, this file says %d",
+                     s->name, rs, seeds);
     ol_attrs_free(attrs, n);
     return rc;
 }
@@ -169,6 +186,10 @@ ol_status ol_exp_write_study_attrs(ol_storage *st, const ol_exp_study *s, const 
         exp_text_printf(&v, "}");
     });
     ATTR(OL_ATTR_MODEL, exp_text_json_string(&v, e->model));
+    ATTR(OL_ATTR_INIT, exp_text_json_string(&v, ol_exp_init_name(e->init)));
+    ATTR(OL_ATTR_SAMPLER_STREAM, exp_text_json_string(&v, ol_exp_stream_name(e->sampler_stream)));
+    ATTR(OL_ATTR_REEVAL_SEEDS,
+         exp_text_printf(&v, "%d", e->reevaluate_top + e->reevaluate_median > 0 ? e->reevaluate_seeds : 0));
 #undef ATTR
 out:
     exp_text_free(&v);
@@ -283,6 +304,10 @@ void ol_exp_progress_count(const ol_trial_rec *trials, size_t n, ol_exp_progress
     p->best_number = -1;
     for (size_t k = 0; k < n; k++) {
         const ol_trial_rec *t = &trials[k];
+        if (exp_is_reeval(t)) { /* the re-evaluation stage's, not the search's */
+            p->reeval += t->state == OL_TRIAL_COMPLETE;
+            continue;
+        }
         if (t->state == OL_TRIAL_RUNNING) p->running++;
         else if (t->state == OL_TRIAL_FAIL) p->failed++;
         if (t->state == OL_TRIAL_COMPLETE || t->state == OL_TRIAL_PRUNED) p->done++;
@@ -400,7 +425,7 @@ int exp_heartbeat_lost(ol_exp_runner *r) {
 
 /* ---- the worker loop ---- */
 
-static void emit(ol_exp_runner *r, ol_exp_event ev) {
+void exp_emit(ol_exp_runner *r, ol_exp_event ev) {
     if (r->on_event) r->on_event(r->user, &ev);
 }
 
@@ -414,13 +439,20 @@ static int study_done(ol_storage *st, int64_t study_id, int budget, int *running
     if (ol_storage_get_trials(st, study_id, &trials, &n, err)) return -1;
     ol_exp_progress p;
     ol_exp_progress_count(trials, n, &p);
+    int n_reeval = 0;
+    for (size_t i = 0; i < n; i++) n_reeval += exp_is_reeval(&trials[i]) && trials[i].state != OL_TRIAL_FAIL;
     ol_trials_free(trials, n);
     *running = p.running;
+    /* the storage's budget counts every trial, re-evaluations too: a search cannot grow after its re-evaluation */
+    if (p.done < budget && p.running == 0 && n_reeval > 0)
+        return ol_fail(err, OL_EINVAL,
+                       "has %d re-evaluation trials but only %d of its %d search trials: a study's trial budget "
+                       "cannot grow after its re-evaluation (use another experiment name or storage)",
+                       n_reeval, p.done, budget), -1;
     return p.done >= budget;
 }
 
-/* Sleep about `seconds`, waking early when asked to stop. */
-static void nap(const ol_exp_runner *r, double seconds) {
+void exp_nap(const ol_exp_runner *r, double seconds) {
     for (double slept = 0; slept < seconds && !r->stop; slept += 0.1) usleep(100000);
 }
 
@@ -431,12 +463,12 @@ static ol_status work_on_study(ol_exp_runner *r, ol_storage *st, ol_study *study
     while (!r->stop) {
         int n_failed = ol_exp_fail_dead_trials(r, st, s->id, err);
         if (n_failed < 0) return err->status;
-        if (n_failed > 0) emit(r, (ol_exp_event){.kind = OL_EXP_EVENT_STALE_FAILED, .study = s, .count = n_failed});
+        if (n_failed > 0) exp_emit(r, (ol_exp_event){.kind = OL_EXP_EVENT_STALE_FAILED, .study = s, .count = n_failed});
         ol_exp_trial_result res;
         ol_status rc = ol_exp_run_trial(r, st, study, s, model, &res, err);
         exp_heartbeat_set(r, 0);
         if ((rc == OL_OK || rc == OL_ESTOPPED) && res.number >= 0)
-            emit(r, res.lost ? (ol_exp_event){.kind = OL_EXP_EVENT_TRIAL_LOST, .study = s, .trial_number = res.number}
+            exp_emit(r, res.lost ? (ol_exp_event){.kind = OL_EXP_EVENT_TRIAL_LOST, .study = s, .trial_number = res.number}
                              : (ol_exp_event){.kind = OL_EXP_EVENT_TRIAL_DONE, .study = s, .trial_number = res.number,
                                               .state = res.state, .value = res.value, .epochs = res.epochs,
                                               .seconds = res.seconds, .status = res.status});
@@ -446,14 +478,14 @@ static ol_status work_on_study(ol_exp_runner *r, ol_storage *st, ol_study *study
              * may die; wait, so that their slots are run again. */
             int running = 0;
             int d = study_done(st, s->id, r->trials, &running, err);
-            if (d < 0) return err->status;
+            if (d < 0) return ol_error_prefix(err, "study '%s'", s->name);
             if (d) break;
             if (running > 0) {
-                if (!waiting) emit(r, (ol_exp_event){.kind = OL_EXP_EVENT_WAITING, .study = s, .count = running});
+                if (!waiting) exp_emit(r, (ol_exp_event){.kind = OL_EXP_EVENT_WAITING, .study = s, .count = running});
                 waiting = 1;
-                nap(r, poll);
+                exp_nap(r, poll);
             } else {
-                nap(r, 0.2); /* a slot was freed just now: ask again */
+                exp_nap(r, 0.2); /* a slot was freed just now: ask again */
             }
             continue;
         }
@@ -489,10 +521,22 @@ ol_status ol_exp_worker_run(ol_exp_runner *r, ol_error *err) {
     for (int i = 0; i < r->n_studies && !r->stop && rc == OL_OK; i++) {
         const ol_exp_study *s = &r->studies[i];
         ol_study *study = NULL;
-        ol_study_options so = {.name = s->name, .maximize = 1, .seed = ol_seed_derive(s->seed, "sampler"),
-                               .n_trials = r->trials, .sampler = sampler, .pruner = pruner};
+        /* sampler_stream = shared (default): every study of a repetition draws from one stream */
+        char stream[OL_EXP_NAME_MAX + 16];
+        snprintf(stream, sizeof stream, "sampler%s%s", e->sampler_stream == OL_EXP_STREAM_OWN ? "/" : "",
+                 e->sampler_stream == OL_EXP_STREAM_OWN ? s->opt->study : "");
+        ol_study_options so = {.name = s->name, .maximize = 1, .seed = ol_seed_derive(s->seed, stream),
+                               .n_trials = r->trials, .sampler = sampler, .pruner = pruner,
+                               .ignore_attr = OL_ATTR_REEVAL};
         if ((rc = ol_study_open(&study, st, &so, err))) break;
         rc = work_on_study(r, st, study, s, model, poll, err);
+        ol_study_close(study);
+        if (rc || r->stop || e->reevaluate_top + e->reevaluate_median <= 0) continue;
+        /* the re-evaluation stage: no budget (its slots are counted by reeval.c), no pruning */
+        so.n_trials = 0;
+        so.pruner = NULL;
+        if ((rc = ol_study_open(&study, st, &so, err))) break;
+        rc = exp_reeval_study(r, st, study, s, model, poll, err);
         ol_study_close(study);
     }
     if (rc == OL_OK && r->stop) rc = ol_fail(err, OL_ESTOPPED, "stopped (signal %d)", (int)r->stop);

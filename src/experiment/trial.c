@@ -131,7 +131,8 @@ static ol_status study_best(ol_storage *st, int64_t study_id, double *best, ol_e
     if (s) return s;
     *best = -INFINITY;
     for (size_t i = 0; i < n; i++)
-        if (trials[i].state == OL_TRIAL_COMPLETE && trials[i].has_value && trials[i].value > *best)
+        if (trials[i].state == OL_TRIAL_COMPLETE && trials[i].has_value && trials[i].value > *best &&
+            !exp_is_reeval(&trials[i]))
             *best = trials[i].value;
     ol_trials_free(trials, n);
     return OL_OK;
@@ -174,6 +175,11 @@ static void tell_fail(ol_study *study, ol_trial *t) {
 
 ol_status ol_exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, const ol_exp_study *s, ol_model *model,
                            ol_exp_trial_result *res_out, ol_error *err) {
+    return exp_run_trial(r, st, study, s, model, NULL, res_out, err);
+}
+
+ol_status exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, const ol_exp_study *s, ol_model *model,
+                        const exp_reeval_slot *slot, ol_exp_trial_result *res_out, ol_error *err) {
     const ol_experiment *e = r->exp;
     ol_exp_trial_result dummy;
     ol_exp_trial_result *out = res_out ? res_out : &dummy;
@@ -193,10 +199,18 @@ ol_status ol_exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, co
         exp_text_free(&who);
         return ol_fail(err, OL_ENOMEM, "out of memory");
     }
-    char owner_key[] = OL_ATTR_WORKER;
-    ol_attr_rec owner[] = {{owner_key, (char *)exp_text_str(&who)}};
+    char owner_key[] = OL_ATTR_WORKER, reeval_key[] = OL_ATTR_REEVAL, reeval_seed_key[] = OL_ATTR_REEVAL_SEED;
+    char source_json[24] = "", seed_json[24] = "";
+    if (slot) {
+        snprintf(source_json, sizeof source_json, "%d", slot->source->number);
+        snprintf(seed_json, sizeof seed_json, "%d", slot->seed_index);
+    }
+    /* a re-evaluation trial is marked in the same transaction: never seen unmarked by a sampler */
+    ol_attr_rec owner[] = {{owner_key, (char *)exp_text_str(&who)},
+                           {reeval_key, source_json},
+                           {reeval_seed_key, seed_json}};
     ol_trial *t = NULL;
-    ol_status as = ol_study_ask_with_attrs(study, owner, 1, &t, err);
+    ol_status as = ol_study_ask_with_attrs(study, owner, slot ? 3 : 1, &t, err);
     exp_text_free(&who);
     if (as) return as;
     int number = ol_trial_number(t);
@@ -207,6 +221,23 @@ ol_status ol_exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, co
     ol_train_result res;
     memset(&res, 0, sizeof res);
     ol_status st_ = OL_OK;
+    if (slot) {
+        /* two workers may have picked the same missing slot: the lower number keeps it */
+        int taken = 0;
+        st_ = exp_reeval_slot_taken(st, s->id, number, slot, &taken, err);
+        if (!st_ && taken) {
+            ol_error ignored;
+            ol_storage_set_trial_attr(st, tid, OL_ATTR_STATUS, "\"" OL_TRIAL_STATUS_DUPLICATE "\"", &ignored);
+            tell_fail(study, t);
+            out->status = OL_TRIAL_STATUS_DUPLICATE;
+            out->lost = 1;
+            return OL_OK;
+        }
+        if (!st_) st_ = ol_storage_set_trial_attr(st, tid, OL_ATTR_REEVAL, source_json, err);
+        if (!st_) st_ = ol_storage_set_trial_attr(st, tid, OL_ATTR_REEVAL_SEED, seed_json, err);
+        for (size_t k = 0; !st_ && k < slot->source->n_params; k++)
+            st_ = ol_trial_fix_param(t, slot->source->params[k].name, slot->source->params[k].value, err);
+    }
     if (!st_) st_ = ol_optimizer_create(&opt, s->opt->name, err);
     if (!st_) st_ = apply_params(t, s->opt, opt, err);
     if (st_) {
@@ -221,9 +252,12 @@ ol_status ol_exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, co
     cfg.patience = e->patience;
     cfg.max_epochs = e->max_epochs;
     cfg.loss = s->opt->loss;
-    /* Trial k of every optimizer starts from the same weights and batch
-     * order: the comparison between optimizers is then paired. */
-    snprintf(buf, sizeof buf, "trial/%d", number);
+    /* Paired (init = paired, the default): trial k of every optimizer starts
+     * from the same weights and batch order, and so does re-evaluation seed k
+     * of every configuration. Independent: the study's name enters the seed. */
+    int indep = e->init == OL_EXP_INIT_INDEPENDENT;
+    if (slot) snprintf(buf, sizeof buf, "reeval/%s%s%d", indep ? s->opt->study : "", indep ? "/" : "", slot->seed_index);
+    else snprintf(buf, sizeof buf, "trial/%s%s%d", indep ? s->opt->study : "", indep ? "/" : "", number);
     cfg.seed = ol_seed_derive(s->seed, buf);
     epoch_ctx ec = {.runner = r, .st = st, .trial = t, .trial_id = tid,
                     .diag = ol_exp_diag_new(model, &r->splits.train, cfg.loss, cfg.batch_size)};
@@ -273,10 +307,12 @@ ol_status ol_exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, co
     if (state == OL_TRIAL_COMPLETE) {
         /* Test accuracy only for a trial that is the study's best so far:
          * the test set scores the final best, nothing else. >= so that the
-         * final best always has it, whatever order workers finish in. */
-        double best;
-        if (study_best(st, s->id, &best, err)) failed = 1;
-        else if (value >= best) {
+         * final best always has it, whatever order workers finish in.
+         * Re-evaluation trials always: their test accuracies are what the
+         * re-evaluated result's confidence interval is made of. */
+        double best = -INFINITY;
+        if (!slot && study_best(st, s->id, &best, err)) failed = 1;
+        else if (slot || value >= best) {
             double test_acc;
             /* a failed evaluation leaves test_acc unset: nothing is formatted from it */
             if (ol_evaluate_accuracy(model, &r->splits.test, &test_acc, err)) {

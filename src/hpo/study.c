@@ -45,6 +45,7 @@ struct ol_study {
     int n_trials;
     const ol_sampler *sampler;
     const ol_pruner *pruner; /* NULL: never prune */
+    char *ignore_attr;       /* NULL, or trials with this system attribute are hidden from sampler and pruner */
     fixed_param *fixed;
     size_t n_fixed;
     ol_trial_rec *cache; /* every trial read so far, by number; finished ones are final */
@@ -134,6 +135,10 @@ ol_status ol_study_open(ol_study **out, ol_storage *st, const ol_study_options *
     s->n_trials = opt->n_trials;
     s->sampler = opt->sampler;
     s->pruner = opt->pruner;
+    if (opt->ignore_attr && !(s->ignore_attr = strdup(opt->ignore_attr))) {
+        ol_study_close(s);
+        return oom(err);
+    }
     *out = s;
     return OL_OK;
 }
@@ -145,6 +150,7 @@ void ol_study_close(ol_study *s) {
     free(s->retired);
     free(s->retired_n);
     fixed_free(s->fixed, s->n_fixed);
+    free(s->ignore_attr);
     free(s->name);
     free(s);
 }
@@ -277,6 +283,22 @@ static void snapshot_free(ol_trial_rec *snap, size_t n) {
     free(snap);
 }
 
+/* Leave out of a snapshot the trials the study ignores (ignore_attr): the
+ * sampler and the pruner then see the study as if they had never run. The
+ * left-out unfinished records are the snapshot's own copies and are freed. */
+static void snapshot_drop_ignored(const ol_study *s, ol_trial_rec *snap, size_t *n) {
+    if (!s->ignore_attr || !snap) return;
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (ol_attr_find(snap[i].system_attrs, snap[i].n_system_attrs, s->ignore_attr)) {
+            if (unfinished(&snap[i])) ol_trial_rec_clear(&snap[i]);
+            continue;
+        }
+        snap[kept++] = snap[i];
+    }
+    *n = kept;
+}
+
 static void trial_free(ol_trial *t) {
     if (!t) return;
     snapshot_free(t->history, t->n_history);
@@ -338,6 +360,7 @@ ol_status ol_study_ask_with_attrs(ol_study *s, const ol_attr_rec *system_attrs, 
         return rc; /* OL_ESTOPPED: the study is full */
     }
     rc = study_snapshot(s, &t->history, &t->n_history, err);
+    if (rc == OL_OK) snapshot_drop_ignored(s, t->history, &t->n_history);
     for (size_t i = 0; rc == OL_OK && i < s->n_fixed; i++)
         rc = fixed_put(&t->fixed, &t->n_fixed, s->fixed[i].name, s->fixed[i].value, err);
     if (rc == OL_OK) rc = write_fixed_attr(t, err);
@@ -393,6 +416,7 @@ ol_status ol_trial_should_prune(ol_trial *t, int *prune, ol_error *err) {
     size_t n = 0;
     ol_status rc = study_snapshot(t->study, &trials, &n, err);
     if (rc) return ol_error_prefix(err, "study '%s', trial %d: pruner", t->study->name, t->number);
+    snapshot_drop_ignored(t->study, trials, &n);
     ol_prune_ctx ctx = {.trials = trials, .n_trials = n, .maximize = t->study->maximize, .trial_number = t->number,
                         .step = t->last_step};
     rc = p->should_prune(p, &ctx, prune, err);

@@ -750,6 +750,7 @@ ol_status rp_write_figures(const rp_experiment *ex, const ol_report_options *opt
         if (!rc && pairs) rc = pruning_figure(ex, 1, opt, dir, &all, n_figures, err);
     }
     if (!rc && !ex->generic) rc = rp_never_learn_figures(ex, opt, dir, &all, n_figures, err);
+    if (!rc && !ex->generic && rp_has_luck(ex)) rc = rp_luck_figures(ex, opt, dir, &all, n_figures, err);
     if (!rc) rc = write_file(dir, "redraw-all", "gp", &all, err);
     if (!rc) rc = run_gnuplot(dir, "redraw-all", gnuplot, err);
     /* every figure listed must now exist in both formats */
@@ -763,3 +764,13 @@ ol_status rp_write_figures(const rp_experiment *ex, const ol_report_options *opt
     rp_buf_free(&all);
     return rc;
 }
+
+/* ---- the helpers other figure writers share (luck.c) ---- */
+void rp_fig_begin(rp_buf *gp, const char *name, const char *what, ol_report_lang lang) { preamble(gp, name, what, lang); }
+void rp_fig_end(rp_buf *gp, const char *name) { postamble(gp, name); }
+ol_status rp_fig_emit(const char *dir, const char *name, rp_buf *dat, rp_buf *gp, rp_buf *all, int *n_fig,
+                      ol_error *err) {
+    return emit(dir, name, dat, gp, all, n_fig, err);
+}
+void rp_gp_string(rp_buf *b, const char *s) { gp_string(b, s); }
+void rp_y_range(double lo, double hi, double *y0, double *y1) { y_range(lo, hi, y0, y1); }

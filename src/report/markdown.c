@@ -460,6 +460,10 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
                   ex->baseline->experiment);
         rp_write_pruning(&b, ex, lang);
     }
+    if (rp_has_luck(ex)) {
+        rp_printf(&b, "\n## %s\n\n", KO(lang) ? "최고 결과 중 운의 몫" : "How much of the best result is luck");
+        rp_write_luck(&b, ex, lang);
+    }
     rp_printf(&b, "\n## %s\n\n", rp_t(lang, RP_T_TREND));
     trend_section(&b, ex, lang);
     rp_printf(&b, "\n## %s\n\n", rp_t(lang, RP_T_PARAMS));

@@ -185,11 +185,25 @@ static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_e
         }
     if (rc == OL_OK) {
         s->trials = calloc(n ? n : 1, sizeof *s->trials);
-        if (!s->trials) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        s->reevals = calloc(n ? n : 1, sizeof *s->reevals);
+        if (!s->trials || !s->reevals) rc = ol_fail(err, OL_ENOMEM, "out of memory");
     }
     s->best = -1;
-    for (size_t i = 0; i < n && rc == OL_OK; i++) {
-        const ol_trial_rec *r = &tr[i];
+    for (size_t ri = 0; ri < n && rc == OL_OK; ri++) {
+        const ol_trial_rec *r = &tr[ri];
+        const char *reeval = ol_attr_find(r->system_attrs, r->n_system_attrs, OL_ATTR_REEVAL);
+        if (reeval) { /* the re-evaluation stage: its own list, never the search's best */
+            rp_reeval *q = &s->reevals[s->n_reevals++];
+            q->source = atoi(reeval);
+            q->seed_index = (int)attr_number(r->system_attrs, r->n_system_attrs, OL_ATTR_REEVAL_SEED, -1);
+            q->has_value = r->state == OL_TRIAL_COMPLETE && r->has_value && isfinite(r->value);
+            q->value = q->has_value ? r->value : NAN;
+            q->test_accuracy = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_TEST_ACCURACY, NAN);
+            q->has_test = q->has_value && isfinite(q->test_accuracy);
+            q->seconds = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_SECONDS, -1);
+            continue;
+        }
+        size_t i = s->n_trials;
         rp_trial *t = &s->trials[i];
         s->n_trials++;
         t->number = r->number;
@@ -294,6 +308,7 @@ static void study_free(rp_study *s) {
         free(s->trials[i].diagnostics);
     }
     free(s->trials);
+    free(s->reevals);
 }
 
 void rp_free(rp_experiment *ex) {
@@ -378,9 +393,15 @@ static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep
     const ol_trial_rec *best = NULL;
     for (size_t i = 0; i < n; i++) {
         const ol_trial_rec *r = &tr[i];
+        double sec = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_SECONDS, NAN);
+        if (ol_attr_find(r->system_attrs, r->n_system_attrs, OL_ATTR_REEVAL)) {
+            c->n_trials--;
+            c->n_reevals++;
+            if (isfinite(sec) && sec > 0) c->reeval_seconds += sec;
+            continue;
+        }
         c->n_pruned += r->state == OL_TRIAL_PRUNED;
         double e = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_EPOCHS, NAN);
-        double sec = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_SECONDS, NAN);
         if (isfinite(e) && e > 0) c->epochs += (long)e;
         if (isfinite(sec) && sec > 0) c->seconds += sec;
         if (r->state == OL_TRIAL_COMPLETE && r->has_value && isfinite(r->value) && (!best || r->value > best->value))

@@ -50,6 +50,17 @@ typedef struct {
     char *diagnostics; /* the "diagnostics" attribute as JSON text (never-learn section), NULL if none */
 } rp_trial;
 
+/* One re-evaluation trial (optlab:reeval): configuration `source` retrained with fresh seed `seed_index`. */
+typedef struct {
+    int source;     /* the re-evaluated trial's number */
+    int seed_index; /* 0 .. R-1; seed k is shared by every configuration and study of a paired experiment */
+    int has_value;
+    double value;   /* valid-trial accuracy */
+    int has_test;
+    double test_accuracy;
+    double seconds; /* < 0 if unknown */
+} rp_reeval;
+
 typedef struct {
     char *study_name;
     char *label;    /* display label: optlab:label, else the part after '/' */
@@ -61,7 +72,9 @@ typedef struct {
     size_t n_params;
     rp_param *params;
     size_t n_trials;
-    rp_trial *trials;
+    rp_trial *trials; /* the search's trials (re-evaluation trials are in `reevals`) */
+    size_t n_reevals;
+    rp_reeval *reevals;
     int best;       /* index into trials of the best completed trial, -1 if none */
     int counts[RP_N_OUTCOMES];
     /* robust zoom (Tukey's lower fence over completed trials' values) */
@@ -83,7 +96,9 @@ typedef struct {
     double test;       /* test accuracy of that best trial */
     int n_trials, n_pruned;
     long epochs;       /* epochs trained, all trials (attr "epochs") */
-    double seconds;    /* training seconds, all trials (attr "seconds") */
+    double seconds;    /* training seconds, the search's trials (attr "seconds") */
+    int n_reevals;     /* re-evaluation trials, not counted above */
+    double reeval_seconds; /* their training seconds */
 } rp_rep_cell;
 
 typedef struct rp_experiment {
@@ -250,6 +265,24 @@ const char *rp_ko_particle(const char *word, const char *with_batchim, const cha
 /* markdown.c */
 ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *opt, const char *url,
                             const char *path, ol_error *err);
+
+/* figures.c's helpers for figure writers in other files: the common head and tail of a
+   NAME.gp script, writing NAME.dat/NAME.gp and listing NAME in redraw-all.gp, a gnuplot
+   string literal, and a padded y range in percent. */
+void rp_fig_begin(rp_buf *gp, const char *name, const char *what, ol_report_lang lang);
+void rp_fig_end(rp_buf *gp, const char *name);
+ol_status rp_fig_emit(const char *dir, const char *name, rp_buf *dat, rp_buf *gp, rp_buf *all, int *n_fig,
+                      ol_error *err);
+void rp_gp_string(rp_buf *b, const char *s);
+void rp_y_range(double lo, double hi, double *y0, double *y1);
+
+/* luck.c: "How much of the best result is luck" (issue 17): the re-evaluation trials of
+   each study against the search's single-trial values, the variance decomposition, the
+   winner's curse, and the ranking of the re-evaluated winners (paired across seeds) */
+int rp_has_luck(const rp_experiment *ex);
+void rp_write_luck(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);
+ol_status rp_luck_figures(const rp_experiment *ex, const ol_report_options *opt, const char *dir, rp_buf *all,
+                          int *n_figures, ol_error *err);
 
 /* figures.c: writes NAME.dat, NAME.gp and runs gnuplot for NAME.png / NAME.svg in dir.
    Figure names are derived from the study slugs: trend-SLUG, trend-SLUG-zoom,

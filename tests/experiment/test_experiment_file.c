@@ -242,3 +242,70 @@ Test(experiment, one_optimizer_twice_with_its_own_loss) {
     expect_error("[optimizer adamw]\nloss = mse\n", "t.ini:5:", "loss = mse");
     expect_error("[optimizer adamw]\nloss = seed\nloss = logits\n", "t.ini:6:", "set twice");
 }
+
+/* Issue 17: the re-evaluation stage and the two design choices, with today's behaviour as default. */
+Test(experiment, reevaluation_and_design_choice_keys) {
+    ol_experiment e;
+    parse_ok(&e, "[optimizer adam]\n");
+    cr_expect_eq(e.reevaluate_top, 0);
+    cr_expect_eq(e.reevaluate_median, 0);
+    cr_expect_eq(e.reevaluate_seeds, 10);
+    cr_expect_eq(e.init, OL_EXP_INIT_PAIRED);
+    cr_expect_eq(e.sampler_stream, OL_EXP_STREAM_SHARED);
+    ol_experiment_free(&e);
+    ol_experiment f;
+    ol_error err = {0};
+    cr_assert_eq(ol_experiment_parse_string(&f,
+                                            "[experiment]\nreevaluate_top = 5\nreevaluate_median = 3\n"
+                                            "reevaluate_seeds = 4\ninit = independent\nsampler_stream = own\n"
+                                            "[optimizer adam]\n",
+                                            "t.ini", &err),
+                 OL_OK, "%s", err.msg);
+    cr_expect_eq(f.reevaluate_top, 5);
+    cr_expect_eq(f.reevaluate_median, 3);
+    cr_expect_eq(f.reevaluate_seeds, 4);
+    cr_expect_eq(f.init, OL_EXP_INIT_INDEPENDENT);
+    cr_expect_eq(f.sampler_stream, OL_EXP_STREAM_OWN);
+    ol_experiment_free(&f);
+}
+
+Test(experiment, reevaluation_bad_values) {
+    expect_error("reevaluate_top = -1\n", "t.ini:4:", "reevaluate_top = -1: expected a whole number from 0");
+    expect_error("reevaluate_seeds = 0\n", "t.ini:4:", "reevaluate_seeds = 0: expected a whole number from 1");
+    expect_error("init = shared\n", "t.ini:4:", "init = shared: expected paired or independent");
+    expect_error("sampler_stream = paired\n", "t.ini:4:", "sampler_stream = paired: expected shared or own");
+}
+
+/* experiments/seed-reeval.ini is the seed experiment (same name, seed, splits and spaces) plus the re-evaluation keys. */
+Test(experiment, seed_reeval_file_is_the_seed_experiment) {
+    ol_experiment a, b;
+    ol_error err = {0};
+    cr_assert_eq(ol_experiment_load(&a, "experiments/seed.ini", &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(ol_experiment_load(&b, "experiments/seed-reeval.ini", &err), OL_OK, "%s", err.msg);
+    cr_expect_str_eq(a.name, b.name);
+    cr_expect_eq(a.seed, b.seed);
+    cr_expect_eq(a.trials, b.trials);
+    cr_expect_eq(a.train, b.train);
+    cr_expect_eq(a.valid_epoch, b.valid_epoch);
+    cr_expect_eq(a.valid_trial, b.valid_trial);
+    cr_expect_eq(a.loss, b.loss);
+    cr_expect_eq(a.init, b.init);
+    cr_expect_eq(a.sampler_stream, b.sampler_stream);
+    cr_assert_eq(a.n_optimizers, b.n_optimizers);
+    for (int i = 0; i < a.n_optimizers; i++) {
+        cr_expect_str_eq(a.optimizers[i].name, b.optimizers[i].name);
+        cr_assert_eq(a.optimizers[i].n_params, b.optimizers[i].n_params);
+        for (int k = 0; k < a.optimizers[i].n_params; k++) {
+            const ol_param_spec *x = &a.optimizers[i].params[k].spec, *y = &b.optimizers[i].params[k].spec;
+            cr_expect_eq(x->dist.low, y->dist.low);
+            cr_expect_eq(x->dist.high, y->dist.high);
+            cr_expect_eq(x->dist.log, y->dist.log);
+        }
+    }
+    cr_expect_eq(a.reevaluate_top, 0);
+    cr_expect_eq(b.reevaluate_top, 5);
+    cr_expect_eq(b.reevaluate_median, 3);
+    cr_expect_eq(b.reevaluate_seeds, 10);
+    ol_experiment_free(&a);
+    ol_experiment_free(&b);
+}
