@@ -62,6 +62,7 @@ extern void dpotri_(const char *uplo, const int *n, double *a, const int *lda, i
 #define GP_POST_MAX 500
 #define GP_N_RANDOM 512
 #define GP_N_STARTS 4
+#define GP_BATCH_MAX 128
 #define GP_RPROP_ITERS 60
 #define GP_MIN_NOISE 1e-6
 
@@ -229,18 +230,44 @@ static int chol_with_jitter(const kernel *k, const double *X, size_t n, double *
 }
 
 /*
- * The log marginal likelihood plus log prior at `logp` (log ils[0..d), log
- * scale, log noise), and its gradient in grad (same layout). Scratch K, W of
- * n*n, alpha of n. Returns -inf if the Gram matrix cannot be factorised.
+ * Scratch of one hyperparameter fit on n points: K (n x n), alpha (n), and
+ * per pair i > m (in the order the loops below visit them) the squared
+ * coordinate differences D (d each, fixed during the fit), the kernel value
+ * KV and dk/dr2 (G), so each pair costs one exp per evaluation.
  */
-static double fit_objective(kernel *k, const double *X, const double *y, size_t n, const double *logp, double *grad,
-                            double *K, double *W, double *alpha) {
-    size_t d = k->d;
+typedef struct {
+    size_t n;
+    double *K, *alpha, *D, *KV, *G;
+} fit_scratch;
+
+/*
+ * The log marginal likelihood plus log prior at `logp` (log ils[0..d), log
+ * scale, log noise), and its gradient in grad (same layout). Returns -inf if
+ * the Gram matrix cannot be factorised even with jitter.
+ */
+static double fit_objective(kernel *k, const double *y, fit_scratch *fs, const double *logp, double *grad) {
+    size_t d = k->d, n = fs->n;
+    double *K = fs->K, *alpha = fs->alpha;
     for (size_t j = 0; j < d; j++) k->ils[j] = exp(logp[j]);
     k->scale = exp(logp[d]);
     k->noise = exp(logp[d + 1]) + GP_MIN_NOISE;
-    if (chol_with_jitter(k, X, n, K)) return -INFINITY;
-    int nn = (int)n, one = 1, info = 0;
+    int nn = (int)n, one = 1, info = -1;
+    for (double jitter = 0; jitter <= 1e-4 && info != 0; jitter = jitter == 0 ? 1e-8 : jitter * 100) {
+        size_t pair = 0;
+        for (size_t i = 0; i < n; i++) {
+            for (size_t m = 0; m < i; m++, pair++) {
+                const double *dd = fs->D + pair * d;
+                double r2 = 0;
+                for (size_t j = 0; j < d; j++) r2 += k->ils[j] * dd[j];
+                double r = sqrt(5.0 * r2), e = exp(-r);
+                K[m * n + i] = fs->KV[pair] = k->scale * (1.0 + r + r * r / 3.0) * e; /* lower, column-major */
+                fs->G[pair] = -k->scale * (5.0 / 6.0) * (1.0 + r) * e;
+            }
+            K[i * n + i] = k->scale + k->noise + jitter;
+        }
+        dpotrf_("L", &nn, K, &nn, &info);
+    }
+    if (info) return -INFINITY;
     memcpy(alpha, y, n * sizeof *alpha);
     dpotrs_("L", &nn, &one, K, &nn, alpha, &nn, &info);
     if (info) return -INFINITY;
@@ -252,25 +279,24 @@ static double fit_objective(kernel *k, const double *X, const double *y, size_t 
     double ll = -0.5 * quad - logdet - 0.5 * (double)n * log(2 * M_PI);
     dpotri_("L", &nn, K, &nn, &info); /* K^-1, lower triangle */
     if (info) return -INFINITY;
-    for (size_t j = 0; j < n; j++) /* W = a a^T - K^-1 (full, from the lower triangle) */
-        for (size_t i = j; i < n; i++) W[j * n + i] = W[i * n + j] = alpha[i] * alpha[j] - K[j * n + i];
     for (size_t j = 0; j < d + 2; j++) grad[j] = 0;
+    /* 0.5 tr(W dK) with W = a a^T - K^-1; each off-diagonal pair counts twice */
+    size_t pair = 0;
+    double gscale = 0;
     for (size_t i = 0; i < n; i++) {
-        for (size_t m = 0; m < i; m++) {
-            const double *a = X + i * d, *b = X + m * d;
-            double r2 = sq_dist(k, a, b), r = sqrt(5.0 * r2), e = exp(-r);
-            double kv = k->scale * (1.0 + r + r * r / 3.0) * e;
-            double dk_dr2 = -k->scale * (5.0 / 6.0) * (1.0 + r) * e;
-            double w = W[i * n + m]; /* off-diagonal pairs count twice: 0.5 * 2 */
-            for (size_t j = 0; j < d; j++) {
-                double t = k->is_cat[j] ? (a[j] != b[j]) : a[j] - b[j];
-                grad[j] += w * dk_dr2 * t * t * k->ils[j];
-            }
-            grad[d] += w * kv;
+        for (size_t m = 0; m < i; m++, pair++) {
+            double w = alpha[i] * alpha[m] - K[m * n + i];
+            double wg = w * fs->G[pair];
+            const double *dd = fs->D + pair * d;
+            for (size_t j = 0; j < d; j++) grad[j] += wg * dd[j];
+            gscale += w * fs->KV[pair];
         }
-        grad[d] += 0.5 * W[i * n + i] * k->scale;
-        grad[d + 1] += 0.5 * W[i * n + i] * (k->noise - GP_MIN_NOISE);
+        double wii = alpha[i] * alpha[i] - K[i * n + i];
+        gscale += 0.5 * wii * k->scale;
+        grad[d + 1] += 0.5 * wii * (k->noise - GP_MIN_NOISE);
     }
+    for (size_t j = 0; j < d; j++) grad[j] *= k->ils[j];
+    grad[d] = gscale;
     /* priors (Optuna's default_log_prior), and their gradients in log space */
     double prior = 0;
     for (size_t j = 0; j < d; j++) {
@@ -279,27 +305,38 @@ static double fit_objective(kernel *k, const double *X, const double *y, size_t 
     }
     prior += log(k->scale) - k->scale;
     grad[d] += 1.0 - k->scale;
-    double nv = k->noise - GP_MIN_NOISE;
     prior += 0.1 * log(k->noise) - 30.0 * k->noise;
-    grad[d + 1] += (0.1 / k->noise - 30.0) * nv;
+    grad[d + 1] += (0.1 / k->noise - 30.0) * (k->noise - GP_MIN_NOISE);
     return ll + prior;
 }
 
 /* Rprop on the log hyperparameters; keeps the best point seen. 0 on success. */
 static int fit_hyperparameters(kernel *k, const double *X, const double *y, size_t n) {
-    size_t d = k->d, p = d + 2;
-    double *K = malloc(n * n * sizeof *K), *W = malloc(n * n * sizeof *W), *alpha = malloc(n * sizeof *alpha);
+    size_t d = k->d, p = d + 2, n_pairs = n * (n - 1) / 2;
+    fit_scratch fs = {.n = n};
+    fs.K = malloc(n * n * sizeof *fs.K);
+    fs.KV = malloc((n_pairs ? n_pairs : 1) * sizeof *fs.KV);
+    fs.alpha = malloc(n * sizeof *fs.alpha);
+    fs.D = malloc((n_pairs ? n_pairs : 1) * d * sizeof *fs.D);
+    fs.G = malloc((n_pairs ? n_pairs : 1) * sizeof *fs.G);
     double *x = malloc(p * sizeof *x), *g = malloc(p * sizeof *g), *gprev = calloc(p, sizeof *gprev);
     double *step = malloc(p * sizeof *step), *best = malloc(p * sizeof *best);
     int rc = -1;
-    if (!K || !W || !alpha || !x || !g || !gprev || !step || !best) goto out;
+    if (!fs.K || !fs.alpha || !fs.D || !fs.KV || !fs.G || !x || !g || !gprev || !step || !best) goto out;
+    size_t pair = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t m = 0; m < i; m++, pair++)
+            for (size_t j = 0; j < d; j++) {
+                double t = k->is_cat[j] ? (X[i * d + j] != X[m * d + j]) : X[i * d + j] - X[m * d + j];
+                fs.D[pair * d + j] = t * t;
+            }
     for (size_t j = 0; j < d; j++) x[j] = 0; /* ils 1 */
     x[d] = 0;                                /* scale 1 */
     x[d + 1] = log(1e-2);
     for (size_t j = 0; j < p; j++) step[j] = 0.2;
     double best_f = -INFINITY;
     for (int it = 0; it < GP_RPROP_ITERS; it++) {
-        double f = fit_objective(k, X, y, n, x, g, K, W, alpha);
+        double f = fit_objective(k, y, &fs, x, g);
         if (!isfinite(f)) { /* step back halfway towards the best point */
             if (!isfinite(best_f)) goto out;
             for (size_t j = 0; j < p; j++) {
@@ -333,9 +370,11 @@ static int fit_hyperparameters(kernel *k, const double *X, const double *y, size
     k->noise = exp(best[d + 1]) + GP_MIN_NOISE;
     rc = 0;
 out:
-    free(K);
-    free(W);
-    free(alpha);
+    free(fs.K);
+    free(fs.alpha);
+    free(fs.D);
+    free(fs.KV);
+    free(fs.G);
     free(x);
     free(g);
     free(gprev);
@@ -351,7 +390,7 @@ typedef struct {
     const double *L;     /* Cholesky factor (lower, column-major) */
     const double *alpha; /* K^-1 y */
     double f_best;
-    double *kstar; /* scratch n */
+    double *kstar; /* scratch n * GP_BATCH_MAX */
 } posterior;
 
 /* log of h(z) = z Phi(z) + phi(z), stable for very negative z */
@@ -364,18 +403,33 @@ static double log_h(double z) {
     return -0.5 * z2 - 0.5 * log(2 * M_PI) - log(z2) + log1p(-3.0 / z2 + 15.0 / (z2 * z2));
 }
 
-static double log_ei(posterior *p, const double *x) {
-    size_t n = p->n;
-    double mean = 0;
-    for (size_t i = 0; i < n; i++) {
-        p->kstar[i] = matern52(p->k->scale, sq_dist(p->k, x, p->X + i * p->k->d));
-        mean += p->kstar[i] * p->alpha[i];
+/*
+ * log EI at m points (rows of pts, m x d) into out: the cross-covariances go
+ * into a n x m block and one triangular solve (BLAS dtrsm) gives every
+ * variance at once. Scratch: p->kstar of n * GP_BATCH_MAX.
+ */
+static void log_ei_batch(posterior *p, const double *pts, size_t m, double *out) {
+    size_t n = p->n, d = p->k->d;
+    for (size_t c0 = 0; c0 < m; c0 += GP_BATCH_MAX) {
+        size_t mc = m - c0 < GP_BATCH_MAX ? m - c0 : GP_BATCH_MAX;
+        for (size_t c = 0; c < mc; c++) {
+            double *col = p->kstar + c * n, mean = 0;
+            const double *x = pts + (c0 + c) * d;
+            for (size_t i = 0; i < n; i++) {
+                col[i] = matern52(p->k->scale, sq_dist(p->k, x, p->X + i * d));
+                mean += col[i] * p->alpha[i];
+            }
+            out[c0 + c] = mean;
+        }
+        cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)mc, 1.0, p->L,
+                    (int)n, p->kstar, (int)n);
+        for (size_t c = 0; c < mc; c++) {
+            const double *col = p->kstar + c * n;
+            double vv = cblas_ddot((int)n, col, 1, col, 1);
+            double sd = sqrt(fmax(p->k->scale - vv, 1e-12));
+            out[c0 + c] = log(sd) + log_h((out[c0 + c] - p->f_best) / sd);
+        }
     }
-    cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, p->L, (int)n, p->kstar, 1);
-    double vv = cblas_ddot((int)n, p->kstar, 1, p->kstar, 1);
-    double var = fmax(p->k->scale - vv, 1e-12);
-    double sd = sqrt(var);
-    return log(sd) + log_h((mean - p->f_best) / sd);
 }
 
 /* ---- one joint ask ---- */
@@ -507,7 +561,7 @@ static ol_status gp_choose(const ol_gp_options *opt, const ol_sample_ctx *ctx, c
     }
     L = malloc(n * n * sizeof *L);
     alpha = malloc(n * sizeof *alpha);
-    kstar = malloc(n * sizeof *kstar);
+    kstar = malloc(n * GP_BATCH_MAX * sizeof *kstar);
     if (!L || !alpha || !kstar) {
         rc = ol_fail(err, OL_ENOMEM, "out of memory");
         goto out;
@@ -549,7 +603,7 @@ static ol_status gp_choose(const ol_gp_options *opt, const ol_sample_ctx *ctx, c
     for (size_t i = 1; i < n; i++)
         if (!obs[i].lie && (obs[best_trial].lie || y[i] > y[best_trial])) best_trial = i;
     memcpy(cand + n_rand * d, X + best_trial * d, d * sizeof *X);
-    for (size_t c = 0; c < n_cand; c++) score[c] = log_ei(&post, cand + c * d);
+    log_ei_batch(&post, cand, n_cand, score);
 
     size_t starts[GP_N_STARTS + 1];
     size_t n_starts = 0;
@@ -563,66 +617,77 @@ static ol_status gp_choose(const ol_gp_options *opt, const ol_sample_ctx *ctx, c
         starts[n_starts++] = arg;
     }
     starts[n_starts++] = n_rand;
-    double best_score = -INFINITY;
-    double *xbuf = malloc(2 * d * sizeof *xbuf);
-    if (!xbuf) {
+    /*
+     * Pattern search from every start at once: each round proposes, for every
+     * start still moving, each single-coordinate move (continuous: +-h; grid:
+     * +-h snapped, at least one cell; categorical: every other choice), scores
+     * them in one batch and takes each start's best move if it improves; a
+     * start with no improving move halves its h and stops below 1e-4.
+     */
+    size_t per_start = 0;
+    for (size_t j = 0; j < d; j++) per_start += dims[j].kind == DIM_CAT ? dims[j].dist.n_choices - 1 : 2;
+    double *xs = malloc(n_starts * d * sizeof *xs), *fs = malloc(n_starts * sizeof *fs), *hs = malloc(n_starts * sizeof *hs);
+    double *moves = malloc(n_starts * per_start * d * sizeof *moves);
+    double *mscore = malloc(n_starts * per_start * sizeof *mscore);
+    size_t *owner = malloc(n_starts * per_start * sizeof *owner);
+    if (!xs || !fs || !hs || !moves || !mscore || !owner) {
+        free(xs), free(fs), free(hs), free(moves), free(mscore), free(owner);
         rc = ol_fail(err, OL_ENOMEM, "out of memory");
         goto out;
     }
-    double *xc = xbuf, *xt = xbuf + d;
     for (size_t s = 0; s < n_starts; s++) {
-        memcpy(xc, cand + starts[s] * d, d * sizeof *xc);
-        double fc = score[starts[s]];
-        double h = 0.1;
-        for (int sweep = 0; sweep < 40 && h > 1e-4; sweep++) {
-            int improved = 0;
+        memcpy(xs + s * d, cand + starts[s] * d, d * sizeof *xs);
+        fs[s] = score[starts[s]];
+        hs[s] = 0.1;
+    }
+    for (int round = 0; round < 30; round++) {
+        size_t nm = 0;
+        for (size_t s = 0; s < n_starts; s++) {
+            if (hs[s] < 1e-3) continue;
+            const double *xc = xs + s * d;
             for (size_t j = 0; j < d; j++) {
                 const gp_dim *dm = &dims[j];
-                double orig = xc[j], best_v = orig, best_f = fc;
-                if (dm->kind == DIM_CAT) {
-                    for (size_t c = 0; c < dm->dist.n_choices; c++) {
-                        if ((double)c == orig) continue;
-                        memcpy(xt, xc, d * sizeof *xt);
-                        xt[j] = (double)c;
-                        double f = log_ei(&post, xt);
-                        if (f > best_f) best_f = f, best_v = (double)c;
-                    }
-                } else {
-                    for (int dir = -1; dir <= 1; dir += 2) {
-                        double v = orig + dir * h;
-                        if (dm->kind == DIM_GRID) {
-                            v = snap(dm, v);
-                            if (v == orig) { /* move at least one grid cell */
-                                double cell = dm->dist.log ? 0 : dm->dist.step / (dm->hi - dm->lo);
-                                v = cell > 0 ? snap(dm, orig + dir * cell) : orig;
-                                if (v == orig && dm->dist.log) {
-                                    double iv = decode(dm, orig) + dir;
-                                    if (iv >= dm->dist.low && iv <= dm->dist.high) v = encode(dm, iv);
-                                }
-                            }
-                        } else
-                            v = fmin(fmax(v, 0), 1);
+                double orig = xc[j];
+                size_t n_alt = dm->kind == DIM_CAT ? dm->dist.n_choices : 2;
+                for (size_t a = 0; a < n_alt; a++) {
+                    double v;
+                    if (dm->kind == DIM_CAT) {
+                        if ((double)a == orig) continue;
+                        v = (double)a;
+                    } else {
+                        double dir = a == 0 ? -1.0 : 1.0;
+                        v = dm->kind == DIM_GRID ? snap(dm, orig + dir * hs[s]) : fmin(fmax(orig + dir * hs[s], 0), 1);
+                        if (dm->kind == DIM_GRID && v == orig) { /* at least one grid cell */
+                            double iv = decode(dm, orig) + dir * (dm->dist.log ? 1.0 : dm->dist.step);
+                            if (iv >= dm->dist.low && iv <= dm->dist.high) v = encode(dm, iv);
+                        }
                         if (v == orig) continue;
-                        memcpy(xt, xc, d * sizeof *xt);
-                        xt[j] = v;
-                        double f = log_ei(&post, xt);
-                        if (f > best_f) best_f = f, best_v = v;
                     }
-                }
-                if (best_v != orig) {
-                    xc[j] = best_v;
-                    fc = best_f;
-                    improved = 1;
+                    memcpy(moves + nm * d, xc, d * sizeof *moves);
+                    moves[nm * d + j] = v;
+                    owner[nm++] = s;
                 }
             }
-            if (!improved) h *= 0.5;
         }
-        if (s == 0 || fc > best_score) {
-            best_score = fc;
-            for (size_t j = 0; j < d; j++) out[j] = decode(&dims[j], xc[j]);
+        if (nm == 0) break;
+        log_ei_batch(&post, moves, nm, mscore);
+        for (size_t s = 0; s < n_starts; s++) {
+            if (hs[s] < 1e-3) continue;
+            size_t arg = SIZE_MAX;
+            for (size_t q = 0; q < nm; q++)
+                if (owner[q] == s && mscore[q] > fs[s] && (arg == SIZE_MAX || mscore[q] > mscore[arg])) arg = q;
+            if (arg == SIZE_MAX) hs[s] *= 0.5;
+            else {
+                memcpy(xs + s * d, moves + arg * d, d * sizeof *xs);
+                fs[s] = mscore[arg];
+            }
         }
     }
-    free(xbuf);
+    size_t win = 0;
+    for (size_t s = 1; s < n_starts; s++)
+        if (fs[s] > fs[win]) win = s;
+    for (size_t j = 0; j < d; j++) out[j] = decode(&dims[j], xs[win * d + j]);
+    free(xs), free(fs), free(hs), free(moves), free(mscore), free(owner);
 out:
     free(obs);
     free(X);
