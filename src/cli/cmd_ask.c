@@ -32,6 +32,12 @@
 #define ASK_MAX_PARAMS 64
 #define ASK_MAX_CHOICES 64
 
+/* A GP ask that fell back to random says why on stderr (the trial is still made). */
+static void ask_sampler_note(void *user, const char *msg) {
+    (void)user;
+    fprintf(stderr, "optlab ask: %s\n", msg);
+}
+
 static void ask_usage(FILE *out) {
     fputs("usage: optlab ask --study-name NAME [--storage URL] [--direction maximize|minimize]\n"
           "                  (--param SPEC ... | --search-space JSON) [--sampler NAME] [--sampler-kwargs JSON]\n"
@@ -55,8 +61,9 @@ static void ask_usage(FILE *out) {
           "                        optuna.distributions.distribution_to_json writes it, e.g.\n"
           "                        {\"x\": {\"name\": \"FloatDistribution\", \"attributes\": {\"low\": -4, \"high\": 4}}}\n"
           "                        (may be combined with --param)\n"
-          "  --sampler NAME        tpe (default; 10 random start-up trials) or random; Optuna's class names\n"
-          "                        TPESampler and RandomSampler are accepted\n"
+          "  --sampler NAME        tpe (default; 10 random start-up trials), random or gp (Gaussian process,\n"
+          "                        10 random start-up trials); Optuna's class names TPESampler, RandomSampler\n"
+          "                        and GPSampler are accepted\n"
           "  --sampler-kwargs JSON Optuna's sampler arguments; optlab reads {\"seed\": N} (same as --seed)\n"
           "  --seed N              sampler seed, stored with the study when it is created (default: a random\n"
           "                        seed, as Optuna's; it is stored too); later asks reuse the stored seed\n"
@@ -276,6 +283,7 @@ int cmd_ask(int argc, char **argv) {
         case A_SAMPLER:
             if (!strcmp(v, "TPESampler")) sampler_name = "tpe";
             else if (!strcmp(v, "RandomSampler")) sampler_name = "random";
+            else if (!strcmp(v, "GPSampler")) sampler_name = "gp";
             else sampler_name = v;
             break;
         case A_SAMPLER_KWARGS: {
@@ -365,6 +373,7 @@ int cmd_ask(int argc, char **argv) {
         rc = cli_usage_error(&cp, "--sampler %s: %s", sampler_name, err.msg);
         goto done;
     }
+    ol_sampler_gp_set_log(sampler, ask_sampler_note, NULL);
     if (ol_storage_open(&storage, url, &err)) {
         cli_error("%s", err.msg);
         goto done;
