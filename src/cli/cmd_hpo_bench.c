@@ -306,6 +306,7 @@ static void usage(FILE *out) {
           "                    per function, sampler and seed (bench/hpo_compare.py compares two such files)\n"
           "  --workers W       instead: simulate W parallel workers (W trials in flight) and compare TPE at\n"
           "                    1 worker, at W without and with the constant liar, and random\n"
+          "  --marks A,B       also report the regret after trials A and B (default 10,30)\n"
           "  --samplers LIST   comma-separated samplers to compare: random, tpe, gp (default random,tpe);\n"
           "                    the last one is the one whose ask is timed\n"
           "  --quiet           no progress bar on stderr (the table still goes to stdout)\n\n"
@@ -313,7 +314,7 @@ static void usage(FILE *out) {
           out);
 }
 
-enum { B_TRIALS, B_SEEDS, B_FIRST, B_HISTORY, B_WORKERS, B_PER_SEED, B_FUNCTION, B_QUIET, B_SAMPLERS };
+enum { B_TRIALS, B_SEEDS, B_FIRST, B_HISTORY, B_WORKERS, B_PER_SEED, B_FUNCTION, B_QUIET, B_SAMPLERS, B_MARKS };
 
 #define MAX_SAMPLERS 8
 
@@ -322,8 +323,9 @@ int cmd_hpo_bench(int argc, char **argv) {
                                       {"first-seed", 1, B_FIRST}, {"ask-history", 1, B_HISTORY},
                                       {"workers", 1, B_WORKERS},  {"per-seed", 1, B_PER_SEED},
                                       {"function", 1, B_FUNCTION}, {"quiet", 0, B_QUIET},
-                                      {"samplers", 1, B_SAMPLERS}, {NULL, 0, 0}};
-    int trials = 70, seeds = 20, first = 0, history = 1000, workers = 0, quiet = 0;
+                                      {"samplers", 1, B_SAMPLERS}, {"marks", 1, B_MARKS},
+                                      {NULL, 0, 0}};
+    int trials = 70, seeds = 20, first = 0, history = 1000, workers = 0, quiet = 0, mark1 = 10, mark2 = 30;
     const char *only = NULL, *per_seed = NULL, *sampler_list = "random,tpe", *v;
     cli_parser p;
     cli_begin(&p, "hpo-bench", argc, argv, opts);
@@ -341,6 +343,10 @@ int cmd_hpo_bench(int argc, char **argv) {
         case B_FUNCTION: only = v; break;
         case B_QUIET: quiet = 1; break;
         case B_SAMPLERS: sampler_list = v; break;
+        case B_MARKS:
+            if (sscanf(v, "%d,%d", &mark1, &mark2) != 2 || mark1 < 1 || mark2 <= mark1)
+                return cli_usage_error(&p, "--marks: expected two trial counts A,B with 1 <= A < B, got '%s'", v);
+            break;
         }
         if (bad) return CLI_EXIT_USAGE;
     }
@@ -356,7 +362,7 @@ int cmd_hpo_bench(int argc, char **argv) {
     if (per_seed) {
         raw = fopen(per_seed, "w");
         if (!raw) return cli_error("--per-seed %s: cannot write: %s", per_seed, strerror(errno)), 1;
-        fprintf(raw, "# optlab: best-so-far regret per seed after trial 10, 30 and %d\n", trials);
+        fprintf(raw, "# optlab: best-so-far regret per seed after trial %d, %d and %d\n", mark1, mark2, trials);
     }
     ol_sampler *samplers[MAX_SAMPLERS] = {0};
     char names[MAX_SAMPLERS][32];
@@ -384,7 +390,7 @@ int cmd_hpo_bench(int argc, char **argv) {
     if (ol_sampler_random_new(&filler, &err)) return cli_error("%s", err.msg);
     timed = samplers[n_samplers - 1];
 
-    int marks[3] = {10, 30, trials};
+    int marks[3] = {mark1, mark2, trials};
     double *regret = malloc((size_t)trials * sizeof *regret);
     double *at = malloc((size_t)seeds * 3 * sizeof *at);
     int rc = 0;
@@ -396,7 +402,10 @@ int cmd_hpo_bench(int argc, char **argv) {
     long done = 0;
     printf("# optlab hpo-bench: %d trials x %d seeds from %d; median best-so-far regret after trial\n", trials, seeds,
            first);
-    printf("%-10s %-7s %12s %12s %12s\n", "function", "sampler", "@10", "@30", "@final");
+    char h1[16], h2[16];
+    snprintf(h1, sizeof h1, "@%d", mark1);
+    snprintf(h2, sizeof h2, "@%d", mark2);
+    printf("%-10s %-7s %12s %12s %12s\n", "function", "sampler", h1, h2, "@final");
     for (int k = 0; k < N_FUNCTIONS && !rc; k++) {
         const bench_function *f = &functions[k];
         if (only && strcmp(only, f->name)) continue;
