@@ -855,7 +855,7 @@ ol_status ol_sampler_gp_new(ol_sampler **out, const ol_gp_options *opt, ol_error
     return OL_OK;
 }
 
-void ol_sampler_gp_set_log(ol_sampler *s, void (*log)(void *ctx, const char *msg), void *log_ctx) {
+void ol_sampler_gp_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx) {
     if (!s || !s->name || strcmp(s->name, "gp")) return;
     gp_state *st = s->state;
     st->opt.log = log;
