@@ -43,7 +43,6 @@
  * a resumed study repeats an uninterrupted one.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,12 +77,7 @@ typedef struct {
 
 typedef struct {
     ol_gp_options opt;
-    pthread_mutex_t lock;
-    uint64_t cache_key;
-    int cache_valid;
-    size_t cache_n;
-    char **cache_names;
-    double *cache_values;
+    ol_hpo_joint_cache cache;
 } gp_state;
 
 /* ---- search space and encoding ---- */
@@ -706,55 +700,6 @@ out:
 
 /* ---- the sampler ---- */
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n) {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
-}
-
-/* A digest of everything a joint ask depends on. */
-static uint64_t history_key(const ol_sample_ctx *ctx) {
-    uint64_t h = 14695981039346656037ULL;
-    h = fnv(h, &ctx->seed, sizeof ctx->seed);
-    h = fnv(h, &ctx->trial_number, sizeof ctx->trial_number);
-    h = fnv(h, &ctx->maximize, sizeof ctx->maximize);
-    h = fnv(h, &ctx->n_trials, sizeof ctx->n_trials);
-    for (size_t i = 0; i < ctx->n_trials; i++) {
-        const ol_trial_rec *t = &ctx->trials[i];
-        if (t->number == ctx->trial_number) continue; /* the trial being asked gains params as it goes */
-        h = fnv(h, &t->number, sizeof t->number);
-        h = fnv(h, &t->state, sizeof t->state);
-        h = fnv(h, &t->has_value, sizeof t->has_value);
-        if (t->has_value) h = fnv(h, &t->value, sizeof t->value);
-        for (size_t k = 0; k < t->n_params; k++) {
-            h = fnv(h, t->params[k].name, strlen(t->params[k].name) + 1);
-            h = fnv(h, &t->params[k].value, sizeof t->params[k].value);
-            h = fnv(h, t->params[k].distribution_json, strlen(t->params[k].distribution_json) + 1);
-        }
-    }
-    return h;
-}
-
-static void cache_clear(gp_state *st) {
-    for (size_t i = 0; i < st->cache_n; i++) free(st->cache_names[i]);
-    free(st->cache_names);
-    free(st->cache_values);
-    st->cache_names = NULL;
-    st->cache_values = NULL;
-    st->cache_n = 0;
-    st->cache_valid = 0;
-}
-
-static int cache_lookup(gp_state *st, uint64_t key, const char *name, double *v) {
-    if (!st->cache_valid || st->cache_key != key) return 0;
-    for (size_t i = 0; i < st->cache_n; i++)
-        if (!strcmp(st->cache_names[i], name)) {
-            *v = st->cache_values[i];
-            return 1;
-        }
-    return 0;
-}
-
 static ol_status gp_sample(const ol_sampler *self, const ol_sample_ctx *ctx, double *internal, ol_error *err) {
     gp_state *st = self->state;
     size_t n_complete = 0;
@@ -764,24 +709,24 @@ static ol_status gp_sample(const ol_sampler *self, const ol_sample_ctx *ctx, dou
     *internal = ol_hpo_random_internal(ctx->dist, &rng); /* the draw for start-up and fallback */
     if ((int)n_complete < st->opt.n_startup_trials) return OL_OK;
 
-    uint64_t key = history_key(ctx);
-    pthread_mutex_lock(&st->lock);
+    uint64_t key = ol_hpo_history_key(ctx);
     double v;
-    int hit = cache_lookup(st, key, ctx->param_name, &v);
-    int cached_space = st->cache_valid && st->cache_key == key;
-    pthread_mutex_unlock(&st->lock);
-    if (hit) {
+    int r = ol_hpo_joint_cache_get(&st->cache, key, ctx->param_name, &v);
+    if (r == 1) {
         if (ol_distribution_contains(ctx->dist, v)) *internal = v;
         return OL_OK;
     }
-    if (cached_space) return OL_OK; /* this parameter is outside the joint space: random */
+    if (r == 0) return OL_OK; /* this parameter is outside the joint space (or the ask fell back): random */
 
     gp_dim *dims;
     size_t d;
     ol_status rc = joint_space(ctx, &dims, &d, err);
     if (rc) return rc;
     double *vals = malloc((d ? d : 1) * sizeof *vals);
-    if (!vals) {
+    const char **names = malloc((d ? d : 1) * sizeof *names);
+    if (!vals || !names) {
+        free(vals);
+        free(names);
         dims_free(dims, d);
         return ol_fail(err, OL_ENOMEM, "out of memory");
     }
@@ -790,41 +735,21 @@ static ol_status gp_sample(const ol_sampler *self, const ol_sample_ctx *ctx, dou
     if (d > 0) rc = gp_choose(&st->opt, ctx, dims, d, vals, &fallback, reason, sizeof reason, err);
     if (!rc && fallback) gp_log(&st->opt, ctx->trial_number, reason);
     if (!rc) {
-        pthread_mutex_lock(&st->lock);
-        cache_clear(st);
-        st->cache_key = key;
-        st->cache_valid = 1;
+        for (size_t j = 0; j < d; j++) names[j] = dims[j].name;
         size_t keep = fallback ? 0 : d;
-        st->cache_names = calloc(keep ? keep : 1, sizeof *st->cache_names);
-        st->cache_values = malloc((keep ? keep : 1) * sizeof *st->cache_values);
-        if (!st->cache_names || !st->cache_values) cache_clear(st);
-        else
-            for (size_t j = 0; j < keep; j++) {
-                st->cache_names[j] = strdup(dims[j].name);
-                st->cache_values[j] = vals[j];
-                if (!st->cache_names[j]) {
-                    cache_clear(st);
-                    break;
-                }
-                st->cache_n = j + 1;
-            }
-        if (st->cache_valid && !cache_lookup(st, key, ctx->param_name, &v)) v = NAN;
-        else if (!st->cache_valid) v = NAN;
-        pthread_mutex_unlock(&st->lock);
-        if (!fallback) /* also without a cache (no memory): take this parameter from vals */
-            for (size_t j = 0; j < d; j++)
-                if (!strcmp(dims[j].name, ctx->param_name)) v = vals[j];
-        if (!fallback && !isnan(v) && ol_distribution_contains(ctx->dist, v)) *internal = v;
+        ol_hpo_joint_cache_put(&st->cache, key, names, vals, keep);
+        for (size_t j = 0; j < keep; j++)
+            if (!strcmp(names[j], ctx->param_name) && ol_distribution_contains(ctx->dist, vals[j])) *internal = vals[j];
     }
     free(vals);
+    free(names);
     dims_free(dims, d);
     return rc;
 }
 
 static void gp_destroy(ol_sampler *s) {
     gp_state *st = s->state;
-    cache_clear(st);
-    pthread_mutex_destroy(&st->lock);
+    ol_hpo_joint_cache_destroy(&st->cache);
     free(st);
     free(s);
 }
@@ -846,7 +771,7 @@ ol_status ol_sampler_gp_new(ol_sampler **out, const ol_gp_options *opt, ol_error
         return ol_fail(err, OL_ENOMEM, "out of memory");
     }
     st->opt = o;
-    pthread_mutex_init(&st->lock, NULL);
+    ol_hpo_joint_cache_init(&st->cache);
     s->name = "gp";
     s->sample = gp_sample;
     s->destroy = gp_destroy;

@@ -4,6 +4,8 @@
 #ifndef OPTLAB_HPO_INTERNAL_H
 #define OPTLAB_HPO_INTERNAL_H
 
+#include <pthread.h>
+
 #include "optlab/hpo.h"
 
 /** A uniform draw from d as Optuna's RandomSampler makes it (internal value). */
@@ -41,4 +43,31 @@ ol_status ol_hpo_parzen_sample(const ol_distribution *d, const double *obs, size
  */
 ol_status ol_hpo_tpe_pick(const ol_sample_ctx *ctx, const double *cand, size_t m, size_t *best, double *scores,
                           int *startup, ol_error *err);
+
+/*
+ * Joint samplers (GP, multivariate TPE) choose every parameter of a trial in
+ * one go, when its first parameter is asked, and answer the trial's other
+ * parameters from this cache. The key digests everything the choice depends
+ * on (seed, trial number, direction, every other trial's state, value and
+ * parameters), so a hit is always the answer a fresh computation would give.
+ * Guarded by a mutex: a sampler stays shareable between threads.
+ */
+typedef struct {
+    pthread_mutex_t lock;
+    int valid;
+    uint64_t key;
+    size_t n;
+    char **names;
+    double *values;
+} ol_hpo_joint_cache;
+
+void ol_hpo_joint_cache_init(ol_hpo_joint_cache *c);
+void ol_hpo_joint_cache_destroy(ol_hpo_joint_cache *c);
+/** The digest of ctx's history (the asking trial itself left out: it gains parameters as it goes). */
+uint64_t ol_hpo_history_key(const ol_sample_ctx *ctx);
+/** 1: *v is `name`'s cached value; 0: the key is cached but `name` is not in it; -1: not cached. */
+int ol_hpo_joint_cache_get(ol_hpo_joint_cache *c, uint64_t key, const char *name, double *v);
+/** Replace the cache with n (name, value) pairs under `key` (copied; on no memory the cache is left empty). */
+void ol_hpo_joint_cache_put(ol_hpo_joint_cache *c, uint64_t key, const char *const *names, const double *values,
+                            size_t n);
 #endif
