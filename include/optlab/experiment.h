@@ -94,12 +94,12 @@ void ol_param_spec_free(ol_param_spec *p);
 /* ---- the experiment file ---- */
 
 typedef enum { OL_DATASET_MNIST = 0, OL_DATASET_FASHION_MNIST = 1 } ol_exp_dataset;
-typedef enum { OL_EXP_SAMPLER_TPE = 0, OL_EXP_SAMPLER_RANDOM = 1, OL_EXP_SAMPLER_GP = 2 } ol_exp_sampler;
+typedef enum { OL_EXP_SAMPLER_TPE = 0, OL_EXP_SAMPLER_RANDOM = 1, OL_EXP_SAMPLER_GP = 2, OL_EXP_SAMPLER_MVTPE = 3 } ol_exp_sampler;
 typedef enum { OL_EXP_PRUNER_NONE = 0, OL_EXP_PRUNER_MEDIAN = 1 } ol_exp_pruner;
 
 /** "mnist" | "fashion-mnist" (the data layer's corpus name). */
 const char *ol_exp_dataset_name(ol_exp_dataset d);
-/** "tpe" | "random" | "gp" (the names ol_sampler_new_by_name knows). */
+/** "tpe" | "random" | "gp" | "mvtpe" (the names ol_sampler_new_by_name knows). */
 const char *ol_exp_sampler_name(ol_exp_sampler s);
 /** "none" | "median". */
 const char *ol_exp_pruner_name(ol_exp_pruner p);

@@ -100,7 +100,7 @@ typedef struct {
  *  several threads may share one sampler. */
 typedef struct ol_sampler ol_sampler;
 struct ol_sampler {
-    const char *name; /**< "random", "tpe", "gp" */
+    const char *name; /**< "random", "tpe", "mvtpe", "gp" */
     ol_status (*sample)(const ol_sampler *self, const ol_sample_ctx *ctx, double *internal, ol_error *err);
     void (*destroy)(ol_sampler *self);
     void *state; /**< sampler-specific options */
@@ -146,7 +146,14 @@ ol_gp_options ol_gp_defaults(void);
 ol_status ol_sampler_gp_new(ol_sampler **out, const ol_gp_options *opt, ol_error *err);
 /** Set a GP sampler's fallback log callback (see ol_gp_options.log); no effect on other samplers. */
 void ol_sampler_gp_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx);
-/** "random", "tpe" or "gp" (for command lines and experiment files). */
+/**
+ * Multivariate TPE as Optuna 3.1's TPESampler(multivariate=True): one joint
+ * Parzen estimator over the parameters every finished trial holds (the file
+ * comment of src/hpo/mvtpe.c gives the rules); other parameters by the
+ * univariate TPE. The options are the TPE's (opt NULL = defaults, the liar on).
+ */
+ol_status ol_sampler_mvtpe_new(ol_sampler **out, const ol_tpe_options *opt, ol_error *err);
+/** "random", "tpe", "mvtpe" or "gp" (for command lines and experiment files). */
 ol_status ol_sampler_new_by_name(ol_sampler **out, const char *name, ol_error *err);
 void ol_sampler_free(ol_sampler *s);
 

@@ -307,7 +307,7 @@ static void usage(FILE *out) {
           "  --workers W       instead: simulate W parallel workers (W trials in flight) and compare TPE at\n"
           "                    1 worker, at W without and with the constant liar, and random\n"
           "  --marks A,B       also report the regret after trials A and B (default 10,30)\n"
-          "  --samplers LIST   comma-separated samplers to compare: random, tpe, gp (default random,tpe);\n"
+          "  --samplers LIST   comma-separated samplers to compare: random, tpe, mvtpe, gp (default random,tpe);\n"
           "                    the last one is the one whose ask is timed\n"
           "  --quiet           no progress bar on stderr (the table still goes to stdout)\n\n"
           "bench/hpo.sh prints this beside Optuna 3.1's TPESampler and RandomSampler.\n",

@@ -126,7 +126,10 @@ ol_status ol_experiment_check_study_name(const char *name, ol_error *err) {
 
 const char *ol_exp_dataset_name(ol_exp_dataset d) { return d == OL_DATASET_FASHION_MNIST ? "fashion-mnist" : "mnist"; }
 const char *ol_exp_sampler_name(ol_exp_sampler s) {
-    return s == OL_EXP_SAMPLER_RANDOM ? "random" : s == OL_EXP_SAMPLER_GP ? "gp" : "tpe";
+    return s == OL_EXP_SAMPLER_RANDOM  ? "random"
+           : s == OL_EXP_SAMPLER_GP    ? "gp"
+           : s == OL_EXP_SAMPLER_MVTPE ? "mvtpe"
+                                       : "tpe";
 }
 const char *ol_exp_pruner_name(ol_exp_pruner p) { return p == OL_EXP_PRUNER_MEDIAN ? "median" : "none"; }
 const char *ol_exp_loss_name(ol_loss_kind l) { return l == OL_LOSS_LOGITS ? OL_LOSS_NAME_LOGITS : OL_LOSS_NAME_REFERENCE; }
@@ -200,7 +203,8 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
         if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_TPE))) e->sampler = OL_EXP_SAMPLER_TPE;
         else if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_RANDOM))) e->sampler = OL_EXP_SAMPLER_RANDOM;
         else if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_GP))) e->sampler = OL_EXP_SAMPLER_GP;
-        else return fail_at(ps, ps->line, OL_EINVAL, "sampler = %s: expected tpe, random or gp", value);
+        else if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_MVTPE))) e->sampler = OL_EXP_SAMPLER_MVTPE;
+        else return fail_at(ps, ps->line, OL_EINVAL, "sampler = %s: expected tpe, mvtpe, gp or random", value);
     } else if (!strcmp(key, "pruner")) {
         if (!strcmp(value, ol_exp_pruner_name(OL_EXP_PRUNER_NONE))) e->pruner = OL_EXP_PRUNER_NONE;
         else if (!strcmp(value, ol_exp_pruner_name(OL_EXP_PRUNER_MEDIAN))) e->pruner = OL_EXP_PRUNER_MEDIAN;

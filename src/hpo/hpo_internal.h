@@ -44,6 +44,30 @@ ol_status ol_hpo_parzen_sample(const ol_distribution *d, const double *obs, size
 ol_status ol_hpo_tpe_pick(const ol_sample_ctx *ctx, const double *cand, size_t m, size_t *best, double *scores,
                           int *startup, ol_error *err);
 
+/* ---- TPE's Parzen estimator over one parameter (tpe.c), for multivariate TPE ---- */
+typedef struct {
+    const ol_distribution *dist;
+    size_t n;      /**< components: observations + prior (the last) */
+    double *w;     /**< normalised weights */
+    double *logw;
+    /* numerical */
+    double low, high, q; /**< bounds in the transformed space; q > 0 for grids */
+    double *mu, *sigma, *log_mass;
+    /* categorical: n rows of n_choices */
+    double *cat;
+} ol_hpo_parzen;
+
+/** Build from k observations (internal values, trial order) as Optuna 3.1's univariate TPE does; -1 on no memory. */
+int ol_hpo_parzen_build(ol_hpo_parzen *p, const ol_distribution *d, const double *obs, size_t k,
+                        const ol_tpe_options *o);
+void ol_hpo_parzen_free(ol_hpo_parzen *p);
+/** Replace the observations' bandwidths by the multivariate rule (0.2 k^(-1/(n_dims+4)) of the range, magic clip). */
+void ol_hpo_parzen_multivariate_sigmas(ol_hpo_parzen *p, size_t n_dims, const ol_tpe_options *o);
+/** log of component i's kernel (density, grid-cell mass or category probability) at internal value v. */
+double ol_hpo_parzen_log_kernel(const ol_hpo_parzen *p, size_t i, double v);
+/** A draw from component c alone, from the uniform u_value (internal value). */
+double ol_hpo_parzen_sample_component(const ol_hpo_parzen *p, size_t c, double u_value);
+
 /*
  * Joint samplers (GP, multivariate TPE) choose every parameter of a trial in
  * one go, when its first parameter is asked, and answer the trial's other

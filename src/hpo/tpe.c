@@ -109,17 +109,7 @@ static double truncnorm_ppf(double q, double a, double b) {
 
 /* ---------- Parzen estimator over one parameter ---------- */
 
-typedef struct {
-    const ol_distribution *dist;
-    size_t n;      /* components: observations + prior */
-    double *w;     /* normalised weights */
-    double *logw;
-    /* numerical */
-    double low, high, q; /* bounds in the transformed space; q > 0 for grids */
-    double *mu, *sigma, *log_mass;
-    /* categorical: n rows of n_choices */
-    double *cat;
-} parzen;
+typedef ol_hpo_parzen parzen;
 
 static void parzen_free(parzen *p) {
     free(p->w);
@@ -262,8 +252,11 @@ static size_t pick_component(const parzen *p, double u) {
  * or the quantile of its truncated normal (as Optuna's sample uses them).
  */
 static double parzen_sample_u(const parzen *p, double u_component, double u_value) {
+    return ol_hpo_parzen_sample_component(p, pick_component(p, u_component), u_value);
+}
+
+double ol_hpo_parzen_sample_component(const ol_hpo_parzen *p, size_t c, double u_value) {
     const ol_distribution *d = p->dist;
-    size_t c = pick_component(p, u_component);
     if (d->kind == OL_DIST_CATEGORICAL) {
         const double *row = &p->cat[c * d->n_choices];
         double acc = 0;
@@ -287,6 +280,36 @@ static double parzen_sample_u(const parzen *p, double u_component, double u_valu
 static double parzen_sample(const parzen *p, ol_rng *rng) {
     double u_component = ol_rng_uniform(rng);
     return parzen_sample_u(p, u_component, ol_rng_uniform(rng));
+}
+
+double ol_hpo_parzen_log_kernel(const ol_hpo_parzen *p, size_t i, double v) {
+    const ol_distribution *d = p->dist;
+    if (d->kind == OL_DIST_CATEGORICAL) return log(p->cat[i * d->n_choices + (size_t)v]);
+    double x = d->log ? log(v) : v, mu = p->mu[i], s = p->sigma[i];
+    if (p->q > 0) {
+        double ub = fmin(x + 0.5 * p->q, p->high), lb = fmax(x - 0.5 * p->q, p->low);
+        return log_gauss_mass((lb - mu) / s, (ub - mu) / s) - p->log_mass[i];
+    }
+    double z = (x - mu) / s;
+    return (x < p->low || x > p->high) ? -INFINITY : -0.5 * z * z - LOG_SQRT_2PI - p->log_mass[i];
+}
+
+int ol_hpo_parzen_build(ol_hpo_parzen *p, const ol_distribution *d, const double *obs, size_t k,
+                        const ol_tpe_options *o) {
+    return parzen_build(p, d, obs, k, o);
+}
+
+void ol_hpo_parzen_free(ol_hpo_parzen *p) { parzen_free(p); }
+
+void ol_hpo_parzen_multivariate_sigmas(ol_hpo_parzen *p, size_t n_dims, const ol_tpe_options *o) {
+    if (p->dist->kind == OL_DIST_CATEGORICAL) return;
+    size_t k = p->n - 1;
+    double range = p->high - p->low;
+    double sigma = 0.2 * pow((double)(k > 0 ? k : 1), -1.0 / ((double)n_dims + 4.0)) * range;
+    double minsigma = o->consider_magic_clip ? range / fmin(100.0, 1.0 + (double)p->n) : 1e-12;
+    for (size_t i = 0; i < k; i++) p->sigma[i] = fmin(fmax(sigma, minsigma), range);
+    for (size_t i = 0; i < p->n; i++)
+        p->log_mass[i] = log_gauss_mass((p->low - p->mu[i]) / p->sigma[i], (p->high - p->mu[i]) / p->sigma[i]);
 }
 
 /* log of the estimator's density (or grid-cell mass) at internal value v. */
