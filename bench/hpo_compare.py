@@ -135,7 +135,7 @@ def main():
     functions = sorted({f for f, _ in ours} | {f for f, _ in theirs})
     versus, gain = [], []
     for fn in functions:
-        for sm in ("tpe", "random"):
+        for sm in ("tpe", "mvtpe", "random"):
             if (fn, sm) in ours and (fn, sm) in theirs:
                 versus.append(compare("%s %s: optlab/Optuna" % (fn, sm),
                                       [r[col] for r in ours[(fn, sm)].values()],
