@@ -314,6 +314,8 @@ static void usage(FILE *out) {
           out);
 }
 
+void openblas_set_num_threads(int num_threads); /* OpenBLAS's */
+
 enum { B_TRIALS, B_SEEDS, B_FIRST, B_HISTORY, B_WORKERS, B_PER_SEED, B_FUNCTION, B_QUIET, B_SAMPLERS, B_MARKS };
 
 #define MAX_SAMPLERS 8
@@ -351,6 +353,7 @@ int cmd_hpo_bench(int argc, char **argv) {
         if (bad) return CLI_EXIT_USAGE;
     }
     if (cli_operand_count(&p)) return cli_usage_error(&p, "unexpected argument '%s'", cli_operands(&p)[0]);
+    openblas_set_num_threads(1); /* as optlab run's workers and optlab ask: the GP's small matrices */
     if (only) {
         int found = 0;
         for (int k = 0; k < N_FUNCTIONS; k++) found |= !strcmp(functions[k].name, only);
