@@ -82,12 +82,6 @@ typedef struct {
 
 /* ---- search space and encoding ---- */
 
-static const ol_param_rec *find_param(const ol_trial_rec *t, const char *name) {
-    for (size_t k = 0; k < t->n_params; k++)
-        if (!strcmp(t->params[k].name, name)) return &t->params[k];
-    return NULL;
-}
-
 static int usable_complete(const ol_trial_rec *t) {
     return t->state == OL_TRIAL_COMPLETE && t->has_value && isfinite(t->value);
 }
@@ -118,7 +112,7 @@ static ol_status joint_space(const ol_sample_ctx *ctx, gp_dim **out, size_t *n_o
         for (size_t i = 0; i < ctx->n_trials && everywhere; i++) {
             const ol_trial_rec *t = &ctx->trials[i];
             if (!usable_complete(t)) continue;
-            const ol_param_rec *q = find_param(t, p->name);
+            const ol_param_rec *q = ol_hpo_find_param(t, p->name);
             everywhere = q && !strcmp(q->distribution_json, p->distribution_json);
         }
         if (!everywhere) continue;
@@ -491,7 +485,7 @@ static ol_status gp_choose(const ol_gp_options *opt, const ol_sample_ctx *ctx, c
         if (!usable_complete(t) && !lie) continue;
         int has_all = 1;
         for (size_t j = 0; j < d && has_all; j++) {
-            const ol_param_rec *q = find_param(t, dims[j].name);
+            const ol_param_rec *q = ol_hpo_find_param(t, dims[j].name);
             has_all = q && !strcmp(q->distribution_json, dims[j].dist_json);
         }
         if (!has_all) continue;
@@ -524,7 +518,7 @@ static ol_status gp_choose(const ol_gp_options *opt, const ol_sample_ctx *ctx, c
     double f_best = -INFINITY;
     for (size_t i = 0; i < n; i++) {
         const ol_trial_rec *t = &ctx->trials[obs[i].index];
-        for (size_t j = 0; j < d; j++) X[i * d + j] = encode(&dims[j], find_param(t, dims[j].name)->value);
+        for (size_t j = 0; j < d; j++) X[i * d + j] = encode(&dims[j], ol_hpo_find_param(t, dims[j].name)->value);
         y[i] = (obs[i].y - mean) / sd;
         if (!obs[i].lie) f_best = fmax(f_best, y[i]);
     }

@@ -44,6 +44,17 @@ ol_status ol_hpo_parzen_sample(const ol_distribution *d, const double *obs, size
 ol_status ol_hpo_tpe_pick(const ol_sample_ctx *ctx, const double *cand, size_t m, size_t *best, double *scores,
                           int *startup, ol_error *err);
 
+/**
+ * TPE's rank of a trial (tpe.c; Optuna 3.1's (step, value) keys, smaller is better): COMPLETE
+ * (-inf, value), PRUNED (-last step, last value; NaN as +inf; (1, 0) without intermediates), and
+ * with constant_liar any RUNNING trial but `asking` (+inf, +inf). Values negated when maximising.
+ * 0 for a trial that does not take part (FAIL, COMPLETE without value, RUNNING without the liar).
+ */
+int ol_hpo_tpe_rank_key(const ol_trial_rec *t, int maximize, int constant_liar, int asking, double *key1,
+                        double *key2);
+/** The parameter `name` of a trial, or NULL. */
+const ol_param_rec *ol_hpo_find_param(const ol_trial_rec *t, const char *name);
+
 /* ---- TPE's Parzen estimator over one parameter (tpe.c), for multivariate TPE ---- */
 typedef struct {
     const ol_distribution *dist;

@@ -7,6 +7,12 @@
 
 #include "hpo_internal.h"
 
+const ol_param_rec *ol_hpo_find_param(const ol_trial_rec *t, const char *name) {
+    for (size_t k = 0; k < t->n_params; k++)
+        if (!strcmp(t->params[k].name, name)) return &t->params[k];
+    return NULL;
+}
+
 static uint64_t fnv(uint64_t h, const void *p, size_t n) {
     const unsigned char *b = p;
     for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;

@@ -46,12 +46,6 @@ typedef struct {
     double key1, key2;
 } mv_obs;
 
-static const ol_param_rec *find_param(const ol_trial_rec *t, const char *name) {
-    for (size_t k = 0; k < t->n_params; k++)
-        if (!strcmp(t->params[k].name, name)) return &t->params[k];
-    return NULL;
-}
-
 static int finished(const ol_trial_rec *t) {
     return (t->state == OL_TRIAL_COMPLETE && t->has_value) || t->state == OL_TRIAL_PRUNED;
 }
@@ -77,7 +71,7 @@ static void dims_free(mv_dim *dims, size_t n) {
 
 static int has_all(const ol_trial_rec *t, const mv_dim *dims, size_t d) {
     for (size_t j = 0; j < d; j++) {
-        const ol_param_rec *q = find_param(t, dims[j].name);
+        const ol_param_rec *q = ol_hpo_find_param(t, dims[j].name);
         if (!q || strcmp(q->distribution_json, dims[j].dist_json)) return 0;
     }
     return 1;
@@ -98,7 +92,7 @@ static ol_status joint_space(const ol_sample_ctx *ctx, mv_dim **out, size_t *n_o
         int everywhere = 1;
         for (size_t i = 0; i < ctx->n_trials && everywhere; i++) {
             if (!finished(&ctx->trials[i])) continue;
-            const ol_param_rec *q = find_param(&ctx->trials[i], p->name);
+            const ol_param_rec *q = ol_hpo_find_param(&ctx->trials[i], p->name);
             everywhere = q && !strcmp(q->distribution_json, p->distribution_json);
         }
         ol_error perr = {0};
@@ -135,28 +129,12 @@ static ol_status mv_choose(const ol_tpe_options *o, const ol_sample_ctx *ctx, co
                            double *out, int *startup, ol_error *err) {
     *startup = 0;
     size_t nt = ctx->n_trials, n = 0, n_done = 0;
-    double sign = ctx->maximize ? -1.0 : 1.0;
     mv_obs *obs = malloc((nt ? nt : 1) * sizeof *obs);
     if (!obs) return ol_fail(err, OL_ENOMEM, "out of memory");
     for (size_t i = 0; i < nt; i++) {
         const ol_trial_rec *t = &ctx->trials[i];
         mv_obs ob = {.index = i};
-        if (t->state == OL_TRIAL_COMPLETE && t->has_value) {
-            ob.key1 = -INFINITY;
-            ob.key2 = sign * t->value;
-        } else if (t->state == OL_TRIAL_PRUNED) {
-            if (t->n_intermediate) {
-                const ol_intermediate_rec *last = &t->intermediate[t->n_intermediate - 1];
-                ob.key1 = -(double)last->step;
-                ob.key2 = isnan(last->value) ? INFINITY : sign * last->value;
-            } else {
-                ob.key1 = 1;
-                ob.key2 = 0;
-            }
-        } else if (t->state == OL_TRIAL_RUNNING && o->constant_liar && t->number != ctx->trial_number) {
-            ob.key1 = ob.key2 = INFINITY;
-        } else
-            continue;
+        if (!ol_hpo_tpe_rank_key(t, ctx->maximize, o->constant_liar, ctx->trial_number, &ob.key1, &ob.key2)) continue;
         if (t->state != OL_TRIAL_RUNNING) n_done++;
         if (has_all(t, dims, d)) obs[n++] = ob;
     }
@@ -183,7 +161,7 @@ static ol_status mv_choose(const ol_tpe_options *o, const ol_sample_ctx *ctx, co
         goto out;
     }
     for (size_t j = 0; j < d && !rc; j++) {
-        for (size_t i = 0; i < n; i++) vals[i] = find_param(&ctx->trials[obs[i].index], dims[j].name)->value;
+        for (size_t i = 0; i < n; i++) vals[i] = ol_hpo_find_param(&ctx->trials[obs[i].index], dims[j].name)->value;
         if (ol_hpo_parzen_build(&lp[j], &dims[j].dist, vals, n_below, o) ||
             ol_hpo_parzen_build(&gp[j], &dims[j].dist, vals + n_below, n - n_below, o))
             rc = ol_fail(err, OL_ENOMEM, "out of memory");

@@ -404,6 +404,30 @@ static int same_distribution(const ol_param_rec *pr, const ol_sample_ctx *ctx) {
     return eq;
 }
 
+int ol_hpo_tpe_rank_key(const ol_trial_rec *t, int maximize, int constant_liar, int asking, double *key1,
+                        double *key2) {
+    double sign = maximize ? -1.0 : 1.0;
+    if (t->state == OL_TRIAL_COMPLETE) {
+        if (!t->has_value) return 0;
+        *key1 = -INFINITY;
+        *key2 = sign * t->value;
+    } else if (t->state == OL_TRIAL_PRUNED) {
+        if (t->n_intermediate > 0) {
+            const ol_intermediate_rec *last = &t->intermediate[t->n_intermediate - 1];
+            *key1 = -(double)last->step;
+            *key2 = isnan(last->value) ? INFINITY : sign * last->value;
+        } else {
+            *key1 = 1;
+            *key2 = 0;
+        }
+    } else if (t->state == OL_TRIAL_RUNNING && constant_liar && t->number != asking) {
+        *key1 = INFINITY; /* the lie: worse than any finished trial */
+        *key2 = INFINITY;
+    } else
+        return 0;
+    return 1;
+}
+
 /*
  * The two estimators of one ask: l(x) from the "below" observations of
  * ctx's parameter, g(x) from the "above" ones. *startup = 1 (and no
@@ -417,28 +441,10 @@ static ol_status tpe_models(const ol_tpe_options *o, const ol_sample_ctx *ctx, p
     observation *obs = malloc((ctx->n_trials ? ctx->n_trials : 1) * sizeof *obs);
     if (!obs) return ol_fail(err, OL_ENOMEM, "out of memory");
     size_t n = 0, n_done = 0; /* observations; COMPLETE + PRUNED among them */
-    double sign = ctx->maximize ? -1.0 : 1.0;
     for (size_t i = 0; i < ctx->n_trials; i++) {
         const ol_trial_rec *t = &ctx->trials[i];
         observation ob = {0};
-        if (t->state == OL_TRIAL_COMPLETE) {
-            if (!t->has_value) continue;
-            ob.key1 = -INFINITY;
-            ob.key2 = sign * t->value;
-        } else if (t->state == OL_TRIAL_PRUNED) {
-            if (t->n_intermediate > 0) {
-                const ol_intermediate_rec *last = &t->intermediate[t->n_intermediate - 1];
-                ob.key1 = -(double)last->step;
-                ob.key2 = isnan(last->value) ? INFINITY : sign * last->value;
-            } else {
-                ob.key1 = 1;
-                ob.key2 = 0;
-            }
-        } else if (t->state == OL_TRIAL_RUNNING && o->constant_liar && t->number != ctx->trial_number) {
-            ob.key1 = INFINITY; /* the lie: worse than any finished trial */
-            ob.key2 = INFINITY;
-        } else
-            continue;
+        if (!ol_hpo_tpe_rank_key(t, ctx->maximize, o->constant_liar, ctx->trial_number, &ob.key1, &ob.key2)) continue;
         if (t->state != OL_TRIAL_RUNNING) n_done++;
         for (size_t k = 0; k < t->n_params; k++) {
             if (!strcmp(t->params[k].name, ctx->param_name) && same_distribution(&t->params[k], ctx)) {
