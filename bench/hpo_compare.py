@@ -13,9 +13,11 @@ independent samples of final regrets:
     probability that a random optlab study ends below a random Optuna one
     (U / n1 n2; 0.5 means no difference);
 
-and, within each program, TPE against random the same way. The p values are
-Holm-adjusted within each family (optlab against Optuna; TPE against random),
-and the verdict uses the adjusted p at the 0.05 level.
+and, within each program, TPE against random the same way. When optlab's
+file holds the GP sampler ("gp") a third family compares it with each of
+Optuna's model-based samplers in the other file (tpe, and mvtpe = multivariate
+TPE). The p values are Holm-adjusted within each family, and the verdict uses
+the adjusted p at the 0.05 level.
 
     /usr/bin/python3 bench/hpo_compare.py OPTLAB_FILE OPTUNA_FILE [--at final|30|10]
 """
@@ -118,10 +120,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("optlab")
     ap.add_argument("optuna")
-    ap.add_argument("--at", choices=["10", "30", "final"], default="final",
-                    help="which regret to compare: after trial 10, 30 or the last (default)")
+    ap.add_argument("--at", choices=["10", "30", "first", "second", "final"], default="final",
+                    help="which regret to compare: the first mark (10 unless --marks), the second (30), "
+                         "or the last trial (default)")
     a = ap.parse_args()
-    col = {"10": 0, "30": 1, "final": 2}[a.at]
+    col = {"10": 0, "first": 0, "30": 1, "second": 1, "final": 2}[a.at]
     ours, theirs = read(a.optlab), read(a.optuna)
     rng = np.random.default_rng(12345)
     print("regret after trial %s: medians, ratio first/second with its 95 %% bootstrap interval, "
@@ -132,7 +135,7 @@ def main():
     functions = sorted({f for f, _ in ours} | {f for f, _ in theirs})
     versus, gain = [], []
     for fn in functions:
-        for sm in ("tpe", "random"):
+        for sm in ("tpe", "mvtpe", "random"):
             if (fn, sm) in ours and (fn, sm) in theirs:
                 versus.append(compare("%s %s: optlab/Optuna" % (fn, sm),
                                       [r[col] for r in ours[(fn, sm)].values()],
@@ -144,6 +147,15 @@ def main():
                                     [r[col] for r in d[(fn, "random")].values()], rng))
     print_family(versus)
     print_family(gain)
+    gp = []
+    for fn in functions:
+        for other in ("tpe", "mvtpe"):
+            if (fn, "gp") in ours and (fn, other) in theirs:
+                gp.append(compare("%s: optlab gp/Optuna %s" % (fn, other),
+                                  [r[col] for r in ours[(fn, "gp")].values()],
+                                  [r[col] for r in theirs[(fn, other)].values()], rng))
+    if gp:
+        print_family(gp)
 
 
 if __name__ == "__main__":

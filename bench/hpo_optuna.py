@@ -5,16 +5,24 @@ same table: median best-so-far regret after trials 10, 30 and the last, then
 the time of one TPE ask (with its suggests) with 1,000 complete trials.
 --per-seed FILE also writes every study's regrets, one line per seed, in the
 format of `optlab hpo-bench --per-seed` (bench/hpo_compare.py reads both).
+--samplers picks among random, tpe and mvtpe (TPESampler(multivariate=True));
+--marks A,B reports trials A and B instead of 10 and 30; --ask-sampler names
+the sampler whose ask is timed (tpe or mvtpe).
 
     /usr/bin/python3 bench/hpo_optuna.py [--trials 70] [--seeds 20] [--first-seed 0] [--function NAME]
-                                         [--ask-history 1000] [--per-seed FILE]
+                                         [--ask-history 1000] [--per-seed FILE] [--samplers random,tpe]
+                                         [--marks 10,30] [--ask-sampler tpe]
 """
 import argparse
 import math
 import statistics
 import time
 
+import warnings
+
 import optuna
+
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -67,6 +75,14 @@ def run(fn, direction, optimum, sampler, trials):
     return regret
 
 
+SAMPLERS = {
+    "random": lambda s: optuna.samplers.RandomSampler(seed=s),
+    "tpe": lambda s: optuna.samplers.TPESampler(seed=s),
+    # Optuna 3.1 warns that multivariate is experimental; the warning is silenced here
+    "mvtpe": lambda s: optuna.samplers.TPESampler(seed=s, multivariate=True),
+}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=70)
@@ -75,22 +91,30 @@ def main():
     ap.add_argument("--function", default=None)
     ap.add_argument("--ask-history", type=int, default=1000)
     ap.add_argument("--per-seed", default=None, metavar="FILE")
+    ap.add_argument("--samplers", default="random,tpe")
+    ap.add_argument("--marks", default="10,30")
+    ap.add_argument("--ask-sampler", default="tpe", choices=sorted(SAMPLERS))
     a = ap.parse_args()
+    names = a.samplers.split(",")
+    for n in names:
+        if n not in SAMPLERS:
+            ap.error("--samplers: unknown sampler %r (known: %s)" % (n, ", ".join(sorted(SAMPLERS))))
+    mark1, mark2 = (int(x) for x in a.marks.split(","))
     raw = open(a.per_seed, "w") if a.per_seed else None
     if raw:
-        raw.write("# optuna %s: best-so-far regret per seed after trial 10, 30 and %d\n" % (optuna.__version__, a.trials))
-    marks = [10, 30, a.trials]
+        raw.write("# optuna %s: best-so-far regret per seed after trial %d, %d and %d\n"
+                  % (optuna.__version__, mark1, mark2, a.trials))
+    marks = [mark1, mark2, a.trials]
     print("# optuna %s hpo bench: %d trials x %d seeds from %d; median best-so-far regret after trial"
           % (optuna.__version__, a.trials, a.seeds, a.first_seed))
-    print("%-10s %-7s %12s %12s %12s" % ("function", "sampler", "@10", "@30", "@final"))
+    print("%-10s %-7s %12s %12s %12s" % ("function", "sampler", "@%d" % mark1, "@%d" % mark2, "@final"))
     for name, fn, direction, optimum in FUNCTIONS:
         if a.function and a.function != name:
             continue
-        for sname in ("random", "tpe"):
+        for sname in names:
             at = [[], [], []]
             for s in range(a.first_seed, a.first_seed + a.seeds):
-                sampler = optuna.samplers.RandomSampler(seed=s) if sname == "random" else \
-                    optuna.samplers.TPESampler(seed=s)
+                sampler = SAMPLERS[sname](s)
                 r = run(fn, direction, optimum, sampler, a.trials)
                 for m, k in enumerate(marks):
                     at[m].append(r[min(k, a.trials) - 1])
@@ -103,7 +127,7 @@ def main():
     if a.ask_history > 0:
         study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
         study.optimize(hartmann6, n_trials=a.ask_history)
-        study.sampler = optuna.samplers.TPESampler(seed=1)
+        study.sampler = SAMPLERS[a.ask_sampler](1)
         total, asks = 0.0, 20
         for _ in range(asks):
             t0 = time.perf_counter()
@@ -111,8 +135,8 @@ def main():
             v = hartmann6(t)
             total += time.perf_counter() - t0
             study.tell(t, v)
-        print("tpe ask+suggest (hartmann6, 6 params) with %d complete trials: %.3f ms"
-              % (a.ask_history, 1e3 * total / asks))
+        print("%s ask+suggest (hartmann6, 6 params) with %d complete trials: %.3f ms"
+              % (a.ask_sampler, a.ask_history, 1e3 * total / asks))
 
 
 if __name__ == "__main__":

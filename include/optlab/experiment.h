@@ -94,7 +94,7 @@ void ol_param_spec_free(ol_param_spec *p);
 /* ---- the experiment file ---- */
 
 typedef enum { OL_DATASET_MNIST = 0, OL_DATASET_FASHION_MNIST = 1 } ol_exp_dataset;
-typedef enum { OL_EXP_SAMPLER_TPE = 0, OL_EXP_SAMPLER_RANDOM = 1 } ol_exp_sampler;
+typedef enum { OL_EXP_SAMPLER_TPE = 0, OL_EXP_SAMPLER_RANDOM = 1, OL_EXP_SAMPLER_GP = 2, OL_EXP_SAMPLER_MVTPE = 3 } ol_exp_sampler;
 typedef enum { OL_EXP_PRUNER_NONE = 0, OL_EXP_PRUNER_MEDIAN = 1 } ol_exp_pruner;
 /** Trial k's initial weights and batch order: the same in every study of a repetition (paired) or its own. */
 typedef enum { OL_EXP_INIT_PAIRED = 0, OL_EXP_INIT_INDEPENDENT = 1 } ol_exp_init;
@@ -103,7 +103,7 @@ typedef enum { OL_EXP_STREAM_SHARED = 0, OL_EXP_STREAM_OWN = 1 } ol_exp_stream;
 
 /** "mnist" | "fashion-mnist" (the data layer's corpus name). */
 const char *ol_exp_dataset_name(ol_exp_dataset d);
-/** "tpe" | "random". */
+/** "tpe" | "random" | "gp" | "mvtpe" (the names ol_sampler_new_by_name knows). */
 const char *ol_exp_sampler_name(ol_exp_sampler s);
 /** "none" | "median". */
 const char *ol_exp_pruner_name(ol_exp_pruner p);
@@ -202,7 +202,8 @@ typedef enum {
     OL_EXP_EVENT_TRIAL_DONE = 0, /**< a trial of this process was told (trial_number, state, value, ...) */
     OL_EXP_EVENT_TRIAL_LOST,     /**< a trial was failed as stale by another worker before it was told */
     OL_EXP_EVENT_STALE_FAILED,   /**< count trials of dead workers (or stale heartbeats) were marked FAIL */
-    OL_EXP_EVENT_WAITING         /**< the study is full, count trials of other workers still run */
+    OL_EXP_EVENT_WAITING,        /**< the study is full, count trials of other workers still run */
+    OL_EXP_EVENT_SAMPLER_NOTE    /**< the sampler fell back for one ask (message says why; e.g. a GP fit failed) */
 } ol_exp_event_kind;
 
 /** One event of the worker loop. */
@@ -216,6 +217,7 @@ typedef struct {
     double seconds;         /**< TRIAL_DONE: training seconds */
     const char *status;     /**< TRIAL_DONE: an OL_TRIAL_STATUS_* word */
     int count;              /**< STALE_FAILED, WAITING */
+    const char *message;    /**< SAMPLER_NOTE: one line from the sampler */
 } ol_exp_event;
 
 /** Called by the worker loop, from the thread that runs it. */

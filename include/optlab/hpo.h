@@ -100,7 +100,7 @@ typedef struct {
  *  several threads may share one sampler. */
 typedef struct ol_sampler ol_sampler;
 struct ol_sampler {
-    const char *name; /**< "random", "tpe" */
+    const char *name; /**< "random", "tpe", "mvtpe", "gp" */
     ol_status (*sample)(const ol_sampler *self, const ol_sample_ctx *ctx, double *internal, ol_error *err);
     void (*destroy)(ol_sampler *self);
     void *state; /**< sampler-specific options */
@@ -125,7 +125,35 @@ ol_tpe_options ol_tpe_defaults(void);
 ol_status ol_sampler_random_new(ol_sampler **out, ol_error *err);
 /** TPE as Optuna 3.1's default TPESampler (opt NULL = defaults). */
 ol_status ol_sampler_tpe_new(ol_sampler **out, const ol_tpe_options *opt, ol_error *err);
-/** "random" or "tpe" (for command lines and experiment files). */
+/** A sampler's note to its user: one line, e.g. why an ask fell back to random. */
+typedef void (*ol_sampler_log_fn)(void *log_ctx, const char *msg);
+
+/**
+ * Options of the Gaussian-process sampler (src/hpo/gp.c describes the model:
+ * Matérn-5/2 ARD on the unit cube, marginal-likelihood fit, log-EI).
+ */
+typedef struct {
+    int n_startup_trials; /**< 10: random until this many COMPLETE trials */
+    int constant_liar;    /**< 1: other RUNNING trials count as the worst observed value */
+    /** Called (if not NULL) when an ask cannot build its model and draws at random
+     *  instead (all values equal, a matrix not positive definite): the reason, one line. */
+    ol_sampler_log_fn log;
+    void *log_ctx;
+} ol_gp_options;
+
+ol_gp_options ol_gp_defaults(void);
+/** The Gaussian-process sampler (opt NULL = defaults); n_startup_trials < 1 is OL_EINVAL. */
+ol_status ol_sampler_gp_new(ol_sampler **out, const ol_gp_options *opt, ol_error *err);
+/** Set a GP sampler's fallback log callback (see ol_gp_options.log); no effect on other samplers. */
+void ol_sampler_gp_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx);
+/**
+ * Multivariate TPE as Optuna 3.1's TPESampler(multivariate=True): one joint
+ * Parzen estimator over the parameters every finished trial holds (the file
+ * comment of src/hpo/mvtpe.c gives the rules); other parameters by the
+ * univariate TPE. The options are the TPE's (opt NULL = defaults, the liar on).
+ */
+ol_status ol_sampler_mvtpe_new(ol_sampler **out, const ol_tpe_options *opt, ol_error *err);
+/** "random", "tpe", "mvtpe" or "gp" (for command lines and experiment files). */
 ol_status ol_sampler_new_by_name(ol_sampler **out, const char *name, ol_error *err);
 void ol_sampler_free(ol_sampler *s);
 

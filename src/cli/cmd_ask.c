@@ -30,6 +30,14 @@
 
 #define ASK_MAX_PARAMS 64
 
+void openblas_set_num_threads(int num_threads); /* OpenBLAS's; cblas.h is not included here */
+
+/* A GP ask that fell back to random says why on stderr (the trial is still made). */
+static void ask_sampler_note(void *user, const char *msg) {
+    (void)user;
+    fprintf(stderr, "optlab ask: %s\n", msg);
+}
+
 static void ask_usage(FILE *out) {
     fputs("usage: optlab ask --study-name NAME [--storage URL] [--direction maximize|minimize]\n"
           "                  (--param SPEC ... | --search-space JSON) [--sampler NAME] [--sampler-kwargs JSON]\n"
@@ -53,8 +61,9 @@ static void ask_usage(FILE *out) {
           "                        optuna.distributions.distribution_to_json writes it, e.g.\n"
           "                        {\"x\": {\"name\": \"FloatDistribution\", \"attributes\": {\"low\": -4, \"high\": 4}}}\n"
           "                        (may be combined with --param)\n"
-          "  --sampler NAME        tpe (default; 10 random start-up trials) or random; Optuna's class names\n"
-          "                        TPESampler and RandomSampler are accepted\n"
+          "  --sampler NAME        tpe (default; 10 random start-up trials), mvtpe (multivariate TPE), random\n"
+          "                        or gp (Gaussian process, 10 random start-up trials); Optuna's class names\n"
+          "                        TPESampler, RandomSampler and GPSampler are accepted\n"
           "  --sampler-kwargs JSON Optuna's sampler arguments; optlab reads {\"seed\": N} (same as --seed)\n"
           "  --seed N              sampler seed, stored with the study when it is created (default: a random\n"
           "                        seed, as Optuna's; it is stored too); later asks reuse the stored seed\n"
@@ -201,6 +210,7 @@ int cmd_ask(int argc, char **argv) {
         case A_SAMPLER:
             if (!strcmp(v, "TPESampler")) sampler_name = "tpe";
             else if (!strcmp(v, "RandomSampler")) sampler_name = "random";
+            else if (!strcmp(v, "GPSampler")) sampler_name = "gp";
             else sampler_name = v;
             break;
         case A_SAMPLER_KWARGS: {
@@ -290,6 +300,9 @@ int cmd_ask(int argc, char **argv) {
         rc = cli_usage_error(&cp, "--sampler %s: %s", sampler_name, err.msg);
         goto done;
     }
+    ol_sampler_gp_set_log(sampler, ask_sampler_note, NULL);
+    /* the GP's matrices (at most 500 x 500) factor faster on one thread than on contended ones */
+    openblas_set_num_threads(1);
     if (ol_storage_open(&storage, url, &err)) {
         cli_error("%s", err.msg);
         goto done;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "options.h"
@@ -248,7 +249,7 @@ static int bench_workers(const char *only, int trials, int first, int seeds, int
 }
 
 /* Mean ms of a TPE ask + suggests on Hartmann-6 with `history` complete trials before it. */
-static int time_ask(const ol_sampler *tpe, const ol_sampler *rnd, int history, int asks, double *ms) {
+static int time_ask(const ol_sampler *tpe, const ol_sampler *rnd, int history, int asks, double *ms, double *cpu_ms) {
     ol_storage *st;
     ol_error err = {0};
     if (ol_storage_open(&st, "memory:", &err)) return cli_error("%s", err.msg);
@@ -269,21 +270,24 @@ static int time_ask(const ol_sampler *tpe, const ol_sampler *rnd, int history, i
     ol_study_close(fill);
     o.sampler = tpe;
     if (!rc && ol_study_open(&s, st, &o, &err)) rc = cli_error("%s", err.msg);
-    double total = 0;
+    double total = 0, cpu = 0;
     for (int i = 0; i < asks && !rc; i++) {
         ol_trial *t;
         double v;
         double t0 = ol_now();
+        clock_t c0 = clock();
         if (ol_study_ask(s, &t, &err) || f->eval(t, &v, &err)) {
             rc = cli_error("%s", err.msg);
             break;
         }
         total += ol_now() - t0;
+        cpu += (double)(clock() - c0) / CLOCKS_PER_SEC;
         if (ol_study_tell(s, t, OL_TRIAL_COMPLETE, v, &err)) rc = cli_error("%s", err.msg);
     }
     if (!rc) ol_study_close(s);
     ol_storage_close(st);
     *ms = 1e3 * total / asks;
+    *cpu_ms = 1e3 * cpu / asks;
     return rc;
 }
 
@@ -302,21 +306,29 @@ static void usage(FILE *out) {
           "                    per function, sampler and seed (bench/hpo_compare.py compares two such files)\n"
           "  --workers W       instead: simulate W parallel workers (W trials in flight) and compare TPE at\n"
           "                    1 worker, at W without and with the constant liar, and random\n"
+          "  --marks A,B       also report the regret after trials A and B (default 10,30)\n"
+          "  --samplers LIST   comma-separated samplers to compare: random, tpe, mvtpe, gp (default random,tpe);\n"
+          "                    the last one is the one whose ask is timed\n"
           "  --quiet           no progress bar on stderr (the table still goes to stdout)\n\n"
           "bench/hpo.sh prints this beside Optuna 3.1's TPESampler and RandomSampler.\n",
           out);
 }
 
-enum { B_TRIALS, B_SEEDS, B_FIRST, B_HISTORY, B_WORKERS, B_PER_SEED, B_FUNCTION, B_QUIET };
+void openblas_set_num_threads(int num_threads); /* OpenBLAS's */
+
+enum { B_TRIALS, B_SEEDS, B_FIRST, B_HISTORY, B_WORKERS, B_PER_SEED, B_FUNCTION, B_QUIET, B_SAMPLERS, B_MARKS };
+
+#define MAX_SAMPLERS 8
 
 int cmd_hpo_bench(int argc, char **argv) {
     static const cli_option opts[] = {{"trials", 1, B_TRIALS},   {"seeds", 1, B_SEEDS},
                                       {"first-seed", 1, B_FIRST}, {"ask-history", 1, B_HISTORY},
                                       {"workers", 1, B_WORKERS},  {"per-seed", 1, B_PER_SEED},
                                       {"function", 1, B_FUNCTION}, {"quiet", 0, B_QUIET},
+                                      {"samplers", 1, B_SAMPLERS}, {"marks", 1, B_MARKS},
                                       {NULL, 0, 0}};
-    int trials = 70, seeds = 20, first = 0, history = 1000, workers = 0, quiet = 0;
-    const char *only = NULL, *per_seed = NULL, *v;
+    int trials = 70, seeds = 20, first = 0, history = 1000, workers = 0, quiet = 0, mark1 = 10, mark2 = 30;
+    const char *only = NULL, *per_seed = NULL, *sampler_list = "random,tpe", *v;
     cli_parser p;
     cli_begin(&p, "hpo-bench", argc, argv, opts);
     for (int c; (c = cli_next(&p, &v)) != CLI_OPT_END;) {
@@ -332,10 +344,16 @@ int cmd_hpo_bench(int argc, char **argv) {
         case B_PER_SEED: per_seed = v; break;
         case B_FUNCTION: only = v; break;
         case B_QUIET: quiet = 1; break;
+        case B_SAMPLERS: sampler_list = v; break;
+        case B_MARKS:
+            if (sscanf(v, "%d,%d", &mark1, &mark2) != 2 || mark1 < 1 || mark2 <= mark1)
+                return cli_usage_error(&p, "--marks: expected two trial counts A,B with 1 <= A < B, got '%s'", v);
+            break;
         }
         if (bad) return CLI_EXIT_USAGE;
     }
     if (cli_operand_count(&p)) return cli_usage_error(&p, "unexpected argument '%s'", cli_operands(&p)[0]);
+    openblas_set_num_threads(1); /* as optlab run's workers and optlab ask: the GP's small matrices */
     if (only) {
         int found = 0;
         for (int k = 0; k < N_FUNCTIONS; k++) found |= !strcmp(functions[k].name, only);
@@ -347,34 +365,54 @@ int cmd_hpo_bench(int argc, char **argv) {
     if (per_seed) {
         raw = fopen(per_seed, "w");
         if (!raw) return cli_error("--per-seed %s: cannot write: %s", per_seed, strerror(errno)), 1;
-        fprintf(raw, "# optlab: best-so-far regret per seed after trial 10, 30 and %d\n", trials);
+        fprintf(raw, "# optlab: best-so-far regret per seed after trial %d, %d and %d\n", mark1, mark2, trials);
     }
-    ol_sampler *samplers[2];
-    const char *names[2] = {"random", "tpe"};
+    ol_sampler *samplers[MAX_SAMPLERS] = {0};
+    char names[MAX_SAMPLERS][32];
+    int n_samplers = 0;
     ol_error err = {0};
-    for (int k = 0; k < 2; k++)
-        if (ol_sampler_new_by_name(&samplers[k], names[k], &err)) {
+    for (const char *q = sampler_list; *q;) {
+        size_t len = strcspn(q, ",");
+        if (len == 0 || len >= sizeof names[0] || n_samplers == MAX_SAMPLERS) {
             if (raw) fclose(raw);
-            return cli_error("%s", err.msg);
+            for (int k = 0; k < n_samplers; k++) ol_sampler_free(samplers[k]);
+            return cli_usage_error(&p, "--samplers: expected up to %d comma-separated names, got '%s'", MAX_SAMPLERS,
+                                   sampler_list);
         }
+        memcpy(names[n_samplers], q, len);
+        names[n_samplers][len] = 0;
+        if (ol_sampler_new_by_name(&samplers[n_samplers], names[n_samplers], &err)) {
+            if (raw) fclose(raw);
+            for (int k = 0; k < n_samplers; k++) ol_sampler_free(samplers[k]);
+            return cli_usage_error(&p, "--samplers: %s", err.msg);
+        }
+        n_samplers++;
+        q += len + (q[len] == ',');
+    }
+    ol_sampler *timed = NULL, *filler = NULL; /* the ask timing: the last sampler named, history drawn at random */
+    if (ol_sampler_random_new(&filler, &err)) return cli_error("%s", err.msg);
+    timed = samplers[n_samplers - 1];
 
-    int marks[3] = {10, 30, trials};
+    int marks[3] = {mark1, mark2, trials};
     double *regret = malloc((size_t)trials * sizeof *regret);
     double *at = malloc((size_t)seeds * 3 * sizeof *at);
     int rc = 0;
     if (!regret || !at) rc = cli_error("out of memory");
     cli_progress prog;
     int n_fn = only ? 1 : N_FUNCTIONS;
-    long total = (long)n_fn * 2 * seeds;
+    long total = (long)n_fn * n_samplers * seeds;
     cli_progress_start(&prog, stderr, "hpo-bench", quiet);
     long done = 0;
     printf("# optlab hpo-bench: %d trials x %d seeds from %d; median best-so-far regret after trial\n", trials, seeds,
            first);
-    printf("%-10s %-7s %12s %12s %12s\n", "function", "sampler", "@10", "@30", "@final");
+    char h1[16], h2[16];
+    snprintf(h1, sizeof h1, "@%d", mark1);
+    snprintf(h2, sizeof h2, "@%d", mark2);
+    printf("%-10s %-7s %12s %12s %12s\n", "function", "sampler", h1, h2, "@final");
     for (int k = 0; k < N_FUNCTIONS && !rc; k++) {
         const bench_function *f = &functions[k];
         if (only && strcmp(only, f->name)) continue;
-        for (int sm = 0; sm < 2 && !rc; sm++) {
+        for (int sm = 0; sm < n_samplers && !rc; sm++) {
             for (int s = 0; s < seeds && !rc; s++) {
                 rc = run_one(f, samplers[sm], (uint64_t)(first + s), trials, regret);
                 for (int m = 0; m < 3; m++) {
@@ -384,7 +422,7 @@ int cmd_hpo_bench(int argc, char **argv) {
                 if (raw && !rc)
                     fprintf(raw, "%s %s %d %.17g %.17g %.17g\n", f->name, names[sm], first + s, at[s], at[seeds + s],
                             at[2 * seeds + s]);
-                char what[64];
+                char what[320];
                 snprintf(what, sizeof what, "%s, %s", f->name, names[sm]);
                 cli_progress_bar(&prog, ++done, total, what, 0);
             }
@@ -398,12 +436,15 @@ int cmd_hpo_bench(int argc, char **argv) {
     cli_progress_end(&prog);
     if (raw && (ferror(raw) | fclose(raw)) && !rc) rc = cli_error("--per-seed %s: write failed", per_seed);
     if (!rc && history > 0) {
-        double ms = 0;
-        rc = time_ask(samplers[1], samplers[0], history, 20, &ms);
-        if (!rc) printf("tpe ask+suggest (hartmann6, 6 params) with %d complete trials: %.3f ms\n", history, ms);
+        double ms = 0, cpu_ms = 0;
+        rc = time_ask(timed, filler, history, 20, &ms, &cpu_ms);
+        if (!rc)
+            printf("%s ask+suggest (hartmann6, 6 params) with %d complete trials: %.3f ms (process CPU %.3f ms)\n",
+                   timed->name, history, ms, cpu_ms);
     }
     free(regret);
     free(at);
-    for (int k = 0; k < 2; k++) ol_sampler_free(samplers[k]);
+    for (int k = 0; k < n_samplers; k++) ol_sampler_free(samplers[k]);
+    ol_sampler_free(filler);
     return rc ? 1 : 0;
 }

@@ -69,6 +69,7 @@ void run_print_event(void *user, const ol_exp_event *ev) {
     case OL_EXP_EVENT_WAITING:
         printf("%s: waiting for %d running trial%s of other workers\n", name, ev->count, ev->count == 1 ? "" : "s");
         break;
+    case OL_EXP_EVENT_SAMPLER_NOTE: printf("%s: %s\n", name, ev->message); break;
     }
     fflush(stdout);
 }

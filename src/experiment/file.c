@@ -125,7 +125,12 @@ ol_status ol_experiment_check_study_name(const char *name, ol_error *err) {
 /* ---- the choices an experiment file names ---- */
 
 const char *ol_exp_dataset_name(ol_exp_dataset d) { return d == OL_DATASET_FASHION_MNIST ? "fashion-mnist" : "mnist"; }
-const char *ol_exp_sampler_name(ol_exp_sampler s) { return s == OL_EXP_SAMPLER_RANDOM ? "random" : "tpe"; }
+const char *ol_exp_sampler_name(ol_exp_sampler s) {
+    return s == OL_EXP_SAMPLER_RANDOM  ? "random"
+           : s == OL_EXP_SAMPLER_GP    ? "gp"
+           : s == OL_EXP_SAMPLER_MVTPE ? "mvtpe"
+                                       : "tpe";
+}
 const char *ol_exp_pruner_name(ol_exp_pruner p) { return p == OL_EXP_PRUNER_MEDIAN ? "median" : "none"; }
 const char *ol_exp_init_name(ol_exp_init i) { return i == OL_EXP_INIT_INDEPENDENT ? "independent" : "paired"; }
 const char *ol_exp_stream_name(ol_exp_stream s) { return s == OL_EXP_STREAM_OWN ? "own" : "shared"; }
@@ -199,7 +204,9 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
     } else if (!strcmp(key, "sampler")) {
         if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_TPE))) e->sampler = OL_EXP_SAMPLER_TPE;
         else if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_RANDOM))) e->sampler = OL_EXP_SAMPLER_RANDOM;
-        else return fail_at(ps, ps->line, OL_EINVAL, "sampler = %s: expected tpe or random", value);
+        else if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_GP))) e->sampler = OL_EXP_SAMPLER_GP;
+        else if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_MVTPE))) e->sampler = OL_EXP_SAMPLER_MVTPE;
+        else return fail_at(ps, ps->line, OL_EINVAL, "sampler = %s: expected tpe, mvtpe, gp or random", value);
     } else if (!strcmp(key, "pruner")) {
         if (!strcmp(value, ol_exp_pruner_name(OL_EXP_PRUNER_NONE))) e->pruner = OL_EXP_PRUNER_NONE;
         else if (!strcmp(value, ol_exp_pruner_name(OL_EXP_PRUNER_MEDIAN))) e->pruner = OL_EXP_PRUNER_MEDIAN;

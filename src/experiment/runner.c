@@ -168,6 +168,7 @@ ol_status ol_exp_write_study_attrs(ol_storage *st, const ol_exp_study *s, const 
     ATTR(OL_ATTR_LOSS, exp_text_json_string(&v, ol_exp_loss_name(s->opt->loss)));
     ATTR(OL_ATTR_N_TRIALS, exp_text_printf(&v, "%d", r->trials));
     ATTR(OL_ATTR_SEED, exp_text_printf(&v, "%llu", (unsigned long long)s->seed));
+    ATTR(OL_ATTR_SAMPLER, exp_text_json_string(&v, ol_exp_sampler_name(e->sampler)));
     ATTR(OL_ATTR_REPEAT, exp_text_printf(&v, "%d", s->repeat));
     ATTR(OL_ATTR_N_VALID_TRIAL, exp_text_printf(&v, "%d", r->splits.valid_trial.n));
     ATTR(OL_ATTR_N_TEST, exp_text_printf(&v, "%d", r->splits.test.n));
@@ -495,6 +496,19 @@ static ol_status work_on_study(ol_exp_runner *r, ol_storage *st, ol_study *study
     return OL_OK;
 }
 
+/* The sampler's notes (a GP ask that fell back to random) become SAMPLER_NOTE events of the current study. */
+typedef struct {
+    ol_exp_runner *r;
+    const ol_exp_study *study;
+} sampler_note_ctx;
+
+static void sampler_note(void *user, const char *msg) {
+    sampler_note_ctx *c = user;
+    if (!c->r->on_event || !c->study) return;
+    ol_exp_event ev = {.kind = OL_EXP_EVENT_SAMPLER_NOTE, .study = c->study, .trial_number = -1, .message = msg};
+    c->r->on_event(c->r->user, &ev);
+}
+
 ol_status ol_exp_worker_run(ol_exp_runner *r, ol_error *err) {
     openblas_set_num_threads(1);
     const ol_experiment *e = r->exp;
@@ -514,12 +528,15 @@ ol_status ol_exp_worker_run(ol_exp_runner *r, ol_error *err) {
         (rc = ol_sampler_new_by_name(&sampler, ol_exp_sampler_name(e->sampler), err)) ||
         (rc = heartbeat_start(r, err)))
         goto out;
+    sampler_note_ctx note = {.r = r};
+    ol_sampler_gp_set_log(sampler, sampler_note, &note);
     /* how often a worker with nothing to do looks again whether a slot was freed */
     double poll = r->heartbeat_seconds > 0 ? r->heartbeat_seconds : 2.0;
     if (poll > r->grace_seconds / 2) poll = r->grace_seconds / 2;
     if (poll < 0.2) poll = 0.2;
     for (int i = 0; i < r->n_studies && !r->stop && rc == OL_OK; i++) {
         const ol_exp_study *s = &r->studies[i];
+        note.study = s;
         ol_study *study = NULL;
         /* sampler_stream = shared (default): every study of a repetition draws from one stream */
         char stream[OL_EXP_NAME_MAX + 16];

@@ -4,6 +4,8 @@
 #ifndef OPTLAB_HPO_INTERNAL_H
 #define OPTLAB_HPO_INTERNAL_H
 
+#include <pthread.h>
+
 #include "optlab/hpo.h"
 
 /** A uniform draw from d as Optuna's RandomSampler makes it (internal value). */
@@ -44,4 +46,70 @@ ol_status ol_hpo_parzen_sample(const ol_distribution *d, const double *obs, size
  */
 ol_status ol_hpo_tpe_pick(const ol_sample_ctx *ctx, const double *cand, size_t m, size_t *best, double *scores,
                           int *startup, ol_error *err);
+
+/**
+ * TPE's rank of a trial (tpe.c; Optuna 3.1's (step, value) keys, smaller is better): COMPLETE
+ * (-inf, value), PRUNED (-last step, last value; NaN as +inf; (1, 0) without intermediates), and
+ * with constant_liar any RUNNING trial but `asking` (+inf, +inf). Values negated when maximising.
+ * 0 for a trial that does not take part (FAIL, COMPLETE without value, RUNNING without the liar).
+ */
+int ol_hpo_tpe_rank_key(const ol_trial_rec *t, int maximize, int constant_liar, int asking, double *key1,
+                        double *key2);
+/** The parameter `name` of a trial, or NULL. */
+const ol_param_rec *ol_hpo_find_param(const ol_trial_rec *t, const char *name);
+
+/* ---- TPE's Parzen estimator over one parameter (tpe.c), for multivariate TPE ---- */
+typedef struct {
+    const ol_distribution *dist;
+    size_t n;      /**< components: observations + prior (the last) */
+    double *w;     /**< normalised weights */
+    double *logw;
+    /* numerical */
+    double low, high, q; /**< bounds in the transformed space; q > 0 for grids */
+    double *mu, *sigma, *log_mass;
+    double *cell_bound; /**< grids: log(q / sigma) - log_mass + logw, an upper bound's constant part */
+    size_t *uniq;       /**< grids: component -> index of its distinct (mu, sigma) pair */
+    size_t n_uniq;
+    double *uniq_mass;  /**< grids: scratch, one cell mass per distinct pair and point */
+    /* categorical: n rows of n_choices */
+    double *cat;
+} ol_hpo_parzen;
+
+/** Build from k observations (internal values, trial order) as Optuna 3.1's univariate TPE does; -1 on no memory. */
+int ol_hpo_parzen_build(ol_hpo_parzen *p, const ol_distribution *d, const double *obs, size_t k,
+                        const ol_tpe_options *o);
+void ol_hpo_parzen_free(ol_hpo_parzen *p);
+/** Replace the observations' bandwidths by the multivariate rule (0.2 k^(-1/(n_dims+4)) of the range, magic clip). */
+void ol_hpo_parzen_multivariate_sigmas(ol_hpo_parzen *p, size_t n_dims, const ol_tpe_options *o);
+/** log of component i's kernel (density, grid-cell mass or category probability) at internal value v. */
+double ol_hpo_parzen_log_kernel(const ol_hpo_parzen *p, size_t i, double v);
+/** A draw from component c alone, from the uniform u_value (internal value). */
+double ol_hpo_parzen_sample_component(const ol_hpo_parzen *p, size_t c, double u_value);
+
+/*
+ * Joint samplers (GP, multivariate TPE) choose every parameter of a trial in
+ * one go, when its first parameter is asked, and answer the trial's other
+ * parameters from this cache. The key digests everything the choice depends
+ * on (seed, trial number, direction, every other trial's state, value and
+ * parameters), so a hit is always the answer a fresh computation would give.
+ * Guarded by a mutex: a sampler stays shareable between threads.
+ */
+typedef struct {
+    pthread_mutex_t lock;
+    int valid;
+    uint64_t key;
+    size_t n;
+    char **names;
+    double *values;
+} ol_hpo_joint_cache;
+
+void ol_hpo_joint_cache_init(ol_hpo_joint_cache *c);
+void ol_hpo_joint_cache_destroy(ol_hpo_joint_cache *c);
+/** The digest of ctx's history (the asking trial itself left out: it gains parameters as it goes). */
+uint64_t ol_hpo_history_key(const ol_sample_ctx *ctx);
+/** 1: *v is `name`'s cached value; 0: the key is cached but `name` is not in it; -1: not cached. */
+int ol_hpo_joint_cache_get(ol_hpo_joint_cache *c, uint64_t key, const char *name, double *v);
+/** Replace the cache with n (name, value) pairs under `key` (copied; on no memory the cache is left empty). */
+void ol_hpo_joint_cache_put(ol_hpo_joint_cache *c, uint64_t key, const char *const *names, const double *values,
+                            size_t n);
 #endif

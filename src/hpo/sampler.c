@@ -77,7 +77,9 @@ ol_status ol_sampler_new_by_name(ol_sampler **out, const char *name, ol_error *e
     *out = NULL;
     if (name && !strcmp(name, "random")) return ol_sampler_random_new(out, err);
     if (name && !strcmp(name, "tpe")) return ol_sampler_tpe_new(out, NULL, err);
-    return ol_fail(err, OL_EINVAL, "unknown sampler '%s' (known: tpe, random)", name ? name : "(null)");
+    if (name && !strcmp(name, "gp")) return ol_sampler_gp_new(out, NULL, err);
+    if (name && !strcmp(name, "mvtpe")) return ol_sampler_mvtpe_new(out, NULL, err);
+    return ol_fail(err, OL_EINVAL, "unknown sampler '%s' (known: tpe, random, gp, mvtpe)", name ? name : "(null)");
 }
 
 void ol_sampler_free(ol_sampler *s) {

@@ -117,21 +117,7 @@ static double truncnorm_ppf(double q, double a, double b) {
 
 /* ---------- Parzen estimator over one parameter ---------- */
 
-typedef struct {
-    const ol_distribution *dist;
-    size_t n;      /* components: observations + prior */
-    double *w;     /* normalised weights */
-    double *logw;
-    /* numerical */
-    double low, high, q; /* bounds in the transformed space; q > 0 for grids */
-    double *mu, *sigma, *log_mass;
-    double *cell_bound; /* grids: log(q / sigma) - log_mass + logw, an upper bound's constant part */
-    size_t *uniq;       /* grids: component -> index of its distinct (mu, sigma) pair */
-    size_t n_uniq;
-    double *uniq_mass;  /* grids: scratch, one cell mass per distinct pair and point */
-    /* categorical: n rows of n_choices */
-    double *cat;
-} parzen;
+typedef ol_hpo_parzen parzen;
 
 static void parzen_free(parzen *p) {
     free(p->w);
@@ -338,8 +324,11 @@ static size_t pick_component(const parzen *p, double u) {
  * or the quantile of its truncated normal (as Optuna's sample uses them).
  */
 static double parzen_sample_u(const parzen *p, double u_component, double u_value) {
+    return ol_hpo_parzen_sample_component(p, pick_component(p, u_component), u_value);
+}
+
+double ol_hpo_parzen_sample_component(const ol_hpo_parzen *p, size_t c, double u_value) {
     const ol_distribution *d = p->dist;
-    size_t c = pick_component(p, u_component);
     if (d->kind == OL_DIST_CATEGORICAL) {
         const double *row = &p->cat[c * d->n_choices];
         double acc = 0;
@@ -403,6 +392,42 @@ static int grid_terms(const parzen *p, double x, double *terms) {
     for (size_t i = 0; i < p->n; i++)
         terms[i] = (terms[i] < cut) ? -INFINITY : (i == top_i ? exact_top : grid_term(p, i, lb, ub));
     return 1;
+}
+
+double ol_hpo_parzen_log_kernel(const ol_hpo_parzen *p, size_t i, double v) {
+    const ol_distribution *d = p->dist;
+    if (d->kind == OL_DIST_CATEGORICAL) return log(p->cat[i * d->n_choices + (size_t)v]);
+    double x = d->log ? log(v) : v, mu = p->mu[i], s = p->sigma[i];
+    if (p->q > 0) {
+        double ub = fmin(x + 0.5 * p->q, p->high), lb = fmax(x - 0.5 * p->q, p->low);
+        return log_gauss_mass((lb - mu) / s, (ub - mu) / s) - p->log_mass[i];
+    }
+    double z = (x - mu) / s;
+    return (x < p->low || x > p->high) ? -INFINITY : -0.5 * z * z - LOG_SQRT_2PI - p->log_mass[i];
+}
+
+int ol_hpo_parzen_build(ol_hpo_parzen *p, const ol_distribution *d, const double *obs, size_t k,
+                        const ol_tpe_options *o) {
+    return parzen_build(p, d, obs, k, o);
+}
+
+void ol_hpo_parzen_free(ol_hpo_parzen *p) { parzen_free(p); }
+
+/* Resets sigma and log_mass; the grid shortcuts (cell_bound, uniq) then no longer hold, so
+ * they are freed: multivariate TPE uses ol_hpo_parzen_log_kernel, which is exact. */
+void ol_hpo_parzen_multivariate_sigmas(ol_hpo_parzen *p, size_t n_dims, const ol_tpe_options *o) {
+    free(p->cell_bound);
+    free(p->uniq);
+    free(p->uniq_mass);
+    p->cell_bound = NULL, p->uniq = NULL, p->uniq_mass = NULL, p->n_uniq = 0;
+    if (p->dist->kind == OL_DIST_CATEGORICAL) return;
+    size_t k = p->n - 1;
+    double range = p->high - p->low;
+    double sigma = 0.2 * pow((double)(k > 0 ? k : 1), -1.0 / ((double)n_dims + 4.0)) * range;
+    double minsigma = o->consider_magic_clip ? range / fmin(100.0, 1.0 + (double)p->n) : 1e-12;
+    for (size_t i = 0; i < k; i++) p->sigma[i] = fmin(fmax(sigma, minsigma), range);
+    for (size_t i = 0; i < p->n; i++)
+        p->log_mass[i] = log_gauss_mass((p->low - p->mu[i]) / p->sigma[i], (p->high - p->mu[i]) / p->sigma[i]);
 }
 
 /* log of the estimator's density (or grid-cell mass) at internal value v. */
@@ -502,6 +527,30 @@ static int same_distribution(const ol_param_rec *pr, const ol_sample_ctx *ctx) {
     return eq;
 }
 
+int ol_hpo_tpe_rank_key(const ol_trial_rec *t, int maximize, int constant_liar, int asking, double *key1,
+                        double *key2) {
+    double sign = maximize ? -1.0 : 1.0;
+    if (t->state == OL_TRIAL_COMPLETE) {
+        if (!t->has_value) return 0;
+        *key1 = -INFINITY;
+        *key2 = sign * t->value;
+    } else if (t->state == OL_TRIAL_PRUNED) {
+        if (t->n_intermediate > 0) {
+            const ol_intermediate_rec *last = &t->intermediate[t->n_intermediate - 1];
+            *key1 = -(double)last->step;
+            *key2 = isnan(last->value) ? INFINITY : sign * last->value;
+        } else {
+            *key1 = 1;
+            *key2 = 0;
+        }
+    } else if (t->state == OL_TRIAL_RUNNING && constant_liar && t->number != asking) {
+        *key1 = INFINITY; /* the lie: worse than any finished trial */
+        *key2 = INFINITY;
+    } else
+        return 0;
+    return 1;
+}
+
 /*
  * The two estimators of one ask: l(x) from the "below" observations of
  * ctx's parameter, g(x) from the "above" ones. *startup = 1 (and no
@@ -515,28 +564,10 @@ static ol_status tpe_models(const ol_tpe_options *o, const ol_sample_ctx *ctx, p
     observation *obs = malloc((ctx->n_trials ? ctx->n_trials : 1) * sizeof *obs);
     if (!obs) return ol_fail(err, OL_ENOMEM, "out of memory");
     size_t n = 0, n_done = 0; /* observations; COMPLETE + PRUNED among them */
-    double sign = ctx->maximize ? -1.0 : 1.0;
     for (size_t i = 0; i < ctx->n_trials; i++) {
         const ol_trial_rec *t = &ctx->trials[i];
         observation ob = {0};
-        if (t->state == OL_TRIAL_COMPLETE) {
-            if (!t->has_value) continue;
-            ob.key1 = -INFINITY;
-            ob.key2 = sign * t->value;
-        } else if (t->state == OL_TRIAL_PRUNED) {
-            if (t->n_intermediate > 0) {
-                const ol_intermediate_rec *last = &t->intermediate[t->n_intermediate - 1];
-                ob.key1 = -(double)last->step;
-                ob.key2 = isnan(last->value) ? INFINITY : sign * last->value;
-            } else {
-                ob.key1 = 1;
-                ob.key2 = 0;
-            }
-        } else if (t->state == OL_TRIAL_RUNNING && o->constant_liar && t->number != ctx->trial_number) {
-            ob.key1 = INFINITY; /* the lie: worse than any finished trial */
-            ob.key2 = INFINITY;
-        } else
-            continue;
+        if (!ol_hpo_tpe_rank_key(t, ctx->maximize, o->constant_liar, ctx->trial_number, &ob.key1, &ob.key2)) continue;
         if (t->state != OL_TRIAL_RUNNING) n_done++;
         for (size_t k = 0; k < t->n_params; k++) {
             if (!strcmp(t->params[k].name, ctx->param_name) && same_distribution(&t->params[k], ctx)) {

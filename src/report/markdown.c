@@ -435,6 +435,7 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
         const char *sep = " ";
         if (ex->dataset) rp_printf(&b, ko ? "%s데이터셋 %s" : "%sdataset %s", sep, ex->dataset), sep = ", ";
         if (ex->loss) rp_printf(&b, ko ? "%s손실 %s" : "%sloss %s", sep, ex->loss), sep = ", ";
+        if (ex->sampler) rp_printf(&b, ko ? "%s샘플러 %s" : "%ssampler %s", sep, ex->sampler), sep = ", ";
         if (budget > 0) rp_printf(&b, ko ? "%sOptimizer 당 %d Trial" : "%s%d trials per optimizer", sep, budget), sep = ", ";
         if (ex->seed >= 0) rp_printf(&b, ko ? "%s시드 %lld" : "%sseed %lld", sep, ex->seed);
         rp_printf(&b, ".");

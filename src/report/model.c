@@ -319,6 +319,7 @@ void rp_free(rp_experiment *ex) {
     free(ex->experiment);
     free(ex->dataset);
     free(ex->loss);
+    free(ex->sampler);
     if (ex->baseline) {
         rp_free(ex->baseline);
         free(ex->baseline);
@@ -371,6 +372,7 @@ static ol_status fill_study(ol_storage *st, const ol_study_rec *rec, const study
     s->slug = dupstr(unique);
     if (!s->slug) return ol_fail(err, OL_ENOMEM, "out of memory");
     if (!ex->dataset) ex->dataset = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_DATASET);
+    if (!ex->sampler) ex->sampler = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_SAMPLER);
     if (!ex->loss && s->loss) ex->loss = dupstr(s->loss); /* already under the reference loss's new name */
     if (ex->seed < 0) ex->seed = (long long)attr_number(pl->attrs, pl->n_attrs, OL_ATTR_SEED, -1);
     if (!ex->n_test) ex->n_test = (int)attr_number(pl->attrs, pl->n_attrs, OL_ATTR_N_TEST, 0);

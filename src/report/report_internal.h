@@ -110,6 +110,7 @@ typedef struct rp_experiment {
     int n_experiments;
     char others[512];
     char *dataset, *loss; /* from study attrs, may be NULL */
+    char *sampler;        /* optlab:sampler of the first study, NULL if absent (storages before issue 18) */
     long long seed;       /* optlab:seed of the first study, -1 if absent */
     int n_test, n_valid_trial;
     size_t n_studies;

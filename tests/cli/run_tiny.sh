@@ -50,6 +50,7 @@ for name, params in (("tiny/adam", {"learning_rate", "beta1"}), ("tiny/adadelta"
     assert "test_accuracy" in s.best_trial.user_attrs, "the best trial has no test accuracy"
     a = s.user_attrs
     assert a["optlab:experiment"] == "tiny" and a["optlab:n_trials"] == n and a["optlab:seed"] == 7, a
+    assert a["optlab:sampler"] == "tpe", a
     if name == "tiny/adam":
         assert s.trials[0].distributions["learning_rate"].log
         assert a["optlab:fixed"] == {"eps": 1e-08}, a["optlab:fixed"]

@@ -1,0 +1,276 @@
+/*
+ * mvtpe.c — multivariate TPE, after Optuna 3.1's TPESampler(multivariate=True):
+ * one joint Parzen estimator over all parameters instead of one per
+ * parameter, so correlations between parameters count.
+ *
+ *  - Search space: the parameters that every COMPLETE and PRUNED trial holds
+ *    with the same distribution. Parameters outside it (conditional ones)
+ *    are sampled by the univariate TPE (Optuna's independent sampler there).
+ *  - Start-up: random while fewer than n_startup_trials (10) trials are
+ *    COMPLETE or PRUNED.
+ *  - Observations: COMPLETE and PRUNED trials holding every parameter of the
+ *    space, ranked as the univariate TPE ranks them (COMPLETE by value, then
+ *    PRUNED by how far they got); the best gamma(n) = min(ceil(0.1 n), 25)
+ *    are "below", the rest "above". Constant liar (on by default, as for
+ *    optlab's TPE): other RUNNING trials holding the space rank last.
+ *  - Each group is one estimator whose components are the group's trials
+ *    plus a prior: component c is the product over parameters of c's
+ *    per-parameter kernel (truncated normal in the transformed space, grid
+ *    mass, or categorical row). Weights and prior are the univariate ones;
+ *    numerical bandwidths follow the multivariate rule
+ *    0.2 * k^(-1/(d+4)) * range (k observations, d parameters), magic-clipped.
+ *  - 24 candidates drawn from l(x) (one component, then each parameter from
+ *    it), the one with the largest log l(x) - log g(x) is taken.
+ * Randomness comes from the stream (study seed, trial number), so a resumed
+ * study repeats an uninterrupted one.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpo_internal.h"
+
+typedef struct {
+    ol_tpe_options opt;
+    ol_sampler *univariate; /* for parameters outside the joint space */
+    ol_hpo_joint_cache cache;
+} mvtpe_state;
+
+typedef struct {
+    const char *name, *dist_json; /* borrowed from the history */
+    ol_distribution dist;
+} mv_dim;
+
+typedef struct {
+    size_t index;
+    double key1, key2;
+} mv_obs;
+
+static int finished(const ol_trial_rec *t) {
+    return (t->state == OL_TRIAL_COMPLETE && t->has_value) || t->state == OL_TRIAL_PRUNED;
+}
+
+static int cmp_dim(const void *a, const void *b) { return strcmp(((const mv_dim *)a)->name, ((const mv_dim *)b)->name); }
+
+static int cmp_obs(const void *a, const void *b) {
+    const mv_obs *x = a, *y = b;
+    if (x->key1 != y->key1) return x->key1 < y->key1 ? -1 : 1;
+    if (x->key2 != y->key2) return x->key2 < y->key2 ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static int cmp_index(const void *a, const void *b) {
+    size_t x = ((const mv_obs *)a)->index, y = ((const mv_obs *)b)->index;
+    return (x > y) - (x < y);
+}
+
+static void dims_free(mv_dim *dims, size_t n) {
+    for (size_t i = 0; i < n; i++) ol_distribution_free(&dims[i].dist);
+    free(dims);
+}
+
+static int has_all(const ol_trial_rec *t, const mv_dim *dims, size_t d) {
+    for (size_t j = 0; j < d; j++) {
+        const ol_param_rec *q = ol_hpo_find_param(t, dims[j].name);
+        if (!q || strcmp(q->distribution_json, dims[j].dist_json)) return 0;
+    }
+    return 1;
+}
+
+static ol_status joint_space(const ol_sample_ctx *ctx, mv_dim **out, size_t *n_out, ol_error *err) {
+    *out = NULL;
+    *n_out = 0;
+    const ol_trial_rec *first = NULL;
+    for (size_t i = 0; i < ctx->n_trials && !first; i++)
+        if (finished(&ctx->trials[i])) first = &ctx->trials[i];
+    if (!first || !first->n_params) return OL_OK;
+    mv_dim *dims = calloc(first->n_params, sizeof *dims);
+    if (!dims) return ol_fail(err, OL_ENOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t k = 0; k < first->n_params; k++) {
+        const ol_param_rec *p = &first->params[k];
+        int everywhere = 1;
+        for (size_t i = 0; i < ctx->n_trials && everywhere; i++) {
+            if (!finished(&ctx->trials[i])) continue;
+            const ol_param_rec *q = ol_hpo_find_param(&ctx->trials[i], p->name);
+            everywhere = q && !strcmp(q->distribution_json, p->distribution_json);
+        }
+        ol_error perr = {0};
+        if (!everywhere || ol_distribution_from_json(&dims[n].dist, p->distribution_json, &perr)) continue;
+        dims[n].name = p->name;
+        dims[n].dist_json = p->distribution_json;
+        n++;
+    }
+    qsort(dims, n, sizeof *dims, cmp_dim);
+    *out = dims;
+    *n_out = n;
+    return OL_OK;
+}
+
+/* log of a joint estimator (one ol_hpo_parzen per dimension, same components) at x. */
+static double joint_log_pdf(const ol_hpo_parzen *est, size_t d, const double *x, double *terms) {
+    size_t n = est[0].n;
+    double mx = -INFINITY;
+    for (size_t c = 0; c < n; c++) {
+        double t = est[0].logw[c];
+        for (size_t j = 0; j < d && t > -INFINITY; j++) t += ol_hpo_parzen_log_kernel(&est[j], c, x[j]);
+        terms[c] = t;
+        if (t > mx) mx = t;
+    }
+    if (mx == -INFINITY) return mx;
+    double s = 0;
+    for (size_t c = 0; c < n; c++)
+        if (terms[c] > mx - 40) s += exp(terms[c] - mx);
+    return mx + log(s);
+}
+
+/* Choose every parameter of dims for ctx's trial into out; *startup = 1 (nothing chosen) in the start-up. */
+static ol_status mv_choose(const ol_tpe_options *o, const ol_sample_ctx *ctx, const mv_dim *dims, size_t d,
+                           double *out, int *startup, ol_error *err) {
+    *startup = 0;
+    size_t nt = ctx->n_trials, n = 0, n_done = 0;
+    mv_obs *obs = malloc((nt ? nt : 1) * sizeof *obs);
+    if (!obs) return ol_fail(err, OL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nt; i++) {
+        const ol_trial_rec *t = &ctx->trials[i];
+        mv_obs ob = {.index = i};
+        if (!ol_hpo_tpe_rank_key(t, ctx->maximize, o->constant_liar, ctx->trial_number, &ob.key1, &ob.key2)) continue;
+        if (t->state != OL_TRIAL_RUNNING) n_done++;
+        if (has_all(t, dims, d)) obs[n++] = ob;
+    }
+    if ((int)n_done < o->n_startup_trials) {
+        free(obs);
+        *startup = 1;
+        return OL_OK;
+    }
+    size_t n_below = (size_t)ceil(0.1 * (double)n_done);
+    if (n_below > (size_t)o->gamma_max) n_below = (size_t)o->gamma_max;
+    if (n_below > n) n_below = n;
+    qsort(obs, n, sizeof *obs, cmp_obs);
+    qsort(obs, n_below, sizeof *obs, cmp_index); /* each group in trial order */
+    qsort(obs + n_below, n - n_below, sizeof *obs, cmp_index);
+
+    ol_status rc = OL_OK;
+    ol_hpo_parzen *lp = calloc(d, sizeof *lp), *gp = calloc(d, sizeof *gp);
+    double *vals = malloc((n ? n : 1) * sizeof *vals);
+    double *terms = malloc((n + 2) * sizeof *terms);
+    size_t n_cand = (size_t)o->n_ei_candidates;
+    double *cbuf = malloc(n_cand * d * sizeof *cbuf);
+    if (!lp || !gp || !vals || !terms || !cbuf) {
+        rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t j = 0; j < d && !rc; j++) {
+        for (size_t i = 0; i < n; i++) vals[i] = ol_hpo_find_param(&ctx->trials[obs[i].index], dims[j].name)->value;
+        if (ol_hpo_parzen_build(&lp[j], &dims[j].dist, vals, n_below, o) ||
+            ol_hpo_parzen_build(&gp[j], &dims[j].dist, vals + n_below, n - n_below, o))
+            rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        else {
+            ol_hpo_parzen_multivariate_sigmas(&lp[j], d, o);
+            ol_hpo_parzen_multivariate_sigmas(&gp[j], d, o);
+        }
+    }
+    if (rc) goto out;
+    ol_rng rng;
+    ol_hpo_param_rng(&rng, ctx->seed, "mvtpe", ctx->trial_number, "");
+    double best = -INFINITY;
+    for (size_t c = 0; c < n_cand; c++) {
+        double *x = cbuf + c * d, u = ol_rng_uniform(&rng), acc = 0;
+        size_t comp = lp[0].n - 1;
+        for (size_t i = 0; i < lp[0].n; i++) {
+            acc += lp[0].w[i];
+            if (u < acc) {
+                comp = i;
+                break;
+            }
+        }
+        for (size_t j = 0; j < d; j++) x[j] = ol_hpo_parzen_sample_component(&lp[j], comp, ol_rng_uniform(&rng));
+        double score = joint_log_pdf(lp, d, x, terms) - joint_log_pdf(gp, d, x, terms);
+        if (c == 0 || score > best) {
+            best = score;
+            memcpy(out, x, d * sizeof *x);
+        }
+    }
+out:
+    for (size_t j = 0; lp && gp && j < d; j++) {
+        ol_hpo_parzen_free(&lp[j]);
+        ol_hpo_parzen_free(&gp[j]);
+    }
+    free(lp);
+    free(gp);
+    free(vals);
+    free(terms);
+    free(cbuf);
+    free(obs);
+    return rc;
+}
+
+static ol_status mvtpe_sample(const ol_sampler *self, const ol_sample_ctx *ctx, double *internal, ol_error *err) {
+    mvtpe_state *st = self->state;
+    uint64_t key = ol_hpo_history_key(ctx);
+    double v;
+    int r = ol_hpo_joint_cache_get(&st->cache, key, ctx->param_name, &v);
+    if (r == 1 && ol_distribution_contains(ctx->dist, v)) {
+        *internal = v;
+        return OL_OK;
+    }
+    if (r != -1) return st->univariate->sample(st->univariate, ctx, internal, err);
+
+    mv_dim *dims;
+    size_t d;
+    ol_status rc = joint_space(ctx, &dims, &d, err);
+    if (rc) return rc;
+    double *vals = malloc((d ? d : 1) * sizeof *vals);
+    const char **names = malloc((d ? d : 1) * sizeof *names);
+    int startup = 1;
+    if (!vals || !names) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+    else if (d > 0) rc = mv_choose(&st->opt, ctx, dims, d, vals, &startup, err);
+    if (!rc) {
+        for (size_t j = 0; j < d; j++) names[j] = dims[j].name;
+        ol_hpo_joint_cache_put(&st->cache, key, names, vals, startup ? 0 : d);
+        int found = 0;
+        for (size_t j = 0; j < d && !startup && !found; j++)
+            if (!strcmp(names[j], ctx->param_name) && ol_distribution_contains(ctx->dist, vals[j])) {
+                *internal = vals[j];
+                found = 1;
+            }
+        /* start-up (random there too) or a parameter outside the joint space */
+        if (!found) rc = st->univariate->sample(st->univariate, ctx, internal, err);
+    }
+    free(vals);
+    free(names);
+    dims_free(dims, d);
+    return rc;
+}
+
+static void mvtpe_destroy(ol_sampler *s) {
+    mvtpe_state *st = s->state;
+    ol_sampler_free(st->univariate);
+    ol_hpo_joint_cache_destroy(&st->cache);
+    free(st);
+    free(s);
+}
+
+ol_status ol_sampler_mvtpe_new(ol_sampler **out, const ol_tpe_options *opt, ol_error *err) {
+    *out = NULL;
+    ol_sampler *uni;
+    ol_status rc = ol_sampler_tpe_new(&uni, opt, err); /* validates the options */
+    if (rc) return rc;
+    ol_sampler *s = calloc(1, sizeof *s);
+    mvtpe_state *st = calloc(1, sizeof *st);
+    if (!s || !st) {
+        free(s);
+        free(st);
+        ol_sampler_free(uni);
+        return ol_fail(err, OL_ENOMEM, "out of memory");
+    }
+    st->opt = opt ? *opt : ol_tpe_defaults();
+    st->univariate = uni;
+    ol_hpo_joint_cache_init(&st->cache);
+    s->name = "mvtpe";
+    s->sample = mvtpe_sample;
+    s->destroy = mvtpe_destroy;
+    s->state = st;
+    *out = s;
+    return OL_OK;
+}
