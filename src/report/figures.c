@@ -763,3 +763,13 @@ ol_status rp_write_figures(const rp_experiment *ex, const ol_report_options *opt
     rp_buf_free(&all);
     return rc;
 }
+
+/* The helpers above, for the figures of `optlab paths` (src/paths/figures.c). */
+ol_status rp_fig_write(const char *dir, const char *name, const char *ext, const rp_buf *b, ol_error *err) {
+    return write_file(dir, name, ext, b, err);
+}
+ol_status rp_fig_gnuplot(const char *dir, const char *name, const char *gnuplot, ol_error *err) {
+    return run_gnuplot(dir, name, gnuplot, err);
+}
+ol_status rp_fig_check(const char *dir, const char *name, ol_error *err) { return check_drawn(dir, name, err); }
+void rp_fig_string(rp_buf *b, const char *s) { gp_string(b, s); }
