@@ -64,7 +64,7 @@ static void contours(rp_buf *gp, const ol_surface *s, int n) {
             if (z < lo) lo = z;
             if (z > hi) hi = z;
         }
-    double step = (hi - lo) / 15;
+    double step = (hi - lo) / (s->log_contours ? 15 : 8);
     char zexpr[160];
     if (s->log_contours) snprintf(zexpr, sizeof zexpr, "log10(f%d(x, y) - (%g) + 1e-3)", n, s->f_min);
     else snprintf(zexpr, sizeof zexpr, "f%d(x, y) - (%g)", n, s->f_min);
@@ -72,7 +72,7 @@ static void contours(rp_buf *gp, const ol_surface *s, int n) {
               "# contours of %s, computed from its formula\n"
               "f%d(x, y) = %s\n"
               "set table $C%d\n"
-              "set view map\nunset surface\nset contour base\nset isosamples 160, 160\nset samples 160, 160\n"
+              "set view map\nunset surface\nset contour base\nset isosamples 100, 100\nset samples 100, 100\n"
               "set cntrparam levels incremental %.6g, %.6g, %.6g\n"
               "splot [%g:%g][%g:%g] %s\n"
               "unset table\nunset contour\nset surface\n",

@@ -66,7 +66,7 @@ static const ol_surface surfaces[] = {
     {"saddle", "Saddle point (two wells)", "x^2/2 + y^4/4 - y^2/2", "0.5*x**2 + 0.25*y**4 - 0.5*y**2", -2, 2,
      -1.6, 1.6, -1.5, 0.001, 2, {{0, 1}, {0, -1}}, -0.25, 1, saddle_f, saddle_g},
     {"rastrigin", "Rastrigin", "20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y)",
-     "20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)", -3, 3, -3, 3, -2.3, 2.6, 1, {{0, 0}}, 0, 0,
+     "20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)", -3, 3, -3, 3, -2.4, 2.3, 1, {{0, 0}}, 0, 0,
      rastrigin_f, rastrigin_g},
 };
 
