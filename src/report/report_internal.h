@@ -271,4 +271,8 @@ ol_status rp_fig_gnuplot(const char *dir, const char *name, const char *gnuplot,
 ol_status rp_fig_check(const char *dir, const char *name, ol_error *err);
 void rp_fig_string(rp_buf *b, const char *s);
 
+/* optimizers.c: append the "optimizers" section to report_dir/README.md from an `optlab paths`
+   output directory (its paths.tsv; its surface figures are copied into report_dir/figures). */
+ol_status rp_write_paths_section(const char *paths_dir, const char *report_dir, ol_report_lang lang, ol_error *err);
+
 #endif

@@ -50,4 +50,19 @@ awk -F'\t' '$1 == "ravine" && $2 == "lbfgs" { exit !($6 >= 0 && $6 < 60) }' "$tm
 cp "$tmp/p/paths.tsv" "$tmp/first.tsv"
 "$BIN" paths "${args[@]}" --out "$tmp/q" --quiet || fail "third run failed"
 cmp -s "$tmp/first.tsv" "$tmp/q/paths.tsv" || fail "same seed, different table"
+
+# `optlab report --paths DIR`: the "optimizers" section, in English and Korean, its figures copied in
+S="sqlite:///$tmp/s.db"
+"$BIN" ask --storage "$S" --study-name q --direction minimize --param 'x=float:0:1' >/dev/null || fail "ask"
+"$BIN" tell --storage "$S" --study-name q --trial-number 0 --values 1.5 || fail "tell"
+"$BIN" report --storage "$S" --out "$tmp/r" --paths "$tmp/p" >/dev/null 2>"$tmp/err" || fail "report --paths: $(cat "$tmp/err")"
+grep -q "^## Optimizers: their paths on 2-D surfaces" "$tmp/r/README.md" || fail "no optimizers section"
+grep -q "^| LBFGS |" "$tmp/r/README.md" || fail "no LBFGS row: $(cat "$tmp/r/README.md")"
+[ -s "$tmp/r/figures/surface-saddle.png" ] || fail "surface figure not copied into the report"
+"$BIN" report --storage "$S" --out "$tmp/rk" --lang ko --paths "$tmp/p" >/dev/null 2>&1 || fail "report --lang ko --paths"
+grep -q "^## Optimizer 의 경로" "$tmp/rk/README.md" || fail "no Korean optimizers section"
+"$BIN" report --storage "$S" --out "$tmp/r2" --paths "$tmp/nowhere" 2>"$tmp/err"; rc=$?
+[ $rc -eq 1 ] || fail "missing paths dir: exit $rc"
+grep -q "nowhere/paths.tsv" "$tmp/err" || fail "missing paths dir message: $(cat "$tmp/err")"
+[ ! -e "$tmp/r2" ] || fail "a report was written with a missing paths directory"
 echo ok
