@@ -95,7 +95,7 @@ static int classify(const char *dir, ol_error *err) {
         ol_fail(err, OL_EINVAL, "%s exists and is not a directory", dir);
         return -1;
     }
-    char marker[PATH_MAX];
+    char marker[PATH_MAX + 32];
     snprintf(marker, sizeof marker, "%s/" MARKER, dir);
     if (access(marker, F_OK) == 0) return 2;
     DIR *d = opendir(dir);
