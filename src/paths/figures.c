@@ -122,6 +122,13 @@ static void steps_text(char *buf, size_t n, int steps_to, double final) {
     else snprintf(buf, n, "final distance %.2g", final);
 }
 
+/* The same, shorter, for panel titles. */
+static void steps_short(char *buf, size_t n, int steps_to, double final) {
+    if (steps_to >= 0) snprintf(buf, n, "1e-3 at %d", steps_to);
+    else if (isnan(final)) snprintf(buf, n, "diverged");
+    else snprintf(buf, n, "final %.2g", final);
+}
+
 static int in_overlay(const char *name) {
     for (size_t k = 0; k < sizeof overlay_set / sizeof *overlay_set; k++)
         if (!strcmp(name, overlay_set[k])) return 1;
@@ -221,8 +228,8 @@ static ol_status multiples_figure(const pa_run *r, int by_surface, size_t index,
         const ol_surface *s = r->surfaces[si];
         const pa_cell *c = pa_at(r, si, oi);
         char head[200], st[64], w[200];
-        steps_text(st, sizeof st, c->steps_exact, c->final_exact);
-        snprintf(head, sizeof head, "%s, lr %.3g: %s", by_surface ? c->label : s->label, c->lr, st);
+        steps_short(st, sizeof st, c->steps_exact, c->final_exact);
+        snprintf(head, sizeof head, "%s, lr %.3g: %s", by_surface ? c->label : s->name, c->lr, st);
         snprintf(w, sizeof w, "%s on %s, lr %.4g, exact gradients", c->label, s->name, c->lr);
         write_path(&dat, s, c->exact, r->opt->steps, w);
         int exact_block = block++, noisy_block = -1;
