@@ -57,7 +57,7 @@ LIBS     := -lopenblas -lz -lsqlite3 $(PQ_LIBS) -lcjson -linih -lm -pthread
 # products, bit-exact to torch's) and cJSON (schedules' keyword arguments)
 OPTIM_LIBS := -lopenblas -lcjson -lm
 
-LAYERS      := core optim nn data train hpo storage experiment report
+LAYERS      := core optim nn data train hpo storage experiment report paths
 # which layers each layer may use (its tests link exactly these)
 USES_core    := core
 USES_optim   := optim core
@@ -68,6 +68,7 @@ USES_hpo     := hpo storage core
 USES_storage := storage core
 USES_experiment := experiment train optim nn data hpo storage core
 USES_report  := report storage core   # + include/optlab/conventions.h (header only)
+USES_paths   := paths report hpo optim storage core   # report: its figure helpers
 USES_cli     := $(LAYERS)
 
 # sources a build option leaves out (WITH_POSTGRES=0: the PostgreSQL backend and its tests)

@@ -48,6 +48,8 @@ typedef struct {
                                  repetition (e.g. the unpruned twin of a pruned experiment); NULL: none */
     const char *study;      /**< report this one study, whatever made it, as a generic study report
                                  (values in their own units and direction); NULL: an experiment */
+    const char *paths_dir;  /**< an `optlab paths` output directory: adds the "optimizers" section
+                                 (its table, its surface figures copied in); NULL: no such section */
 } ol_report_options;
 
 /** What a written report covers (for the command to tell the user). */

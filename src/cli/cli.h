@@ -52,6 +52,7 @@ int cmd_trials(int argc, char **argv);
 int cmd_ask(int argc, char **argv);
 int cmd_tell(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_paths(int argc, char **argv);
 int cmd_hpo_bench(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

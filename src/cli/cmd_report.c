@@ -41,20 +41,23 @@ static void report_usage(FILE *out) {
           "  --baseline NAME     compare with another experiment of the same storage, repetition\n"
           "                      by repetition: epochs and seconds saved, change of the best results\n"
           "                      (e.g. --experiment pruned --baseline repeat: what the pruner saves)\n"
-          "  --gnuplot PROGRAM   gnuplot to run (default $OPTLAB_GNUPLOT or gnuplot)\n\n"
+          "  --gnuplot PROGRAM   gnuplot to run (default $OPTLAB_GNUPLOT or gnuplot)\n"
+          "  --paths DIR         add the \"optimizers\" section from an `optlab paths --out DIR`\n"
+          "                      output (its table and surface figures; nothing is recomputed)\n\n"
           "`optlab run` writes the report at its end; this command rebuilds it.\n"
           "Docs: docs/report.md, docs/cli.md\n",
           out);
 }
 
-enum { R_STORAGE, R_DIR, R_LANG, R_EXPERIMENT, R_STUDY, R_BASELINE, R_GNUPLOT };
+enum { R_STORAGE, R_DIR, R_LANG, R_EXPERIMENT, R_STUDY, R_BASELINE, R_GNUPLOT, R_PATHS };
 
 int cmd_report(int argc, char **argv) {
     static const cli_option opts[] = {{"storage", 1, R_STORAGE},   {"report-dir", 1, R_DIR},
                                       {"out", 1, R_DIR},           {"lang", 1, R_LANG},
                                       {"experiment", 1, R_EXPERIMENT}, {"study-name", 1, R_STUDY},
                                       {"study", 1, R_STUDY},       {"baseline", 1, R_BASELINE},
-                                      {"gnuplot", 1, R_GNUPLOT},   {NULL, 0, 0}};
+                                      {"gnuplot", 1, R_GNUPLOT},   {"paths", 1, R_PATHS},
+                                      {NULL, 0, 0}};
     const char *url = DEFAULT_STORAGE, *lang = "en", *v;
     ol_report_options opt;
     memset(&opt, 0, sizeof opt);
@@ -72,6 +75,7 @@ int cmd_report(int argc, char **argv) {
         case R_STUDY: opt.study = v; break;
         case R_BASELINE: opt.baseline = v; break;
         case R_GNUPLOT: opt.gnuplot = v; break;
+        case R_PATHS: opt.paths_dir = v; break;
         }
     }
     if (cli_operand_count(&p)) return cli_usage_error(&p, "unexpected argument '%s'", cli_operands(&p)[0]);

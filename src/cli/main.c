@@ -24,6 +24,7 @@ static const cli_command commands[] = {
     {"ask", "start a trial of a study and print its suggested params as JSON (tune any program)", cmd_ask},
     {"tell", "record the value (or failure) of a trial started by `optlab ask`", cmd_tell},
     {"hpo-bench", "random vs TPE sampling on test functions (regret, ask time)", cmd_hpo_bench},
+    {"paths", "every optimizer's path on 2-D test surfaces, learning rates tuned by TPE (figures, table)", cmd_paths},
     {"report", "write an experiment's results (README.md, PNG/SVG figures) from storage alone", cmd_report},
     {"version", "print optlab's version (also `optlab --version`)", cmd_version},
     {"worker", "join an experiment's studies in a shared storage and run trials (many machines, one PostgreSQL)", cmd_worker},

@@ -774,3 +774,13 @@ ol_status rp_fig_emit(const char *dir, const char *name, rp_buf *dat, rp_buf *gp
 }
 void rp_gp_string(rp_buf *b, const char *s) { gp_string(b, s); }
 void rp_y_range(double lo, double hi, double *y0, double *y1) { y_range(lo, hi, y0, y1); }
+
+/* The helpers above, for the figures of `optlab paths` (src/paths/figures.c). */
+ol_status rp_fig_write(const char *dir, const char *name, const char *ext, const rp_buf *b, ol_error *err) {
+    return write_file(dir, name, ext, b, err);
+}
+ol_status rp_fig_gnuplot(const char *dir, const char *name, const char *gnuplot, ol_error *err) {
+    return run_gnuplot(dir, name, gnuplot, err);
+}
+ol_status rp_fig_check(const char *dir, const char *name, ol_error *err) { return check_drawn(dir, name, err); }
+void rp_fig_string(rp_buf *b, const char *s) { gp_string(b, s); }

@@ -150,6 +150,7 @@ ol_status ol_report_write(ol_storage *st, const ol_report_options *opt_in, ol_re
     if (!rc) rc = rp_write_figures(&ex, &opt, figures, gnuplot, &n_figures, err);
     if (!rc && ex.generic) rc = rp_write_generic_markdown(&ex, &opt, ol_storage_url(st), readme, err);
     else if (!rc) rc = rp_write_markdown(&ex, &opt, ol_storage_url(st), readme, err);
+    if (!rc && opt.paths_dir && *opt.paths_dir) rc = rp_write_paths_section(opt.paths_dir, tmp, opt.lang, err);
     if (!rc) {
         FILE *f = fopen(marker, "w");
         if (!f || fputs("This directory was written by `optlab report`; the next report replaces it whole.\n", f) < 0)

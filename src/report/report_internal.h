@@ -297,5 +297,16 @@ int rp_has_zoom(const rp_study *s);
 int rp_has_curves(const rp_study *s);
 /* Slug of a hyperparameter name for file names. */
 void rp_slug(char *out, size_t n, const char *s);
+/* figures.c's helpers, shared with `optlab paths` (src/paths/): write DIR/NAME.EXT from b; run
+   `gnuplot NAME.gp` in dir (the message quotes gnuplot's first error); check NAME.png and NAME.svg
+   were written; append s as a gnuplot string literal. */
+ol_status rp_fig_write(const char *dir, const char *name, const char *ext, const rp_buf *b, ol_error *err);
+ol_status rp_fig_gnuplot(const char *dir, const char *name, const char *gnuplot, ol_error *err);
+ol_status rp_fig_check(const char *dir, const char *name, ol_error *err);
+void rp_fig_string(rp_buf *b, const char *s);
+
+/* optimizers.c: append the "optimizers" section to report_dir/README.md from an `optlab paths`
+   output directory (its paths.tsv; its surface figures are copied into report_dir/figures). */
+ol_status rp_write_paths_section(const char *paths_dir, const char *report_dir, ol_report_lang lang, ol_error *err);
 
 #endif
