@@ -340,12 +340,25 @@ out:
     return rc;
 }
 
+/* A choice's JSON text read as a number, when it is one (not a string, bool or null). */
+static int choice_number(const char *text, double *out) {
+    char *end = NULL;
+    if (!*text || *text == '"') return 0;
+    *out = strtod(text, &end);
+    return end && *end == '\0' && end != text;
+}
+
 int ol_distribution_equal(const ol_distribution *a, const ol_distribution *b) {
     if (a->kind != b->kind) return 0;
     if (a->kind == OL_DIST_CATEGORICAL) {
         if (a->n_choices != b->n_choices) return 0;
-        for (size_t i = 0; i < a->n_choices; i++)
-            if (strcmp(a->choices_json[i], b->choices_json[i])) return 0;
+        for (size_t i = 0; i < a->n_choices; i++) {
+            if (!strcmp(a->choices_json[i], b->choices_json[i])) continue;
+            /* as in Python, 16 == 16.0: Optuna's JSON writes a float choice "16.0",
+               which reads back as the number 16 */
+            double x, y;
+            if (!choice_number(a->choices_json[i], &x) || !choice_number(b->choices_json[i], &y) || x != y) return 0;
+        }
         return 1;
     }
     return a->low == b->low && a->high == b->high && a->log == b->log && a->step == b->step;
