@@ -142,9 +142,14 @@ static int parse_param(const char *spec, ask_param *p, char *msg, size_t msgn) {
     for (int i = 2; i < nf; i++) {
         if (!strcmp(fields[i], "log"))
             p->log = 1;
-        else if (!strncmp(fields[i], "step=", 5) && parse_num(fields[i] + 5, &p->step))
-            ;
-        else {
+        else if (!strncmp(fields[i], "step=", 5) && parse_num(fields[i] + 5, &p->step)) {
+            /* an explicit step=0 is not "continuous": say so rather than store it as such */
+            if (!(p->step > 0)) {
+                snprintf(msg, msgn, "--param '%s': step must be > 0, got %s (leave step= out for a continuous range)",
+                         spec, fields[i] + 5);
+                return 0;
+            }
+        } else {
             snprintf(msg, msgn, "--param '%s': unknown option '%s' (log or step=S)", spec, fields[i]);
             return 0;
         }
@@ -152,6 +157,11 @@ static int parse_param(const char *spec, ask_param *p, char *msg, size_t msgn) {
     if (p->kind == OL_DIST_INT &&
         (p->low != floor(p->low) || p->high != floor(p->high) || p->step != floor(p->step))) {
         snprintf(msg, msgn, "--param '%s': int bounds and step must be whole numbers", spec);
+        return 0;
+    }
+    /* beyond 2^53 a double no longer holds every integer, and beyond 2^63 the cast overflows */
+    if (p->kind == OL_DIST_INT && (fabs(p->low) > 9e15 || fabs(p->high) > 9e15 || p->step > 9e15)) {
+        snprintf(msg, msgn, "--param '%s': int bounds and step must lie within -9e15 .. 9e15", spec);
         return 0;
     }
     return 1;

@@ -103,7 +103,7 @@ static ol_status parse_words(const char *text, int fixed_ok, ol_param_spec *out,
     if (lo >= hi) return ol_fail(err, OL_EINVAL, "low %g must be below high %g", lo, hi);
     if (log && lo <= 0) return ol_fail(err, OL_EINVAL, "a log scale needs low > 0 (low is %g)", lo);
     if (is_int && (lo != floor(lo) || hi != floor(hi) || fabs(lo) > 9e15 || fabs(hi) > 9e15))
-        return ol_fail(err, OL_EINVAL, "int bounds must be whole numbers");
+        return ol_fail(err, OL_EINVAL, "int bounds must be whole numbers within -9e15 .. 9e15");
     if (is_int) return ol_dist_int(&out->dist, (int64_t)lo, (int64_t)hi, log, 1, err);
     return ol_dist_float(&out->dist, lo, hi, log, 0, err);
 }
@@ -142,11 +142,14 @@ static ol_status parse_colon(const char *text, ol_param_spec *out, ol_error *err
         if (!strcmp(fields[i], "log")) log = 1;
         else if (strncmp(fields[i], "step=", 5) || !parse_double(fields[i] + 5, &step))
             return ol_fail(err, OL_EINVAL, "unknown option '%s' (log or step=S)", fields[i]);
+        else if (!(step > 0)) /* an explicit step=0 is not "continuous" */
+            return ol_fail(err, OL_EINVAL, "step must be > 0, got %s (leave step= out for a continuous range)",
+                           fields[i] + 5);
     }
     if (is_int) {
         if (lo != floor(lo) || hi != floor(hi) || step != floor(step) || fabs(lo) > 9e15 || fabs(hi) > 9e15 ||
             fabs(step) > 9e15)
-            return ol_fail(err, OL_EINVAL, "int bounds and step must be whole numbers");
+            return ol_fail(err, OL_EINVAL, "int bounds and step must be whole numbers within -9e15 .. 9e15");
         return ol_dist_int(&out->dist, (int64_t)lo, (int64_t)hi, log, (int64_t)step, err);
     }
     return ol_dist_float(&out->dist, lo, hi, log, step, err);

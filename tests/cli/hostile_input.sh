@@ -1,0 +1,32 @@
+#!/bin/bash
+# Input a hostile user would try (issue 16, "Found when tried as a hostile
+# user would"; docs/reliability.md): each is refused with a message naming
+# the cause, and nothing is stored for it.
+set -u
+BIN=${OPTLAB_BIN:-build/optlab}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+# expect NAME PATTERN -- COMMAND...: the command fails and says PATTERN
+expect() {
+    local name=$1 pattern=$2; shift 3
+    out=$("$@" 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then fail "$name: accepted: $out"; return 1; fi
+    if ! grep -qF -- "$pattern" <<<"$out"; then fail "$name: message lacks '$pattern': $out"; return 1; fi
+    echo "ok   $name: $out"
+}
+db="$tmp/ask.db"; url="sqlite:///$db"
+
+# integer overflow in search ranges: ask --param and the experiment file
+expect ask_int_overflow "int bounds and step must lie within -9e15 .. 9e15" -- \
+    "$BIN" ask --storage "$url" --study ovf --direction minimize --param 'k=int:1:99999999999999999999'
+expect ask_float_step0 "step must be > 0, got 0" -- \
+    "$BIN" ask --storage "$url" --study st0 --direction minimize --param 'x=float:0:1:step=0'
+[ -e "$db" ] && [ -n "$(sqlite3 "$db" 'select study_name from studies')" ] && fail "ask stored a study for refused params"
+printf '[experiment]\nname = ovf\ntrials = 2\n[optimizer sgd]\nlearning_rate = int log 1 99999999999999999999\n' > "$tmp/ovf.ini"
+expect run_int_overflow "ovf.ini:5: learning_rate = int log 1 99999999999999999999: int bounds must be whole numbers within -9e15 .. 9e15" -- \
+    "$BIN" run "$tmp/ovf.ini" --storage "sqlite:///$tmp/ovf.db" --jobs 1 --no-report --quiet
+[ -e "$tmp/ovf.db" ] && fail "run_int_overflow: the storage was created"
+
+echo "hostile input: $fails failed"
+[ $fails -eq 0 ]
