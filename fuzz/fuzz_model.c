@@ -1,10 +1,16 @@
 /*
  * fuzz_model.c — model spec strings (ol_model_create's parser and shape
  * checks) for a 1×12×12 input and batches of 2. A model that builds runs one
- * forward pass on zero parameters.
+ * forward pass on zero parameters. Models above 256 MB are refused
+ * (OPTLAB_MAX_MEMORY), as a user's would be above the default 4 GB.
  */
 #include "fuzz.h"
 #include "optlab/nn.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    setenv("OPTLAB_MAX_MEMORY", "256M", 0);
+    return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *spec = fuzz_cstring(data, size);

@@ -28,5 +28,16 @@ expect run_int_overflow "ovf.ini:5: learning_rate = int log 1 999999999999999999
     "$BIN" run "$tmp/ovf.ini" --storage "sqlite:///$tmp/ovf.db" --jobs 1 --no-report --quiet
 [ -e "$tmp/ovf.db" ] && fail "run_int_overflow: the storage was created"
 
+# a model spec that eats memory: refused from its estimate, at once, before anything is built
+printf '[experiment]\nname = big\nmodel = conv4096k3p1 relu conv4096k3p1 relu flatten linear10 softmax\n[optimizer sgd]\n' > "$tmp/big.ini"
+start=$(date +%s)
+expect big_model "big.ini:3: model = conv4096k3p1 relu conv4096k3p1 relu flatten linear10 softmax: needs about 4.3 GB for batches of 32, above the limit of 4.0 GB (set OPTLAB_MAX_MEMORY" -- \
+    "$BIN" run "$tmp/big.ini" --storage "sqlite:///$tmp/big.db" --jobs 1 --no-report --quiet
+[ $(($(date +%s) - start)) -le 5 ] || fail "big_model: took more than 5 s to refuse"
+[ -e "$tmp/big.db" ] && fail "big_model: the storage was created"
+# the limit is the user's: a lower one refuses the seed CNN, naming both figures
+expect max_memory_env "tiny.ini: model = conv32k3p1 relu maxpool2 conv64k3 relu maxpool2 conv64k3 relu flatten linear64 sigmoid linear10 softmax: needs about 18.4 MB for batches of 32, above the limit of 1.0 MB" -- env OPTLAB_MAX_MEMORY=1M \
+    "$BIN" run tests/cli/tiny.ini --storage "sqlite:///$tmp/tiny.db" --jobs 1 --no-report --quiet --data data
+
 echo "hostile input: $fails failed"
 [ $fails -eq 0 ]
