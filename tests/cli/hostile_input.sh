@@ -39,5 +39,19 @@ expect big_model "big.ini:3: model = conv4096k3p1 relu conv4096k3p1 relu flatten
 expect max_memory_env "tiny.ini: model = conv32k3p1 relu maxpool2 conv64k3 relu maxpool2 conv64k3 relu flatten linear64 sigmoid linear10 softmax: needs about 18.4 MB for batches of 32, above the limit of 1.0 MB" -- env OPTLAB_MAX_MEMORY=1M \
     "$BIN" run tests/cli/tiny.ini --storage "sqlite:///$tmp/tiny.db" --jobs 1 --no-report --quiet --data data
 
+# a study that never ends: every trial diverges and FAIL does not count against the budget
+printf '[experiment]\nname = diverge\ndataset = mnist\ntrain = 200\nvalid_epoch = 200\nvalid_trial = 200\ntest = 200\nmax_epochs = 2\ntrials = 3\n[optimizer sgd]\nlearning_rate = 1e30\n' > "$tmp/diverge.ini"
+expect never_ending "study 'diverge/sgd': stopped after 20 trials in a row failed (the last: diverged)" -- \
+    timeout 120 "$BIN" run "$tmp/diverge.ini" --storage "sqlite:///$tmp/diverge.db" --jobs 1 --no-report --quiet --data data
+n=$(sqlite3 "$tmp/diverge.db" "select count(*) from trials where state='FAIL'")
+[ "$n" = 20 ] || fail "never_ending: $n FAIL trials stored, expected 20"
+
+# the documented line length (docs/experiments.md): 198 characters, the 199th refused by name
+{ printf '[experiment]\nname = t\n[optimizer adam]\n'; printf 'learning_rate = %*s\n' 183 0.001; } > "$tmp/long.ini"
+[ "$(sed -n 4p "$tmp/long.ini" | tr -d '\n' | wc -c)" = 199 ] || fail "long.ini: line 4 is not 199 characters"
+expect line_length "long.ini:4: line is longer than 198 characters" -- \
+    "$BIN" run "$tmp/long.ini" --storage "sqlite:///$tmp/long.db" --jobs 1 --no-report --quiet
+grep -q 'a line is at most 198 characters' docs/experiments.md || fail "docs/experiments.md does not say 198"
+
 echo "hostile input: $fails failed"
 [ $fails -eq 0 ]
