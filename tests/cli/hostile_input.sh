@@ -53,5 +53,31 @@ expect line_length "long.ini:4: line is longer than 198 characters" -- \
     "$BIN" run "$tmp/long.ini" --storage "sqlite:///$tmp/long.db" --jobs 1 --no-report --quiet
 grep -q 'a line is at most 198 characters' docs/experiments.md || fail "docs/experiments.md does not say 198"
 
+# data files that are not files: named as what they are, not "missing"
+d="$tmp/data/mnist"; mkdir -p "$d"
+for f in t10k-images-idx3-ubyte t10k-labels-idx1-ubyte train-labels-idx1-ubyte; do ln -s "$PWD/data/mnist/$f" "$d/$f"; done
+train() { timeout 60 "$BIN" train --optimizer sgd --data "$tmp/data" --quiet; }
+mkdir "$d/train-images-idx3-ubyte"
+expect data_directory "train-images-idx3-ubyte: is a directory, not an IDX file" -- train
+rmdir "$d/train-images-idx3-ubyte"; mkfifo "$d/train-images-idx3-ubyte"
+expect data_fifo "train-images-idx3-ubyte: is a FIFO (named pipe), not an IDX file" -- train
+rm "$d/train-images-idx3-ubyte"; ln -s loop2 "$d/train-images-idx3-ubyte"; ln -s train-images-idx3-ubyte "$d/loop2"
+expect data_symlink_loop "train-images-idx3-ubyte: a loop of symbolic links, not an IDX file" -- train
+rm "$d/train-images-idx3-ubyte" "$d/loop2"
+expect data_missing "missing train-images-idx3-ubyte (or train-images-idx3-ubyte.gz)" -- train
+# a header whose item dimensions do not match the data vs whole items missing
+python3 -c 'import struct,sys; sys.stdout.buffer.write(bytes([0,0,8,3])+struct.pack(">III",60000,28,28)+bytes(60000*28*28-100))' > "$d/train-images-idx3-ubyte"
+expect data_mismatch "truncated mid-item, or the header's dimensions do not match the data" -- train
+python3 -c 'import struct,sys; sys.stdout.buffer.write(bytes([0,0,8,3])+struct.pack(">III",60000,28,28)+bytes(59000*28*28))' > "$d/train-images-idx3-ubyte"
+expect data_truncated "truncated (whole items missing)" -- train
+# a .gz declaring 4 GB in its header but holding a few bytes: refused at once, without 4 GB allocated
+python3 -c 'import gzip,struct,sys; sys.stdout.buffer.write(gzip.compress(bytes([0,0,8,3])+struct.pack(">III",65535,256,256)+bytes(1000)))' > "$d/train-images-idx3-ubyte.gz"
+rm "$d/train-images-idx3-ubyte"
+out=$( { /usr/bin/time -f 'maxrss_kb=%M' timeout 60 "$BIN" train --optimizer sgd --data "$tmp/data" --quiet; } 2>&1)
+rss=$(sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p' <<<"$out")
+grep -q "truncated gzip-compressed IDX file: the header declares 4294901760 data bytes but only 1000 follow" <<<"$out" \
+    || fail "gzip_declared_4gb: $out"
+[ -n "$rss" ] && [ "$rss" -lt 400000 ] && echo "ok   gzip_declared_4gb: max RSS ${rss} kB" || fail "gzip_declared_4gb: max RSS ${rss:-?} kB"
+
 echo "hostile input: $fails failed"
 [ $fails -eq 0 ]
