@@ -17,12 +17,16 @@ expect() {
 }
 db="$tmp/ask.db"; url="sqlite:///$db"
 
+# invalid UTF-8 in names (fixed before issue 16; verified here): refused, nothing stored
+expect utf8_study "UTF-8" -- "$BIN" ask --storage "$url" --study $'a\xff\xfeb' --direction minimize --param x=float:0:1
+expect utf8_param "UTF-8" -- "$BIN" ask --storage "$url" --study u8 --direction minimize --param $'p\xff=float:0:1'
+
 # integer overflow in search ranges: ask --param and the experiment file
 expect ask_int_overflow "int bounds and step must lie within -9e15 .. 9e15" -- \
     "$BIN" ask --storage "$url" --study ovf --direction minimize --param 'k=int:1:99999999999999999999'
 expect ask_float_step0 "step must be > 0, got 0" -- \
     "$BIN" ask --storage "$url" --study st0 --direction minimize --param 'x=float:0:1:step=0'
-[ -e "$db" ] && [ -n "$(sqlite3 "$db" 'select study_name from studies')" ] && fail "ask stored a study for refused params"
+[ -e "$db" ] && [ -n "$(sqlite3 "$db" 'select study_name from studies')" ] && fail "ask stored a study for refused input"
 printf '[experiment]\nname = ovf\ntrials = 2\n[optimizer sgd]\nlearning_rate = int log 1 99999999999999999999\n' > "$tmp/ovf.ini"
 expect run_int_overflow "ovf.ini:5: learning_rate = int log 1 99999999999999999999: int bounds must be whole numbers within -9e15 .. 9e15" -- \
     "$BIN" run "$tmp/ovf.ini" --storage "sqlite:///$tmp/ovf.db" --jobs 1 --no-report --quiet
@@ -45,6 +49,14 @@ expect never_ending "study 'diverge/sgd': stopped after 20 trials in a row faile
     timeout 120 "$BIN" run "$tmp/diverge.ini" --storage "sqlite:///$tmp/diverge.db" --jobs 1 --no-report --quiet --data data
 n=$(sqlite3 "$tmp/diverge.db" "select count(*) from trials where state='FAIL'")
 [ "$n" = 20 ] || fail "never_ending: $n FAIL trials stored, expected 20"
+
+# a tampered database (fixed before issue 16; verified here): a NULL value is refused naming the row
+"$BIN" ask --storage "sqlite:///$tmp/t.db" --study t --direction minimize --param x=float:0:1 >/dev/null &&
+    "$BIN" tell --storage "sqlite:///$tmp/t.db" --study t --trial 0 --value 0.5 >/dev/null || fail "tamper: setup"
+sqlite3 "$tmp/t.db" "update trial_values set value = NULL"
+expect tampered_null_value "the value of trial_id 1 is FINITE but holds no number (NULL or text)" -- \
+    "$BIN" report --storage "sqlite:///$tmp/t.db" --out "$tmp/report"
+[ -e "$tmp/report" ] && fail "tampered_null_value: a report was written"
 
 # the documented line length (docs/experiments.md): 198 characters, the 199th refused by name
 { printf '[experiment]\nname = t\n[optimizer adam]\n'; printf 'learning_rate = %*s\n' 183 0.001; } > "$tmp/long.ini"
