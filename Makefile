@@ -225,7 +225,7 @@ fuzz-build: $(FUZZ_BINS)
 fuzz:
 	@$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz OPT=-O1 FUZZ_MAIN= \
 	  FUZZ_PLAIN='gemm convpool conv im2col pointwise pool winograd winograd4 linear' \
-	  CFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-pass-failed' \
+	  CFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-pass-failed -Wno-format-security' \
 	  FUZZ_LDFLAGS='-fsanitize=fuzzer,address,undefined' fuzz-build
 	@scripts/run-fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 

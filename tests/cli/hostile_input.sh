@@ -58,6 +58,21 @@ expect tampered_null_value "the value of trial_id 1 is FINITE but holds no numbe
     "$BIN" report --storage "sqlite:///$tmp/t.db" --out "$tmp/report"
 [ -e "$tmp/report" ] && fail "tampered_null_value: a report was written"
 
+# hidden .DIR.tmp-* folders of killed reports: removed by the next report unless their writer runs
+"$BIN" tell --storage "sqlite:///$tmp/t.db" --study t --trial 0 --value 0.5 >/dev/null 2>&1
+sqlite3 "$tmp/t.db" "update trial_values set value = 0.5"
+mkdir -p "$tmp/out/.report.tmp-dead" "$tmp/out/.report.tmp-noowner" "$tmp/out/.report.tmp-live" "$tmp/out/.report.old-aside"
+sh -c 'echo $$' > "$tmp/out/.report.tmp-dead/.optlab-report-writer"      # a process that has ended
+echo $$ > "$tmp/out/.report.tmp-live/.optlab-report-writer"               # this script: alive
+touch -d '2 hours ago' "$tmp/out/.report.tmp-noowner" "$tmp/out/.report.old-aside"
+if out=$("$BIN" report --storage "sqlite:///$tmp/t.db" --out "$tmp/out/report" 2>&1); then
+    left=$(cd "$tmp/out" && ls -A | tr '\n' ' ')
+    [ "$left" = ".report.tmp-live report " ] && echo "ok   stale_tmp_dirs: left: $left" || fail "stale_tmp_dirs: left: $left"
+    [ -e "$tmp/out/report/.optlab-report-writer" ] && fail "stale_tmp_dirs: the finished report holds a writer file"
+else
+    fail "stale_tmp_dirs: report failed: $out"
+fi
+
 # the documented line length (docs/experiments.md): 198 characters, the 199th refused by name
 { printf '[experiment]\nname = t\n[optimizer adam]\n'; printf 'learning_rate = %*s\n' 183 0.001; } > "$tmp/long.ini"
 [ "$(sed -n 4p "$tmp/long.ini" | tr -d '\n' | wc -c)" = 199 ] || fail "long.ini: line 4 is not 199 characters"
