@@ -361,6 +361,11 @@ int cmd_ask(int argc, char **argv) {
             usage_rc = cli_usage_error(&cp, "a parameter name is not valid UTF-8 (Optuna could not read the storage)");
             break;
         }
+        for (size_t k = 0; k < params[i].n_choices && !usage_rc; k++)
+            if (!ol_utf8_valid(params[i].choices[k]))
+                usage_rc = cli_usage_error(&cp, "parameter %s: categorical choice %zu is not valid UTF-8", params[i].name,
+                                           k + 1);
+        if (usage_rc) break;
         ol_status st = param_distribution(&params[i], &dists[i], &err);
         n_dists = i + 1; /* freed at the end, even when it failed half-built */
         if (st) usage_rc = cli_usage_error(&cp, "parameter %s: %s", params[i].name, err.msg);

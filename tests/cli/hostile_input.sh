@@ -20,6 +20,8 @@ db="$tmp/ask.db"; url="sqlite:///$db"
 # invalid UTF-8 in names (fixed before issue 16; verified here): refused, nothing stored
 expect utf8_study "UTF-8" -- "$BIN" ask --storage "$url" --study $'a\xff\xfeb' --direction minimize --param x=float:0:1
 expect utf8_param "UTF-8" -- "$BIN" ask --storage "$url" --study u8 --direction minimize --param $'p\xff=float:0:1'
+expect utf8_choice "categorical choice 2 is not valid UTF-8" -- \
+    "$BIN" ask --storage "$url" --study u8c --direction minimize --param $'c=cat:a,\xff'
 
 # integer overflow in search ranges: ask --param and the experiment file
 expect ask_int_overflow "int bounds and step must lie within -9e15 .. 9e15" -- \
