@@ -5,6 +5,7 @@
 #   make test       install missing Debian packages, run the suite, then again under ASan+UBSan
 #   make run        install, build, fetch MNIST, run the seed study, write report/
 #   make bench      benchmarks beside their references (PyTorch, Optuna)
+#   make fuzz       libFuzzer on every input path, FUZZ_SECONDS (60) each (clang; docs/reliability.md)
 #   make install PREFIX=/usr/local   (also DESTDIR=staging-dir)
 #
 # Options: WITH_POSTGRES=0 builds without libpq (no postgresql:// storage);
@@ -97,7 +98,7 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 BENCH_SRCS := $(filter-out $(OPTIONAL_OUT),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all deps test check test-build run bench install uninstall clean data FORCE $(addprefix test-,$(LAYERS) cli)
+.PHONY: all deps test check test-build fuzz fuzz-build run bench install uninstall clean data FORCE $(addprefix test-,$(LAYERS) cli)
 all: $(STATIC) $(SHARED) $(BIN) $(PCFILE) $(OPTIM_STATIC) $(OPTIM_SHARED) $(OPTIM_PCFILE) $(BUILD_OPTIONS)
 
 deps:
@@ -202,7 +203,34 @@ $(BUILD)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
 
-test-build: all $(TEST_BINS)
+# Fuzzing (fuzz/, docs/reliability.md): one libFuzzer harness per input path.
+# `make test` builds each harness with fuzz/driver.c (no libFuzzer) and replays
+# fuzz/corpus/NAME/ through it (tests/fuzz/corpus.sh); `make fuzz` builds them
+# with clang -fsanitize=fuzzer,address,undefined into build-fuzz/ and runs each
+# for FUZZ_SECONDS, new inputs going to build-fuzz/corpus/NAME (not the repository).
+FUZZ_NAMES   := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+FUZZ_CLI_OBJS := $(BUILD)/obj/cli/cmd_replay.o $(BUILD)/obj/cli/options.o
+FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+FUZZ_MAIN    ?= fuzz/driver.c
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h fuzz/cli_stub.c $(FUZZ_MAIN) $(LIB_OBJS) $(FUZZ_CLI_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Isrc/cli $(CFLAGS) -o $@ $< fuzz/cli_stub.c $(FUZZ_MAIN) $(LIB_OBJS) $(FUZZ_CLI_OBJS) \
+	  $(LDFLAGS) $(FUZZ_LDFLAGS) $(LIBS)
+# nn's compute kernels (always_inline GEMM and Winograd tiles) take clang minutes per file under
+# ASan with coverage: a fuzz build compiles them plainly (the spec parser and shape checks,
+# src/nn/spec.c and model.c, stay instrumented)
+FUZZ_PLAIN ?=
+$(patsubst %,$(BUILD)/obj/nn/%.o,$(FUZZ_PLAIN)): override CFLAGS += -fno-sanitize=all
+fuzz-build: $(FUZZ_BINS)
+fuzz:
+	@$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz OPT=-O1 FUZZ_MAIN= \
+	  FUZZ_PLAIN='gemm convpool conv im2col pointwise pool winograd winograd4 linear' \
+	  CFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-pass-failed -Wno-format-security' \
+	  FUZZ_LDFLAGS='-fsanitize=fuzzer,address,undefined' fuzz-build
+	@scripts/run-fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+test-build: all $(TEST_BINS) $(FUZZ_BINS)
 
 # The suite: a normal build, then the same suite under ASan+UBSan in build-asan/.
 # The CLI and training tests run on real MNIST (fetched once, checked by SHA-256).
@@ -254,6 +282,6 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/bin/optlab $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

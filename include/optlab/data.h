@@ -62,6 +62,9 @@ ol_status ol_idx_read(const char *path, ol_idx *out, ol_error *err);
 ol_status ol_idx_write(const char *path, int ndims, const uint32_t *dims, const uint8_t *data,
                        int gzip, ol_error *err);
 
+/** "a directory", "a FIFO (named pipe)", "a socket", "a device"...: what a stat mode is, for messages. */
+const char *ol_idx_file_kind(unsigned mode);
+
 /** Free an IDX file's data and zero the struct (NULL-safe). */
 void ol_idx_free(ol_idx *idx);
 

@@ -332,6 +332,11 @@ ol_status ol_exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, co
  */
 ol_status ol_exp_worker_run(ol_exp_runner *r, ol_error *err);
 
+/** A worker stops a study (OL_EINVAL, naming the study and the last trial's status) after
+ *  this many of its trials in a row ended FAIL: FAIL does not count against the budget,
+ *  so a study whose every trial fails (a diverging learning rate) would otherwise never end. */
+#define OL_EXP_MAX_FAILS_IN_A_ROW 20
+
 /** A study's progress as stored now. */
 typedef struct {
     int done;        /**< COMPLETE + PRUNED */

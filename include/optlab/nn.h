@@ -71,12 +71,34 @@ typedef enum { OL_LOSS_SEED = 0, OL_LOSS_LOGITS = 1 } ol_loss_kind;
  * Parse `spec` and build a model for inputs of in_c×in_h×in_w, with buffers for
  * up to `max_batch` images per train_batch/forward call. Parameters are zero
  * until ol_model_init or a write through ol_model_params.
+ * A model whose ol_model_memory estimate exceeds ol_model_max_memory() is
+ * refused (OL_EINVAL) before anything is allocated, the message naming both figures.
  */
 ol_status ol_model_create(ol_model **out, const char *spec, int in_c, int in_h, int in_w,
                           int max_batch, ol_error *err);
 
 /** Free a model (NULL is fine). */
 void ol_model_free(ol_model *m);
+
+/** Default of ol_model_max_memory: 4 GiB. */
+#define OL_MODEL_MAX_MEMORY_DEFAULT (4.0 * 1024 * 1024 * 1024)
+
+/**
+ * Estimate, without allocating, the bytes ol_model_create would allocate for
+ * `spec` (parameters, gradients, every layer's activations and backward buffers
+ * for max_batch images, im2col scratch). The optimizer's state (up to two or
+ * three more copies of the parameters) comes on top. Fails as the spec parser does.
+ */
+ol_status ol_model_memory(const char *spec, int in_c, int in_h, int in_w, int max_batch, double *bytes,
+                          ol_error *err);
+
+/**
+ * The largest model ol_model_create builds, in bytes: $OPTLAB_MAX_MEMORY when
+ * set (a number of bytes, or with a suffix K, M, G or T: "8G"; "0" or "none"
+ * lifts the limit), else OL_MODEL_MAX_MEMORY_DEFAULT. A value that does not
+ * parse counts as the default.
+ */
+double ol_model_max_memory(void);
 
 /**
  * Read a spec file whole into a malloc'd string (*out, free it) — convenience

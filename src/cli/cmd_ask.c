@@ -281,6 +281,11 @@ int cmd_ask(int argc, char **argv) {
     memset(dists, 0, sizeof dists);
     int n_dists = 0;
     for (int i = 0; i < n_params && !usage_rc; i++) {
+        /* before anything is stored: the storage would refuse it only after creating the study */
+        if (!ol_utf8_valid(params[i].name)) {
+            usage_rc = cli_usage_error(&cp, "a parameter name is not valid UTF-8 (Optuna could not read the storage)");
+            break;
+        }
         ol_status st = param_distribution(&params[i], &dists[i], &err);
         n_dists = i + 1; /* freed at the end, even when it failed half-built */
         if (st) usage_rc = cli_usage_error(&cp, "parameter %s: %s", params[i].name, err.msg);

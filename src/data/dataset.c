@@ -30,11 +30,6 @@ static int is_dir(const char *path) {
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int is_file(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* How to get a dataset's files into `dir` (the directory it was looked for in), for messages. */
 static const char *fetch_hint(const char *name, const char *dir, char *buf, size_t n) {
     if (!strcmp(name, "mnist"))
@@ -96,9 +91,10 @@ ol_status ol_corpus_load_dir(ol_corpus *out, const char *dir, const char *name, 
     for (int i = 0; i < 4 && rc == OL_OK; i++) {
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, FILE_STEMS[i]);
-        if (!is_file(path)) {
+        struct stat sb;
+        if (stat(path, &sb) != 0 && errno == ENOENT) {
             snprintf(path, sizeof path, "%s/%s.gz", dir, FILE_STEMS[i]);
-            if (!is_file(path)) {
+            if (stat(path, &sb) != 0 && errno == ENOENT) {
                 rc = ol_fail(err, OL_ENOTFOUND, "%s: missing %s (or %s.gz) in %s; %s", name, FILE_STEMS[i],
                              FILE_STEMS[i], dir, fetch_hint(name, dir, hint, sizeof hint));
                 break;

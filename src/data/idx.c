@@ -60,17 +60,31 @@ static ol_status gzip_failure(source *s, const char *path, const char *what, ol_
                    path, what, REFETCH_HINT);
 }
 
+const char *ol_idx_file_kind(unsigned mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    return S_ISREG(mode) ? "a regular file" : "not a regular file";
+}
+
 ol_status ol_idx_read(const char *path, ol_idx *out, ol_error *err) {
     memset(out, 0, sizeof *out);
     if (!path || !*path) return ol_fail(err, OL_EINVAL, "IDX file: empty path");
 
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* what is there, before opening it: fopen would block on a FIFO */
+    struct stat st;
+    if (stat(path, &st) != 0) {
         int e = errno;
         if (e == ENOENT) return ol_fail(err, OL_ENOTFOUND, "%s: no such file", path);
+        if (e == ELOOP) return ol_fail(err, OL_EIO, "%s: a loop of symbolic links, not an IDX file", path);
         return ol_fail(err, OL_EIO, "%s: cannot open: %s", path, strerror(e));
     }
-    struct stat st;
+    if (!S_ISREG(st.st_mode))
+        return ol_fail(err, OL_EIO, "%s: is %s, not an IDX file", path, ol_idx_file_kind(st.st_mode));
+    FILE *f = fopen(path, "rb");
+    if (!f) return ol_fail(err, OL_EIO, "%s: cannot open: %s", path, strerror(errno));
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);
         return ol_fail(err, OL_EIO, "%s: not a regular file", path);
@@ -160,22 +174,51 @@ ol_status ol_idx_read(const char *path, ol_idx *out, ol_error *err) {
             for (int i = 0; i < ndims; i++)
                 off += (size_t)snprintf(dims_text + off, sizeof dims_text - off, "%s%u", i ? "x" : "",
                                         out->dims[i]);
+            /* whole items missing is a cut-off file; a size no whole number of items fits is a
+               header whose item dimensions do not match the data */
+            uint64_t item = total / out->dims[0], data = actual > header_bytes ? actual - header_bytes : 0;
+            const char *what = actual > expected ? (data % item == 0 ? "trailing bytes after the data"
+                                                                     : "trailing bytes after the data, not a whole "
+                                                                       "number of items: do the header's dimensions "
+                                                                       "match the data?")
+                               : data % item == 0 ? "truncated (whole items missing)"
+                                                  : "truncated mid-item, or the header's dimensions do not match "
+                                                    "the data (its size is not a whole number of items)";
             rc = ol_fail(err, OL_EFORMAT,
                          "%s: wrong size: %s: the header declares %s = %llu data bytes, so the file should "
                          "be %llu bytes, but it is %llu; %s",
-                         path, actual < expected ? "truncated" : "trailing bytes after the data", dims_text,
-                         (unsigned long long)total, (unsigned long long)expected,
+                         path, what, dims_text, (unsigned long long)total, (unsigned long long)expected,
                          (unsigned long long)actual, REFETCH_HINT);
             goto done;
         }
     }
 
-    out->data = malloc(out->size);
+    if (is_gzip) {
+        /* A .gz may declare up to 4 GB in a few bytes: grow the buffer as data arrives
+           (doubling from 1 MiB), never past what the header implies. */
+        size_t cap = out->size < ((size_t)1 << 20) ? out->size : ((size_t)1 << 20), have = 0;
+        out->data = malloc(cap);
+        got = 0;
+        while (out->data) {
+            long n = source_read(&src, out->data + have, cap - have);
+            if (n < 0) { got = -1; break; }
+            have += (size_t)n;
+            got = (long)have;
+            if (have < cap || cap == out->size) break; /* the stream ended, or all that was declared came */
+            size_t next = cap * 2 < out->size ? cap * 2 : out->size;
+            uint8_t *grown = realloc(out->data, next);
+            if (!grown) { free(out->data); out->data = NULL; break; }
+            out->data = grown;
+            cap = next;
+        }
+    } else {
+        out->data = malloc(out->size);
+        if (out->data) got = source_read(&src, out->data, out->size);
+    }
     if (!out->data) {
         rc = ol_fail(err, OL_ENOMEM, "%s: cannot allocate %zu bytes for the IDX data", path, out->size);
         goto done;
     }
-    got = source_read(&src, out->data, out->size);
     if (got < 0) {
         rc = gzip_failure(&src, path, "the IDX data", err);
         goto done;

@@ -45,6 +45,7 @@ typedef struct {
     /* where we are: 0 none, 1 [experiment], 2 [optimizer X] */
     int section_kind;
     int section_line;
+    int model_line;   /* line of `model =`, for the memory check once batch_size is known */
     ol_exp_optimizer *current;
     /* which [experiment] keys were seen (to reject duplicates) */
     char seen_keys[32][OL_EXP_NAME_MAX];
@@ -177,11 +178,13 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
     } else if (!strcmp(key, "loss")) {
         if (!parse_loss(ps, value, &e->loss)) return 0;
     } else if (!strcmp(key, "model")) {
-        ol_model *m = NULL;
+        /* parsed and shape-checked only: building it could take gigabytes (its memory is
+           checked against ol_model_max_memory once the file's batch_size is known) */
         ol_error e2;
-        if (ol_model_create(&m, value, 1, 28, 28, 1, &e2))
+        double bytes;
+        if (ol_model_memory(value, 1, 28, 28, 1, &bytes, &e2))
             return fail_at(ps, ps->line, OL_EINVAL, "model = %s: %s", value, e2.msg);
-        ol_model_free(m);
+        ps->model_line = ps->line;
         free(e->model);
         e->model = strdup(value);
         if (!e->model) return fail_at(ps, ps->line, OL_ENOMEM, "out of memory");
@@ -515,6 +518,18 @@ ol_status ol_experiment_parse_string(ol_experiment *exp, const char *text, const
     if (!ps.failed && !exp->model) {
         exp->model = strdup(OL_SEED_CNN_SPEC);
         if (!exp->model) fail_at(&ps, 0, OL_ENOMEM, "out of memory");
+    }
+    if (!ps.failed) { /* also the default model: the limit is the user's */
+        double need = 0, limit = ol_model_max_memory();
+        ol_error e2;
+        if (ol_model_memory(exp->model, 1, 28, 28, exp->batch_size, &need, &e2) == OL_OK && need > limit) {
+            const double mb = 1024.0 * 1024, gb = 1024 * mb;
+            fail_at(&ps, ps.model_line, OL_EINVAL,
+                    "model = %s: needs about %.1f %s for batches of %d, above the limit of %.1f %s "
+                    "(set OPTLAB_MAX_MEMORY, e.g. OPTLAB_MAX_MEMORY=16G, to allow more)",
+                    exp->model, need >= gb ? need / gb : need / mb, need >= gb ? "GB" : "MB", exp->batch_size,
+                    limit >= gb ? limit / gb : limit / mb, limit >= gb ? "GB" : "MB");
+        }
     }
     if (ps.failed) {
         ol_experiment_free(exp);

@@ -460,7 +460,7 @@ void exp_nap(const ol_exp_runner *r, double seconds) {
 /* One study until it is full (or the runner is stopped). */
 static ol_status work_on_study(ol_exp_runner *r, ol_storage *st, ol_study *study, const ol_exp_study *s,
                                ol_model *model, double poll, ol_error *err) {
-    int waiting = 0;
+    int waiting = 0, fails_in_a_row = 0;
     while (!r->stop) {
         int n_failed = ol_exp_fail_dead_trials(r, st, s->id, err);
         if (n_failed < 0) return err->status;
@@ -492,6 +492,15 @@ static ol_status work_on_study(ol_exp_runner *r, ol_storage *st, ol_study *study
         }
         waiting = 0;
         if (rc) return rc;
+        /* A FAIL does not count against the budget (as in Optuna), so a study whose every
+           trial fails (learning_rate = 1e30: each one diverges) would never end. */
+        fails_in_a_row = res.number >= 0 && !res.lost && res.state == OL_TRIAL_FAIL ? fails_in_a_row + 1 : 0;
+        if (fails_in_a_row >= OL_EXP_MAX_FAILS_IN_A_ROW)
+            return ol_fail(err, OL_EINVAL,
+                           "study '%s': stopped after %d trials in a row failed (the last: %s); a failed trial "
+                           "does not count against the budget, so this study would never end — check its "
+                           "search space (docs/experiments.md, \"Failed trials\")",
+                           s->name, fails_in_a_row, res.status ? res.status : "no status");
     }
     return OL_OK;
 }

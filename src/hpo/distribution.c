@@ -207,6 +207,12 @@ ol_status ol_dist_categorical(ol_distribution *d, const char *const *choices, si
                 ol_distribution_free(d);
                 return ol_fail(err, OL_EINVAL, "categorical choice %zu is NULL", i);
             }
+            /* its JSON would hold lone surrogates: neither cJSON nor Optuna reads that back
+               (found by fuzz/fuzz_param.c) */
+            if (!ol_utf8_valid(choices[i])) {
+                ol_distribution_free(d);
+                return ol_fail(err, OL_EINVAL, "categorical choice %zu is not valid UTF-8", i + 1);
+            }
             d->choices_json[i] = py_json_string(choices[i]);
             if (!d->choices_json[i]) {
                 ol_distribution_free(d);
@@ -258,7 +264,7 @@ char *ol_distribution_to_json(const ol_distribution *d) {
 /* Python-style JSON text of one parsed choice (string, number, bool, null). */
 static char *choice_text(const cJSON *c) {
     char buf[48];
-    if (cJSON_IsString(c)) return py_json_string(c->valuestring);
+    if (cJSON_IsString(c)) return ol_utf8_valid(c->valuestring) ? py_json_string(c->valuestring) : NULL;
     if (cJSON_IsNull(c)) return strdup("null");
     if (cJSON_IsTrue(c)) return strdup("true");
     if (cJSON_IsFalse(c)) return strdup("false");
@@ -307,7 +313,7 @@ ol_status ol_distribution_from_json(ol_distribution *d, const char *json, ol_err
         cJSON_ArrayForEach(c, ch) {
             char *t = choice_text(c);
             if (!t) {
-                rc = ol_fail(err, OL_EFORMAT, "categorical choice is not a string, number, bool or null: %.200s", json);
+                rc = ol_fail(err, OL_EFORMAT, "categorical choice is not a string (valid UTF-8), number, bool or null: %.200s", json);
                 goto out;
             }
             d->choices_json[d->n_choices++] = t;
@@ -340,12 +346,25 @@ out:
     return rc;
 }
 
+/* A choice's JSON text read as a number, when it is one (not a string, bool or null). */
+static int choice_number(const char *text, double *out) {
+    char *end = NULL;
+    if (!*text || *text == '"') return 0;
+    *out = strtod(text, &end);
+    return end && *end == '\0' && end != text;
+}
+
 int ol_distribution_equal(const ol_distribution *a, const ol_distribution *b) {
     if (a->kind != b->kind) return 0;
     if (a->kind == OL_DIST_CATEGORICAL) {
         if (a->n_choices != b->n_choices) return 0;
-        for (size_t i = 0; i < a->n_choices; i++)
-            if (strcmp(a->choices_json[i], b->choices_json[i])) return 0;
+        for (size_t i = 0; i < a->n_choices; i++) {
+            if (!strcmp(a->choices_json[i], b->choices_json[i])) continue;
+            /* as in Python, 16 == 16.0: Optuna's JSON writes a float choice "16.0",
+               which reads back as the number 16 */
+            double x, y;
+            if (!choice_number(a->choices_json[i], &x) || !choice_number(b->choices_json[i], &y) || x != y) return 0;
+        }
         return 1;
     }
     return a->low == b->low && a->high == b->high && a->log == b->log && a->step == b->step;

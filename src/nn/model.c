@@ -50,6 +50,62 @@ void ol_model_free(ol_model *m) {
     free(m);
 }
 
+/* Floats ol_model_create allocates for these layers (kept in step with it below). */
+static double model_floats(const nn_layer *layers, int n, size_t n_params, int in_c, int in_h, int in_w,
+                           int max_batch) {
+    double B = max_batch, in = (double)in_c * in_h * in_w, max_act = in, max_col = 0, f = 2.0 * (double)n_params;
+    for (int i = 0; i < n; i++) {
+        const nn_layer *L = &layers[i];
+        if ((double)L->out_size > max_act) max_act = (double)L->out_size;
+        f += B * (double)L->out_size; /* its output (or, fused, the padded input and masks: no more) */
+        if (L->kind == OL_LAYER_MAXPOOL) f += B * (double)L->out_size / 2; /* uint16 masks */
+        if (L->kind == OL_LAYER_CONV) {
+            double per_image = (double)L->in_c * L->k * L->k * L->out_h * L->out_w;
+            double col = per_image > 128.0 * 1024 ? per_image : 128.0 * 1024;
+            if (col > max_col) max_col = col;
+        }
+    }
+    return f + 2 * B * max_act + 2 * max_col + (in_c > 1 ? B * in : 0);
+}
+
+ol_status ol_model_memory(const char *spec, int in_c, int in_h, int in_w, int max_batch, double *bytes,
+                          ol_error *err) {
+    *bytes = 0;
+    if (max_batch <= 0 || max_batch > 65536)
+        return ol_fail(err, OL_EINVAL, "ol_model_memory: max_batch %d must be 1..65536", max_batch);
+    nn_layer *layers = NULL;
+    int n = 0;
+    size_t n_params = 0;
+    ol_status st = nn_parse_spec(spec, in_c, in_h, in_w, &layers, &n, &n_params, err);
+    if (st) return st;
+    *bytes = 4 * model_floats(layers, n, n_params, in_c, in_h, in_w, max_batch);
+    free(layers);
+    return OL_OK;
+}
+
+double ol_model_max_memory(void) {
+    const char *s = getenv("OPTLAB_MAX_MEMORY");
+    if (!s || !*s) return OL_MODEL_MAX_MEMORY_DEFAULT;
+    if (!strcmp(s, "none")) return INFINITY;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (!end || end == s || !(v >= 0) || !isfinite(v)) return OL_MODEL_MAX_MEMORY_DEFAULT;
+    double unit = 1;
+    if (*end) {
+        const char *units = "KMGT";
+        const char *u = strchr(units, *end == 'k' ? 'K' : *end);
+        if (!u || !*u || (end[1] && strcmp(end + 1, "B") && strcmp(end + 1, "iB"))) return OL_MODEL_MAX_MEMORY_DEFAULT;
+        for (const char *q = units; q <= u; q++) unit *= 1024;
+    }
+    return v == 0 ? INFINITY : v * unit;
+}
+
+/* "3.2 GB" */
+static void format_bytes(char *buf, size_t n, double b) {
+    if (b >= 1024.0 * 1024 * 1024) snprintf(buf, n, "%.1f GB", b / (1024.0 * 1024 * 1024));
+    else snprintf(buf, n, "%.0f MB", b / (1024.0 * 1024));
+}
+
 ol_status ol_model_create(ol_model **out, const char *spec, int in_c, int in_h, int in_w,
                           int max_batch, ol_error *err) {
     if (!out) return ol_fail(err, OL_EINVAL, "ol_model_create: out is NULL");
@@ -63,6 +119,22 @@ ol_status ol_model_create(ol_model **out, const char *spec, int in_c, int in_h, 
     if (st) {
         free(m);
         return st;
+    }
+    /* refuse what would not fit before allocating it (a spec like conv4096k3p1 conv4096k3p1
+       otherwise takes minutes and gigabytes before anyone is told) */
+    double need = 4 * model_floats(m->layers, m->n_layers, m->n_params, in_c, in_h, in_w, max_batch),
+           limit = ol_model_max_memory();
+    if (need > limit) {
+        char a[32], b[32];
+        format_bytes(a, sizeof a, need);
+        format_bytes(b, sizeof b, limit);
+        double mparams = (double)m->n_params / 1e6;
+        free(m->layers);
+        free(m);
+        return ol_fail(err, OL_EINVAL,
+                       "this model needs about %s (%.3g million parameters; activations for batches of %d), "
+                       "above the limit of %s (set OPTLAB_MAX_MEMORY, e.g. OPTLAB_MAX_MEMORY=16G, to allow more)",
+                       a, mparams, max_batch, b);
     }
     m->in_c = in_c; m->in_h = in_h; m->in_w = in_w;
     m->max_batch = max_batch;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,8 +111,14 @@ static ol_status check_drawn(const char *dir, const char *name, ol_error *err) {
         char out[4096];
         struct stat sb;
         snprintf(out, sizeof out, "%s/%s.%s", dir, name, k ? "svg" : "png");
-        if (stat(out, &sb) != 0 || sb.st_size == 0)
+        if (stat(out, &sb) != 0 || sb.st_size == 0) {
+            /* a full disk is the usual cause: name it and the place */
+            struct statvfs fs;
+            if (statvfs(dir, &fs) == 0 && fs.f_bavail == 0)
+                return ol_fail(err, OL_EIO, "no space left on the device holding %s (ENOSPC): gnuplot could not write %s",
+                               dir, out);
             return ol_fail(err, OL_EIO, "gnuplot ran %s.gp but wrote no %s", name, out);
+        }
     }
     return OL_OK;
 }

@@ -8,6 +8,7 @@
  */
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,6 +54,13 @@ static double attr_number(const ol_attr_rec *a, size_t n, const char *key, doubl
     return v;
 }
 
+/* A count stored as a number (epochs, repetition, sizes): `dflt` unless it is a whole
+   number in 0..INT_MAX. A tampered 1e300 is then missing, not an overflowing cast. */
+static int attr_int(const ol_attr_rec *a, size_t n, const char *key, int dflt) {
+    double v = attr_number(a, n, key, NAN);
+    return isfinite(v) && v >= 0 && v <= INT_MAX && v == floor(v) ? (int)v : dflt;
+}
+
 /* Where a study belongs: experiment name (without "#rR") and repetition. */
 typedef struct {
     char *experiment;
@@ -73,7 +81,7 @@ static ol_status place_study(ol_storage *st, const ol_study_rec *s, study_place 
     p->is_experiment = p->experiment != NULL;
     if (!p->experiment) p->experiment = dupn(s->name, prefix_len);
     if (!p->experiment) return ol_fail(err, OL_ENOMEM, "out of memory reading study '%s'", s->name);
-    p->repeat = (int)attr_number(p->attrs, p->n_attrs, OL_ATTR_REPEAT, repeat);
+    p->repeat = attr_int(p->attrs, p->n_attrs, OL_ATTR_REPEAT, repeat);
     return OL_OK;
 }
 
@@ -215,8 +223,8 @@ static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_e
         double test = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_TEST_ACCURACY, NAN);
         t->has_test = isfinite(test);
         t->test_accuracy = test;
-        t->best_epoch = (int)attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_BEST_EPOCH, -1);
-        t->epochs = (int)attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_EPOCHS, -1);
+        t->best_epoch = attr_int(r->user_attrs, r->n_user_attrs, OL_ATTR_BEST_EPOCH, -1);
+        t->epochs = attr_int(r->user_attrs, r->n_user_attrs, OL_ATTR_EPOCHS, -1);
         t->seconds = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_SECONDS, -1);
         t->params = malloc((s->n_params ? s->n_params : 1) * sizeof *t->params);
         if (!t->params) {
@@ -357,7 +365,7 @@ static ol_status fill_study(ol_storage *st, const ol_study_rec *rec, const study
     }
     if (!s->label) s->label = dupstr(ol_study_name_parse(rec->name, NULL, NULL));
     if (!s->study_name || !s->label) return ol_fail(err, OL_ENOMEM, "out of memory");
-    s->n_budget = (int)attr_number(pl->attrs, pl->n_attrs, OL_ATTR_N_TRIALS, 0);
+    s->n_budget = attr_int(pl->attrs, pl->n_attrs, OL_ATTR_N_TRIALS, 0);
     /* a file-name-safe label, made unique by a number if two labels slug alike */
     char slug[96], unique[112];
     rp_slug(slug, sizeof slug, s->label);
@@ -375,8 +383,8 @@ static ol_status fill_study(ol_storage *st, const ol_study_rec *rec, const study
     if (!ex->sampler) ex->sampler = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_SAMPLER);
     if (!ex->loss && s->loss) ex->loss = dupstr(s->loss); /* already under the reference loss's new name */
     if (ex->seed < 0) ex->seed = (long long)attr_number(pl->attrs, pl->n_attrs, OL_ATTR_SEED, -1);
-    if (!ex->n_test) ex->n_test = (int)attr_number(pl->attrs, pl->n_attrs, OL_ATTR_N_TEST, 0);
-    if (!ex->n_valid_trial) ex->n_valid_trial = (int)attr_number(pl->attrs, pl->n_attrs, OL_ATTR_N_VALID_TRIAL, 0);
+    if (!ex->n_test) ex->n_test = attr_int(pl->attrs, pl->n_attrs, OL_ATTR_N_TEST, 0);
+    if (!ex->n_valid_trial) ex->n_valid_trial = attr_int(pl->attrs, pl->n_attrs, OL_ATTR_N_VALID_TRIAL, 0);
     return load_trials(st, rec->study_id, s, err);
 }
 
@@ -403,8 +411,8 @@ static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep
             continue;
         }
         c->n_pruned += r->state == OL_TRIAL_PRUNED;
-        double e = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_EPOCHS, NAN);
-        if (isfinite(e) && e > 0) c->epochs += (long)e;
+        int e = attr_int(r->user_attrs, r->n_user_attrs, OL_ATTR_EPOCHS, -1);
+        if (e > 0) c->epochs += e;
         if (isfinite(sec) && sec > 0) c->seconds += sec;
         if (r->state == OL_TRIAL_COMPLETE && r->has_value && isfinite(r->value) && (!best || r->value > best->value))
             best = r;

@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <ftw.h>
+#include <signal.h>
+#include <time.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,45 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 
 /* Remove a directory tree we created (does not follow symbolic links). */
 static void remove_tree(const char *path) { nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+/* The file in a report's temporary directory naming the process that writes it. */
+#define OWNER_FILE ".optlab-report-writer"
+
+/*
+ * Remove what killed reports left beside DIR: .DIR.tmp-* directories whose writer
+ * (OWNER_FILE: its pid) no longer runs, or that have no owner file and are over an
+ * hour old (killed before writing it), and .DIR.old-* ones over an hour old (a
+ * previous report that a killed swap left aside). A report being written by a live
+ * process is never touched.
+ */
+static void remove_stale(const char *parent, const char *base, const char *mine) {
+    DIR *d = opendir(parent);
+    if (!d) return;
+    char tmp_prefix[NAME_MAX + 16], old_prefix[NAME_MAX + 16];
+    snprintf(tmp_prefix, sizeof tmp_prefix, ".%s.tmp-", base);
+    snprintf(old_prefix, sizeof old_prefix, ".%s.old-", base);
+    time_t now = time(NULL);
+    for (struct dirent *e; (e = readdir(d));) {
+        int is_tmp = !strncmp(e->d_name, tmp_prefix, strlen(tmp_prefix)),
+            is_old = !strncmp(e->d_name, old_prefix, strlen(old_prefix));
+        if (!is_tmp && !is_old) continue;
+        char path[PATH_MAX + NAME_MAX + 32], owner[sizeof path + 32];
+        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+        if (!strcmp(path, mine)) continue;
+        struct stat sb;
+        if (lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) continue;
+        int stale = now - sb.st_mtime > 3600;
+        snprintf(owner, sizeof owner, "%s/" OWNER_FILE, path);
+        FILE *f = is_tmp ? fopen(owner, "r") : NULL;
+        long pid = 0;
+        if (f) {
+            if (fscanf(f, "%ld", &pid) == 1 && pid > 0) stale = kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+            fclose(f);
+        }
+        if (stale) remove_tree(path);
+    }
+    closedir(d);
+}
 
 /* 0: absent, 1: empty directory, 2: a previous report, -1: something else (err set). */
 static int classify_out_dir(const char *dir, ol_error *err) {
@@ -142,6 +183,14 @@ ol_status ol_report_write(ol_storage *st, const ol_report_options *opt_in, ol_re
         return rc;
     }
     chmod(tmp, 0755); /* mkdtemp makes it private; a report is for reading */
+    char owner[sizeof tmp + 32];
+    snprintf(owner, sizeof owner, "%s/" OWNER_FILE, tmp);
+    FILE *of = fopen(owner, "w");
+    if (of) {
+        fprintf(of, "%ld\n", (long)getpid());
+        fclose(of);
+    }
+    remove_stale(parent, base, tmp);
     snprintf(figures, sizeof figures, "%s/figures", tmp);
     snprintf(readme, sizeof readme, "%s/README.md", tmp);
     snprintf(marker, sizeof marker, "%s/" MARKER, tmp);
@@ -157,6 +206,7 @@ ol_status ol_report_write(ol_storage *st, const ol_report_options *opt_in, ol_re
             rc = ol_fail(err, OL_EIO, "cannot write %s", marker);
         if (f && fclose(f) != 0 && !rc) rc = ol_fail(err, OL_EIO, "cannot write %s", marker);
     }
+    unlink(owner); /* the report is complete: nothing in it marks a writer any more */
     /* swap into place: old report aside, new one in, old one removed */
     char old[PATH_MAX + NAME_MAX + 32] = "";
     if (!rc && existing) {

@@ -140,3 +140,31 @@ Test(distribution, contains_respects_grid_and_range) {
     cr_assert_not(ol_distribution_contains(&d, 0.5));
     ol_distribution_free(&d);
 }
+
+/* Found by fuzz/fuzz_param.c: Optuna writes the float choice 16.0 as "16.0", which
+   reads back as the number 16; as in Python (16 == 16.0) the distributions are equal.
+   A string "16" is not the number 16. */
+Test(distribution, float_choices_equal_after_json_round_trip) {
+    const char *json = "{\"name\": \"CategoricalDistribution\", \"attributes\": {\"choices\": [16.0, 32.5, \"16\"]}}";
+    ol_distribution a, b;
+    ol_error err;
+    cr_assert_eq(ol_distribution_from_json(&a, json, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(ol_distribution_from_json(&b, json, &err), OL_OK, "%s", err.msg);
+    cr_assert_str_eq(a.choices_json[0], "16");
+    free(b.choices_json[0]);
+    b.choices_json[0] = strdup("16.0");
+    cr_assert(ol_distribution_equal(&a, &b));
+    free(b.choices_json[0]);
+    b.choices_json[0] = strdup("17.0");
+    cr_assert(!ol_distribution_equal(&a, &b));
+    free(b.choices_json[0]);
+    b.choices_json[0] = strdup("\"16\"");
+    cr_assert(!ol_distribution_equal(&a, &b));
+    free(b.choices_json[2]);
+    b.choices_json[2] = strdup("16");
+    free(b.choices_json[0]);
+    b.choices_json[0] = strdup("16");
+    cr_assert(!ol_distribution_equal(&a, &b), "the string \"16\" is not the number 16");
+    ol_distribution_free(&a);
+    ol_distribution_free(&b);
+}
