@@ -7,7 +7,7 @@
 # Inputs: BIN, tmp, URL (storage), KILLS (moments), N (trials in the study),
 # SEED (for $RANDOM; printed so a failing sequence can be replayed), and
 # optionally fault_hook, a function called with the moment's index that may
-# do something else than a kill at that moment (returns 0 if it did).
+# do a fault before that moment's kill (returns 0 if it did).
 # Outputs: kills_parent, kills_worker, other_faults, finished_early.
 
 kill_random_setup() {
@@ -47,9 +47,13 @@ kill_random_loop() {
             finished_early=1; pid=""; echo "the study finished before moment $k"; break
         fi
         if declare -F fault_hook >/dev/null && fault_hook "$k"; then
+            # the run must ride through the fault (reconnect) and go on; then it is killed as well
             other_faults=$((other_faults + 1))
-            wait $pid || { tail -20 "$tmp/runs.log"; echo "the run failed after fault $k" >&2; return 1; }
-            pid=""; continue
+            sleep 1
+            if ! kill -0 $pid 2>/dev/null; then
+                wait $pid || { tail -20 "$tmp/runs.log"; echo "the run failed after fault $k" >&2; return 1; }
+                finished_early=1; pid=""; echo "the study finished after fault $k"; break
+            fi
         fi
         children=$(pgrep -P $pid | tr '\n' ' ' || true)
         if [ -n "$children" ] && [ $((RANDOM % 2)) = 0 ]; then

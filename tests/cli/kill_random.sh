@@ -5,7 +5,7 @@
 # At the end: exactly N COMPLETE trials, numbers unique and dense (0..k-1),
 # nothing RUNNING, PRAGMA integrity_check ok, Optuna loads the study, the report
 # builds. make test: 10 moments (3 under ASan). The measured run in
-# docs/reliability.md: KILLS=100 N=60 bash tests/cli/kill_random.sh
+# docs/reliability.md: KILLS=100 N=40 bash tests/cli/kill_random.sh
 # SEED=S replays a sequence of moments (printed at the start).
 set -eu
 BIN=${OPTLAB_BIN:-build/optlab}
