@@ -257,7 +257,9 @@ static int pg_permanent_failure(const char *msg) {
     static const char *const transient[] = {"starting up", "shutting down", "recovery mode", "too many clients",
                                             "terminating connection", "out of memory",
                                             /* after a crash, while replaying WAL */
-                                            "not yet accepting connections"};
+                                            "not yet accepting connections",
+                                            /* max_connections minus the superuser slots reached */
+                                            "remaining connection slots are reserved"};
     static const char *const permanent[] = {"authentication failed", "no password supplied", "does not exist",
                                             "no pg_hba.conf entry", "permission denied", "invalid URI",
                                             "invalid connection option", "missing \"=\"", "invalid port",
