@@ -310,11 +310,15 @@ static ol_status pg_connect(pg_storage *pg, ol_error *err) {
             return pg_fail(pg, err, OL_ESTORAGE, "cannot connect: %s", msg);
         }
         double spent = pg_clock() - t0;
-        if (spent + delay > pg->retry_budget)
-            return pg_fail(pg, err, OL_ESTORAGE,
-                           "cannot connect after %d attempt%s over %.1f s: %s (is the server running and listening "
-                           "there?)",
-                           attempts, attempts == 1 ? "" : "s", spent, msg);
+        if (spent + delay > pg->retry_budget) {
+            /* the server answered "full": asking whether it runs would mislead */
+            int full = strstr(msg, "too many clients") || strstr(msg, "remaining connection slots");
+            return pg_fail(pg, err, OL_ESTORAGE, "cannot connect after %d attempt%s over %.1f s: %s (%s)", attempts,
+                           attempts == 1 ? "" : "s", spent, msg,
+                           full ? "the server is full: raise its max_connections, use fewer workers or a pooler, "
+                                  "or wait longer with OPTLAB_PG_RETRY_SECONDS"
+                                : "is the server running and listening there?");
+        }
         pg_sleep(delay);
         delay *= 2;
     }
