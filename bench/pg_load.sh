@@ -26,18 +26,7 @@ trap 'pg_cluster_stop; rm -rf "$tmp"' EXIT
 export OPENBLAS_NUM_THREADS=1
 admin="$PG_BIN/psql -X -q -tA -h $PG_DIR -p $PG_PORT -U pgadmin -d postgres"
 
-asktell() { # STUDY TRIALS ERRFILE
-    local study=$1 n=$2 err=$3 out num x i
-    for ((i = 0; i < n; i++)); do
-        if ! out=$("$bin" ask --storage "$PG_URL" --study-name "$study" --direction minimize \
-                --param x=float:-4:4 2>>"$err"); then echo "error: ask exit $?" >>"$err"; continue; fi
-        num=$(sed 's/.*"number": \([0-9]*\).*/\1/' <<<"$out")
-        x=$(sed 's/.*"x": \([-0-9.e+]*\).*/\1/' <<<"$out")
-        "$bin" tell --storage "$PG_URL" --study-name "$study" --trial-number "$num" \
-            --values "$(awk -v x="$x" 'BEGIN { printf "%.17g", (x - 1) * (x - 1) }')" >/dev/null 2>>"$err" ||
-            echo "error: tell exit $?" >>"$err"
-    done
-}
+. bench/_asktell.bash
 
 hold=${PG_LOAD_HOLD:-0}
 if [ "$hold" -gt 0 ]; then
@@ -61,7 +50,7 @@ for p in $procs; do
     poller=$!
     t0=$(date +%s.%N)
     workers=()
-    for ((w = 0; w < p; w++)); do asktell $study "$trials" "$tmp/err.$w" & workers+=($!); done
+    for ((w = 0; w < p; w++)); do asktell "$bin" "$PG_URL" $study "$trials" "$tmp/err.$w" & workers+=($!); done
     wait "${workers[@]}" || true
     t1=$(date +%s.%N)
     touch "$tmp/stop"; wait $poller 2>/dev/null || true; rm -f "$tmp/stop"

@@ -22,18 +22,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OPENBLAS_NUM_THREADS=1
 
-optlab_worker() { # URL TRIALS ERRFILE: ask/tell loop through the CLI, one error line per failed command
-    local url=$1 n=$2 err=$3 out num x i
-    for ((i = 0; i < n; i++)); do
-        if ! out=$("$bin" ask --storage "$url" --study-name quad --direction minimize \
-                --param x=float:-4:4 2>>"$err"); then echo "error: ask exit $?" >>"$err"; continue; fi
-        num=$(sed 's/.*"number": \([0-9]*\).*/\1/' <<<"$out")
-        x=$(sed 's/.*"x": \([-0-9.e+]*\).*/\1/' <<<"$out")
-        "$bin" tell --storage "$url" --study-name quad --trial-number "$num" \
-            --values "$(awk -v x="$x" 'BEGIN { printf "%.17g", (x - 1) * (x - 1) }')" >/dev/null 2>>"$err" ||
-            echo "error: tell exit $?" >>"$err"
-    done
-}
+. bench/_asktell.bash
 
 report() { # WHO P EXPECTED SECONDS URL STUDY ERRFILES...
     local who=$1 p=$2 expected=$3 secs=$4 url=$5 study=$6; shift 6
@@ -52,7 +41,7 @@ for p in $procs; do
         db=$tmp/$who-$p.db; rm -f "$db"* "$tmp"/err.*
         t0=$(date +%s.%N)
         for ((w = 0; w < p; w++)); do
-            if [ $who = optlab ]; then optlab_worker "sqlite:///$db" "$trials" "$tmp/err.$w" &
+            if [ $who = optlab ]; then asktell "$bin" "sqlite:///$db" quad "$trials" "$tmp/err.$w" &
             else /usr/bin/python3 bench/sqlite_workers_optuna.py "sqlite:///$db" quad "$trials" 2>"$tmp/err.$w" & fi
         done
         wait || true
