@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config libopenblas-dev zlib1g-dev libsqlite3-dev sqlite3 libpq-dev
 libcjson-dev libinih-dev libcriterion-dev gnuplot-nox
 python3-torch python3-optuna python3-psycopg2 postgresql fonts-noto-cjk
-dataset-fashion-mnist clang libclang-rt-14-dev"
+dataset-fashion-mnist procps clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -255,7 +255,11 @@ static void pg_sleep(double s) {
 /* Errors where the server answered and said no: retrying cannot help. */
 static int pg_permanent_failure(const char *msg) {
     static const char *const transient[] = {"starting up", "shutting down", "recovery mode", "too many clients",
-                                            "terminating connection", "out of memory"};
+                                            "terminating connection", "out of memory",
+                                            /* after a crash, while replaying WAL */
+                                            "not yet accepting connections",
+                                            /* max_connections minus the superuser slots reached */
+                                            "remaining connection slots are reserved"};
     static const char *const permanent[] = {"authentication failed", "no password supplied", "does not exist",
                                             "no pg_hba.conf entry", "permission denied", "invalid URI",
                                             "invalid connection option", "missing \"=\"", "invalid port",
@@ -306,11 +310,15 @@ static ol_status pg_connect(pg_storage *pg, ol_error *err) {
             return pg_fail(pg, err, OL_ESTORAGE, "cannot connect: %s", msg);
         }
         double spent = pg_clock() - t0;
-        if (spent + delay > pg->retry_budget)
-            return pg_fail(pg, err, OL_ESTORAGE,
-                           "cannot connect after %d attempt%s over %.1f s: %s (is the server running and listening "
-                           "there?)",
-                           attempts, attempts == 1 ? "" : "s", spent, msg);
+        if (spent + delay > pg->retry_budget) {
+            /* the server answered "full": asking whether it runs would mislead */
+            int full = strstr(msg, "too many clients") || strstr(msg, "remaining connection slots");
+            return pg_fail(pg, err, OL_ESTORAGE, "cannot connect after %d attempt%s over %.1f s: %s (%s)", attempts,
+                           attempts == 1 ? "" : "s", spent, msg,
+                           full ? "the server is full: raise its max_connections, use fewer workers or a pooler, "
+                                  "or wait longer with OPTLAB_PG_RETRY_SECONDS"
+                                : "is the server running and listening there?");
+        }
         pg_sleep(delay);
         delay *= 2;
     }
@@ -1229,6 +1237,15 @@ static ol_status pg_require_schema(pg_storage *pg, ol_error *err) {
     return st;
 }
 
+/* The schema check (or creation) at open, run again after a lost connection
+ * like any operation: a server restarting just as a worker starts is no error.
+ * Both steps are safe to repeat (creation re-checks under its advisory lock). */
+static ol_status pg_open_schema(pg_storage *pg, int flags, ol_error *err) {
+    PG_WITH_RETRY(pg, err,
+                  (flags & OL_STORAGE_OPEN_EXISTING) ? pg_require_schema(pg, err) : pg_ensure_schema(pg, err));
+}
+
+
 ol_status ol_storage_open_postgres(ol_storage **out, const char *url, int flags, ol_error *err) {
     ol_error local_err;
     if (!err) err = &local_err;
@@ -1254,8 +1271,7 @@ ol_status ol_storage_open_postgres(ol_storage **out, const char *url, int flags,
     snprintf(pg->claim_base, sizeof pg->claim_base, "%.120s:%ld:%.0f", host, (long)getpid(), ol_unix_now() * 1e6);
 
     ol_status st = pg_reconnect(pg, err);
-    if (st == OL_OK)
-        st = (flags & OL_STORAGE_OPEN_EXISTING) ? pg_require_schema(pg, err) : pg_ensure_schema(pg, err);
+    if (st == OL_OK) st = pg_open_schema(pg, flags, err);
     if (st != OL_OK) {
         free(pg->base.url);
         pg_close(&pg->base);

@@ -258,8 +258,15 @@ static ol_status sq_fail(sq_storage *s, int rc, ol_error *err, const char *doing
     case SQLITE_CANTOPEN:
     case SQLITE_IOERR:
     case SQLITE_FULL:
-    case SQLITE_PERM:
+    case SQLITE_PERM: {
+        /* "disk I/O error" alone hides the cause a user can act on (a full disk,
+         * a read-only file system): name the operating system's error too */
+        int os_errno = s->db ? sqlite3_system_errno(s->db) : 0;
+        if (os_errno)
+            return ol_fail(err, OL_EIO, "SQLite storage '%s': %s (%s) while %s", s->path, msg, strerror(os_errno),
+                           doing);
         return ol_fail(err, OL_EIO, "SQLite storage '%s': %s while %s", s->path, msg, doing);
+    }
     case SQLITE_NOMEM:
         return ol_fail(err, OL_ENOMEM, "SQLite storage '%s': out of memory while %s", s->path, doing);
     case SQLITE_CONSTRAINT:
