@@ -54,5 +54,6 @@ int cmd_tell(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_hpo_bench(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif
