@@ -142,9 +142,14 @@ function renderImportance(done, names) {
 
 function renderSlices(done, names) {
   const box = document.getElementById('slices');
+  // every cell first, then the charts: a chart sized before its neighbours existed would overflow its cell
+  let added = false;
+  names.forEach((n, i) => {
+    if (!document.getElementById('slice-' + i)) { box.appendChild(el('div', { id: 'slice-' + i, class: 'chart' })); added = true; }
+  });
+  if (added) Object.entries(charts).forEach(([id, c]) => { if (id.startsWith('slice-')) c.resize(); });
   for (const n of names) {
     const id = 'slice-' + names.indexOf(n);
-    if (!document.getElementById(id)) box.appendChild(el('div', { id, class: 'chart' }));
     const cat = isCategorical(n);
     const data = done.filter(t => t.params[n] !== undefined)
       .map(t => [cat ? String(shown(n, t.params[n])) : t.params[n], t.value, t.number]);
@@ -171,7 +176,7 @@ function cell(t, key) {
 function renderTable(all, names) {
   const attrKeys = [...new Set(all.flatMap(t => Object.keys(t.user_attrs)))]
     .filter(k => all.some(t => typeof t.user_attrs[k] !== 'object' || t.user_attrs[k] === null)).sort();
-  const cols = [['number', '#'], ['state', 'state'], ['value', 'value'], ['duration', 'seconds']]
+  const cols = [['number', '#'], ['state', 'state'], ['value', 'value'], ['duration', 'duration (s)']]
     .concat(names.map(n => ['p:' + n, n]), attrKeys.map(k => ['a:' + k, k]));
   const thead = document.querySelector('#trials thead');
   thead.replaceChildren(el('tr', {}, ...cols.map(([k, label]) => el('th', { class: 'text', 'data-key': k,
