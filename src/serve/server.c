@@ -38,6 +38,7 @@
 #include <microhttpd.h>
 
 #include "optlab/serve.h"
+#include "serve_internal.h"
 
 #define MAX_ASSETS 64
 #define MAX_ASSET_BYTES (16u << 20)
@@ -56,6 +57,7 @@ struct ol_server {
     int port;
     char *storage_url;
     pthread_key_t storage_key;
+    serve_cache *cache; /* the overview's per-study summaries */
     int key_made;
     asset assets[MAX_ASSETS];
     size_t n_assets;
@@ -212,7 +214,7 @@ static enum MHD_Result api(ol_server *srv, struct MHD_Connection *c, const char 
     char *json = NULL;
     ol_status rc;
     if (!strcmp(what, "studies")) {
-        rc = ol_serve_studies_json(st, &json, &err);
+        rc = serve_studies_json_cached(st, srv->cache, &json, &err);
     } else {
         const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
         const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
@@ -303,6 +305,7 @@ ol_status ol_serve_start(ol_server **out, const ol_serve_options *o, ol_error *e
     if (rc == OL_OK && (!find_asset(srv, "index.html") || !find_asset(srv, "study.html")))
         rc = ol_fail(err, OL_ENOTFOUND, "serve: %s holds no index.html and study.html (is optlab installed?)",
                      o->assets_dir);
+    if (rc == OL_OK && !(srv->cache = serve_cache_new())) rc = ol_fail(err, OL_ENOMEM, "serve: out of memory");
     if (rc == OL_OK && !(srv->storage_url = strdup(o->storage_url))) rc = ol_fail(err, OL_ENOMEM, "serve: out of memory");
     if (rc == OL_OK) {
         if (pthread_key_create(&srv->storage_key, close_storage) != 0) rc = ol_fail(err, OL_ENOMEM, "serve: pthread key");
@@ -337,6 +340,7 @@ void ol_serve_stop(ol_server *srv) {
     if (srv->listen_fd >= 0) close(srv->listen_fd);
     if (srv->key_made) pthread_key_delete(srv->storage_key);
     for (size_t i = 0; i < srv->n_assets; i++) free(srv->assets[i].data);
+    serve_cache_free(srv->cache);
     free(srv->storage_url);
     free(srv);
 }
