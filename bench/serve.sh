@@ -43,6 +43,10 @@ printf '10,000-trial study, page data (all %s trials as JSON, %s bytes): %.3f s 
     "$n" "$(stat -c %s "$tmp/body")" "$t" "$(echo "($c1 - $c0) / 5" | bc -l)"
 t=$(median_time "${url}api/studies")
 printf 'overview of that storage: %.3f s (median of 5)\n' "$t"
+# server CPU per poll, which is what bounds how many viewers a core serves
+per_poll() { local c0 c1; c0=$(cpu); for _ in $(seq 100); do curl -s -o /dev/null "$1"; done; c1=$(cpu); echo "($c1 - $c0) * 10" | bc -l; }
+printf 'server CPU per poll: study page (incremental) %.1f ms, overview %.1f ms (mean of 100)\n' \
+    "$(per_poll "${url}api/study?name=big&after=10000")" "$(per_poll "${url}api/studies")"
 /usr/bin/python3 bench/serve_load.py "$url" big "$viewers" 10 1 | sed 's/^/on the 10,000-trial study (incremental polls): /'
 echo "server: $(rss)"
 stop_server

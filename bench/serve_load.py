@@ -1,6 +1,9 @@
-"""Load client for bench/serve.sh: N viewers each polling a study page's JSON like
-the page does (a full read, then incremental reads with after= and ids=), plus the
-overview, every PERIOD seconds, for SECONDS seconds. Prints p50/p95/max latency.
+"""Load client for bench/serve.sh: N viewers with a study page open, each polling
+its JSON as the page does after its first read (incremental reads with after= and
+ids=), plus the overview, every PERIOD seconds, for SECONDS seconds (or until
+SIGTERM). Prints p50/p95/max latency. The viewers start from one full read made
+before the clock starts (pages opened earlier); bench/serve.sh times a full read
+on its own.
 
 usage: serve_load.py BASE_URL STUDY VIEWERS SECONDS [PERIOD]
 Threads in one Python process: the client's own overhead (the GIL) is inside the
@@ -30,10 +33,17 @@ def get(path):
     return json.loads(body)
 
 
+q = "api/study?name=" + urllib.parse.quote(study, safe="")
+first = get(q)
+lat.clear()
+first_max = max((t["id"] for t in first["trials"]), default=-1)
+first_open = [t["id"] for t in first["trials"] if t["state"] in ("RUNNING", "WAITING")]
+stop_at = time.time() + seconds
+
+
 def viewer(k):
     time.sleep(period * k / viewers)  # spread the viewers over the period, as real ones are
-    q = "api/study?name=" + urllib.parse.quote(study, safe="")
-    max_id, open_ids, full = -1, [], True
+    max_id, open_ids, full = first_max, list(first_open), False
     while time.time() < stop_at:
         t0 = time.time()
         try:

@@ -137,6 +137,7 @@ function renderImportance(done, names) {
   }).sort((a, b) => a[1] - b[1]);
   chart('importance').setOption({ ...CHART_BASE, grid: { left: 120, right: 30, top: 10, bottom: 30 },
     xAxis: { type: 'value', min: 0, max: 1 }, yAxis: { type: 'category', data: imp.map(x => x[0]) },
+    title: done.length < 3 ? { text: 'needs 3 complete trials', left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#777' } } : undefined,
     series: [{ type: 'bar', data: imp.map(x => Number(x[1].toFixed(3))), label: { show: true, position: 'right' } }] }, true);
 }
 
@@ -158,7 +159,7 @@ function renderSlices(done, names) {
       xAxis: cat ? { type: 'category', data: (distributions[n].attributes.choices || []).map(String) }
                  : { type: isLog(n) ? 'log' : 'value', scale: true },
       yAxis: { type: 'value', scale: true },
-      visualMap: { show: false, dimension: 2, min: 0, max: Math.max(1, done.length), inRange: { color: ['#ccd', '#1f3a5f'] } },
+      visualMap: { show: false, dimension: 2, min: 0, max: Math.max(1, done.length), inRange: { color: ['#9bb3d9', '#1f3a5f'] } },
       series: [{ type: 'scatter', symbolSize: 5, data }] }, true);
   }
 }
@@ -175,7 +176,8 @@ function cell(t, key) {
 
 function renderTable(all, names) {
   const attrKeys = [...new Set(all.flatMap(t => Object.keys(t.user_attrs)))]
-    .filter(k => all.some(t => typeof t.user_attrs[k] !== 'object' || t.user_attrs[k] === null)).sort();
+    .filter(k => all.every(t => { const v = t.user_attrs[k]; // short scalars only; the rest is in the detail
+      return v === undefined || v === null || (typeof v !== 'object' && String(v).length <= 40); })).sort();
   const cols = [['number', '#'], ['state', 'state'], ['value', 'value'], ['duration', 'duration (s)']]
     .concat(names.map(n => ['p:' + n, n]), attrKeys.map(k => ['a:' + k, k]));
   const thead = document.querySelector('#trials thead');
