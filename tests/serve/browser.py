@@ -9,6 +9,9 @@ open: they must appear without a reload.
 """
 import http.client
 import json
+import os
+import signal
+import subprocess
 import sqlite3
 import sys
 import time
@@ -160,6 +163,25 @@ try:
     check(("attr " + XSS) in driver.find_element(By.ID, "detailtable").text, "detail: markup attribute not shown as text")
     driver.save_screenshot(f"{shots}/escaping-live.png")
     console += driver.get_log("browser")
+
+    # 4. the server goes away: a banner says so; it comes back: the banner goes, polling resumes
+    os.kill(int(os.environ["SERVE_PID"]), signal.SIGINT)
+    wait_for(lambda: "cannot be reached" in driver.find_element(By.ID, "banner").text, "the outage banner")
+    driver.save_screenshot(f"{shots}/outage-banner.png")
+    port = str(urllib.parse.urlparse(base).port)
+    again = subprocess.Popen([os.environ["OPTLAB_BIN"], "serve", "--storage", "sqlite:///" + db, "--port", port],
+                             stdout=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: driver.find_element(By.ID, "banner").get_attribute("class") != "shown", "the banner to go")
+        n_before = len(driver.find_elements(By.CSS_SELECTOR, "#trials tbody tr"))
+        xss_study.tell(xss_study.ask({XSS: optuna.distributions.FloatDistribution(0.1, 10.0, log=True)}), 0.25)
+        wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#trials tbody tr")) == n_before + 1,
+                 "a trial told after the restart", timeout=5)
+    finally:
+        again.send_signal(signal.SIGINT)
+        check(again.wait(timeout=10) == 0, "the restarted server did not stop cleanly")
+    # the banner names the outage; while the server was gone the browser logged failed fetches, which are expected
+    console += [e for e in driver.get_log("browser") if "ERR_CONNECTION_REFUSED" not in e.get("message", "")]
 finally:
     driver.quit()
 

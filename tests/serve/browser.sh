@@ -3,8 +3,9 @@
 # python3-selenium, tests/serve/browser.py): a tiny `optlab run` on real MNIST,
 # plus a study written by Optuna whose study, parameter and attribute names are
 # markup; `optlab serve` on a free loopback port; then browser.py checks values
-# from storage in the DOM, live updates without reload, escaping, 404s and
-# console errors, and saves screenshots (SCREENSHOTS=DIR keeps them).
+# from storage in the DOM, live updates without reload, escaping, 404s, the
+# banner while the server is gone and the recovery, console errors, and saves
+# screenshots (SCREENSHOTS=DIR keeps them).
 set -eu
 BIN=${OPTLAB_BIN:-build/optlab}
 tmp=$(mktemp -d); srv=""
@@ -29,8 +30,8 @@ done
 [ -n "$url" ] || { echo "optlab serve printed no URL" >&2; exit 1; }
 shots=${SCREENSHOTS:-$tmp/shots}
 mkdir -p "$shots"
-/usr/bin/python3 tests/serve/browser.py "$url" "$db" "$shots"
-kill -INT $srv
+# browser.py stops this server (SIGINT) to check the page's outage banner, then starts another
+SERVE_PID=$srv OPTLAB_BIN=$BIN /usr/bin/python3 tests/serve/browser.py "$url" "$db" "$shots"
 wait $srv || { echo "optlab serve did not stop cleanly on SIGINT" >&2; exit 1; }
 srv=""
 [ ! -s "$tmp/serve.err" ] || { cat "$tmp/serve.err"; echo "optlab serve wrote to stderr" >&2; exit 1; }
