@@ -82,7 +82,7 @@ function renderHistory(done) {
     bestLine.push([t.number, bestSoFar]);
   }
   chart('history').setOption({ ...CHART_BASE, legend: { top: 0 }, grid: { left: 60, right: 20, top: 30, bottom: 40 },
-    xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 25 },
+    xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 25, minInterval: 1 },
     yAxis: { type: 'value', name: 'value', scale: true },
     series: [{ name: 'value', type: 'scatter', symbolSize: 5, data: points, large: points.length > 2000 },
              { name: 'best so far', type: 'line', step: 'end', showSymbol: false, data: bestLine }] }, true);
