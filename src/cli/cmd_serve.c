@@ -44,15 +44,9 @@ static int is_dir_with_index(const char *dir) {
 static const char *default_assets(void) {
     static char buf[PATH_MAX + 64];
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            if (snprintf(buf, sizeof buf, "%s/web", exe) < (int)sizeof buf - 16 && is_dir_with_index(buf)) return buf;
-        }
-    }
+    if (cli_exe_dir(exe, sizeof exe) == 0 && snprintf(buf, sizeof buf, "%s/web", exe) < (int)sizeof buf - 16 &&
+        is_dir_with_index(buf))
+        return buf;
     const char *index = cli_data_path("web/index.html");
     snprintf(buf, sizeof buf, "%s", index);
     char *slash = strrchr(buf, '/');
