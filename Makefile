@@ -53,12 +53,12 @@ ifeq ($(SAN),1)
 override CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 override LDFLAGS  += -fsanitize=address,undefined
 endif
-LIBS     := -lopenblas -lz -lsqlite3 $(PQ_LIBS) -lcjson -linih -lm -pthread
+LIBS     := -lopenblas -lz -lsqlite3 $(PQ_LIBS) -lcjson -linih -lmicrohttpd -lm -pthread
 # liboptlab-optim (core + optim): libm, OpenBLAS (Muon's Newton-Schulz GEMMs, L-BFGS's dot
 # products, bit-exact to torch's) and cJSON (schedules' keyword arguments)
 OPTIM_LIBS := -lopenblas -lcjson -lm
 
-LAYERS      := core optim nn data train hpo storage experiment report paths
+LAYERS      := core optim nn data train hpo storage experiment report paths serve
 # which layers each layer may use (its tests link exactly these)
 USES_core    := core
 USES_optim   := optim core
@@ -70,6 +70,7 @@ USES_storage := storage core
 USES_experiment := experiment train optim nn data hpo storage core
 USES_report  := report storage core   # + include/optlab/conventions.h (header only)
 USES_paths   := paths report hpo optim storage core   # report: its figure helpers
+USES_serve   := serve storage core   # + include/optlab/conventions.h (header only)
 USES_cli     := $(LAYERS)
 
 # sources a build option leaves out (WITH_POSTGRES=0: the PostgreSQL backend and its tests)
@@ -98,8 +99,11 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 BENCH_SRCS := $(filter-out $(OPTIONAL_OUT),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
+WEB_PAGES := $(wildcard web/pages/*)
+WEB_STAMP := $(BUILD)/web/.stamp
+
 .PHONY: all deps test check test-build fuzz fuzz-build run bench install uninstall clean data FORCE $(addprefix test-,$(LAYERS) cli)
-all: $(STATIC) $(SHARED) $(BIN) $(PCFILE) $(OPTIM_STATIC) $(OPTIM_SHARED) $(OPTIM_PCFILE) $(BUILD_OPTIONS)
+all: $(STATIC) $(SHARED) $(BIN) $(PCFILE) $(OPTIM_STATIC) $(OPTIM_SHARED) $(OPTIM_PCFILE) $(BUILD_OPTIONS) $(WEB_STAMP)
 
 deps:
 	@scripts/deps.sh
@@ -157,6 +161,17 @@ $(OPTIM_SHARED): $(OPTIM_OBJS) $(EXPORTS_MAP)
 	ln -sf liboptlab-optim.so.$(VERSION) $(BUILD)/liboptlab-optim.so
 
 
+# `optlab serve`'s page assets: web/pages/ and the chart library (ECharts), installed
+# from npm at build time with the committed lockfile (web/package-lock.json), never
+# fetched by a page from a CDN. The command finds them in web/ beside itself.
+web/node_modules/echarts/dist/echarts.min.js: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --silent
+	@touch $@
+$(WEB_STAMP): $(WEB_PAGES) web/node_modules/echarts/dist/echarts.min.js
+	@mkdir -p $(BUILD)/web
+	cp $(WEB_PAGES) web/node_modules/echarts/dist/echarts.min.js web/node_modules/echarts/LICENSE $(BUILD)/web/
+	@touch $@
+
 $(BIN): $(CLI_OBJS) $(STATIC)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC) $(LIBS)
 
@@ -178,7 +193,7 @@ $(PCFILE): Makefile include/optlab/version.h $(BUILD_OPTIONS)
 	  'datadir=$(call pc_path,$(DATADIR))' '' 'Name: optlab' \
 	  'Description: optimizers, CNN training and hyperparameter search for deep-learning experiments' \
 	  'Version: $(VERSION)' 'Requires.private: openblas sqlite3 zlib inih' \
-	  'Libs: -L$${libdir} $(PC_RPATH)-loptlab' 'Libs.private: $(PQ_LIBS) -lcjson -lm -pthread' \
+	  'Libs: -L$${libdir} $(PC_RPATH)-loptlab' 'Libs.private: $(PQ_LIBS) -lcjson -lmicrohttpd -lm -pthread' \
 	  'Cflags: -I$${includedir}' > $@
 $(OPTIM_PCFILE): Makefile include/optlab/version.h $(BUILD_OPTIONS)
 	@mkdir -p $(BUILD)
@@ -261,7 +276,7 @@ run: deps
 # that embeds it (src/cli/datadir.c, the .pc files).
 install: all
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/optlab $(DESTDIR)$(PREFIX)/bin \
-	  $(DESTDIR)$(DATADIR)/experiments $(DESTDIR)$(DATADIR)/scripts
+	  $(DESTDIR)$(DATADIR)/experiments $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/web
 	install -m 644 $(STATIC) $(OPTIM_STATIC) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(SHARED) $(OPTIM_SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf liboptlab.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liboptlab.so.$(VERSION_MAJOR)
@@ -273,6 +288,7 @@ install: all
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 experiments/*.ini $(DESTDIR)$(DATADIR)/experiments/
 	install -m 755 scripts/fetch-mnist.sh $(DESTDIR)$(DATADIR)/scripts/
+	install -m 644 $(BUILD)/web/* $(DESTDIR)$(DATADIR)/web/
 	@case '$(DESTDIR)$(LIBDIR)' in /usr/lib|/usr/local/lib|/lib) \
 	  echo 'make install: run ldconfig (as root) so that liboptlab.so.$(VERSION_MAJOR) is found';; esac
 

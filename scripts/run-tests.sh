@@ -28,7 +28,7 @@ for b in "${builds[@]}"; do
     fi
     for t in $(find "$b/tests" -type f -perm -u+x -name 'test_*' 2>/dev/null | sort); do
         [ -n "$layer" ] && [[ "$t" != "$b/tests/$layer/"* ]] && continue
-        log=$(mktemp)
+        log=$(mktemp); t0=$SECONDS
         "$t" -j2 --short-filename >"$log" 2>&1; rc=$?
         syn=$(grep -a 'Synthesis:' "$log" | tail -1)
         p=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$syn"); p=${p:-0}
@@ -37,7 +37,7 @@ for b in "${builds[@]}"; do
         if [ -z "$syn" ] || { [ $rc -ne 0 ] && [ $((f + c)) -eq 0 ]; }; then f=$((f + 1)); fi
         passed=$((passed + p)); failed=$((failed + f + c))
         if [ $((f + c)) -gt 0 ]; then failures+=("$t"); cat "$log"; fi
-        printf '%-44s %3d passed %3d failed\n' "$t" "$p" "$((f + c))"
+        printf '%-44s %3d passed %3d failed %4ds\n' "$t" "$p" "$((f + c))" "$((SECONDS - t0))"
         rm -f "$log"
     done
     # scripted tests (CLI, interop with Python/Optuna): one test per script
@@ -48,10 +48,10 @@ for b in "${builds[@]}"; do
         if [ $nopg = 1 ] && [[ "$(basename "$s")" == *postgres* ]]; then
             skipped=$((skipped + 1)); printf '%-44s SKIPPED (built WITH_POSTGRES=0)\n' "$b:$s"; continue
         fi
-        log=$(mktemp)
+        log=$(mktemp); t0=$SECONDS
         if bash "$s" >"$log" 2>&1; then passed=$((passed + 1)); r=ok
         else failed=$((failed + 1)); failures+=("$b:$s"); r=FAILED; cat "$log"; fi
-        printf '%-44s %s\n' "$b:$s" "$r"
+        printf '%-44s %-6s %4ds\n' "$b:$s" "$r" "$((SECONDS - t0))"
         rm -f "$log"
     done
 done

@@ -41,6 +41,8 @@ int cli_open_existing_storage(const char *url, ol_storage **st);
  * `rel` unchanged (so that an error names it).
  */
 const char *cli_data_path(const char *rel);
+/** The directory of the running optlab executable into dir (size bytes); 0, or -1 if unknown. */
+int cli_exe_dir(char *dir, size_t size);
 
 int cmd_optimizers(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
@@ -55,5 +57,6 @@ int cmd_report(int argc, char **argv);
 int cmd_paths(int argc, char **argv);
 int cmd_hpo_bench(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

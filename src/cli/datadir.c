@@ -22,21 +22,24 @@ static int is_file(const char *path) {
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+int cli_exe_dir(char *dir, size_t size) {
+    ssize_t n = readlink("/proc/self/exe", dir, size - 1);
+    if (n <= 0) return -1;
+    dir[n] = 0;
+    char *slash = strrchr(dir, '/');
+    if (!slash) return -1;
+    *slash = 0;
+    return 0;
+}
+
 const char *cli_data_path(const char *rel) {
     static char buf[PATH_MAX + 64];
     if (is_file(rel) || rel[0] == '/') return rel;
     /* beside the executable: BIN/../share/optlab/REL */
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            if (snprintf(buf, sizeof buf, "%s/../share/optlab/%s", exe, rel) < (int)sizeof buf && is_file(buf))
-                return buf;
-        }
-    }
+    if (cli_exe_dir(exe, sizeof exe) == 0 &&
+        snprintf(buf, sizeof buf, "%s/../share/optlab/%s", exe, rel) < (int)sizeof buf && is_file(buf))
+        return buf;
     if (snprintf(buf, sizeof buf, "%s/%s", OL_DATADIR, rel) < (int)sizeof buf && is_file(buf)) return buf;
     return rel;
 }

@@ -28,6 +28,7 @@ static const cli_command commands[] = {
     {"report", "write an experiment's results (README.md, PNG/SVG figures) from storage alone", cmd_report},
     {"version", "print optlab's version (also `optlab --version`)", cmd_version},
     {"worker", "join an experiment's studies in a shared storage and run trials (many machines, one PostgreSQL)", cmd_worker},
+    {"serve", "a live, read-only web view of a storage's studies (charts, trial table)", cmd_serve},
     {NULL, NULL, NULL},
 };
 

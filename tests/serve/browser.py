@@ -1,0 +1,195 @@
+"""Drive headless Chromium against a running `optlab serve` (called by browser.sh).
+
+usage: browser.py BASE_URL SQLITE_DB SCREENSHOT_DIR
+
+Every expected value is read from the SQLite file itself (not from the server),
+so a page that shows wrong numbers fails. Optuna (Debian's python3-optuna)
+writes a study with markup for names and then adds trials while the page is
+open: they must appear without a reload.
+"""
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sqlite3
+import sys
+import time
+import urllib.parse
+
+import optuna
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+base, db, shots = sys.argv[1], sys.argv[2], sys.argv[3]
+XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def wait_for(fn, what, timeout=10.0):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        try:
+            last = fn()
+            if last:
+                return last
+        except Exception as e:  # the page may be mid-render
+            last = e
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+def close(text, expected, rel=1e-5):
+    try:
+        return abs(float(text) - expected) <= rel * max(1.0, abs(expected))
+    except ValueError:
+        return False
+
+
+# --- the storage's own numbers
+con = sqlite3.connect(db)
+studies = {n: i for i, n in con.execute("select study_id, study_name from studies")}
+adam = studies["tiny/adam"]
+complete = con.execute("select t.number, v.value from trials t join trial_values v on v.trial_id = t.trial_id "
+                       "where t.study_id = ? and t.state = 'COMPLETE' order by t.number", (adam,)).fetchall()
+assert complete, "the tiny run wrote no COMPLETE trial"
+best = max(v for _, v in complete)
+lr = dict(con.execute("select t.number, p.param_value from trials t join trial_params p on p.trial_id = t.trial_id "
+                      "where t.study_id = ? and p.param_name = 'learning_rate'", (adam,)).fetchall())
+con.close()
+
+# --- a study with markup in every name, written by Optuna
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+xss_study = optuna.create_study(study_name=XSS, storage="sqlite:///" + db, direction="minimize")
+xss_study.set_user_attr(XSS, XSS)
+t = xss_study.ask()
+t.suggest_float(XSS, 0.1, 10.0, log=True)
+t.set_user_attr(XSS, XSS)
+xss_study.tell(t, 1.25)
+
+# --- raw HTTP: unknown URLs, traversal, methods (http.client sends the path unnormalised)
+def status(method, path):
+    c = http.client.HTTPConnection(urllib.parse.urlparse(base).netloc, timeout=5)
+    c.request(method, path)
+    r = c.getresponse()
+    r.read()
+    c.close()
+    return r.status
+
+for path in ["/nope", "/assets/../../../../etc/passwd", "/assets/..%2f..%2fetc%2fpasswd", "/assets/%2e%2e/index.html",
+             "/assets/.stamp", "/../etc/passwd", "/assets/", "/api/nothing"]:
+    check(status("GET", path) == 404, f"GET {path} is not 404")
+check(status("POST", "/api/studies") == 405, "POST /api/studies is not 405")
+check(status("DELETE", "/api/study?name=tiny/adam") == 405, "DELETE is not 405")
+check(status("GET", "/api/study?name=no-such-study") == 404, "an unknown study is not 404")
+
+opts = webdriver.ChromeOptions()
+opts.binary_location = "/usr/bin/chromium"
+for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1800"]:
+    opts.add_argument(a)
+opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+console = []
+try:
+    # 1. overview: the studies, their best values from storage
+    driver.get(base)
+    row = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, 'tr[data-study="tiny/adam"]'), "the tiny/adam row")
+    check(close(row.find_element(By.CSS_SELECTOR, "td.best").text, best), "overview: best value differs from storage")
+    links = wait_for(lambda: [a for a in driver.find_elements(By.CSS_SELECTOR, "#studies a") if a.text == XSS],
+                     "the markup-named study shown as text")
+    check(len(links) == 1, "overview: the markup study name is not shown as its text")
+    check(not driver.find_elements(By.CSS_SELECTOR, "#studies img, #studies script"), "overview: markup was inserted")
+    driver.save_screenshot(f"{shots}/overview.png")
+    console += driver.get_log("browser")
+
+    # 2. study page: every trial's value and learning rate, charts fed with storage's values
+    driver.get(base + "study?name=" + urllib.parse.quote("tiny/adam", safe=""))
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#trials tbody tr")) == len(complete), "the trial rows")
+    for number, value in complete:
+        tr = driver.find_element(By.CSS_SELECTOR, f'#trials tbody tr[data-number="{number}"]')
+        cells = [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+        check(cells[1] == "COMPLETE", f"trial {number}: state {cells[1]}")
+        check(close(cells[2], value), f"trial {number}: value {cells[2]} != {value}")
+        check(any(close(c, lr[number]) for c in cells[4:]), f"trial {number}: learning_rate {lr[number]} not shown")
+    n_hist = driver.execute_script("return echarts.getInstanceByDom(document.getElementById('history'))"
+                                   ".getOption().series[0].data.length")
+    check(n_hist == len(complete), f"history chart has {n_hist} points, storage {len(complete)}")
+    log_axis = driver.execute_script("const c = echarts.getInstanceByDom(document.getElementById('slice-1'));"
+                                     "return c && c.getOption().title[0].text + ':' + c.getOption().xAxis[0].type")
+    check(log_axis == "learning_rate:log", f"learning_rate's slice plot is not on a log axis ({log_axis})")
+    # sorting by value descending puts the best first
+    driver.find_element(By.CSS_SELECTOR, '#trials th[data-key="value"]').click()
+    driver.find_element(By.CSS_SELECTOR, '#trials th[data-key="value"]').click()
+    first = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#trials tbody tr td:nth-child(3)").text, "sorted")
+    check(close(first, best), f"sorted by value (descending), first row shows {first}, best is {best}")
+    # trial detail
+    driver.find_element(By.CSS_SELECTOR, f'#trials tbody tr[data-number="{complete[0][0]}"]').click()
+    detail = wait_for(lambda: driver.find_element(By.ID, "detailtable").text, "the trial detail")
+    check("param learning_rate" in detail and "intermediate values" in detail, "trial detail lacks params/curve")
+    driver.save_screenshot(f"{shots}/study.png")
+    console += driver.get_log("browser")
+
+    # 3. the markup study: shown as text everywhere; a trial added now appears without reload
+    driver.get(base + "study?name=" + urllib.parse.quote(XSS, safe=""))
+    wait_for(lambda: driver.find_element(By.ID, "title").text == XSS, "the markup study's title as text")
+    driver.execute_script("window.__same_page = 1")
+    running = xss_study.ask()
+    running.suggest_float(XSS, 0.1, 10.0, log=True)
+    running.report(3.0, 0)
+    wait_for(lambda: "RUNNING" in driver.find_element(By.CSS_SELECTOR, '#trials tbody tr[data-number="1"]').text,
+             "a RUNNING trial to appear live", timeout=5)
+    running.report(2.0, 1)
+    wait_for(lambda: driver.execute_script(
+        "const s = echarts.getInstanceByDom(document.getElementById('intermediate')).getOption().series;"
+        "return s.some(x => x.name.startsWith('#1 ') && x.data.length === 2)"), "its learning curve to grow", timeout=5)
+    xss_study.tell(running, 0.5)
+    row1 = '#trials tbody tr[data-number="1"]'
+    wait_for(lambda: all(s in driver.find_element(By.CSS_SELECTOR, row1).text for s in ("COMPLETE", "0.500000")),
+             "trial 1 finished, live", timeout=5)
+    check(driver.execute_script("return window.__same_page") == 1, "the page reloaded")
+    check(driver.execute_script("return window.__xss === undefined"), "markup from storage ran as script")
+    check(not driver.find_elements(By.CSS_SELECTOR, "main img, main script"), "study page: markup was inserted")
+    headers = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#trials th")]
+    # the parameter is a column; the attribute (a long value) is shown in the trial detail, below
+    check(sum(h.startswith(XSS) for h in headers) == 1, f"param named with markup not shown as text: {headers}")
+    driver.find_element(By.CSS_SELECTOR, '#trials tbody tr[data-number="0"]').click()
+    check(("attr " + XSS) in driver.find_element(By.ID, "detailtable").text, "detail: markup attribute not shown as text")
+    driver.save_screenshot(f"{shots}/escaping-live.png")
+    console += driver.get_log("browser")
+
+    # 4. the server goes away: a banner says so; it comes back: the banner goes, polling resumes
+    os.kill(int(os.environ["SERVE_PID"]), signal.SIGINT)
+    wait_for(lambda: "cannot be reached" in driver.find_element(By.ID, "banner").text, "the outage banner")
+    driver.save_screenshot(f"{shots}/outage-banner.png")
+    port = str(urllib.parse.urlparse(base).port)
+    again = subprocess.Popen([os.environ["OPTLAB_BIN"], "serve", "--storage", "sqlite:///" + db, "--port", port],
+                             stdout=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: driver.find_element(By.ID, "banner").get_attribute("class") != "shown", "the banner to go")
+        n_before = len(driver.find_elements(By.CSS_SELECTOR, "#trials tbody tr"))
+        xss_study.tell(xss_study.ask({XSS: optuna.distributions.FloatDistribution(0.1, 10.0, log=True)}), 0.25)
+        wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#trials tbody tr")) == n_before + 1,
+                 "a trial told after the restart", timeout=5)
+    finally:
+        again.send_signal(signal.SIGINT)
+        check(again.wait(timeout=10) == 0, "the restarted server did not stop cleanly")
+    # the banner names the outage; while the server was gone the browser logged failed fetches, which are expected
+    console += [e for e in driver.get_log("browser") if "ERR_CONNECTION_REFUSED" not in e.get("message", "")]
+finally:
+    driver.quit()
+
+errors = [e for e in console if e.get("level") == "SEVERE"]
+for e in errors:
+    print("console error:", e.get("message"), file=sys.stderr)
+check(not errors, f"{len(errors)} JavaScript console errors")
+if failures:
+    sys.exit(f"browser.py: {len(failures)} checks failed")
+print(f"browser.py: all checks passed ({len(complete)} trials of tiny/adam, best {best})")

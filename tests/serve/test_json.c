@@ -1,0 +1,105 @@
+/*
+ * The JSON of `optlab serve` (src/serve/json.c) on a memory storage: the
+ * overview's counts, best value and running trials, identical whether every
+ * trial is read each time or the per-study cache reads only what changed
+ * while trials start and finish; incremental study reads; markup kept as data.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "../../src/serve/serve_internal.h"
+#include "optlab/serve.h"
+#include "optlab/storage.h"
+
+static ol_error err;
+
+static cJSON *overview(ol_storage *st, serve_cache *cache) {
+    char *json = NULL;
+    cr_assert_eq(serve_studies_json_cached(st, cache, &json, &err), OL_OK, "%s", err.msg);
+    cJSON *j = cJSON_Parse(json);
+    free(json);
+    cr_assert(j);
+    cJSON *studies = cJSON_GetObjectItem(j, "studies");
+    cJSON *s = cJSON_Duplicate(cJSON_GetArrayItem(studies, 0), 1);
+    cJSON_Delete(j);
+    return s;
+}
+
+static void same_summary(ol_storage *st, serve_cache *cache, int n_trials, int complete, int running, double best) {
+    cJSON *cached = overview(st, cache), *fresh = overview(st, NULL);
+    cJSON *ages[] = {cJSON_GetObjectItem(cached, "running"), cJSON_GetObjectItem(fresh, "running")};
+    for (int k = 0; k < 2; k++) { /* ages depend on the clock: compare the rest */
+        cJSON *r;
+        cJSON_ArrayForEach(r, ages[k]) cJSON_DeleteItemFromObject(r, "age");
+    }
+    char *a = cJSON_PrintUnformatted(cached), *b = cJSON_PrintUnformatted(fresh);
+    cr_assert_str_eq(a, b, "cached %s\nfresh  %s", a, b);
+    cr_assert_eq(cJSON_GetObjectItem(cached, "n_trials")->valueint, n_trials, "%s", a);
+    cJSON *states = cJSON_GetObjectItem(cached, "states");
+    cr_assert_eq(cJSON_GetObjectItem(states, "COMPLETE")->valueint, complete, "%s", a);
+    cr_assert_eq(cJSON_GetObjectItem(states, "RUNNING")->valueint, running, "%s", a);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cached, "running")), running, "%s", a);
+    cr_assert_float_eq(cJSON_GetObjectItem(cached, "best")->valuedouble, best, 1e-12, "%s", a);
+    free(a);
+    free(b);
+    cJSON_Delete(cached);
+    cJSON_Delete(fresh);
+}
+
+Test(serve_json, overview_cache_follows_trials_that_start_and_finish) {
+    ol_storage *st = NULL;
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
+    int64_t sid, t[4];
+    int num;
+    cr_assert_eq(ol_storage_create_study(st, "s", 0, &sid, &err), OL_OK); /* minimize */
+    cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:n_trials", "4", &err), OL_OK);
+    serve_cache *cache = serve_cache_new();
+    for (int i = 0; i < 3; i++) cr_assert_eq(ol_storage_create_trial(st, sid, 0, &t[i], &num, &err), OL_OK);
+    same_summary(st, cache, 3, 0, 3, 0);
+    double v1 = 2.5, v0 = 1.5;
+    cr_assert_eq(ol_storage_finish_trial(st, t[1], OL_TRIAL_COMPLETE, &v1, &err), OL_OK);
+    same_summary(st, cache, 3, 1, 2, 2.5);
+    cr_assert_eq(ol_storage_finish_trial(st, t[0], OL_TRIAL_COMPLETE, &v0, &err), OL_OK);
+    cr_assert_eq(ol_storage_create_trial(st, sid, 0, &t[3], &num, &err), OL_OK);
+    same_summary(st, cache, 4, 2, 2, 1.5);
+    cr_assert_eq(ol_storage_finish_trial(st, t[2], OL_TRIAL_FAIL, NULL, &err), OL_OK);
+    cr_assert_eq(ol_storage_finish_trial(st, t[3], OL_TRIAL_PRUNED, NULL, &err), OL_OK);
+    same_summary(st, cache, 4, 2, 0, 1.5);
+    serve_cache_free(cache);
+    ol_storage_close(st);
+}
+
+Test(serve_json, study_reads_incrementally_and_keeps_markup_as_data) {
+    ol_storage *st = NULL;
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
+    const char *xss = "<script>alert(1)</script>";
+    int64_t sid, t0, t1;
+    int num;
+    cr_assert_eq(ol_storage_create_study(st, xss, 1, &sid, &err), OL_OK);
+    cr_assert_eq(ol_storage_create_trial(st, sid, 0, &t0, &num, &err), OL_OK);
+    cr_assert_eq(ol_storage_set_trial_attr(st, t0, xss, "\"<b>x</b>\"", &err), OL_OK);
+    double v = 0.5;
+    cr_assert_eq(ol_storage_finish_trial(st, t0, OL_TRIAL_COMPLETE, &v, &err), OL_OK);
+    cr_assert_eq(ol_storage_create_trial(st, sid, 0, &t1, &num, &err), OL_OK);
+    char *json = NULL;
+    cr_assert_eq(ol_serve_study_json(st, xss, -1, NULL, 0, &json, &err), OL_OK, "%s", err.msg);
+    cJSON *j = cJSON_Parse(json);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "trials")), 2, "%s", json);
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "study"), "name")->valuestring, xss);
+    cJSON *attrs = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "trials"), 0), "user_attrs");
+    cr_assert_str_eq(cJSON_GetObjectItem(attrs, xss)->valuestring, "<b>x</b>");
+    cJSON_Delete(j);
+    free(json);
+    /* after t1 with t1 still open: only t1 comes back, n_total says 2 */
+    cr_assert_eq(ol_serve_study_json(st, xss, t1, &t1, 1, &json, &err), OL_OK, "%s", err.msg);
+    j = cJSON_Parse(json);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "trials")), 1, "%s", json);
+    cr_assert_eq(cJSON_GetObjectItem(j, "n_total")->valueint, 2);
+    cJSON_Delete(j);
+    free(json);
+    cr_assert_eq(ol_serve_study_json(st, "absent", -1, NULL, 0, &json, &err), OL_ENOTFOUND);
+    ol_storage_close(st);
+}

@@ -1,0 +1,223 @@
+// study.js: one study, read incrementally. The first read takes every trial;
+// later ones send the highest trial id held and the ids of unfinished trials
+// (`after`, `ids`) and merge what comes back. If the server's count differs
+// from ours (a trial committed out of id order), the next read takes all.
+'use strict';
+
+const studyName = new URLSearchParams(location.search).get('name') || '';
+const trials = new Map();          // id -> trial
+const distributions = {};          // param name -> Optuna distribution JSON
+let study = null, maxId = -1, fullRead = true, dirty = true, selected = null;
+let sortKey = 'number', sortDesc = false;
+const charts = {};
+const MAX_ROWS = 500, MAX_CURVES = 300;
+
+function chart(id) {
+  if (!charts[id]) charts[id] = echarts.init(document.getElementById(id));
+  return charts[id];
+}
+
+// a param's internal value as shown: a categorical's choice, else the number
+function shown(name, v) {
+  const d = distributions[name];
+  if (d && d.name === 'CategoricalDistribution' && d.attributes && Array.isArray(d.attributes.choices))
+    return d.attributes.choices[v];
+  return v;
+}
+function isLog(name) { const d = distributions[name]; return !!(d && d.attributes && d.attributes.log); }
+function isCategorical(name) { const d = distributions[name]; return !!(d && d.name === 'CategoricalDistribution'); }
+
+async function refresh() {
+  let url = '/api/study?name=' + encodeURIComponent(studyName);
+  if (!fullRead) {
+    const open = [...trials.values()].filter(t => t.state === 'RUNNING' || t.state === 'WAITING').map(t => t.id);
+    url += '&after=' + maxId + (open.length ? '&ids=' + open.join(',') : '');
+  }
+  const data = await getJSON(url);
+  if (fullRead) trials.clear();
+  study = data.study;
+  Object.assign(distributions, data.distributions);
+  for (const t of data.trials) {
+    const old = trials.get(t.id);
+    if (!old || JSON.stringify(old) !== JSON.stringify(t)) dirty = true;
+    trials.set(t.id, t);
+    if (t.id > maxId) maxId = t.id;
+  }
+  fullRead = trials.size !== data.n_total;
+  document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+  if (dirty) { dirty = false; render(); }
+}
+
+function sorted() { return [...trials.values()].sort((a, b) => a.number - b.number); }
+function better(a, b) { return study.direction === 'maximize' ? a > b : a < b; }
+
+function render() {
+  document.title = 'optlab serve: ' + study.name;
+  document.getElementById('title').textContent = study.name;
+  const all = sorted();
+  const counts = {};
+  for (const t of all) counts[t.state] = (counts[t.state] || 0) + 1;
+  const done = all.filter(t => t.state === 'COMPLETE' && t.value !== null);
+  let best = null;
+  for (const t of done) if (best === null || better(t.value, best.value)) best = t;
+  document.getElementById('summary').textContent = `${study.direction} · ${all.length} trials (` +
+    Object.entries(counts).map(([k, v]) => `${v} ${k.toLowerCase()}`).join(', ') + ')' +
+    (best ? ` · best ${fmt(best.value)} (#${best.number})` : '');
+  renderHistory(done);
+  renderIntermediate(all);
+  const names = Object.keys(distributions).sort();
+  renderParallel(done, names);
+  renderImportance(done, names);
+  renderSlices(done, names);
+  renderTable(all, names);
+  if (selected !== null && trials.has(selected)) renderDetail(trials.get(selected));
+}
+
+function renderHistory(done) {
+  let bestSoFar = null;
+  const points = [], bestLine = [];
+  for (const t of done) {
+    points.push([t.number, t.value]);
+    if (bestSoFar === null || better(t.value, bestSoFar)) bestSoFar = t.value;
+    bestLine.push([t.number, bestSoFar]);
+  }
+  chart('history').setOption({ ...CHART_BASE, legend: { top: 0 }, grid: { left: 60, right: 20, top: 30, bottom: 40 },
+    xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 25, minInterval: 1 },
+    yAxis: { type: 'value', name: 'value', scale: true },
+    series: [{ name: 'value', type: 'scatter', symbolSize: 5, data: points, large: points.length > 2000 },
+             { name: 'best so far', type: 'line', step: 'end', showSymbol: false, data: bestLine }] }, true);
+}
+
+function renderIntermediate(all) {
+  const withCurves = all.filter(t => t.intermediate.length > 0).slice(-MAX_CURVES);
+  chart('intermediate').setOption({ ...CHART_BASE, grid: { left: 60, right: 20, top: 20, bottom: 40 },
+    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 25 },
+    yAxis: { type: 'value', scale: true },
+    series: withCurves.map(t => ({ name: '#' + t.number + ' ' + t.state.toLowerCase(), type: 'line', showSymbol: false,
+      data: t.intermediate, lineStyle: { width: t.state === 'RUNNING' ? 3 : 1 } })) }, true);
+}
+
+function renderParallel(done, names) {
+  const dims = names.map((n, i) => isCategorical(n)
+    ? { dim: i, name: n, type: 'category', data: (distributions[n].attributes.choices || []).map(String) }
+    : { dim: i, name: n, type: isLog(n) ? 'log' : 'value', scale: true });
+  dims.push({ dim: names.length, name: 'value', type: 'value', scale: true });
+  const data = done.map(t => names.map(n => t.params[n] === undefined ? null
+    : isCategorical(n) ? String(shown(n, t.params[n])) : t.params[n]).concat([t.value]));
+  const values = done.map(t => t.value);
+  chart('parallel').setOption({ ...CHART_BASE, parallelAxis: dims, parallel: { left: 40, right: 60, top: 30, bottom: 20 },
+    visualMap: values.length ? { show: false, dimension: names.length, min: Math.min(...values), max: Math.max(...values),
+      inRange: { color: study.direction === 'maximize' ? ['#ccd', '#1f3a5f'] : ['#1f3a5f', '#ccd'] } } : undefined,
+    series: [{ type: 'parallel', lineStyle: { width: 1, opacity: 0.5 }, data }] }, true);
+}
+
+function ranks(xs) {
+  const idx = xs.map((x, i) => i).sort((a, b) => xs[a] - xs[b]);
+  const r = new Array(xs.length);
+  for (let i = 0; i < idx.length;) {
+    let j = i;
+    while (j + 1 < idx.length && xs[idx[j + 1]] === xs[idx[i]]) j++;
+    for (let k = i; k <= j; k++) r[idx[k]] = (i + j) / 2;
+    i = j + 1;
+  }
+  return r;
+}
+function spearman(xs, ys) {
+  const rx = ranks(xs), ry = ranks(ys), n = xs.length;
+  const mx = rx.reduce((a, b) => a + b, 0) / n, my = ry.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let i = 0; i < n; i++) { sxy += (rx[i] - mx) * (ry[i] - my); sxx += (rx[i] - mx) ** 2; syy += (ry[i] - my) ** 2; }
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+}
+
+function renderImportance(done, names) {
+  const imp = names.map(n => {
+    const ts = done.filter(t => t.params[n] !== undefined);
+    return [n, ts.length > 2 ? Math.abs(spearman(ts.map(t => t.params[n]), ts.map(t => t.value))) : 0];
+  }).sort((a, b) => a[1] - b[1]);
+  chart('importance').setOption({ ...CHART_BASE, grid: { left: 120, right: 30, top: 10, bottom: 30 },
+    xAxis: { type: 'value', min: 0, max: 1 }, yAxis: { type: 'category', data: imp.map(x => x[0]) },
+    title: done.length < 3 ? { text: 'needs 3 complete trials', left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#777' } } : undefined,
+    series: [{ type: 'bar', data: imp.map(x => Number(x[1].toFixed(3))), label: { show: true, position: 'right' } }] }, true);
+}
+
+function renderSlices(done, names) {
+  const box = document.getElementById('slices');
+  // every cell first, then the charts: a chart sized before its neighbours existed would overflow its cell
+  let added = false;
+  names.forEach((n, i) => {
+    if (!document.getElementById('slice-' + i)) { box.appendChild(el('div', { id: 'slice-' + i, class: 'chart' })); added = true; }
+  });
+  if (added) Object.entries(charts).forEach(([id, c]) => { if (id.startsWith('slice-')) c.resize(); });
+  for (const n of names) {
+    const id = 'slice-' + names.indexOf(n);
+    const cat = isCategorical(n);
+    const data = done.filter(t => t.params[n] !== undefined)
+      .map(t => [cat ? String(shown(n, t.params[n])) : t.params[n], t.value, t.number]);
+    chart(id).setOption({ ...CHART_BASE, title: { text: n, textStyle: { fontSize: 13 } },
+      grid: { left: 60, right: 20, top: 30, bottom: 30 },
+      xAxis: cat ? { type: 'category', data: (distributions[n].attributes.choices || []).map(String) }
+                 : { type: isLog(n) ? 'log' : 'value', scale: true },
+      yAxis: { type: 'value', scale: true },
+      visualMap: { show: false, dimension: 2, min: 0, max: Math.max(1, done.length), inRange: { color: ['#9bb3d9', '#1f3a5f'] } },
+      series: [{ type: 'scatter', symbolSize: 5, data }] }, true);
+  }
+}
+
+function cell(t, key) {
+  if (key === 'number') return t.number;
+  if (key === 'state') return t.state;
+  if (key === 'value') return t.value;
+  if (key === 'duration') return t.start && t.complete ? t.complete - t.start : null;
+  if (key.startsWith('p:')) { const n = key.slice(2); return t.params[n] === undefined ? null : shown(n, t.params[n]); }
+  if (key.startsWith('a:')) { const v = t.user_attrs[key.slice(2)]; return v === undefined ? null : v; }
+  return null;
+}
+
+function renderTable(all, names) {
+  const attrKeys = [...new Set(all.flatMap(t => Object.keys(t.user_attrs)))]
+    .filter(k => all.every(t => { const v = t.user_attrs[k]; // short scalars only; the rest is in the detail
+      return v === undefined || v === null || (typeof v !== 'object' && String(v).length <= 40); })).sort();
+  const cols = [['number', '#'], ['state', 'state'], ['value', 'value'], ['duration', 'duration (s)']]
+    .concat(names.map(n => ['p:' + n, n]), attrKeys.map(k => ['a:' + k, k]));
+  const thead = document.querySelector('#trials thead');
+  thead.replaceChildren(el('tr', {}, ...cols.map(([k, label]) => el('th', { class: 'text', 'data-key': k,
+    onclick: () => { sortDesc = sortKey === k ? !sortDesc : false; sortKey = k; render(); } },
+    label + (sortKey === k ? (sortDesc ? ' ▼' : ' ▲') : '')))));
+  const filter = document.getElementById('filter').value.trim().toLowerCase();
+  const text = v => v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' ? fmt(v) : String(v);
+  let rows = all.map(t => ({ t, cells: cols.map(([k]) => cell(t, k)) }));
+  if (filter) rows = rows.filter(r => r.cells.some(c => text(c).toLowerCase().includes(filter)));
+  const si = cols.findIndex(([k]) => k === sortKey);
+  rows.sort((a, b) => {
+    const x = a.cells[si], y = b.cells[si];
+    if (x === null && y === null) return 0;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+    return sortDesc ? -c : c;
+  });
+  document.getElementById('shown').textContent = `${rows.length} of ${all.length} trials` +
+    (rows.length > MAX_ROWS ? `, first ${MAX_ROWS} shown` : '');
+  const tbody = document.querySelector('#trials tbody');
+  tbody.replaceChildren(...rows.slice(0, MAX_ROWS).map(r => el('tr', { 'data-number': r.t.number,
+    class: r.t.id === selected ? 'sel' : '', onclick: () => { selected = r.t.id; render(); } },
+    ...r.cells.map((c, i) => el('td', { class: i === 1 ? 'state-' + r.t.state : (typeof c === 'number' ? '' : 'text') }, text(c))))));
+}
+
+function renderDetail(t) {
+  const rows = [['trial', '#' + t.number + ' (id ' + t.id + ')'], ['state', t.state], ['value', fmt(t.value)],
+    ['started', t.start ? new Date(t.start * 1000).toLocaleString() : '—'],
+    ['finished', t.complete ? new Date(t.complete * 1000).toLocaleString() : '—']];
+  for (const n of Object.keys(t.params).sort()) rows.push(['param ' + n, String(shown(n, t.params[n]))]);
+  for (const [k, v] of Object.entries(t.user_attrs)) rows.push(['attr ' + k, JSON.stringify(v)]);
+  for (const [k, v] of Object.entries(t.system_attrs)) rows.push(['system attr ' + k, JSON.stringify(v)]);
+  rows.push(['intermediate values', t.intermediate.map(([s, v]) => `${s}: ${fmt(v)}`).join(', ') || '—']);
+  document.getElementById('detailbody').replaceChildren(el('table', { id: 'detailtable' },
+    el('tbody', {}, ...rows.map(([k, v]) => el('tr', {}, el('th', { class: 'text' }, k), el('td', { class: 'text' }, el('pre', {}, v)))))));
+}
+
+document.getElementById('filter').addEventListener('input', () => render());
+window.addEventListener('resize', () => Object.values(charts).forEach(c => c.resize()));
+if (!studyName) banner('No study named: open /study?name=STUDY from the list of studies.');
+else poll(refresh, 1000);
