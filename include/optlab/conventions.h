@@ -36,6 +36,7 @@ extern "C" {
 #define OL_ATTR_N_TEST "optlab:n_test"               /**< images in the test split */
 #define OL_ATTR_FIXED "optlab:fixed"                 /**< {"eps": 1e-08}: hyperparameters not searched */
 #define OL_ATTR_MODEL "optlab:model"                 /**< the model spec */
+#define OL_ATTR_SCHEDULE "optlab:schedule"           /**< "SequentialLR:{...}" as the file named it ("$KEY": searched), absent = constant lr */
 
 /* ---- trial system attribute ---- */
 #define OL_ATTR_WORKER "optlab:worker" /**< "HOST:PID" of the process running the trial */

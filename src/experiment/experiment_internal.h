@@ -33,4 +33,11 @@ int exp_heartbeat_lost(ol_exp_runner *r);
 /** Tell the heartbeat thread which trial to keep alive (0: none); no-op without one. */
 void exp_heartbeat_set(ol_exp_runner *r, int64_t trial_id);
 
+/**
+ * Check section o's schedule (schedule.c) once the whole file is read: name,
+ * keywords and placeholders at every extreme of the searched values, against
+ * the optimizer and against the run. On failure *line is the line to cite.
+ */
+ol_status exp_schedule_validate(const ol_experiment *e, const ol_exp_optimizer *o, int *line, ol_error *err);
+
 #endif

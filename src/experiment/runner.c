@@ -112,6 +112,9 @@ ol_status ol_exp_check_existing(ol_storage *st, const ol_exp_study *s, const ol_
     const char *sd = ol_attr_find(attrs, n, OL_ATTR_SEED);
     const char *ds = ol_attr_find(attrs, n, OL_ATTR_DATASET);
     const char *ls = ol_attr_find(attrs, n, OL_ATTR_LOSS);
+    const char *sc = ol_attr_find(attrs, n, OL_ATTR_SCHEDULE);
+    char sched[1024];
+    ol_exp_schedule_text(s->opt, sched, sizeof sched);
     const char *dataset = ol_exp_dataset_name(e->dataset);
     if (o && !json_string_is(o, s->opt->name))
         rc = ol_fail(err, OL_EINVAL, "study '%s' in the storage is for optimizer %s, not \"%s\"", s->name, o,
@@ -128,6 +131,11 @@ ol_status ol_exp_check_existing(ol_storage *st, const ol_exp_study *s, const ol_
     else if (ls && ol_loss_name_is_reference(ls) != (s->opt->loss == OL_LOSS_SEED))
         rc = ol_fail(err, OL_EINVAL, "study '%s' in the storage was trained with loss %s, this file says %s", s->name,
                      ls, ol_exp_loss_name(s->opt->loss));
+    /* a study trained at a constant rate, or under another schedule, does not take trials of this one */
+    else if (sc ? !json_string_is(sc, sched) : sched[0] != '\0')
+        rc = ol_fail(err, OL_EINVAL, "study '%s' in the storage was trained with schedule %s, this file says %s%s%s",
+                     s->name, sc ? sc : "none (constant learning rate)", sched[0] ? "\"" : "",
+                     sched[0] ? sched : "none", sched[0] ? "\"" : "");
     ol_attrs_free(attrs, n);
     return rc;
 }
@@ -169,6 +177,11 @@ ol_status ol_exp_write_study_attrs(ol_storage *st, const ol_exp_study *s, const 
         exp_text_printf(&v, "}");
     });
     ATTR(OL_ATTR_MODEL, exp_text_json_string(&v, e->model));
+    if (s->opt->schedule[0]) {
+        char sched[1024];
+        ol_exp_schedule_text(s->opt, sched, sizeof sched);
+        ATTR(OL_ATTR_SCHEDULE, exp_text_json_string(&v, sched));
+    }
 #undef ATTR
 out:
     exp_text_free(&v);
