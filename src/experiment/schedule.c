@@ -176,7 +176,22 @@ ol_status exp_schedule_validate(const ol_experiment *e, const ol_exp_optimizer *
     s = ol_schedule_check(o->schedule, kw, err);
     if (s) {
         free(kw);
+        /* blame the one searched key when some value of its range passes (else the schedule line is wrong) */
+        int some_pass = 0;
         if (n_searched == 1) {
+            double vals[64];
+            size_t nv = extremes(&o->params[searched], vals, 64);
+            for (size_t k = 0; k < nv && !some_pass; k++) {
+                double saved = base[searched];
+                base[searched] = vals[k];
+                char *kw2 = NULL;
+                ol_error ignored;
+                some_pass = !kwargs_with(o, base, NULL, &kw2, &ignored) && !ol_schedule_check(o->schedule, kw2, &ignored);
+                free(kw2);
+                base[searched] = saved;
+            }
+        }
+        if (some_pass) {
             *line = o->params[searched].line;
             return ol_error_prefix(err, "%s = %g (the middle of its range)", o->params[searched].name, base[searched]);
         }
