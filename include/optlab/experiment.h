@@ -49,7 +49,7 @@ extern "C" {
 OL_BEGIN_API
 
 #define OL_EXP_NAME_MAX 64
-#define OL_EXP_MAX_OPTIMIZERS 16
+#define OL_EXP_MAX_OPTIMIZERS 32
 #define OL_EXP_MAX_PARAMS 16
 /** Choices of one `choice` line in an experiment file. */
 #define OL_EXP_MAX_CHOICES 16
