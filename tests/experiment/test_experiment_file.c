@@ -285,6 +285,13 @@ Test(experiment, schedule_fixed_and_plain) {
     cr_assert_str_eq(e.optimizers[0].schedule, "CosineAnnealingLR");
     cr_assert_eq(e.optimizers[1].params[0].spec.fixed, 1);
     ol_experiment_free(&e);
+    /* the metric a trial offers is the valid-epoch accuracy: ReduceLROnPlateau in mode "max" is taken */
+    parse_ok(&e, "[optimizer adamw]\nschedule = ReduceLROnPlateau:{\"mode\": \"max\", \"patience\": \"$p\"}\n"
+                 "schedule.p = int 1 5\n");
+    ol_experiment_free(&e);
+    /* a one-cycle schedule long enough for max_epochs (65536 epochs x 32 batches of the 1000 images) */
+    parse_ok(&e, "[optimizer sgd]\nmomentum = 0.9\nschedule = OneCycleLR:{\"max_lr\": 0.1, \"total_steps\": 2097152}\n");
+    ol_experiment_free(&e);
 }
 
 Test(experiment, schedule_bad_input_named_before_anything_runs) {
