@@ -49,7 +49,7 @@ extern "C" {
 OL_BEGIN_API
 
 #define OL_EXP_NAME_MAX 64
-#define OL_EXP_MAX_OPTIMIZERS 16
+#define OL_EXP_MAX_OPTIMIZERS 32
 #define OL_EXP_MAX_PARAMS 16
 /** Choices of one `choice` line in an experiment file. */
 #define OL_EXP_MAX_CHOICES 16
@@ -119,6 +119,8 @@ typedef struct {
     char name[OL_EXP_NAME_MAX]; /**< registry hyperparameter name = the study's param name */
     ol_param_spec spec;
     int line;                   /**< line in the file, for messages */
+    int schedule;               /**< 1: a `schedule.KEY = ...` line: `name` is "schedule.KEY" and its value fills
+                                     "$KEY" in the schedule's JSON instead of setting the optimizer */
 } ol_exp_param;
 
 /** One `[optimizer NAME]` or `[optimizer NAME as STUDY]` section. */
@@ -132,6 +134,9 @@ typedef struct {
     int n_params;
     ol_exp_param params[OL_EXP_MAX_PARAMS];
     int line;
+    char schedule[OL_EXP_NAME_MAX]; /**< `schedule = NAME[:JSON]`: torch's schedule name, "" = constant rate */
+    char *schedule_json;            /**< its keyword JSON (malloc'd, may hold "$KEY" placeholders), NULL = none */
+    int schedule_line;              /**< line of `schedule =`, 0 if none */
 } ol_exp_optimizer;
 
 /** A parsed, checked experiment (docs/experiments.md). */
@@ -172,6 +177,18 @@ ol_status ol_experiment_load(ol_experiment *exp, const char *path, ol_error *err
 ol_status ol_experiment_parse_string(ol_experiment *exp, const char *text, const char *origin, ol_error *err);
 /** Free what loading allocated (safe on a zeroed or freed struct). */
 void ol_experiment_free(ol_experiment *exp);
+/**
+ * The section's schedule keyword JSON with every "$KEY" placeholder replaced by
+ * values[i] of its `schedule.KEY` parameter params[i] (values has n_params
+ * entries; non-schedule entries are ignored). *out is malloc'd JSON text, NULL
+ * when the section has no keywords. Fails naming a placeholder without a line.
+ */
+ol_status ol_exp_schedule_kwargs(const ol_exp_optimizer *o, const double *values, char **out, ol_error *err);
+/**
+ * "NAME" or "NAME:JSON" as the file wrote it (placeholders kept), for the
+ * study attribute optlab:schedule and the report; "" without a schedule.
+ */
+void ol_exp_schedule_text(const ol_exp_optimizer *o, char *buf, size_t n);
 /** An optimizer section by study name, else by registry name or alias (the first such); NULL if absent. */
 const ol_exp_optimizer *ol_experiment_find_optimizer(const ol_experiment *exp, const char *name);
 /**

@@ -75,5 +75,11 @@ ol_status exp_reeval_slot_taken(ol_storage *st, int64_t study_id, int number, co
 void exp_emit(ol_exp_runner *r, ol_exp_event ev);
 /** Sleep about `seconds`, waking early when r->stop is set. */
 void exp_nap(const ol_exp_runner *r, double seconds);
+/**
+ * Check section o's schedule (schedule.c) once the whole file is read: name,
+ * keywords and placeholders at every extreme of the searched values, against
+ * the optimizer and against the run. On failure *line is the line to cite.
+ */
+ol_status exp_schedule_validate(const ol_experiment *e, const ol_exp_optimizer *o, int *line, ol_error *err);
 
 #endif

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "optlab/experiment.h"
+#include "experiment_internal.h"
 #include "optlab/nn.h"
 #include "optlab/optim.h"
 
@@ -262,6 +262,8 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
 
 /* ---- [optimizer NAME] keys: one hyperparameter each ---- */
 
+static int schedule_key(parse_state *ps, const char *value);
+
 static int check_in_valid_range(parse_state *ps, const ol_optim_info *info, const ol_hparam_info *hp,
                                 const char *key, const char *value, double v, const char *what) {
     ol_error e2;
@@ -278,9 +280,16 @@ static int optimizer_key(parse_state *ps, const char *key, const char *value) {
         o->loss_set = 1;
         return parse_loss(ps, value, &o->loss);
     }
+    if (!strcmp(key, "schedule")) /* not a hyperparameter: the learning-rate schedule (schedule.c) */
+        return schedule_key(ps, value);
     const ol_optim_info *info = registry_find(o->name);
-    const ol_hparam_info *hp = ol_optim_find_hparam(info, key);
-    if (!hp) {
+    int is_sched = !strncmp(key, "schedule.", 9);
+    const ol_hparam_info *hp = is_sched ? NULL : ol_optim_find_hparam(info, key);
+    if (is_sched) {
+        ol_error e2;
+        if (ol_experiment_check_name(key + 9, "schedule key", &e2))
+            return fail_at(ps, ps->line, OL_EINVAL, "%s = %s: %s", key, value, e2.msg);
+    } else if (!hp) {
         char known[512] = "";
         size_t len = 0;
         for (size_t i = 0; i < info->n_hparams && len < sizeof known - 64; i++)
@@ -288,8 +297,9 @@ static int optimizer_key(parse_state *ps, const char *key, const char *value) {
         return fail_at(ps, ps->line, OL_EINVAL, "unknown hyperparameter '%s' for optimizer %s (known: %s)", key,
                        o->name, known);
     }
+    const char *pname = is_sched ? key : hp->name;
     for (int i = 0; i < o->n_params; i++)
-        if (!strcmp(o->params[i].name, hp->name))
+        if (!strcmp(o->params[i].name, pname))
             return fail_at(ps, ps->line, OL_EINVAL, "'%s' is set twice in [optimizer %s] (first at line %d)", key,
                            o->name, o->params[i].line);
     if (o->n_params >= OL_EXP_MAX_PARAMS)
@@ -298,15 +308,22 @@ static int optimizer_key(parse_state *ps, const char *key, const char *value) {
 
     ol_exp_param h;
     memset(&h, 0, sizeof h);
-    snprintf(h.name, sizeof h.name, "%s", hp->name);
+    snprintf(h.name, sizeof h.name, "%s", pname);
     h.line = ps->line;
+    h.schedule = is_sched;
     /* the search space, by the grammar `optlab ask --param` shares (space.c) */
     ol_error e2;
     if (ol_param_spec_parse(value, 1, &h.spec, &e2))
         return fail_at(ps, ps->line, e2.status, "%s = %s: %s", key, value, e2.msg);
     const ol_distribution *d = &h.spec.dist;
     int ok = 1;
-    if (h.spec.fixed) {
+    if (is_sched) { /* its range is checked against the schedule once the section is read (schedule.c) */
+        if (!h.spec.fixed && d->kind == OL_DIST_CATEGORICAL && !h.spec.numeric_choices)
+            ok = fail_at(ps, ps->line, OL_EINVAL, "%s = %s: a schedule value is a number: write choice A B ...", key,
+                         value);
+        else if (!h.spec.fixed && d->kind != OL_DIST_CATEGORICAL && d->step != (d->kind == OL_DIST_INT ? 1 : 0))
+            ok = fail_at(ps, ps->line, OL_EINVAL, "%s = %s: a step is not supported here", key, value);
+    } else if (h.spec.fixed) {
         ok = check_in_valid_range(ps, info, hp, key, value, h.spec.value, "value");
     } else if (d->kind == OL_DIST_CATEGORICAL) {
         if (!h.spec.numeric_choices)
@@ -328,6 +345,47 @@ static int optimizer_key(parse_state *ps, const char *key, const char *value) {
         return 0;
     }
     o->params[o->n_params++] = h;
+    return 1;
+}
+
+/* `schedule = NAME` or `schedule = NAME:JSON` (as `optlab train --schedule`); checked once the section is read. */
+static int schedule_key(parse_state *ps, const char *value) {
+    ol_exp_optimizer *o = ps->current;
+    if (o->schedule_line)
+        return fail_at(ps, ps->line, OL_EINVAL, "'schedule' is set twice in [optimizer %s] (first at line %d)", o->study,
+                       o->schedule_line);
+    const char *colon = strchr(value, ':');
+    size_t nlen = colon ? (size_t)(colon - value) : strlen(value);
+    char name[OL_EXP_NAME_MAX];
+    if (nlen == 0 || nlen >= sizeof name)
+        return fail_at(ps, ps->line, OL_EINVAL, "schedule = %s: expected NAME or NAME:{JSON keywords}, e.g. "
+                       "CosineAnnealingLR:{\"T_max\": 50}", value);
+    memcpy(name, value, nlen);
+    name[nlen] = '\0';
+    char *n = trim(name);
+    int known = 0;
+    for (size_t i = 0; ol_schedule_kind_name(i); i++) known |= !strcmp(ol_schedule_kind_name(i), n);
+    if (!known) {
+        char list[400] = "";
+        size_t len = 0;
+        for (size_t i = 0; ol_schedule_kind_name(i) && len < sizeof list - 40; i++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", ol_schedule_kind_name(i));
+        return fail_at(ps, ps->line, OL_EINVAL, "schedule = %s: unknown schedule '%s' (known: %s)", value, n, list);
+    }
+    snprintf(o->schedule, sizeof o->schedule, "%s", n);
+    if (colon) {
+        char *json = strdup(colon + 1);
+        if (!json) return fail_at(ps, ps->line, OL_ENOMEM, "out of memory");
+        char *t = trim(json);
+        memmove(json, t, strlen(t) + 1);
+        if (!*json) {
+            free(json);
+            return fail_at(ps, ps->line, OL_EINVAL, "schedule = %s: nothing after ':' (write NAME alone, or NAME:{...})",
+                           value);
+        }
+        o->schedule_json = json;
+    }
+    o->schedule_line = ps->line;
     return 1;
 }
 
@@ -515,6 +573,12 @@ ol_status ol_experiment_parse_string(ol_experiment *exp, const char *text, const
             if (l + k < sizeof o->label) memcpy(o->label + l, suffix, k + 1);
         }
     }
+    for (int i = 0; !ps.failed && i < exp->n_optimizers; i++) {
+        int line = 0;
+        ol_error e2;
+        if (exp_schedule_validate(exp, &exp->optimizers[i], &line, &e2))
+            fail_at(&ps, line, e2.status, "[optimizer %s]: %s", exp->optimizers[i].study, e2.msg);
+    }
     if (!ps.failed && !exp->model) {
         exp->model = strdup(OL_SEED_CNN_SPEC);
         if (!exp->model) fail_at(&ps, 0, OL_ENOMEM, "out of memory");
@@ -587,6 +651,10 @@ void ol_experiment_free(ol_experiment *exp) {
     for (int i = 0; i < exp->n_optimizers && i < OL_EXP_MAX_OPTIMIZERS; i++)
         for (int k = 0; k < exp->optimizers[i].n_params && k < OL_EXP_MAX_PARAMS; k++)
             ol_param_spec_free(&exp->optimizers[i].params[k].spec);
+    for (int i = 0; i < exp->n_optimizers && i < OL_EXP_MAX_OPTIMIZERS; i++) {
+        free(exp->optimizers[i].schedule_json);
+        exp->optimizers[i].schedule_json = NULL;
+    }
     exp->n_optimizers = 0;
 }
 

@@ -115,6 +115,9 @@ ol_status ol_exp_check_existing(ol_storage *st, const ol_exp_study *s, const ol_
     const char *in = ol_attr_find(attrs, n, OL_ATTR_INIT);
     const char *ss = ol_attr_find(attrs, n, OL_ATTR_SAMPLER_STREAM);
     const char *rs = ol_attr_find(attrs, n, OL_ATTR_REEVAL_SEEDS);
+    const char *sc = ol_attr_find(attrs, n, OL_ATTR_SCHEDULE);
+    char sched[1024];
+    ol_exp_schedule_text(s->opt, sched, sizeof sched);
     const char *dataset = ol_exp_dataset_name(e->dataset);
     int seeds = e->reevaluate_top + e->reevaluate_median > 0 ? e->reevaluate_seeds : 0;
     if (o && !json_string_is(o, s->opt->name))
@@ -145,6 +148,11 @@ ol_status ol_exp_check_existing(ol_storage *st, const ol_exp_study *s, const ol_
         rc = ol_fail(err, OL_EINVAL,
                      "study '%s' in the storage was re-evaluated with reevaluate_seeds = %s, this file says %d",
                      s->name, rs, seeds);
+    /* a study trained at a constant rate, or under another schedule, does not take trials of this one */
+    else if (sc ? !json_string_is(sc, sched) : sched[0] != '\0')
+        rc = ol_fail(err, OL_EINVAL, "study '%s' in the storage was trained with schedule %s, this file says %s%s%s",
+                     s->name, sc ? sc : "none (constant learning rate)", sched[0] ? "\"" : "",
+                     sched[0] ? sched : "none", sched[0] ? "\"" : "");
     ol_attrs_free(attrs, n);
     return rc;
 }
@@ -191,6 +199,11 @@ ol_status ol_exp_write_study_attrs(ol_storage *st, const ol_exp_study *s, const 
     ATTR(OL_ATTR_SAMPLER_STREAM, exp_text_json_string(&v, ol_exp_stream_name(e->sampler_stream)));
     ATTR(OL_ATTR_REEVAL_SEEDS,
          exp_text_printf(&v, "%d", e->reevaluate_top + e->reevaluate_median > 0 ? e->reevaluate_seeds : 0));
+    if (s->opt->schedule[0]) {
+        char sched[1024];
+        ol_exp_schedule_text(s->opt, sched, sizeof sched);
+        ATTR(OL_ATTR_SCHEDULE, exp_text_json_string(&v, sched));
+    }
 #undef ATTR
 out:
     exp_text_free(&v);

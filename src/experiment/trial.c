@@ -138,8 +138,10 @@ static ol_status study_best(ol_storage *st, int64_t study_id, double *best, ol_e
     return OL_OK;
 }
 
-/* Set the trial's parameters on the optimizer: fixed ones as they are, the others suggested in file order. */
-static ol_status apply_params(ol_trial *t, const ol_exp_optimizer *o, ol_optimizer *opt, ol_error *err) {
+/* Set the trial's parameters on the optimizer: fixed ones as they are, the others suggested in file order.
+ * `schedule.KEY` values go to values[] (for the schedule's JSON), not to the optimizer. */
+static ol_status apply_params(ol_trial *t, const ol_exp_optimizer *o, ol_optimizer *opt, double *values,
+                              ol_error *err) {
     for (int i = 0; i < o->n_params; i++) {
         const ol_exp_param *h = &o->params[i];
         double v = h->spec.value;
@@ -151,6 +153,8 @@ static ol_status apply_params(ol_trial *t, const ol_exp_optimizer *o, ol_optimiz
             else if (h->spec.dist.kind == OL_DIST_INT) v = (double)llround(internal);
             else v = internal;
         }
+        values[i] = v;
+        if (h->schedule) continue;
         ol_status s = ol_optimizer_set(opt, h->name, v, err);
         if (s) return s;
     }
@@ -220,6 +224,8 @@ ol_status exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, const
     ol_optimizer *opt = NULL;
     ol_train_result res;
     memset(&res, 0, sizeof res);
+    ol_schedule *sched = NULL;
+    double values[OL_EXP_MAX_PARAMS] = {0};
     ol_status st_ = OL_OK;
     if (slot) {
         /* two workers may have picked the same missing slot: the lower number keeps it */
@@ -239,9 +245,17 @@ ol_status exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, const
             st_ = ol_trial_fix_param(t, slot->source->params[k].name, slot->source->params[k].value, err);
     }
     if (!st_) st_ = ol_optimizer_create(&opt, s->opt->name, err);
-    if (!st_) st_ = apply_params(t, s->opt, opt, err);
+    if (!st_) st_ = apply_params(t, s->opt, opt, values, err);
+    if (!st_ && s->opt->schedule[0]) { /* the section's schedule with this trial's values (schedule.c) */
+        char *kw = NULL;
+        st_ = ol_exp_schedule_kwargs(s->opt, values, &kw, err);
+        if (!st_) st_ = ol_schedule_create(&sched, opt, s->opt->schedule, kw, err);
+        if (st_) ol_error_prefix(err, "schedule %s:%s", s->opt->schedule, kw ? kw : "");
+        free(kw);
+    }
     if (st_) {
         tell_fail(study, t);
+        ol_schedule_free(sched);
         ol_optimizer_free(opt);
         return ol_error_prefix(err, "%s trial %d", s->name, number);
     }
@@ -263,8 +277,10 @@ ol_status exp_run_trial(ol_exp_runner *r, ol_storage *st, ol_study *study, const
                     .diag = ol_exp_diag_new(model, &r->splits.train, cfg.loss, cfg.batch_size)};
     cfg.on_epoch = on_epoch;
     cfg.user = &ec;
+    cfg.schedule = sched;
     ol_status tr = ol_train_run(model, opt, &r->splits.train, &r->splits.valid_epoch, &r->splits.valid_trial, &cfg,
                                 &res, err);
+    ol_schedule_free(sched);
     ol_optimizer_free(opt);
     char *diagnostics = ol_exp_diag_json(ec.diag);
     ol_exp_diag_free(ec.diag);

@@ -415,6 +415,23 @@ static void failures_section(rp_buf *b, const rp_experiment *ex, ol_report_lang 
     rp_printf(b, "\n");
 }
 
+/* The learning-rate schedule of each study that has one (optlab:schedule), in the setup paragraph. */
+static void schedules_line(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
+    int ko = KO(lang), any = 0;
+    for (size_t i = 0; i < ex->n_studies; i++) any |= ex->studies[i].schedule != NULL;
+    if (!any) return;
+    rp_printf(b, ko ? " 학습률 스케줄 (매 에포크 후, OneCycleLR 은 매 배치 후; `$KEY` 는 탐색한 값):"
+                    : " Learning-rate schedules (stepped after every epoch, OneCycleLR after every batch; "
+                      "`$KEY` is a searched value):");
+    const char *sep = " ";
+    for (size_t i = 0; i < ex->n_studies; i++) {
+        const rp_study *s = &ex->studies[i];
+        rp_printf(b, "%s%s `%s`", sep, s->label, s->schedule ? s->schedule : (ko ? "상수" : "constant"));
+        sep = "; ";
+    }
+    rp_printf(b, ".");
+}
+
 ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *opt, const char *url,
                             const char *path, ol_error *err) {
     ol_report_lang lang = opt->lang;
@@ -440,6 +457,7 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
         if (ex->seed >= 0) rp_printf(&b, ko ? "%s시드 %lld" : "%sseed %lld", sep, ex->seed);
         rp_printf(&b, ".");
     }
+    schedules_line(&b, ex, lang);
     rp_printf(&b, ko ? " 다시 만들기: `optlab report --storage '%s' --experiment '%s'" : " Rebuild with `optlab report --storage '%s' --experiment '%s'",
               safe_url, ex->experiment);
     if (ex->baseline) rp_printf(&b, " --baseline '%s'", ex->baseline->experiment);

@@ -306,6 +306,7 @@ static void study_free(rp_study *s) {
     free(s->study_name);
     free(s->label);
     free(s->loss);
+    free(s->schedule);
     free(s->slug);
     for (size_t i = 0; i < s->n_params; i++) param_free(&s->params[i]);
     free(s->params);
@@ -359,6 +360,7 @@ static ol_status fill_study(ol_storage *st, const ol_study_rec *rec, const study
     s->maximize = rec->maximize;
     s->label = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_LABEL);
     s->loss = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_LOSS);
+    s->schedule = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_SCHEDULE);
     if (s->loss && ol_loss_name_is_reference(s->loss) && strcmp(s->loss, OL_LOSS_NAME_REFERENCE)) {
         free(s->loss); /* the reference loss under its old name "seed": one name in the report */
         s->loss = dupstr(OL_LOSS_NAME_REFERENCE);

@@ -66,6 +66,7 @@ typedef struct {
     char *label;    /* display label: optlab:label, else the part after '/' */
     char *slug;     /* file-name-safe label, unique within the report */
     char *loss;     /* optlab:loss of this study ("reference" | "logits"; "seed" in storages written before issue 12), NULL if absent */
+    char *schedule; /* optlab:schedule ("NAME:JSON", "$KEY" = searched), NULL = constant learning rate */
     int repeat;
     int maximize;   /* the study's direction, from storage */
     int n_budget;   /* optlab:n_trials, 0 if absent */

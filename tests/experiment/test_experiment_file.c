@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "optlab/experiment.h"
+#include "optlab/optim.h"
 
 static const char *HEAD = "[experiment]\nname = t\ntrials = 3\n";
 
@@ -308,4 +309,87 @@ Test(experiment, seed_reeval_file_is_the_seed_experiment) {
     cr_expect_eq(b.reevaluate_seeds, 10);
     ol_experiment_free(&a);
     ol_experiment_free(&b);
+
+/* ---- learning-rate schedules (issue 14): `schedule = NAME[:JSON]`, `schedule.KEY = SPEC` ---- */
+
+static const char *WARMUP_COSINE =
+    "[optimizer adamw]\nlearning_rate = log 1e-4 1e-2\n"
+    "schedule = SequentialLR:{\"schedulers\": [[\"LinearLR\", {\"start_factor\": 0.1, \"total_iters\": \"$warmup\"}], "
+    "[\"CosineAnnealingLR\", {\"T_max\": 50, \"eta_min\": \"$eta_min\"}]], \"milestones\": [\"$warmup\"]}\n"
+    "schedule.warmup = int 1 10\nschedule.eta_min = log 1e-6 1e-4\n";
+
+Test(experiment, schedule_searched_values_fill_placeholders) {
+    ol_experiment e;
+    parse_ok(&e, WARMUP_COSINE);
+    const ol_exp_optimizer *o = &e.optimizers[0];
+    cr_assert_str_eq(o->schedule, "SequentialLR");
+    cr_assert_eq(o->schedule_line, 6);
+    cr_assert_eq(o->n_params, 3);
+    cr_assert_str_eq(o->params[1].name, "schedule.warmup");
+    cr_assert(o->params[1].schedule && !o->params[0].schedule);
+    cr_assert_eq(o->params[1].spec.dist.kind, OL_DIST_INT); /* an ordinary Optuna distribution */
+    cr_assert_eq(o->params[2].spec.dist.log, 1);
+    double values[3] = {1e-3, 7, 2.5e-5};
+    char *kw = NULL;
+    ol_error err;
+    cr_assert_eq(ol_exp_schedule_kwargs(o, values, &kw, &err), OL_OK, "%s", err.msg);
+    /* one key fills both places; the learning rate (not a schedule value) appears nowhere */
+    cr_assert(strstr(kw, "\"total_iters\":7") && strstr(kw, "\"milestones\":[7]") && strstr(kw, "\"eta_min\":2.5e-05"),
+              "%s", kw);
+    cr_assert_eq(ol_schedule_check(o->schedule, kw, &err), OL_OK, "%s", err.msg);
+    free(kw);
+    char text[512];
+    ol_exp_schedule_text(o, text, sizeof text);
+    cr_assert(!strncmp(text, "SequentialLR:{", 14) && strstr(text, "\"$warmup\""), "%s", text);
+    ol_experiment_free(&e);
+}
+
+Test(experiment, schedule_fixed_and_plain) {
+    ol_experiment e;
+    parse_ok(&e, "[optimizer sgd]\nschedule = CosineAnnealingLR:{\"T_max\": 30}\n[optimizer adam]\n"
+                 "schedule = ExponentialLR:{\"gamma\": \"$g\"}\nschedule.g = 0.9\n");
+    cr_assert_str_eq(e.optimizers[0].schedule, "CosineAnnealingLR");
+    cr_assert_eq(e.optimizers[1].params[0].spec.fixed, 1);
+    ol_experiment_free(&e);
+    /* the metric a trial offers is the valid-epoch accuracy: ReduceLROnPlateau in mode "max" is taken */
+    parse_ok(&e, "[optimizer adamw]\nschedule = ReduceLROnPlateau:{\"mode\": \"max\", \"patience\": \"$p\"}\n"
+                 "schedule.p = int 1 5\n");
+    ol_experiment_free(&e);
+    /* a one-cycle schedule long enough for max_epochs (65536 epochs x 32 batches of the 1000 images) */
+    parse_ok(&e, "[optimizer sgd]\nmomentum = 0.9\nschedule = OneCycleLR:{\"max_lr\": 0.1, \"total_steps\": 2097152}\n");
+    ol_experiment_free(&e);
+}
+
+Test(experiment, schedule_bad_input_named_before_anything_runs) {
+    /* unknown schedule name: the message lists the known ones */
+    expect_error("[optimizer adamw]\nschedule = CosineLR:{\"T_max\": 5}\n", "t.ini:5:", "unknown schedule 'CosineLR'");
+    expect_error("[optimizer adamw]\nschedule = CosineLR\n", "t.ini:5:", "CosineAnnealingLR");
+    /* unknown keyword, bad JSON */
+    expect_error("[optimizer adamw]\nschedule = StepLR:{\"step_size\": 3, \"gama\": 0.5}\n", "t.ini:5:", "'gama'");
+    expect_error("[optimizer adamw]\nschedule = StepLR:{\"step_size\": 3\n", "t.ini:5:", "not valid JSON");
+    /* out-of-range fixed and searched values: the searched line and the failing end are named */
+    expect_error("[optimizer adamw]\nschedule = ExponentialLR:{\"gamma\": -0.5}\n", "t.ini:5:", "-0.5");
+    expect_error("[optimizer adamw]\nschedule = CosineAnnealingLR:{\"T_max\": 20, \"eta_min\": \"$m\"}\n"
+                 "schedule.m = -1 1e-3\n",
+                 "t.ini:6:", "schedule.m = -0.4995 (the middle of its range): CosineAnnealingLR: eta_min");
+    expect_error("[optimizer adamw]\nschedule = LinearLR:{\"start_factor\": \"$s\"}\nschedule.s = 0.1 1.5\n",
+                 "t.ini:6:", "schedule.s = 1.5");
+    /* an integer keyword searched as a float */
+    expect_error("[optimizer adamw]\nschedule = StepLR:{\"step_size\": \"$k\"}\nschedule.k = 1.5 4\n", "t.ini:6:",
+                 "step_size");
+    /* placeholders without a line, lines without a placeholder, values without a schedule */
+    expect_error("[optimizer adamw]\nschedule = StepLR:{\"step_size\": \"$k\"}\n", "t.ini:5:", "\"$k\" has no line");
+    expect_error("[optimizer adamw]\nschedule = StepLR:{\"step_size\": 2}\nschedule.k = int 1 4\n", "t.ini:6:",
+                 "schedule.k is not used");
+    expect_error("[optimizer adamw]\nschedule.k = int 1 4\n", "t.ini:5:", "no `schedule = NAME");
+    expect_error("[optimizer adamw]\nschedule = StepLR:{\"step_size\": 2}\nschedule = StepLR:{\"step_size\": 3}\n",
+                 "t.ini:6:", "'schedule' is set twice");
+    /* schedules the optimizer or the run cannot take: a trial offers the valid-epoch accuracy (rising) as
+     * ReduceLROnPlateau's metric, so mode "min" is refused; Adagrad has no momentum for OneCycleLR to cycle;
+     * a one-cycle schedule must cover max_epochs */
+    expect_error("[optimizer adamw]\nschedule = ReduceLROnPlateau\n", "t.ini:5:", "mode to \"max\"");
+    expect_error("[optimizer adagrad]\nschedule = OneCycleLR:{\"max_lr\": 0.1, \"total_steps\": 100000}\n", "t.ini:5:",
+                 "momentum");
+    expect_error("[optimizer sgd]\nschedule = OneCycleLR:{\"max_lr\": 0.1, \"total_steps\": 100}\n", "t.ini:5:",
+                 "max_epochs");
 }
