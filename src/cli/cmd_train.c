@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "options.h"
 #include "progress.h"
+#include "optlab/conventions.h"
 #include "optlab/data.h"
 #include "optlab/nn.h"
 #include "optlab/optim.h"
@@ -22,7 +23,7 @@
 
 static void train_usage(FILE *out) {
     fputs("usage: optlab train --optimizer NAME [--set NAME=VALUE,...] [--dataset NAME] [--data DIR]\n"
-          "                    [--loss seed|logits] [--seed N] [--model SPEC] [--split T,VE,VT,TEST]\n"
+          "                    [--loss reference|logits] [--seed N] [--model SPEC] [--split T,VE,VT,TEST]\n"
           "                    [--max-epochs N] [--patience N] [--batch-size N] [--schedule NAME[:JSON]] [--quiet]\n"
           "\n"
           "Train one model as the seed experiment does (../shared/PROTOCOL.md): batches of 32\n"
@@ -34,7 +35,8 @@ static void train_usage(FILE *out) {
           "  --set SETTINGS       hyperparameters, e.g. learning_rate=1e-3,beta1=0.9\n"
           "  --dataset NAME       mnist (default) or fashion-mnist\n"
           "  --data DIR           data directory (default $OPTLAB_DATA, else ./data); MNIST in DIR/mnist\n"
-          "  --loss KIND          seed (softmax twice, as the seed ran; default) or logits\n"
+          "  --loss KIND          reference (softmax, then cross-entropy: the seed note's run; default;\n"
+          "                       `seed` is its old name) or logits (cross-entropy on logits)\n"
           "  --seed N             one seed for split, initialisation and shuffling (default 20250228)\n"
           "  --model SPEC         model spec (default: the seed CNN); @FILE reads it from a file\n"
           "  --split T,VE,VT,TEST split sizes (default 1000,2000,5000,10000)\n"
@@ -180,9 +182,9 @@ int cmd_train(int argc, char **argv) {
             break;
         case T_DATA: data_opt = v; break;
         case T_LOSS:
-            if (!strcmp(v, "seed")) cfg.loss = OL_LOSS_SEED;
+            if (ol_loss_name_is_reference(v)) cfg.loss = OL_LOSS_SEED;
             else if (!strcmp(v, "logits")) cfg.loss = OL_LOSS_LOGITS;
-            else return cli_usage_error(&p, "--loss: unknown loss '%s' (seed or logits)", v);
+            else return cli_usage_error(&p, "--loss: unknown loss '%s' (reference or logits)", v);
             break;
         case T_SEED: bad = cli_parse_u64(&p, "--seed", v, &cfg.seed); break;
         case T_MODEL: model_arg = v; break;
@@ -284,7 +286,7 @@ int cmd_train(int argc, char **argv) {
         if (ol_optimizer_get(opt, info->hparams[h].name, &value, &err) == OL_OK)
             printf("%s%s=%.6g", h ? "," : " ", info->hparams[h].name, value);
     }
-    printf("\nloss: %s, batch %d, patience %d, max epochs %d, seed %llu\n", cfg.loss == OL_LOSS_SEED ? "seed" : "logits",
+    printf("\nloss: %s, batch %d, patience %d, max epochs %d, seed %llu\n", cfg.loss == OL_LOSS_SEED ? OL_LOSS_NAME_REFERENCE : OL_LOSS_NAME_LOGITS,
            cfg.batch_size, cfg.patience, cfg.max_epochs, (unsigned long long)cfg.seed);
     if (schedule)
         printf("schedule: %s %s, stepped after every %s\n", ol_schedule_name(schedule),

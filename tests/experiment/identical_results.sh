@@ -4,7 +4,7 @@
 # parameters, intermediate values, test accuracies and other non-timing trial
 # attributes captured before the engine moved into src/experiment/
 # (golden/identical_results.txt; golden/make_identical_results.sh made it).
-# Under ASan the same study runs too (it takes about a minute there).
+# The sanitizer pass of make test skips it (scripts/run-tests.sh, ASAN_SLOW: 30 s there).
 set -eu
 BIN=${OPTLAB_BIN:-build/optlab}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
