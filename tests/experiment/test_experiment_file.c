@@ -309,6 +309,7 @@ Test(experiment, seed_reeval_file_is_the_seed_experiment) {
     cr_expect_eq(b.reevaluate_seeds, 10);
     ol_experiment_free(&a);
     ol_experiment_free(&b);
+}
 
 /* ---- learning-rate schedules (issue 14): `schedule = NAME[:JSON]`, `schedule.KEY = SPEC` ---- */
 
