@@ -135,18 +135,6 @@ static int in_overlay(const char *name) {
     return 0;
 }
 
-static ol_status emit(const char *dir, const char *name, rp_buf *dat, rp_buf *gp, rp_buf *all, int *n_fig,
-                      ol_error *err) {
-    ol_status rc = rp_fig_write(dir, name, "dat", dat, err);
-    if (!rc) rc = rp_fig_write(dir, name, "gp", gp, err);
-    if (!rc) {
-        rp_printf(all, "reset session\nload \"%s.gp\"\n", name);
-        (*n_fig)++;
-    }
-    rp_buf_free(dat);
-    rp_buf_free(gp);
-    return rc;
-}
 
 /* surface-S: the seed note's optimizers (or all of them, when at most 8 were run) on one plot. */
 static ol_status overlay_figure(const pa_run *r, size_t si, const char *dir, rp_buf *all, int *n_fig, ol_error *err) {
@@ -185,7 +173,7 @@ static ol_status overlay_figure(const pa_run *r, size_t si, const char *dir, rp_
     markers(&gp, s, 1);
     rp_printf(&gp, "\n");
     terminals_end(&gp);
-    return emit(dir, name, &dat, &gp, all, n_fig, err);
+    return rp_fig_emit(dir, name, &dat, &gp, all, n_fig, err);
 }
 
 /* Small multiples: panels (surface, optimizer) in a grid; by_surface: one surface, every optimizer. */
@@ -253,7 +241,7 @@ static ol_status multiples_figure(const pa_run *r, int by_surface, size_t index,
     }
     rp_printf(&gp, "unset multiplot\n");
     terminals_end(&gp);
-    return emit(dir, name, &dat, &gp, all, n_fig, err);
+    return rp_fig_emit(dir, name, &dat, &gp, all, n_fig, err);
 }
 
 ol_status pa_write_figures(const pa_run *r, const char *dir, const char *gnuplot, int *n_figures, ol_error *err) {
