@@ -222,6 +222,8 @@ ol_status ol_param_spec_parse(const char *text, int fixed_ok, ol_param_spec *out
     if (!text) return ol_fail(err, OL_EINVAL, "no value");
     /* the colon form names its kind first; the word form never holds ':' */
     ol_status st = strchr(text, ':') ? parse_colon(text, out, err) : parse_words(text, fixed_ok, out, err);
+    /* what parses is a valid distribution (e.g. no choice listed twice): the caller names the parameter */
+    if (!st && !out->fixed) st = ol_distribution_check(&out->dist, NULL, err);
     if (st) ol_param_spec_free(out);
     return st;
 }
