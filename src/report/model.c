@@ -123,9 +123,11 @@ static ol_status parse_distribution(rp_param *p, const char *json, const char *s
         const cJSON *high = cJSON_GetObjectItemCaseSensitive(attrs, "high");
         const cJSON *log = cJSON_GetObjectItemCaseSensitive(attrs, "log");
         if (!cJSON_IsNumber(low) || !cJSON_IsNumber(high)) {
+            /* kind lives in j: the message is formatted before j goes */
+            ol_status st = ol_fail(err, OL_EFORMAT, "study '%s', param '%s': distribution %.100s has no numeric low/high",
+                                   study, p->name, kind);
             cJSON_Delete(j);
-            return ol_fail(err, OL_EFORMAT, "study '%s', param '%s': distribution %s has no numeric low/high",
-                           study, p->name, kind);
+            return st;
         }
         p->low = low->valuedouble;
         p->high = high->valuedouble;
