@@ -165,6 +165,10 @@ ol_status ol_distribution_check(const ol_distribution *d, const char *param, ol_
     if (d->kind == OL_DIST_INT) {
         if (d->low != floor(d->low) || d->high != floor(d->high))
             return ol_fail(err, OL_EINVAL, "%sint bounds %g, %g are not integers", p, d->low, d->high);
+        /* beyond 2^53 a double no longer holds every integer (and an int64 overflows further on) */
+        if (fabs(d->low) > 9007199254740992.0 || fabs(d->high) > 9007199254740992.0 || d->step > 9007199254740992.0)
+            return ol_fail(err, OL_EINVAL, "%sint range %g..%g (step %g) is beyond 2^53 in magnitude", p, d->low,
+                           d->high, d->step);
         if (d->step < 1 || d->step != floor(d->step))
             return ol_fail(err, OL_EINVAL, "%sint step must be an integer >= 1, got %g", p, d->step);
         if (d->log && d->step != 1)

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +153,14 @@ ol_status nn_parse_spec(const char *spec, int in_c, int in_h, int in_w, nn_layer
             h /= 2; w /= 2;
             break;
         case OL_LAYER_FLATTEN:
-            if (!flat) { c = c * h * w; h = w = 1; flat = 1; }
+            if (!flat) {
+                if ((long long)c * h * w > INT_MAX) {
+                    st = ol_fail(err, OL_EINVAL, "model spec: token %d '%s': %dx%dx%d = %lld features, more than %d",
+                                 pos, tok, c, h, w, (long long)c * h * w, INT_MAX);
+                    goto fail;
+                }
+                c = c * h * w; h = w = 1; flat = 1;
+            }
             break;
         case OL_LAYER_LINEAR:
             if (!flat) {
