@@ -135,8 +135,10 @@ static int lbfgs_settings(const char *json, char *out, size_t size, const char *
         else if (cJSON_IsString(kv)) w = snprintf(out + k, size - k, "%s%s=%s", k ? "," : "", kv->string, kv->valuestring);
         else if (cJSON_IsNull(kv)) w = snprintf(out + k, size - k, "%s%s=none", k ? "," : "", kv->string);
         else {
+            /* kv->string lives in root: the message is printed before root goes */
+            int rc = cli_error("replay: %s: LBFGS keyword '%s' is neither a number, a string nor null", path, kv->string);
             cJSON_Delete(root);
-            return cli_error("replay: %s: LBFGS keyword '%s' is neither a number, a string nor null", path, kv->string);
+            return rc;
         }
         if (w < 0 || (size_t)w >= size - k) {
             cJSON_Delete(root);
