@@ -125,6 +125,24 @@ int rp_has_luck(const rp_experiment *ex) {
     return 0;
 }
 
+int rp_luck_result_of(const rp_study *s, rp_luck_result *out) {
+    luck_study ls;
+    memset(out, 0, sizeof *out);
+    out->number = -1;
+    out->mean_valid = out->mean_test = out->half_test = NAN;
+    if (!luck_collect(s, &ls)) return 0;
+    int ok = ls.winner >= 0;
+    if (ok) {
+        const luck_cfg *g = &ls.cfg[ls.winner];
+        out->number = g->source;
+        out->n_seeds = g->n_seeds;
+        out->mean_valid = g->mean_valid;
+        out->n_test = finite_mean_ci(g->test, ls.r, &out->mean_test, &out->half_test);
+    }
+    luck_free(&ls);
+    return ok;
+}
+
 /*
  * One-way random-effects decomposition over the configurations (groups) and
  * their seeds: within = MSW, between = max(0, (MSB − MSW) / n0) with n0 the

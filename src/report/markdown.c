@@ -45,6 +45,45 @@ static int cmp_ranked(const void *a, const void *b) {
 
 static const rp_trial *best_of(const rp_study *s) { return s->best >= 0 ? &s->trials[s->best] : NULL; }
 
+typedef struct {
+    const rp_study *s;
+    rp_luck_result r;
+} reeval_ranked;
+
+static int cmp_reeval(const void *a, const void *b) {
+    double x = ((const reeval_ranked *)a)->r.mean_test, y = ((const reeval_ranked *)b)->r.mean_test;
+    return (x < y) - (x > y);
+}
+
+/* The conclusion's first line when re-evaluation trials exist: the optimizers ranked by
+   their re-evaluated result (luck.c), each with its 95 % interval. */
+static void reeval_ranking(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
+    reeval_ranked r[64];
+    size_t n = 0;
+    for (size_t i = 0; i < ex->n_studies && n < 64; i++)
+        if (rp_luck_result_of(&ex->studies[i], &r[n].r) && r[n].r.n_test > 0) r[n++].s = &ex->studies[i];
+    if (!n) return;
+    qsort(r, n, sizeof *r, cmp_reeval);
+    int ko = KO(lang);
+    rp_printf(b, ko ? "* 상위 설정을 새 시드로 재평가한 결과 (아래 \"최고 결과 중 운의 몫\"), 테스트 정확도 평균이 가장 "
+                      "높은 Optimizer 는 "
+                    : "* Re-evaluated with fresh seeds (see \"How much of the best result is luck\"), the highest mean "
+                      "test accuracy is ");
+    for (size_t i = 0; i < n; i++) {
+        char m[32], h[32] = "";
+        rp_pct(m, sizeof m, r[i].r.mean_test);
+        if (isfinite(r[i].r.half_test)) snprintf(h, sizeof h, " ± %.2f", 100 * r[i].r.half_test);
+        if (i == 0)
+            rp_printf(b, ko ? "**%s** (%s %%%s, 시드 %d 개)" : "**%s** (%s %%%s, %d seeds)", r[i].s->label, m, h,
+                      r[i].r.n_test);
+        else
+            rp_printf(b, "%s%s (%s %%%s)", i == 1 ? (ko ? " 이며, 그 다음은 " : "; then ") : ", ", r[i].s->label, m, h);
+    }
+    rp_printf(b, ko ? "%s 95 %% 신뢰구간이 겹치는 Optimizer 들은 이 재평가만으로는 구별되지 않는다.\n"
+                    : "%s Optimizers whose 95 %% intervals overlap are not told apart by the re-evaluation alone.\n",
+              ko ? (n > 1 ? " 순이다." : " 이다.") : ".");
+}
+
 static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
     int ko = KO(lang);
     /* with repetitions, the evidence is how the results vary between them (repeats.c) */
@@ -66,19 +105,23 @@ static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) 
     for (size_t i = 0; i < n; i++) r[i].key = all_test ? best_of(r[i].s)->test_accuracy : best_of(r[i].s)->value;
     qsort(r, n, sizeof *r, cmp_ranked);
     char pct[32];
+    int luck = rp_has_luck(ex);
+    if (luck) reeval_ranking(b, ex, lang);
     if (!all_test)
         rp_printf(b, ko ? "* 일부 최적 Trial 에 테스트 정확도가 기록되지 않아, Valid 정확도 (Trial 단위) 로 순위를 매겼다.\n"
                         : "* Some best trials have no test accuracy stored, so the ranking uses the valid-trial "
                           "accuracy instead.\n");
     if (ko) {
-        rp_printf(b, "* 이 데이터에서 %s 정확도가 가장 높은 Optimizer 는 **%s** (%s %%)", all_test ? "테스트" : "Valid",
+        rp_printf(b, "* %s이 데이터에서 %s 정확도가 가장 높은 Optimizer 는 **%s** (%s %%)",
+                  luck ? "단일 최고 Trial (시드 하나, 원 노트의 방식) 로는 " : "", all_test ? "테스트" : "Valid",
                   r[0].s->label, rp_pct(pct, sizeof pct, r[0].key));
         for (size_t i = 1; i < n; i++)
             rp_printf(b, "%s%s (%s %%)", i == 1 ? " 이며, 그 다음은 " : ", ", r[i].s->label,
                       rp_pct(pct, sizeof pct, r[i].key));
         rp_printf(b, "%s\n", n > 1 ? " 순이다." : " 이다.");
     } else {
-        rp_printf(b, "* On this data **%s** reached the highest %s accuracy, %s %%", r[0].s->label,
+        rp_printf(b, "* %sn this data **%s** reached the highest %s accuracy, %s %%",
+                  luck ? "By the single best trial (one seed, the seed note's protocol), o" : "O", r[0].s->label,
                   all_test ? "test" : "valid-trial", rp_pct(pct, sizeof pct, r[0].key));
         for (size_t i = 1; i < n; i++)
             rp_printf(b, "%s%s %s %%", i == 1 ? "; then " : ", ", r[i].s->label, rp_pct(pct, sizeof pct, r[i].key));
@@ -184,9 +227,28 @@ static void hparams_cell(rp_buf *b, const rp_study *s) {
     if (s->n_params == 0) rp_printf(b, "—");
 }
 
+/* "95.12 % ± 0.21 (#65, 10 seeds)": the study's re-evaluated result (luck.c), or "—" */
+static void reeval_cell(rp_buf *b, const rp_study *s, ol_report_lang lang) {
+    rp_luck_result r;
+    char m[32];
+    if (!rp_luck_result_of(s, &r) || r.n_test == 0) {
+        rp_printf(b, "—");
+        return;
+    }
+    rp_printf(b, "%s %%", rp_pct(m, sizeof m, r.mean_test));
+    if (isfinite(r.half_test)) rp_printf(b, " ± %.2f", 100 * r.half_test);
+    rp_printf(b, KO(lang) ? " (#%d, 시드 %d 개)" : " (#%d, %d seeds)", r.number, r.n_test);
+}
+
 static void results_table(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
-    rp_printf(b, "| %s | %s | %s | %s |\n|---|---:|---:|---|\n", rp_t(lang, RP_T_COL_OPT), rp_t(lang, RP_T_COL_TEST),
-              rp_t(lang, RP_T_COL_VALID), rp_t(lang, RP_T_COL_HPARAMS));
+    int luck = rp_has_luck(ex);
+    if (luck)
+        rp_printf(b, "| %s | %s | %s | %s | %s |\n|---|---:|---:|---:|---|\n", rp_t(lang, RP_T_COL_OPT),
+                  rp_t(lang, RP_T_COL_TEST), rp_t(lang, RP_T_COL_VALID), rp_t(lang, RP_T_COL_REEVAL),
+                  rp_t(lang, RP_T_COL_HPARAMS));
+    else
+        rp_printf(b, "| %s | %s | %s | %s |\n|---|---:|---:|---|\n", rp_t(lang, RP_T_COL_OPT),
+                  rp_t(lang, RP_T_COL_TEST), rp_t(lang, RP_T_COL_VALID), rp_t(lang, RP_T_COL_HPARAMS));
     for (size_t i = 0; i < ex->n_studies; i++) {
         const rp_study *s = &ex->studies[i];
         const rp_trial *t = best_of(s);
@@ -196,6 +258,10 @@ static void results_table(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
         rp_printf(b, "| %s | %s%s | %s%s", s->label, test, t && t->has_test ? " %" : "", valid, t ? " %" : "");
         if (t) rp_printf(b, " (#%d)", t->number);
         rp_printf(b, " | ");
+        if (luck) {
+            reeval_cell(b, s, lang);
+            rp_printf(b, " | ");
+        }
         hparams_cell(b, s);
         rp_printf(b, " |\n");
     }
@@ -210,6 +276,17 @@ static void results_table(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
         rp_printf(b, "\nFinal accuracy: test accuracy (%s images) of the best-epoch weights of each optimizer's best "
                      "trial, the trial with the highest valid-trial accuracy (%s images); (#N) is its trial number.\n",
                   n_test, n_valid);
+    if (luck)
+        rp_printf(b,
+                  KO(lang) ? "재평가 결과: 탐색이 끝난 뒤 상위 설정들을 새 시드로 다시 학습하여, 시드 평균 Valid 정확도가 "
+                             "가장 높은 설정 (#N 은 그 설정을 처음 뽑은 Trial) 의 시드별 테스트 정확도 평균과 95 %% t "
+                             "신뢰구간 (아래 \"최고 결과 중 운의 몫\" 참고). 최종 성능 열은 시드 하나로 얻은 단일 최고 "
+                             "Trial 의 값이다.\n"
+                           : "Re-evaluated: after the search, the best configurations were retrained with fresh seeds; "
+                             "this is the mean test accuracy over seeds, with its 95 %% t interval, of the configuration "
+                             "with the best mean valid-trial accuracy (#N is the trial that first drew it; see \"How "
+                             "much of the best result is luck\" below). The final-accuracy column is the single best "
+                             "trial's value, one seed.\n");
 }
 
 static void image(rp_buf *b, const char *alt, const char *name) {

@@ -189,6 +189,7 @@ typedef enum {
     RP_T_ZOOMED,
     RP_T_REPEATS,
     RP_T_KEY_PRUNED,
+    RP_T_COL_REEVAL,
     RP_T_N
 } rp_text;
 const char *rp_t(ol_report_lang lang, rp_text key);
@@ -282,6 +283,18 @@ void rp_y_range(double lo, double hi, double *y0, double *y1);
    each study against the search's single-trial values, the variance decomposition, the
    winner's curse, and the ranking of the re-evaluated winners (paired across seeds) */
 int rp_has_luck(const rp_experiment *ex);
+/* A study's re-evaluated result: the re-evaluated configuration with the best mean
+   valid-trial accuracy over its seeds (issue 17: "the optimizer's result"). */
+typedef struct {
+    int number;       /* the search trial whose configuration it is */
+    int n_seeds;      /* seeds with a valid-trial value */
+    int n_test;       /* seeds with a test accuracy */
+    double mean_valid;
+    double mean_test; /* NAN without test accuracies */
+    double half_test; /* 95 % t half-width of mean_test (NAN with fewer than 2) */
+} rp_luck_result;
+/* Fills *out and returns 1 when the study has re-evaluation trials with values, else 0. */
+int rp_luck_result_of(const rp_study *s, rp_luck_result *out);
 void rp_write_luck(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);
 ol_status rp_luck_figures(const rp_experiment *ex, const ol_report_options *opt, const char *dir, rp_buf *all,
                           int *n_figures, ol_error *err);

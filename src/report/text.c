@@ -74,6 +74,7 @@ static const char *const text_en[RP_T_N] = {
     [RP_T_ZOOMED] = "without outliers",
     [RP_T_REPEATS] = "Repetitions: how much the HPO's randomness moves the results",
     [RP_T_KEY_PRUNED] = "pruned (stopped early)",
+    [RP_T_COL_REEVAL] = "Re-evaluated (test, mean ± 95 % CI)",
 };
 
 static const char *const text_ko[RP_T_N] = {
@@ -105,6 +106,7 @@ static const char *const text_ko[RP_T_N] = {
     [RP_T_ZOOMED] = "이상치 제외",
     [RP_T_REPEATS] = "반복 실험: HPO 의 랜덤성이 결과를 얼마나 바꾸는가",
     [RP_T_KEY_PRUNED] = "Pruned (조기 중단)",
+    [RP_T_COL_REEVAL] = "재평가 결과 (Test, 평균 ± 95 % CI)",
 };
 
 const char *rp_t(ol_report_lang lang, rp_text key) {
