@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "optlab/experiment.h"
+#include "../../src/experiment/experiment_internal.h"
 
 #define SIDE 8
 
@@ -365,4 +366,56 @@ Test(engine, study_names_round_trip) {
     cr_assert_eq(rep, 0);
     cr_assert(ol_loss_name_is_reference("reference") && ol_loss_name_is_reference("\"seed\""));
     cr_assert(!ol_loss_name_is_reference("logits") && !ol_loss_name_is_reference("\"seeds\""));
+}
+
+/* Two workers that pick the same re-evaluation slot at once both create a trial;
+ * the higher number must give up: FAIL, status "duplicate", reported as lost,
+ * with no parameters trained. Replayed here without a race: the same slot is
+ * run twice in a row, so the second trial sees the first holding it. */
+Test(engine, reeval_duplicate_slot_gives_up) {
+    setup_runner("memory:");
+    ol_exp_trial_result res;
+    ol_trial_rec *recs = NULL;
+    size_t n = 0;
+    ol_storage *st = NULL;
+    ol_error err;
+    cr_assert_eq(one_trial(0, &res, &recs, &n, &st, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(recs[0].state, OL_TRIAL_COMPLETE);
+    ol_sampler *sampler = NULL;
+    cr_assert_eq(ol_sampler_new_by_name(&sampler, "random", &err), OL_OK);
+    ol_model *model = NULL;
+    cr_assert_eq(ol_model_create(&model, g_exp.model, 1, SIDE, SIDE, g_exp.batch_size, &err), OL_OK, "%s", err.msg);
+    const ol_exp_study *s = &g_run.studies[0];
+    ol_study *study = NULL;
+    ol_study_options so = {.name = s->name, .maximize = 1, .seed = 1, .sampler = sampler,
+                           .ignore_attr = OL_ATTR_REEVAL};
+    cr_assert_eq(ol_study_open(&study, st, &so, &err), OL_OK, "%s", err.msg);
+    exp_reeval_slot slot = {&recs[0], 0};
+    ol_exp_trial_result first, second;
+    cr_assert_eq(exp_run_trial(&g_run, st, study, s, model, &slot, &first, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(first.state, OL_TRIAL_COMPLETE);
+    cr_assert_not(first.lost);
+    cr_assert_eq(exp_run_trial(&g_run, st, study, s, model, &slot, &second, &err), OL_OK, "%s", err.msg);
+    cr_assert(second.lost, "the second trial of a held slot gives up");
+    cr_assert_str_eq(second.status, OL_TRIAL_STATUS_DUPLICATE);
+    cr_assert_gt(second.number, first.number);
+    ol_trial_rec *all = NULL;
+    size_t m = 0;
+    cr_assert_eq(ol_storage_get_trials(st, s->id, &all, &m, &err), OL_OK);
+    cr_assert_eq(m, 3);
+    const ol_trial_rec *dup = &all[2];
+    cr_assert_eq(dup->number, second.number);
+    cr_assert_eq(dup->state, OL_TRIAL_FAIL);
+    cr_assert_str_eq(ol_attr_find(dup->user_attrs, dup->n_user_attrs, OL_ATTR_STATUS), "\"" OL_TRIAL_STATUS_DUPLICATE "\"");
+    cr_assert_eq(all[1].state, OL_TRIAL_COMPLETE, "the first holder keeps its slot");
+    int taken = 0;
+    cr_assert_eq(exp_reeval_slot_taken(st, s->id, first.number, &slot, &taken, &err), OL_OK);
+    cr_assert_not(taken, "no lower-numbered trial holds the slot against its first holder");
+    ol_trials_free(all, m);
+    ol_study_close(study);
+    ol_model_free(model);
+    ol_sampler_free(sampler);
+    ol_trials_free(recs, n);
+    ol_storage_close(st);
+    teardown_runner();
 }
