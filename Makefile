@@ -76,7 +76,7 @@ USES_cli     := $(LAYERS)
 
 # sources a build option leaves out (WITH_POSTGRES=0: the PostgreSQL backend and its tests)
 ifneq ($(WITH_POSTGRES),1)
-OPTIONAL_OUT := src/storage/postgres.c tests/storage/test_postgres.c bench/pg_storage.c
+OPTIONAL_OUT := $(wildcard src/storage/postgres*.c) tests/storage/test_postgres.c bench/pg_storage.c
 endif
 layer_srcs = $(filter-out $(OPTIONAL_OUT),$(wildcard src/$(1)/*.c))
 layer_objs = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call layer_srcs,$(1)))
