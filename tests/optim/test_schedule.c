@@ -1,5 +1,6 @@
 /*
- * Learning-rate schedules (src/optim/schedule.c): bad input is refused before
+ * Learning-rate schedules (src/optim/schedule.c, schedule_json.c): bad input, as
+ * JSON or as an ol_schedule_params struct, is refused before
  * anything runs, with a message naming the value; the shapes torch documents
  * (warm-up then cosine, OneCycleLR's momentum cycling, the end of a OneCycleLR,
  * ReduceLROnPlateau's patience) hold. Exactness to torch is
