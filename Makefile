@@ -1,7 +1,7 @@
 # optlab — build, test, benchmark and run.
 #
 #   make            build liboptlab (static + shared), optlab.pc and the optlab command, and
-#                   liboptlab-optim (core + optim only, needs libm, OpenBLAS, cJSON) with optlab-optim.pc
+#                   liboptlab-optim (core + optim only, needs libm alone) with optlab-optim.pc
 #   make test       install missing Debian packages, run the suite, then again under ASan+UBSan
 #   make run        install, build, fetch MNIST, run the seed study, write report/
 #   make bench      benchmarks beside their references (PyTorch, Optuna)
@@ -54,9 +54,10 @@ override CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 override LDFLAGS  += -fsanitize=address,undefined
 endif
 LIBS     := -lopenblas -lz -lsqlite3 $(PQ_LIBS) -lcjson -linih -lmicrohttpd -lm -pthread
-# liboptlab-optim (core + optim): libm, OpenBLAS (Muon's Newton-Schulz GEMMs, L-BFGS's dot
-# products, bit-exact to torch's) and cJSON (schedules' keyword arguments)
-OPTIM_LIBS := -lopenblas -lcjson -lm
+# liboptlab-optim (core + optim) needs libm alone: its optim objects are compiled apart,
+# without BLAS (OL_OPTIM_BLAS=0: Muon's and L-BFGS's products in plain loops) and
+# without the schedules' JSON reader (src/optim/schedule_json.c, cJSON)
+OPTIM_LIBS := -lm
 
 LAYERS      := core optim nn data train hpo storage experiment report paths serve
 # which layers each layer may use (its tests link exactly these)
@@ -75,7 +76,7 @@ USES_cli     := $(LAYERS)
 
 # sources a build option leaves out (WITH_POSTGRES=0: the PostgreSQL backend and its tests)
 ifneq ($(WITH_POSTGRES),1)
-OPTIONAL_OUT := src/storage/postgres.c tests/storage/test_postgres.c bench/pg_storage.c
+OPTIONAL_OUT := $(wildcard src/storage/postgres*.c) tests/storage/test_postgres.c bench/pg_storage.c
 endif
 layer_srcs = $(filter-out $(OPTIONAL_OUT),$(wildcard src/$(1)/*.c))
 layer_objs = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call layer_srcs,$(1)))
@@ -86,7 +87,12 @@ STATIC  := $(BUILD)/liboptlab.a
 SHARED  := $(BUILD)/liboptlab.so.$(VERSION)
 BIN     := $(BUILD)/optlab
 PCFILE  := $(BUILD)/optlab.pc
-OPTIM_OBJS   := $(call layer_objs,core) $(call layer_objs,optim)
+OPTIM_ONLY_OUT  := src/optim/schedule_json.c
+OPTIM_ONLY_OBJS := $(patsubst src/optim/%.c,$(BUILD)/obj-optimlib/optim/%.o,$(filter-out $(OPTIM_ONLY_OUT),$(call layer_srcs,optim)))
+OPTIM_OBJS   := $(call layer_objs,core) $(OPTIM_ONLY_OBJS)
+# `optlab` with liboptlab-optim's optim objects in place of liboptlab's: the goldens
+# replayed through it measure the plain-loop products (tests/optim/replay_optim_only.sh)
+OPTIM_ONLY_BIN := $(BUILD)/tests/optim/optlab-optim-only
 OPTIM_STATIC := $(BUILD)/liboptlab-optim.a
 OPTIM_SHARED := $(BUILD)/liboptlab-optim.so.$(VERSION)
 OPTIM_PCFILE := $(BUILD)/optlab-optim.pc
@@ -120,6 +126,12 @@ $(BUILD)/obj/%.o: override CFLAGS += -fvisibility=hidden
 $(BUILD)/obj/optim/%.o: override CFLAGS += -fno-math-errno
 # the modern optimizers' norms: `omp simd reduction` vectorises double sums (no OpenMP runtime)
 $(BUILD)/obj/optim/kernels_modern.o: override CFLAGS += -fopenmp-simd
+# liboptlab-optim's build of src/optim/: the same flags, no BLAS
+$(BUILD)/obj-optimlib/optim/%.o: src/optim/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DOL_OPTIM_BLAS=0 $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj-optimlib/%.o: override CFLAGS += -fvisibility=hidden -fno-math-errno
+$(BUILD)/obj-optimlib/optim/kernels_modern.o: override CFLAGS += -fopenmp-simd
 
 # Rewritten only when an option changes, so that what depends on it is rebuilt.
 $(BUILD_OPTIONS): FORCE
@@ -175,6 +187,12 @@ $(WEB_STAMP): $(WEB_PAGES) web/node_modules/echarts/dist/echarts.min.js
 $(BIN): $(CLI_OBJS) $(STATIC)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC) $(LIBS)
 
+# the optim-only objects come first, so the linker takes no optim member from liboptlab.a
+# (a duplicate definition would stop the link)
+$(OPTIM_ONLY_BIN): $(CLI_OBJS) $(OPTIM_ONLY_OBJS) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(OPTIM_ONLY_OBJS) $(STATIC) $(LIBS)
+
 # pkg-config files. Requires.private names the dependencies whose own .pc
 # gives a --static line that links on Debian (openblas adds -lgfortran, sqlite3
 # -lm -lz); libpq's does not (it names -lpgcommon -lpgport -lgssapi_krb5,
@@ -200,7 +218,7 @@ $(OPTIM_PCFILE): Makefile include/optlab/version.h $(BUILD_OPTIONS)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(call pc_path,$(LIBDIR))' 'includedir=$${prefix}/include' '' \
 	  'Name: optlab-optim' \
 	  'Description: optlab optimizers alone (torch.optim-exact update rules on float arrays); needs only libm' \
-	  'Version: $(VERSION)' 'Libs: -L$${libdir} $(PC_RPATH)-loptlab-optim' 'Libs.private: $(OPTIM_LIBS)' \
+	  'Version: $(VERSION)' 'Libs: -L$${libdir} $(PC_RPATH)-loptlab-optim $(OPTIM_LIBS)' \
 	  'Cflags: -I$${includedir}' > $@
 
 # A test binary links the objects of the layers its layer may use.
@@ -245,7 +263,7 @@ fuzz:
 	  FUZZ_LDFLAGS='-fsanitize=fuzzer,address,undefined' fuzz-build
 	@scripts/run-fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
-test-build: all $(TEST_BINS) $(FUZZ_BINS)
+test-build: all $(TEST_BINS) $(FUZZ_BINS) $(OPTIM_ONLY_BIN)
 
 # The suite: a normal build, then the same suite under ASan+UBSan in build-asan/.
 # The CLI and training tests run on real MNIST (fetched once, checked by SHA-256).
@@ -300,4 +318,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/obj-optimlib -name '*.d' 2>/dev/null)

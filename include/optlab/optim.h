@@ -300,38 +300,127 @@ ol_status ol_optimizer_load(ol_optimizer *o, const void *blob, size_t size, ol_e
 /* ---- learning-rate schedules (torch.optim.lr_scheduler 1.13), src/optim/schedule.c ---- */
 
 /**
- * A learning-rate schedule bound to one optimizer. Names and keyword arguments
- * are torch.optim.lr_scheduler 1.13's: StepLR, MultiStepLR, ExponentialLR,
- * CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR, PolynomialLR,
- * OneCycleLR, ReduceLROnPlateau and SequentialLR (names case-insensitive; the
- * keyword arguments as a JSON object, e.g. {"T_max": 50, "eta_min": 1e-5};
- * SequentialLR takes {"schedulers": [["LinearLR", {...}], ["CosineAnnealingLR", {...}]],
- * "milestones": [5]}). The arithmetic is torch's (chainable form, in double),
- * so learning rates replay torch's to the last bit (tests/optim/replay_schedules.sh).
- * One learning rate is set on every group of the optimizer.
+ * A learning-rate schedule bound to one optimizer: torch.optim.lr_scheduler 1.13's
+ * StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts,
+ * LinearLR, PolynomialLR, OneCycleLR, ReduceLROnPlateau and SequentialLR. The
+ * arithmetic is torch's (chainable form, in double), so learning rates replay
+ * torch's to the last bit (tests/optim/replay_schedules.sh). One learning rate is
+ * set on every group of the optimizer.
+ *
+ * Two ways to make one: from a struct (ol_schedule_params_init, set the fields,
+ * ol_schedule_create_from), which is in both liboptlab and liboptlab-optim; or from
+ * torch's name and keyword arguments as JSON text (ol_schedule_create), which is in
+ * liboptlab only (it reads the JSON with cJSON, which liboptlab-optim does not link).
  *
  * Use as torch: create after setting the optimizer's learning rate (creation
  * already sets the first step's rate, as torch's constructor does), then call
  * ol_schedule_step after every optimizer step (or every epoch).
+ *
+ * Thread safety: a schedule is not thread-safe; step it from the thread that steps
+ * its optimizer. The kind table (ol_schedule_kind_name) is constant.
  */
 typedef struct ol_schedule ol_schedule;
+
+/** The schedule kinds, in the order of ol_schedule_kind_name. */
+typedef enum {
+    OL_SCHED_STEP,          /**< StepLR */
+    OL_SCHED_MULTISTEP,     /**< MultiStepLR */
+    OL_SCHED_EXPONENTIAL,   /**< ExponentialLR */
+    OL_SCHED_COSINE,        /**< CosineAnnealingLR */
+    OL_SCHED_WARM_RESTARTS, /**< CosineAnnealingWarmRestarts */
+    OL_SCHED_LINEAR,        /**< LinearLR */
+    OL_SCHED_POLYNOMIAL,    /**< PolynomialLR */
+    OL_SCHED_ONE_CYCLE,     /**< OneCycleLR */
+    OL_SCHED_PLATEAU,       /**< ReduceLROnPlateau */
+    OL_SCHED_SEQUENTIAL,    /**< SequentialLR */
+    OL_SCHED_KIND_COUNT
+} ol_schedule_kind;
+
+/** The most milestones (MultiStepLR, SequentialLR) and SequentialLR children one schedule takes. */
+#define OL_SCHEDULE_MAX_LIST 64
+
+/**
+ * A schedule's settings: torch's keyword arguments as C fields (torch's name in the
+ * comment). Fill one with ol_schedule_params_init, which sets torch's defaults, then
+ * set what differs. Each kind reads only its own fields. Fields torch requires have
+ * no default: StepLR's step_size, CosineAnnealingLR's T_max, WarmRestarts' T_0 stay 0
+ * and ExponentialLR's gamma and OneCycleLR's max_lr NaN, which ol_schedule_params_check
+ * refuses until they are set.
+ */
+typedef struct ol_schedule_params {
+    ol_schedule_kind kind;
+    long step_size;                            /**< StepLR step_size */
+    double gamma;                              /**< StepLR, MultiStepLR (0.1), ExponentialLR (required) */
+    long milestones[OL_SCHEDULE_MAX_LIST];     /**< MultiStepLR, SequentialLR milestones */
+    size_t n_milestones;
+    long t_max;                                /**< CosineAnnealingLR T_max */
+    double eta_min;                            /**< CosineAnnealingLR, CosineAnnealingWarmRestarts (0) */
+    long t_0, t_mult;                          /**< CosineAnnealingWarmRestarts T_0, T_mult (1) */
+    double start_factor, end_factor;           /**< LinearLR (1/3, 1) */
+    long total_iters;                          /**< LinearLR, PolynomialLR (5) */
+    double power;                              /**< PolynomialLR (1) */
+    /* OneCycleLR: max_lr (required); total_steps, or 0 to take epochs * steps_per_epoch;
+     * pct_start 0.3; anneal_linear 0 ("cos") or 1 ("linear"); cycle_momentum 1;
+     * base_momentum 0.85; max_momentum 0.95; div_factor 25; final_div_factor 1e4; three_phase 0 */
+    double max_lr;
+    long total_steps, epochs, steps_per_epoch;
+    double pct_start;
+    int anneal_linear, cycle_momentum;
+    double base_momentum, max_momentum, div_factor, final_div_factor;
+    int three_phase;
+    /* ReduceLROnPlateau: mode_max 0 ("min") or 1 ("max"); factor 0.1; patience 10;
+     * threshold 1e-4; threshold_abs 0 ("rel") or 1 ("abs"); cooldown 0; min_lr 0; eps 1e-8 */
+    int mode_max;
+    double factor;
+    long patience;
+    double threshold;
+    int threshold_abs;
+    long cooldown;
+    double min_lr, eps;
+    /** SequentialLR schedulers: n_schedulers settings, each of a kind other than OneCycleLR,
+     *  ReduceLROnPlateau and SequentialLR; milestones holds n_schedulers - 1 increasing steps.
+     *  The array stays the caller's (creation copies what it needs). */
+    const struct ol_schedule_params *schedulers;
+    size_t n_schedulers;
+} ol_schedule_params;
 
 /** Number of schedule kinds, and the i-th kind's torch name ("StepLR", ...), NULL past the end. */
 size_t ol_schedule_kind_count(void);
 const char *ol_schedule_kind_name(size_t i);
 
+/** Set every field of p to torch's default for kind (the fields torch requires: see ol_schedule_params). */
+void ol_schedule_params_init(ol_schedule_params *p, ol_schedule_kind kind);
+
 /**
- * Check a schedule's name and keyword arguments without an optimizer (everything but
- * what depends on the optimizer, e.g. OneCycleLR's momentum cycling). Unknown names,
- * unknown keywords and out-of-range values fail with a message naming them.
+ * Check settings without an optimizer (everything but what depends on the optimizer,
+ * e.g. OneCycleLR's momentum cycling). A value out of range fails with OL_EINVAL and
+ * a message naming the schedule, the field (torch's keyword) and the value.
+ */
+ol_status ol_schedule_params_check(const ol_schedule_params *p, ol_error *err);
+
+/**
+ * Create a schedule for opt (which it keeps; free the schedule first) from settings
+ * checked as ol_schedule_params_check does. Reads the optimizer's current learning
+ * rate as torch's initial_lr and sets the rate of the first step (e.g. LinearLR:
+ * lr * start_factor; OneCycleLR: max_lr / div_factor, and momentum or beta1 =
+ * max_momentum when cycle_momentum).
+ */
+ol_status ol_schedule_create_from(ol_schedule **out, ol_optimizer *opt, const ol_schedule_params *p, ol_error *err);
+
+/**
+ * liboptlab only (src/optim/schedule_json.c; not in liboptlab-optim). Check a schedule
+ * given as torch's name (case-insensitive) and keyword arguments as a JSON object, e.g.
+ * "CosineAnnealingLR" and {"T_max": 50, "eta_min": 1e-5}; SequentialLR takes
+ * {"schedulers": [["LinearLR", {...}], ["CosineAnnealingLR", {...}]], "milestones": [5]}.
+ * Unknown names, unknown keywords, values of the wrong type and out-of-range values
+ * fail with a message naming them.
  */
 ol_status ol_schedule_check(const char *name, const char *json_kwargs, ol_error *err);
 
 /**
- * Create a schedule for opt (which it keeps; free the schedule first). Reads the
- * optimizer's current learning rate as torch's initial_lr and sets the rate of the
- * first step (e.g. LinearLR: lr * start_factor; OneCycleLR: max_lr / div_factor, and
- * momentum or beta1 = max_momentum when cycle_momentum). json_kwargs may be NULL or "" for {}.
+ * liboptlab only. ol_schedule_create_from with the settings read from torch's name and
+ * JSON keyword arguments as ol_schedule_check reads them; json_kwargs may be NULL or ""
+ * for {}.
  */
 ol_status ol_schedule_create(ol_schedule **out, ol_optimizer *opt, const char *name, const char *json_kwargs,
                              ol_error *err);

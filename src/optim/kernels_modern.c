@@ -10,9 +10,10 @@
  * Lion, Schedule-Free AdamW and Prodigy are elementwise: one fused pass.
  * LAMB and Adafactor need per-tensor norms first, so they make two or three
  * passes over each tensor (recomputing the update rather than storing it:
- * no allocation). Muon's Newton-Schulz iteration is matrix products, done by
- * BLAS (cblas_sgemm) in the group's scratch (see docs/optimizers.md for why
- * optim links BLAS directly).
+ * no allocation). Muon's Newton-Schulz iteration is matrix products in the
+ * group's scratch: in liboptlab, BLAS (cblas_sgemm, as the numpy reference and
+ * torch compute them; see docs/optimizers.md); in liboptlab-optim, which links
+ * libm only, plain loops (OL_OPTIM_BLAS=0, below).
  *
  * Norms and sums are double accumulators over float32 values; `omp simd
  * reduction` (built with -fopenmp-simd, no OpenMP runtime) lets gcc vectorise
@@ -23,11 +24,13 @@
 #pragma GCC optimize("O3", "vect-cost-model=dynamic")
 #endif
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
 #include "optim_internal.h"
+#if OL_OPTIM_BLAS
+#include <cblas.h>
+#endif
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define OL_KERNEL __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -308,18 +311,46 @@ size_t ol_muon_scratch_floats(const ol_tensor_view *tensors, size_t n_tensors) {
 #define NS_B (-4.7750f)
 #define NS_C 2.0315f
 
+/* C (m x n) = A (m x p) times B (p x n), or times B^T when B is n x p (b_trans); row-major,
+ * alpha 1, beta 0. With BLAS: sgemm, whose rounding the goldens were made with. Without
+ * (liboptlab-optim): each entry one float fused multiply-add after another along the
+ * inner dimension, as OpenBLAS's kernels accumulate a C entry in a register lane (one
+ * block of the inner dimension; several hundred long here, OpenBLAS then adds blocks, so
+ * very large matrices may round differently). The goldens replay exactly this way
+ * (tests/optim/replay_optim_only.sh); a double sum strayed by 2e-5. */
+static void matmul(int b_trans, size_t m, size_t n, size_t p, const float *A, const float *B, float *C) {
+#if OL_OPTIM_BLAS
+    const int im = (int)m, in = (int)n, ip = (int)p;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, b_trans ? CblasTrans : CblasNoTrans, im, in, ip, 1.0f, A, ip, B,
+                b_trans ? ip : in, 0.0f, C, in);
+#else
+    for (size_t i = 0; i < m; i++) {
+        const float *a = A + i * p;
+        for (size_t j = 0; j < n; j++) {
+            float sum = 0.0f;
+            if (b_trans) {
+                const float *b = B + j * p;
+                for (size_t q = 0; q < p; q++) sum = fmaf(a[q], b[q], sum);
+            } else {
+                for (size_t q = 0; q < p; q++) sum = fmaf(a[q], B[q * n + j], sum);
+            }
+            C[i * n + j] = sum;
+        }
+    }
+#endif
+}
+
 /* Orthogonalise the k x K matrix X (k <= K) in place, steps iterations; work = kK + 3k^2 floats
  * after X's own kK. Returns the buffer holding the result (X or its twin). The products are
- * plain sgemm calls (alpha 1, beta 0) and the polynomial's sums elementwise in float, as the
- * numpy reference computes them. */
+ * plain matrix products (alpha 1, beta 0) and the polynomial's sums elementwise in float, as
+ * the numpy reference computes them. */
 static float *newton_schulz(float *X, size_t k, size_t K, int steps, float *work) {
     float *Xn = work, *A = work + k * K, *AA = A + k * k, *B = AA + k * k;
-    const int ik = (int)k, iK = (int)K;
     for (int s = 0; s < steps; s++) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ik, ik, iK, 1.0f, X, iK, X, iK, 0.0f, A, ik);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ik, ik, ik, 1.0f, A, ik, A, ik, 0.0f, AA, ik);
+        matmul(1, k, k, K, X, X, A);  /* A = X X^T */
+        matmul(0, k, k, k, A, A, AA); /* AA = A A */
         for (size_t i = 0; i < k * k; i++) B[i] = NS_B * A[i] + NS_C * AA[i];
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ik, iK, ik, 1.0f, B, ik, X, iK, 0.0f, Xn, iK);
+        matmul(0, k, K, k, B, X, Xn); /* Xn = B X */
         for (size_t i = 0; i < k * K; i++) Xn[i] = NS_A * X[i] + Xn[i];
         float *swap = X;
         X = Xn;

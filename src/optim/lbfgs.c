@@ -14,14 +14,18 @@
  * for torch.dot, and the same routine rounds the same way (the one use of BLAS in
  * the optim layer; summing in double instead moved LBFGS off torch's path by 1e-5
  * within a few iterations). tests/optim/replay_lbfgs.sh replays torch's goldens.
+ * liboptlab-optim, which links libm only, is built with OL_OPTIM_BLAS=0 and sums
+ * in plain C in the same order instead (dotf below; tests/optim/replay_optim_only.sh).
  */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "optlab/optim.h"
+#include "optim_internal.h"
+#if OL_OPTIM_BLAS
+#include <cblas.h>
+#endif
 
 /* A scalar as torch holds it: a Python double, or a float32 0-dim tensor (f = 1); see num ops below. */
 typedef struct {
@@ -48,7 +52,33 @@ struct ol_lbfgs {
     int have_prev;
 };
 
+#if OL_OPTIM_BLAS
 static float dotf(const float *a, const float *b, size_t n) { return cblas_sdot((blasint)n, a, 1, b, 1); }
+#else
+/* Without BLAS, the dot product sums in the order OpenBLAS's x86-64 sdot does (the
+ * AVX2 kernel Debian's OpenBLAS runs here): whole blocks of 32 in 32 float lanes with
+ * fused multiply-adds, the lanes folded pairwise, then the rest as float products
+ * added in double. That keeps the replays of torch's goldens exact (a plain double
+ * sum strays by 1e-5 and changes how many evaluations a step makes). */
+static float dotf(const float *a, const float *b, size_t n) {
+    const size_t blocks = n & ~(size_t)31;
+    float lane[32] = {0};
+    for (size_t i = 0; i < blocks; i += 32)
+        for (size_t l = 0; l < 32; l++) lane[l] = fmaf(a[i + l], b[i + l], lane[l]);
+    float fold[4];
+    for (size_t l = 0; l < 4; l++) {
+        /* each 8-lane register: upper half plus lower half; then registers 0+1, 2+3, and those two */
+        float r0 = lane[l] + lane[l + 4], r1 = lane[8 + l] + lane[12 + l];
+        float r2 = lane[16 + l] + lane[20 + l], r3 = lane[24 + l] + lane[28 + l];
+        fold[l] = (r0 + r1) + (r2 + r3);
+    }
+    const float blocked = (fold[0] + fold[1]) + (fold[2] + fold[3]);
+    double sum = 0.0;
+    for (size_t i = blocks; i < n; i++) sum += (double)(a[i] * b[i]);
+    sum += (double)blocked;
+    return (float)sum;
+}
+#endif
 
 static float absmax(const float *a, size_t n) {
     float m = 0;

@@ -9,6 +9,13 @@
 
 #include "optlab/optim.h"
 
+/* 1: Muon's matrix products and L-BFGS's dot products call CBLAS (liboptlab, whose
+ * results the goldens pin to the bit); 0: plain C loops, so that liboptlab-optim
+ * links libm only. The Makefile compiles src/optim/ twice, once each way. */
+#ifndef OL_OPTIM_BLAS
+#define OL_OPTIM_BLAS 1
+#endif
+
 /* Internal to liboptlab. Explicit because GCC gives target_clones functions
  * (kernels.c's OL_KERNEL) default visibility despite -fvisibility=hidden; their
  * .resolver symbols are hidden by the Makefile's version script. */

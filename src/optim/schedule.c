@@ -12,23 +12,39 @@
  * The schedule keeps a pointer to its optimizer and sets one learning rate on
  * every group (ol_optimizer_set_lr); OneCycleLR also cycles momentum (SGD,
  * RMSprop) or beta1 (the Adam family) as torch does.
+ *
+ * Settings come in as a C struct (ol_schedule_params), checked here; this file
+ * needs libm only, so liboptlab-optim has schedules without a JSON library.
+ * Reading torch's keyword arguments from JSON text is schedule_json.c's job,
+ * which is in liboptlab only.
  */
-#include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "optlab/optim.h"
 
-typedef enum { K_STEP, K_MULTISTEP, K_EXP, K_COSINE, K_WARM, K_LINEAR, K_POLY, K_ONECYCLE, K_PLATEAU, K_SEQ, K_COUNT } kind;
+/* short names for the public kinds (optlab/optim.h) */
+typedef ol_schedule_kind kind;
+#define K_STEP OL_SCHED_STEP
+#define K_MULTISTEP OL_SCHED_MULTISTEP
+#define K_EXP OL_SCHED_EXPONENTIAL
+#define K_COSINE OL_SCHED_COSINE
+#define K_WARM OL_SCHED_WARM_RESTARTS
+#define K_LINEAR OL_SCHED_LINEAR
+#define K_POLY OL_SCHED_POLYNOMIAL
+#define K_ONECYCLE OL_SCHED_ONE_CYCLE
+#define K_PLATEAU OL_SCHED_PLATEAU
+#define K_SEQ OL_SCHED_SEQUENTIAL
+#define K_COUNT OL_SCHED_KIND_COUNT
 
 static const char *const kind_names[K_COUNT] = {
     "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
     "LinearLR", "PolynomialLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR",
 };
 
-#define MAX_LIST 64
+#define MAX_LIST OL_SCHEDULE_MAX_LIST
 
 /* What torch keeps in the optimizer's param_group, shared by a SequentialLR's children. */
 typedef struct {
@@ -82,198 +98,115 @@ static void sched_free(sched *s) {
     free(s);
 }
 
-/* ---- keyword arguments ---- */
+/* ---- settings ---- */
 
-static ol_status fail_known(ol_error *err, const char *name, const char *key, const char *const *known) {
-    char list[256] = "";
-    for (size_t i = 0; known[i]; i++) {
-        if (i) strncat(list, ", ", sizeof list - strlen(list) - 1);
-        strncat(list, known[i], sizeof list - strlen(list) - 1);
-    }
-    return ol_fail(err, OL_EINVAL, "%s: unknown keyword '%s' (known: %s)", name, key, list);
+void ol_schedule_params_init(ol_schedule_params *p, ol_schedule_kind kind) {
+    if (!p) return;
+    memset(p, 0, sizeof *p);
+    p->kind = kind;
+    p->gamma = kind == OL_SCHED_EXPONENTIAL ? NAN : 0.1; /* ExponentialLR: required */
+    p->t_mult = 1;
+    p->start_factor = 1.0 / 3, p->end_factor = 1.0, p->total_iters = 5, p->power = 1.0;
+    p->max_lr = NAN; /* required */
+    p->pct_start = 0.3, p->cycle_momentum = 1, p->base_momentum = 0.85, p->max_momentum = 0.95;
+    p->div_factor = 25.0, p->final_div_factor = 1e4;
+    p->factor = 0.1, p->patience = 10, p->threshold = 1e-4, p->eps = 1e-8;
 }
 
-static ol_status get_real(const cJSON *o, const char *name, const char *key, double def, int required, double *out,
-                          ol_error *err) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v || cJSON_IsNull(v)) {
-        if (required) return ol_fail(err, OL_EINVAL, "%s: keyword '%s' is required", name, key);
-        *out = def;
-        return OL_OK;
-    }
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return ol_fail(err, OL_EINVAL, "%s: %s must be a finite number", name, key);
-    *out = v->valuedouble;
-    return OL_OK;
-}
-
-static ol_status get_int(const cJSON *o, const char *name, const char *key, long def, int required, long *out,
-                         ol_error *err) {
-    double d;
-    ol_status st = get_real(o, name, key, (double)def, required, &d, err);
-    if (st) return st;
-    if (d != floor(d) || fabs(d) > 1e15) return ol_fail(err, OL_EINVAL, "%s: %s = %g is not an integer", name, key, d);
-    *out = (long)d;
-    return OL_OK;
-}
-
-static ol_status get_bool(const cJSON *o, const char *name, const char *key, int def, int *out, ol_error *err) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v || cJSON_IsNull(v)) { *out = def; return OL_OK; }
-    if (!cJSON_IsBool(v)) return ol_fail(err, OL_EINVAL, "%s: %s must be true or false", name, key);
-    *out = cJSON_IsTrue(v);
-    return OL_OK;
-}
-
-/* A string keyword among choices; *out = index. */
-static ol_status get_choice(const cJSON *o, const char *name, const char *key, const char *a, const char *b, int *out,
-                            ol_error *err) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v || cJSON_IsNull(v)) { *out = 0; return OL_OK; }
-    if (cJSON_IsString(v) && !strcmp(v->valuestring, a)) { *out = 0; return OL_OK; }
-    if (cJSON_IsString(v) && !strcmp(v->valuestring, b)) { *out = 1; return OL_OK; }
-    return ol_fail(err, OL_EINVAL, "%s: %s = %s is not '%s' or '%s'", name, key,
-                   cJSON_IsString(v) ? v->valuestring : "(not a string)", a, b);
-}
-
-static ol_status get_list(const cJSON *o, const char *name, const char *key, long *out, size_t *n, ol_error *err) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v || !cJSON_IsArray(v)) return ol_fail(err, OL_EINVAL, "%s: keyword '%s' (a list of integers) is required", name, key);
-    int size = cJSON_GetArraySize(v);
-    if (size > MAX_LIST) return ol_fail(err, OL_EINVAL, "%s: %s has %d entries (at most %d)", name, key, size, MAX_LIST);
-    *n = 0;
-    for (const cJSON *e = v->child; e; e = e->next) {
-        if (!cJSON_IsNumber(e) || e->valuedouble != floor(e->valuedouble) || e->valuedouble < 0 || e->valuedouble > 1e15)
-            return ol_fail(err, OL_EINVAL, "%s: %s entry %zu is not a non-negative integer", name, key, *n);
-        out[(*n)++] = (long)e->valuedouble;
-    }
-    return OL_OK;
-}
-
-#define CHECK(cond, ...) \
-    do { if (!(cond)) return ol_fail(err, OL_EINVAL, __VA_ARGS__); } while (0)
 #define TRY(x) \
     do { ol_status st_ = (x); if (st_) return st_; } while (0)
 
-static int find_kind(const char *name) {
-    for (int i = 0; i < K_COUNT; i++)
-        if (name && !strcasecmp(name, kind_names[i])) return i;
-    return -1;
-}
-
-static ol_status unknown_kind(const char *name, ol_error *err) {
-    char list[400] = "";
-    for (int i = 0; i < K_COUNT; i++) {
-        if (i) strncat(list, ", ", sizeof list - strlen(list) - 1);
-        strncat(list, kind_names[i], sizeof list - strlen(list) - 1);
-    }
-    return ol_fail(err, OL_ENOTFOUND, "unknown schedule '%s' (known: %s)", name ? name : "(null)", list);
-}
-
-/* Parse and check one schedule (not bound to an optimizer yet). nested: inside a SequentialLR. */
-static ol_status parse(const char *name, const cJSON *kw, int nested, sched **out, ol_error *err) {
+/* Check one schedule's settings and copy them into a sched (not bound to an optimizer
+ * yet). nested: inside a SequentialLR. The messages name torch's keywords. */
+static ol_status from_params(const ol_schedule_params *p, int nested, sched **out, ol_error *err) {
     *out = NULL;
-    int k = find_kind(name);
-    if (k < 0) return unknown_kind(name, err);
-    name = kind_names[k];
-    if (!cJSON_IsObject(kw)) return ol_fail(err, OL_EINVAL, "%s: keyword arguments are not a JSON object", name);
-    static const char *const known[K_COUNT][14] = {
-        [K_STEP] = {"step_size", "gamma", NULL},
-        [K_MULTISTEP] = {"milestones", "gamma", NULL},
-        [K_EXP] = {"gamma", NULL},
-        [K_COSINE] = {"T_max", "eta_min", NULL},
-        [K_WARM] = {"T_0", "T_mult", "eta_min", NULL},
-        [K_LINEAR] = {"start_factor", "end_factor", "total_iters", NULL},
-        [K_POLY] = {"total_iters", "power", NULL},
-        [K_ONECYCLE] = {"max_lr", "total_steps", "epochs", "steps_per_epoch", "pct_start", "anneal_strategy",
-                        "cycle_momentum", "base_momentum", "max_momentum", "div_factor", "final_div_factor",
-                        "three_phase", NULL},
-        [K_PLATEAU] = {"mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lr", "eps", NULL},
-        [K_SEQ] = {"schedulers", "milestones", NULL},
-    };
-    for (const cJSON *e = kw->child; e; e = e->next) {
-        int ok = 0;
-        for (size_t i = 0; known[k][i]; i++) ok |= !strcmp(e->string, known[k][i]);
-        /* torch's bookkeeping keywords, accepted at their defaults */
-        if (!strcmp(e->string, "last_epoch") && cJSON_IsNumber(e) && e->valuedouble == -1) ok = 1;
-        if (!strcmp(e->string, "verbose") && cJSON_IsFalse(e)) ok = 1;
-        if (!ok) return fail_known(err, name, e->string, known[k]);
-    }
+    if (!p) return ol_fail(err, OL_EINVAL, "schedule settings are NULL");
+    if ((unsigned)p->kind >= (unsigned)K_COUNT)
+        return ol_fail(err, OL_EINVAL, "schedule kind %d is not an ol_schedule_kind (0 to %d)", (int)p->kind, K_COUNT - 1);
+    const kind k = (kind)p->kind;
+    const char *name = kind_names[k];
     if (nested && (k == K_PLATEAU || k == K_ONECYCLE || k == K_SEQ))
         return ol_fail(err, OL_EINVAL, "SequentialLR: %s cannot be one of its schedules", name);
     sched *s = calloc(1, sizeof *s);
     if (!s) return ol_fail(err, OL_ENOMEM, "%s: out of memory", name);
-    s->k = (kind)k;
+    s->k = k;
     s->last_epoch = -1;
     ol_status st = OL_OK;
 #define P(x) do { if ((st = (x))) goto done; } while (0)
 #define Q(cond, ...) do { if (!(cond)) { st = ol_fail(err, OL_EINVAL, __VA_ARGS__); goto done; } } while (0)
+/* a real setting: NaN means a required one left unset, infinities are refused */
+#define REAL(field, key) do { \
+        Q(!isnan(p->field), "%s: keyword '%s' is required", name, key); \
+        Q(isfinite(p->field), "%s: %s must be a finite number", name, key); \
+        s->field = p->field; } while (0)
+#define LIST(key) do { \
+        Q(p->n_milestones <= MAX_LIST, "%s: %s has %zu entries (at most %d)", name, key, p->n_milestones, MAX_LIST); \
+        for (size_t i_ = 0; i_ < p->n_milestones; i_++) \
+            Q(p->milestones[i_] >= 0, "%s: %s entry %zu is not a non-negative integer", name, key, i_); \
+        memcpy(s->milestones, p->milestones, p->n_milestones * sizeof *s->milestones); \
+        s->n_milestones = p->n_milestones; } while (0)
     switch (s->k) {
     case K_STEP:
-        P(get_int(kw, name, "step_size", 0, 1, &s->step_size, err));
-        P(get_real(kw, name, "gamma", 0.1, 0, &s->gamma, err));
+        s->step_size = p->step_size;
+        REAL(gamma, "gamma");
         Q(s->step_size > 0, "%s: step_size = %ld must be > 0", name, s->step_size);
         Q(s->gamma >= 0, "%s: gamma = %g must be >= 0", name, s->gamma);
         break;
     case K_MULTISTEP:
-        P(get_list(kw, name, "milestones", s->milestones, &s->n_milestones, err));
-        P(get_real(kw, name, "gamma", 0.1, 0, &s->gamma, err));
+        LIST("milestones");
+        REAL(gamma, "gamma");
         Q(s->gamma >= 0, "%s: gamma = %g must be >= 0", name, s->gamma);
         break;
     case K_EXP:
-        P(get_real(kw, name, "gamma", 0, 1, &s->gamma, err));
+        REAL(gamma, "gamma");
         Q(s->gamma >= 0, "%s: gamma = %g must be >= 0", name, s->gamma);
         break;
     case K_COSINE:
-        P(get_int(kw, name, "T_max", 0, 1, &s->t_max, err));
-        P(get_real(kw, name, "eta_min", 0, 0, &s->eta_min, err));
+        s->t_max = p->t_max;
+        REAL(eta_min, "eta_min");
         Q(s->t_max > 0, "%s: T_max = %ld must be > 0", name, s->t_max);
         Q(s->eta_min >= 0, "%s: eta_min = %g must be >= 0", name, s->eta_min);
         break;
     case K_WARM:
-        P(get_int(kw, name, "T_0", 0, 1, &s->t_0, err));
-        P(get_int(kw, name, "T_mult", 1, 0, &s->t_mult, err));
-        P(get_real(kw, name, "eta_min", 0, 0, &s->eta_min, err));
+        s->t_0 = p->t_0, s->t_mult = p->t_mult;
+        REAL(eta_min, "eta_min");
         Q(s->t_0 > 0, "%s: T_0 = %ld must be a positive integer", name, s->t_0);
         Q(s->t_mult >= 1, "%s: T_mult = %ld must be an integer >= 1", name, s->t_mult);
         Q(s->eta_min >= 0, "%s: eta_min = %g must be >= 0", name, s->eta_min);
         break;
     case K_LINEAR:
-        P(get_real(kw, name, "start_factor", 1.0 / 3, 0, &s->start_factor, err));
-        P(get_real(kw, name, "end_factor", 1.0, 0, &s->end_factor, err));
-        P(get_int(kw, name, "total_iters", 5, 0, &s->total_iters, err));
+        REAL(start_factor, "start_factor");
+        REAL(end_factor, "end_factor");
+        s->total_iters = p->total_iters;
         /* torch allows start_factor 0, which then divides by zero at step 1 */
         Q(s->start_factor > 0 && s->start_factor <= 1, "%s: start_factor = %g must be in (0, 1]", name, s->start_factor);
         Q(s->end_factor >= 0 && s->end_factor <= 1, "%s: end_factor = %g must be in [0, 1]", name, s->end_factor);
         Q(s->total_iters > 0, "%s: total_iters = %ld must be > 0", name, s->total_iters);
         break;
     case K_POLY:
-        P(get_int(kw, name, "total_iters", 5, 0, &s->total_iters, err));
-        P(get_real(kw, name, "power", 1.0, 0, &s->power, err));
+        s->total_iters = p->total_iters;
+        REAL(power, "power");
         Q(s->total_iters > 0, "%s: total_iters = %ld must be > 0", name, s->total_iters);
         Q(s->power >= 0, "%s: power = %g must be >= 0", name, s->power);
         break;
-    case K_ONECYCLE: {
-        long epochs = 0, per_epoch = 0;
-        P(get_real(kw, name, "max_lr", 0, 1, &s->max_lr, err));
-        P(get_int(kw, name, "total_steps", 0, 0, &s->total_steps, err));
-        P(get_int(kw, name, "epochs", 0, 0, &epochs, err));
-        P(get_int(kw, name, "steps_per_epoch", 0, 0, &per_epoch, err));
-        P(get_real(kw, name, "pct_start", 0.3, 0, &s->pct_start, err));
-        P(get_choice(kw, name, "anneal_strategy", "cos", "linear", &s->anneal_linear, err));
-        P(get_bool(kw, name, "cycle_momentum", 1, &s->cycle_momentum, err));
-        P(get_real(kw, name, "base_momentum", 0.85, 0, &s->base_momentum, err));
-        P(get_real(kw, name, "max_momentum", 0.95, 0, &s->max_momentum, err));
-        P(get_real(kw, name, "div_factor", 25.0, 0, &s->div_factor, err));
-        P(get_real(kw, name, "final_div_factor", 1e4, 0, &s->final_div_factor, err));
-        P(get_bool(kw, name, "three_phase", 0, &s->three_phase, err));
+    case K_ONECYCLE:
+        REAL(max_lr, "max_lr");
+        REAL(pct_start, "pct_start");
+        REAL(base_momentum, "base_momentum");
+        REAL(max_momentum, "max_momentum");
+        REAL(div_factor, "div_factor");
+        REAL(final_div_factor, "final_div_factor");
+        s->anneal_linear = p->anneal_linear != 0, s->cycle_momentum = p->cycle_momentum != 0;
+        s->three_phase = p->three_phase != 0;
         Q(s->max_lr > 0, "%s: max_lr = %g must be > 0", name, s->max_lr);
-        if (!cJSON_GetObjectItemCaseSensitive(kw, "total_steps")) {
-            Q(cJSON_GetObjectItemCaseSensitive(kw, "epochs") && cJSON_GetObjectItemCaseSensitive(kw, "steps_per_epoch"),
-              "%s: give total_steps, or epochs and steps_per_epoch", name);
-            Q(epochs > 0, "%s: epochs = %ld must be a positive integer", name, epochs);
-            Q(per_epoch > 0, "%s: steps_per_epoch = %ld must be a positive integer", name, per_epoch);
-            s->total_steps = epochs * per_epoch;
+        s->total_steps = p->total_steps;
+        if (p->total_steps == 0) {
+            Q(p->epochs || p->steps_per_epoch, "%s: give total_steps, or epochs and steps_per_epoch", name);
+            Q(p->epochs > 0, "%s: epochs = %ld must be a positive integer", name, p->epochs);
+            Q(p->steps_per_epoch > 0, "%s: steps_per_epoch = %ld must be a positive integer", name, p->steps_per_epoch);
+            Q(p->epochs <= LONG_MAX / p->steps_per_epoch, "%s: epochs * steps_per_epoch = %ld * %ld is too large", name,
+              p->epochs, p->steps_per_epoch);
+            s->total_steps = p->epochs * p->steps_per_epoch;
         }
         Q(s->total_steps > 0, "%s: total_steps = %ld must be a positive integer", name, s->total_steps);
         Q(s->pct_start >= 0 && s->pct_start <= 1, "%s: pct_start = %g must be in [0, 1]", name, s->pct_start);
@@ -282,16 +215,13 @@ static ol_status parse(const char *name, const cJSON *kw, int nested, sched **ou
         Q(s->base_momentum >= 0 && s->base_momentum < 1, "%s: base_momentum = %g must be in [0, 1)", name, s->base_momentum);
         Q(s->max_momentum >= 0 && s->max_momentum < 1, "%s: max_momentum = %g must be in [0, 1)", name, s->max_momentum);
         break;
-    }
     case K_PLATEAU:
-        P(get_choice(kw, name, "mode", "min", "max", &s->mode_max, err));
-        P(get_real(kw, name, "factor", 0.1, 0, &s->factor, err));
-        P(get_int(kw, name, "patience", 10, 0, &s->patience, err));
-        P(get_real(kw, name, "threshold", 1e-4, 0, &s->threshold, err));
-        P(get_choice(kw, name, "threshold_mode", "rel", "abs", &s->threshold_abs, err));
-        P(get_int(kw, name, "cooldown", 0, 0, &s->cooldown, err));
-        P(get_real(kw, name, "min_lr", 0, 0, &s->min_lr, err));
-        P(get_real(kw, name, "eps", 1e-8, 0, &s->eps, err));
+        s->mode_max = p->mode_max != 0, s->threshold_abs = p->threshold_abs != 0;
+        REAL(factor, "factor");
+        REAL(threshold, "threshold");
+        REAL(min_lr, "min_lr");
+        REAL(eps, "eps");
+        s->patience = p->patience, s->cooldown = p->cooldown;
         Q(s->factor >= 0 && s->factor < 1, "%s: factor = %g must be in [0, 1)", name, s->factor);
         Q(s->patience >= 0, "%s: patience = %ld must be >= 0", name, s->patience);
         Q(s->threshold >= 0, "%s: threshold = %g must be >= 0", name, s->threshold);
@@ -299,31 +229,28 @@ static ol_status parse(const char *name, const cJSON *kw, int nested, sched **ou
         Q(s->min_lr >= 0, "%s: min_lr = %g must be >= 0", name, s->min_lr);
         Q(s->eps >= 0, "%s: eps = %g must be >= 0", name, s->eps);
         break;
-    case K_SEQ: {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(kw, "schedulers");
-        Q(cJSON_IsArray(list) && cJSON_GetArraySize(list) > 0,
+    case K_SEQ:
+        Q(p->schedulers && p->n_schedulers > 0,
           "%s: 'schedulers' must be a non-empty list of [NAME, {kwargs}] pairs", name);
-        Q(cJSON_GetArraySize(list) <= MAX_LIST, "%s: more than %d schedulers", name, MAX_LIST);
-        for (const cJSON *e = list->child; e; e = e->next) {
-            const cJSON *nm = cJSON_GetArrayItem(e, 0), *args = cJSON_GetArrayItem(e, 1);
-            Q(cJSON_IsArray(e) && cJSON_GetArraySize(e) == 2 && cJSON_IsString(nm),
-              "%s: schedulers entry %zu is not a [NAME, {kwargs}] pair", name, s->n_children);
-            P(parse(nm->valuestring, args, 1, &s->children[s->n_children], err));
+        Q(p->n_schedulers <= MAX_LIST, "%s: more than %d schedulers", name, MAX_LIST);
+        for (size_t i = 0; i < p->n_schedulers; i++) {
+            P(from_params(&p->schedulers[i], 1, &s->children[s->n_children], err));
             s->n_children++;
         }
-        P(get_list(kw, name, "milestones", s->milestones, &s->n_milestones, err));
+        LIST("milestones");
         Q(s->n_milestones == s->n_children - 1, "%s: %zu schedulers need %zu milestones, got %zu", name, s->n_children,
           s->n_children - 1, s->n_milestones);
         for (size_t i = 1; i < s->n_milestones; i++)
             Q(s->milestones[i] > s->milestones[i - 1], "%s: milestones must increase (%ld after %ld)", name,
               s->milestones[i], s->milestones[i - 1]);
         break;
-    }
     default:
         break;
     }
 #undef P
 #undef Q
+#undef REAL
+#undef LIST
 done:
     if (st) {
         sched_free(s);
@@ -333,19 +260,9 @@ done:
     return OL_OK;
 }
 
-static ol_status parse_text(const char *name, const char *json, sched **out, ol_error *err) {
-    *out = NULL;
-    if (find_kind(name) < 0) return unknown_kind(name, err);
-    cJSON *kw = (json && *json) ? cJSON_Parse(json) : cJSON_CreateObject();
-    if (!kw) return ol_fail(err, OL_EINVAL, "%s: keyword arguments are not valid JSON: %s", kind_names[find_kind(name)], json);
-    ol_status st = parse(name, kw, 0, out, err);
-    cJSON_Delete(kw);
-    return st;
-}
-
-ol_status ol_schedule_check(const char *name, const char *json, ol_error *err) {
+ol_status ol_schedule_params_check(const ol_schedule_params *p, ol_error *err) {
     sched *s;
-    TRY(parse_text(name, json, &s, err));
+    TRY(from_params(p, 0, &s, err));
     sched_free(s);
     return OL_OK;
 }
@@ -588,12 +505,12 @@ static ol_status apply(ol_schedule *s, ol_error *err) {
     return OL_OK;
 }
 
-ol_status ol_schedule_create(ol_schedule **out, ol_optimizer *opt, const char *name, const char *json, ol_error *err) {
-    if (!out) return ol_fail(err, OL_EINVAL, "ol_schedule_create: out is NULL");
+ol_status ol_schedule_create_from(ol_schedule **out, ol_optimizer *opt, const ol_schedule_params *p, ol_error *err) {
+    if (!out) return ol_fail(err, OL_EINVAL, "ol_schedule_create_from: out is NULL");
     *out = NULL;
-    if (!opt) return ol_fail(err, OL_EINVAL, "ol_schedule_create: optimizer is NULL");
+    if (!opt) return ol_fail(err, OL_EINVAL, "ol_schedule_create_from: optimizer is NULL");
     sched *root;
-    TRY(parse_text(name, json, &root, err));
+    TRY(from_params(p, 0, &root, err));
     const ol_optim_info *info = ol_optimizer_info(opt);
     if (root->k == K_ONECYCLE && root->cycle_momentum) {
         if (ol_optim_find_hparam(info, "beta1")) root->use_beta1 = 1;

@@ -4,8 +4,9 @@
 #   1. the exported symbols are exactly the functions the public headers
 #      declare (-fvisibility=hidden + OL_BEGIN_API/OL_END_API): nothing
 #      internal (nn_*, backends, helpers, ifunc resolvers) leaks, nothing
-#      public is missing; liboptlab-optim exports only ol_* and needs only
-#      libm, OpenBLAS (Muon's Newton-Schulz, L-BFGS dots) and cJSON (schedules);
+#      public is missing; liboptlab-optim exports only ol_*, needs libm and
+#      libc only and refers to no cblas_ or cJSON_ symbol (its optim objects
+#      are built without BLAS, and the schedules' JSON reader is left out);
 #   2. the version is written once (include/optlab/version.h): the file
 #      names, sonames and optlab.pc follow it;
 #   3. `make CFLAGS=-O3` keeps the flags the build needs and adds the user's
@@ -31,8 +32,17 @@ for s in ol_optimizer_create ol_version; do
     nm -D --defined-only "$b/liboptlab-optim.so" | grep -q " $s\$" || fail "liboptlab-optim.so does not export $s"
 done
 nm -D --defined-only "$b/liboptlab-optim.so" | grep -q ' ol_model_create$' && fail "liboptlab-optim.so holds nn"
-needed=$(readelf -d "$b/liboptlab-optim.so" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | grep -vE '^(libm\.so\.6|libc\.so\.6|libopenblas\.so\.0|libblas\.so\.3|libcjson\.so\.1|libasan.*|libubsan.*)$' || true)
-[ -z "$needed" ] || fail "liboptlab-optim.so needs more than libm, libc, OpenBLAS and cJSON: $needed"
+# schedules: the struct constructor is there, the JSON reader (cJSON) is not
+nm -D --defined-only "$b/liboptlab-optim.so" | grep -q ' ol_schedule_create_from$' \
+    || fail "liboptlab-optim.so does not export ol_schedule_create_from"
+nm -D --defined-only "$b/liboptlab-optim.so" | grep -q ' ol_schedule_create$' \
+    && fail "liboptlab-optim.so holds the schedules' JSON reader (ol_schedule_create)"
+needed=$(readelf -d "$b/liboptlab-optim.so" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p')
+[ -n "$needed" ] || fail "readelf found no NEEDED entry in liboptlab-optim.so"
+others=$(grep -vE '^(libm\.so\.6|libc\.so\.6|libasan.*|libubsan.*)$' <<<"$needed" || true)
+[ -z "$others" ] || fail "liboptlab-optim.so needs more than libm and libc: $(echo $others)"
+undef=$(nm -D --undefined-only "$b/liboptlab-optim.so" | awk '{print $2}' | grep -E '^(cblas_|cJSON_)' || true)
+[ -z "$undef" ] || fail "liboptlab-optim.so refers to BLAS or cJSON: $(echo $undef)"
 
 # 2. one version
 ver_part() { sed -n "s/^#define OL_VERSION_$1 \([0-9]*\)\$/\1/p" include/optlab/version.h; }
@@ -54,4 +64,9 @@ done
 [[ "$line" =~ -O2.*-O3 ]] || fail "make CFLAGS=-O3: -O3 does not come after -O2: $line"
 line=$(make -n -B --no-print-directory BUILD="$tmp/b" CFLAGS=-O3 "$tmp/b/obj/optim/kernels.o" | grep ' -c src/optim/kernels.c')
 case "$line" in *-fno-math-errno*) ;; *) fail "make CFLAGS=-O3 drops optim's -fno-math-errno: $line" ;; esac
+# liboptlab-optim's own build of the optim layer: the same flags, and no BLAS
+line=$(make -n -B --no-print-directory BUILD="$tmp/b" CFLAGS=-O3 "$tmp/b/obj-optimlib/optim/kernels.o" | grep ' -c src/optim/kernels.c')
+for f in -fno-math-errno -fvisibility=hidden -DOL_OPTIM_BLAS=0 -fPIC -O3; do
+    case " $line " in *" $f "*) ;; *) fail "liboptlab-optim's kernels.o compiles without $f: $line" ;; esac
+done
 echo "library_abi: $(wc -l < "$tmp/exported") symbols exported, all declared; version $ver"

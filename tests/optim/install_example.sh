@@ -8,9 +8,10 @@
 #   2. examples/minimize_adamw.c, built with nothing but
 #      `pkg-config --cflags --libs optlab`, starts WITHOUT LD_LIBRARY_PATH
 #      (the .pc's rpath) and AdamW brings Rosenbrock to its minimum;
-#   3. the optimizers alone: the same example against liboptlab-optim needs
-#      libm and nothing else (shared: its NEEDED list; static: `cc -static`
-#      with -loptlab-optim -lm only);
+#   3. the optimizers alone: `pkg-config --libs optlab-optim` says
+#      -loptlab-optim -lm (beside -L and the rpath), and the same example
+#      against liboptlab-optim needs libm and nothing else (shared: its NEEDED
+#      list; static: `cc -static` with liboptlab-optim.a -lm only);
 #   4. `pkg-config --static --libs optlab` is a line that links liboptlab.a
 #      into a program that uses every library layer (nn/BLAS, storage/SQLite,
 #      data/zlib, hpo, optim), and the program runs;
@@ -60,21 +61,71 @@ cc -std=c11 -Wall -Wextra -Werror "${extra[@]}" examples/minimize_adamw.c $pc -l
 readelf -d "$tmp/minimize_adamw" | grep -q 'NEEDED.*liboptlab\.so\.' || fail "minimize_adamw is not linked to liboptlab.so"
 env -u LD_LIBRARY_PATH "$tmp/minimize_adamw"
 
-# 3. the optimizers alone: libm, OpenBLAS (Muon, L-BFGS) and cJSON (schedules), nothing else
+# 3. the optimizers alone: libm and nothing else
+olibs=$(pkg-config "${pcdef[@]}" --libs optlab-optim)
+# shellcheck disable=SC2086
+lflags=$(printf '%s\n' $olibs | grep '^-l' | tr '\n' ' ')
+[ "$lflags" = "-loptlab-optim -lm " ] || fail "pkg-config --libs optlab-optim gives '$olibs', not just -loptlab-optim -lm"
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Wextra -Werror "${extra[@]}" examples/minimize_adamw.c \
     $(pkg-config "${pcdef[@]}" --cflags --libs optlab-optim) -o "$tmp/minimize_optim"
 needed=$(readelf -d "$tmp/minimize_optim" "$lib/liboptlab-optim.so" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | sort -u)
-others=$(grep -vE '^(liboptlab-optim\.so\.[0-9]+|libm\.so\.6|libc\.so\.6|libopenblas\.so\.0|libcjson\.so\.1|ld-linux.*|libasan.*|libubsan.*)$' <<<"$needed" || true)
-[ -z "$others" ] || fail "the optimizers-only program needs more than libm, OpenBLAS and cJSON: $others"
+others=$(grep -vE '^(liboptlab-optim\.so\.[0-9]+|libm\.so\.6|libc\.so\.6|ld-linux.*|libasan.*|libubsan.*)$' <<<"$needed" || true)
+[ -z "$others" ] || fail "the optimizers-only program needs more than libm: $(echo $others)"
 env -u LD_LIBRARY_PATH "$tmp/minimize_optim" >/dev/null
 if [ $asan = 0 ]; then   # the sanitizer runtimes cannot be linked statically
     cc -static -std=c11 -Wall -Wextra -Werror examples/minimize_adamw.c -I"$root/include" \
-        "$lib/liboptlab-optim.a" -lopenblas -lm -lpthread -o "$tmp/minimize_static"
+        "$lib/liboptlab-optim.a" -lm -o "$tmp/minimize_static"
     "$tmp/minimize_static" >/dev/null
     readelf -d "$tmp/minimize_static" 2>/dev/null | grep -q NEEDED && fail "cc -static left dynamic dependencies"
 else
     echo "install_example: cc -static not tried in a sanitizer build (no static ASan runtime)"
+fi
+# the parts that once needed BLAS and cJSON, from liboptlab-optim alone: Muon (matrix
+# products), L-BFGS (dot products) and a schedule built from the struct
+cat > "$tmp/optim_only.c" <<'EOF'
+#include <stdio.h>
+#include <optlab/optim.h>
+#define CHECK(x) do { if ((x) != OL_OK) { fprintf(stderr, "%s: %s\n", #x, err.msg); return 1; } } while (0)
+static ol_status quad(void *u, const float *p, float *g, double *loss, ol_error *e) {
+    (void)u; (void)e; *loss = 0;
+    for (int i = 0; i < 40; i++) { g[i] = 2 * (i + 1) * (p[i] - 1); *loss += (i + 1) * (p[i] - 1) * (p[i] - 1); }
+    return OL_OK;
+}
+int main(void) {
+    ol_error err = {0};
+    float p[40] = {0}, g[40];
+    ol_optimizer *opt; ol_schedule *sch; ol_schedule_params sp;
+    CHECK(ol_optimizer_create(&opt, "muon", &err));
+    CHECK(ol_optimizer_add_group(opt, p, g, 40, &err));
+    ol_tensor_shape shapes[3] = {{"a", 4, 5, OL_TENSOR_MATRIX}, {"b", 4, 4, OL_TENSOR_MATRIX}, {"c", 4, 0, OL_TENSOR_AUTO}};
+    CHECK(ol_optimizer_set_shapes(opt, 0, shapes, 3, &err));
+    ol_schedule_params_init(&sp, OL_SCHED_COSINE);
+    sp.t_max = 100;
+    CHECK(ol_schedule_create_from(&sch, opt, &sp, &err));
+    for (int s = 0; s < 100; s++) {
+        double l; quad(NULL, p, g, &l, &err);
+        CHECK(ol_optimizer_step(opt, &err));
+        CHECK(ol_schedule_step(sch, 0, &err));
+    }
+    ol_schedule_free(sch); ol_optimizer_free(opt);
+    float q[40] = {0}; double loss = 0; ol_lbfgs *lb;
+    CHECK(ol_lbfgs_create(&lb, q, 40, "line_search_fn=strong_wolfe", &err));
+    for (int s = 0; s < 5; s++) CHECK(ol_lbfgs_step(lb, quad, NULL, &loss, &err));
+    ol_lbfgs_free(lb);
+    printf("muon p[0] %.4f, lbfgs loss %.3g\n", p[0], loss);
+    return loss < 1e-6 ? 0 : 1;
+}
+EOF
+# shellcheck disable=SC2046
+cc -std=c11 -Wall -Wextra -Werror "${extra[@]}" "$tmp/optim_only.c" \
+    $(pkg-config "${pcdef[@]}" --cflags --libs optlab-optim) -o "$tmp/optim_only" \
+    || fail "Muon, L-BFGS and a schedule do not link with pkg-config --libs optlab-optim alone"
+env -u LD_LIBRARY_PATH "$tmp/optim_only" || fail "the optimizers-only program (Muon, L-BFGS, schedule) failed"
+if [ $asan = 0 ]; then
+    cc -static -std=c11 -Wall -Wextra -Werror "$tmp/optim_only.c" -I"$root/include" "$lib/liboptlab-optim.a" -lm \
+        -o "$tmp/optim_only_static" || fail "Muon, L-BFGS and a schedule do not link statically with -lm alone"
+    "$tmp/optim_only_static" > /dev/null || fail "the static optimizers-only program failed"
 fi
 
 # 4. pkg-config --static links liboptlab.a (a directory holding only the .a comes first)

@@ -1,5 +1,6 @@
 /*
- * Learning-rate schedules (src/optim/schedule.c): bad input is refused before
+ * Learning-rate schedules (src/optim/schedule.c, schedule_json.c): bad input, as
+ * JSON or as an ol_schedule_params struct, is refused before
  * anything runs, with a message naming the value; the shapes torch documents
  * (warm-up then cosine, OneCycleLR's momentum cycling, the end of a OneCycleLR,
  * ReduceLROnPlateau's patience) hold. Exactness to torch is
@@ -179,4 +180,114 @@ Test(schedule, kinds_are_listed) {
         if (ol_schedule_check(n, "{}", &err) != OL_OK) cr_assert_null(strstr(err.msg, "unknown schedule"), "%s", err.msg);
     }
     cr_assert_null(ol_schedule_kind_name(10));
+}
+
+/* ---- the struct API (ol_schedule_params), the one liboptlab-optim has ---- */
+
+/* Step a schedule made from JSON and one made from the struct side by side: the rates must be the same doubles. */
+static void same_rates(const char *name, const char *json, const ol_schedule_params *p, const char *opt, int steps) {
+    ol_error err = {0};
+    ol_optimizer *a = make(opt, "lr=0.1"), *b = make(opt, "lr=0.1");
+    ol_schedule *from_json, *from_struct;
+    cr_assert_eq(ol_schedule_create(&from_json, a, name, json, &err), OL_OK, "%s %s: %s", name, json, err.msg);
+    cr_assert_eq(ol_schedule_create_from(&from_struct, b, p, &err), OL_OK, "%s (struct): %s", name, err.msg);
+    for (int s = 0; s < steps; s++) {
+        cr_assert_eq(ol_schedule_lr(from_json), ol_schedule_lr(from_struct), "%s step %d: %.17g (JSON) vs %.17g (struct)",
+                     name, s, ol_schedule_lr(from_json), ol_schedule_lr(from_struct));
+        double metric = 1.0 / (1 + s % 5);
+        cr_assert_eq(ol_schedule_step(from_json, metric, &err), OL_OK, "%s", err.msg);
+        cr_assert_eq(ol_schedule_step(from_struct, metric, &err), OL_OK, "%s", err.msg);
+    }
+    ol_schedule_free(from_json);
+    ol_schedule_free(from_struct);
+    ol_optimizer_free(a);
+    ol_optimizer_free(b);
+}
+
+Test(params, struct_and_json_give_the_same_rates) {
+    ol_schedule_params p;
+    ol_schedule_params_init(&p, OL_SCHED_STEP);
+    p.step_size = 3, p.gamma = 0.5;
+    same_rates("StepLR", "{\"step_size\": 3, \"gamma\": 0.5}", &p, "sgd", 20);
+    ol_schedule_params_init(&p, OL_SCHED_WARM_RESTARTS);
+    p.t_0 = 4, p.t_mult = 2, p.eta_min = 1e-4;
+    same_rates("CosineAnnealingWarmRestarts", "{\"T_0\": 4, \"T_mult\": 2, \"eta_min\": 1e-4}", &p, "sgd", 40);
+    ol_schedule_params_init(&p, OL_SCHED_ONE_CYCLE);
+    p.max_lr = 0.5, p.epochs = 3, p.steps_per_epoch = 10, p.anneal_linear = 1;
+    same_rates("OneCycleLR", "{\"max_lr\": 0.5, \"epochs\": 3, \"steps_per_epoch\": 10, \"anneal_strategy\": \"linear\"}",
+               &p, "adam", 25);
+    ol_schedule_params_init(&p, OL_SCHED_PLATEAU);
+    p.mode_max = 1, p.patience = 1, p.factor = 0.5;
+    same_rates("ReduceLROnPlateau", "{\"mode\": \"max\", \"patience\": 1, \"factor\": 0.5}", &p, "sgd", 20);
+    ol_schedule_params kids[2];
+    ol_schedule_params_init(&kids[0], OL_SCHED_LINEAR);
+    kids[0].start_factor = 0.1, kids[0].total_iters = 4;
+    ol_schedule_params_init(&kids[1], OL_SCHED_COSINE);
+    kids[1].t_max = 10;
+    ol_schedule_params_init(&p, OL_SCHED_SEQUENTIAL);
+    p.schedulers = kids, p.n_schedulers = 2, p.milestones[0] = 4, p.n_milestones = 1;
+    same_rates("SequentialLR",
+               "{\"schedulers\": [[\"LinearLR\", {\"start_factor\": 0.1, \"total_iters\": 4}], "
+               "[\"CosineAnnealingLR\", {\"T_max\": 10}]], \"milestones\": [4]}",
+               &p, "sgd", 16);
+}
+
+/* The struct must be refused with a message containing the word. */
+static void struct_refused(const ol_schedule_params *p, const char *word) {
+    ol_error err = {0};
+    cr_assert_neq(ol_schedule_params_check(p, &err), OL_OK, "settings accepted (expected a message naming '%s')", word);
+    cr_assert(strstr(err.msg, word), "message '%s' does not name '%s'", err.msg, word);
+    ol_optimizer *o = make("sgd", "lr=0.1");
+    ol_schedule *s = (ol_schedule *)1;
+    cr_assert_neq(ol_schedule_create_from(&s, o, p, &err), OL_OK);
+    cr_assert_null(s);
+    ol_optimizer_free(o);
+}
+
+Test(params, bad_settings_are_refused_naming_the_field) {
+    ol_schedule_params p;
+    ol_schedule_params_init(&p, OL_SCHED_EXPONENTIAL); /* gamma has no default */
+    struct_refused(&p, "'gamma' is required");
+    p.gamma = INFINITY;
+    struct_refused(&p, "gamma must be a finite number");
+    ol_schedule_params_init(&p, OL_SCHED_STEP); /* step_size has no default */
+    struct_refused(&p, "step_size = 0");
+    ol_schedule_params_init(&p, OL_SCHED_ONE_CYCLE);
+    struct_refused(&p, "'max_lr' is required");
+    p.max_lr = 0.1;
+    struct_refused(&p, "give total_steps, or epochs and steps_per_epoch");
+    p.epochs = 1L << 40, p.steps_per_epoch = 1L << 40;
+    struct_refused(&p, "too large");
+    ol_schedule_params_init(&p, OL_SCHED_MULTISTEP);
+    p.milestones[0] = -2, p.n_milestones = 1;
+    struct_refused(&p, "milestones entry 0");
+    p.n_milestones = OL_SCHEDULE_MAX_LIST + 1;
+    struct_refused(&p, "at most");
+    ol_schedule_params_init(&p, (ol_schedule_kind)OL_SCHED_KIND_COUNT);
+    struct_refused(&p, "not an ol_schedule_kind");
+    struct_refused(NULL, "NULL");
+    ol_schedule_params kid;
+    ol_schedule_params_init(&kid, OL_SCHED_PLATEAU);
+    ol_schedule_params_init(&p, OL_SCHED_SEQUENTIAL);
+    p.schedulers = &kid, p.n_schedulers = 1;
+    struct_refused(&p, "ReduceLROnPlateau cannot be one of its schedules");
+    ol_schedule_params_init(&p, OL_SCHED_SEQUENTIAL);
+    struct_refused(&p, "non-empty list");
+}
+
+Test(params, defaults_are_torchs) {
+    ol_schedule_params p;
+    ol_schedule_params_init(&p, OL_SCHED_LINEAR);
+    cr_assert_eq(p.kind, OL_SCHED_LINEAR);
+    cr_assert_float_eq(p.start_factor, 1.0 / 3, 1e-15);
+    cr_assert_eq(p.end_factor, 1.0);
+    cr_assert_eq(p.total_iters, 5);
+    ol_error err = {0};
+    cr_assert_eq(ol_schedule_params_check(&p, &err), OL_OK, "%s", err.msg);
+    ol_schedule_params_init(&p, OL_SCHED_PLATEAU);
+    cr_assert_eq(p.patience, 10);
+    cr_assert_eq(p.eps, 1e-8);
+    cr_assert_eq(ol_schedule_params_check(&p, &err), OL_OK, "%s", err.msg);
+    for (size_t k = 0; k < ol_schedule_kind_count(); k++) cr_assert_not_null(ol_schedule_kind_name(k));
+    cr_assert_eq(ol_schedule_kind_count(), (size_t)OL_SCHED_KIND_COUNT);
 }

@@ -4,7 +4,7 @@
 #   1. storage.c compiled with OL_WITH_POSTGRES=0 links with no libpq and no
 #      PostgreSQL backend, and a postgresql:// URL then fails with a message
 #      naming the build option (and not repeating the URL's password);
-#   2. make's dry run of WITH_POSTGRES=0 compiles no postgres.c, uses no libpq
+#   2. make's dry run of WITH_POSTGRES=0 compiles no postgres*.c, uses no libpq
 #      header path and links no -lpq anywhere;
 # and when the build under test was made with WITH_POSTGRES=0:
 #   3. its liboptlab.so needs no libpq, and `optlab studies --storage
@@ -20,7 +20,7 @@ if nm "$b/obj/storage/sqlite.o" 2>/dev/null | grep -q __asan; then san="-fsaniti
 cc -std=c11 -D_GNU_SOURCE -Iinclude -DOL_WITH_POSTGRES=0 -g $san -c src/storage/storage.c -o "$tmp/storage.o"
 objs=("$tmp/storage.o")
 for o in "$b"/obj/storage/*.o; do
-    case "$(basename "$o")" in storage.o|postgres.o) ;; *) objs+=("$o") ;; esac
+    case "$(basename "$o")" in storage.o|postgres.o|postgres_*.o) ;; *) objs+=("$o") ;; esac
 done
 cat > "$tmp/open.c" <<'EOF'
 #include <stdio.h>
@@ -45,7 +45,7 @@ case "$out" in *secret-pw*) fail "the message repeats the URL's password: $out" 
 make -n -B --no-print-directory WITH_POSTGRES=0 BUILD="$tmp/nopg" all test-build > "$tmp/dry" 2>&1 \
     || { cat "$tmp/dry"; fail "make -n WITH_POSTGRES=0 failed"; }
 grep -q 'src/storage/sqlite.c' "$tmp/dry" || fail "dry run compiles no storage at all?"
-if grep -n 'postgres\.c\|test_postgres\|/usr/include/postgresql\|-lpq\b' "$tmp/dry" >&2; then
+if grep -n 'postgres[_a-z]*\.c\|test_postgres\|/usr/include/postgresql\|-lpq\b' "$tmp/dry" >&2; then
     fail "WITH_POSTGRES=0 still builds or links the PostgreSQL parts (above)"
 fi
 

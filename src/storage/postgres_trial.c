@@ -1,0 +1,289 @@
+/*
+ * postgres_trial.c — the PostgreSQL backend's writes to trials: a new trial (numbered
+ * under a lock on the study's row), params, intermediate values, attributes, the
+ * final state and value, heartbeats, and failing stale trials.
+ * (postgres.c says how the backend fits together and why each write is safe to rerun.)
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "postgres_internal.h"
+
+/* ---- trials -------------------------------------------------------------- */
+
+static ol_status create_trial_once(pg_storage *pg, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
+                                   size_t n_attrs, const char *claim, int64_t *trial_id, int *number,
+                                   ol_error *err) {
+    char id[24], max[24];
+    pg_fmt_i64(id, study_id);
+    pg_fmt_i64(max, max_trials);
+    if (pg->retrying) {
+        /* The previous attempt lost its connection, perhaps after COMMIT was
+         * sent: if its claim is there, that trial is ours. */
+        const char *p[] = {id, claim};
+        int found = 0;
+        ol_status st = pg_find_claim(pg, "creating a trial",
+                                     "SELECT t.trial_id, t.number FROM trials t JOIN trial_system_attributes a "
+                                     "USING (trial_id) WHERE t.study_id = $1::int AND a.key = '" PG_CLAIM_KEY
+                                     "' AND a.value_json = $2",
+                                     p, trial_id, number, &found, err);
+        if (st || found) return st;
+    }
+    ol_status st = pg_cmd(pg, "creating a trial", "BEGIN", 0, NULL, err);
+    if (st) return st;
+    const char *p1[] = {id};
+    int found = 0;
+    if (pg_count(pg, "creating a trial (locking the study)",
+                 "SELECT study_id FROM studies WHERE study_id = $1::int FOR UPDATE", 1, p1, &found, err))
+        goto fail;
+    if (!found) {
+        pg_rollback(pg);
+        return pg_fail(pg, err, OL_ENOTFOUND, "no study with id %s", id);
+    }
+    /* A new statement: its snapshot is taken after the lock was granted. */
+    const char *p2[] = {id, max, claim};
+    PGresult *r = pg_exec(pg, "creating a trial",
+                "WITH n AS (SELECT count(*) AS n_all, "
+                "           count(*) FILTER (WHERE state IN ('COMPLETE', 'PRUNED', 'RUNNING')) AS n_live "
+                "           FROM trials WHERE study_id = $1::int), "
+                "t AS (INSERT INTO trials (number, study_id, state, datetime_start) "
+                "      SELECT n_all, $1::int, 'RUNNING', now() AT TIME ZONE 'UTC' FROM n "
+                "      WHERE $2::int <= 0 OR n_live < $2::int RETURNING trial_id, number), "
+                "h AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) "
+                "      SELECT trial_id, now() AT TIME ZONE 'UTC' FROM t), "
+                "c AS (INSERT INTO trial_system_attributes (trial_id, key, value_json) "
+                "      SELECT trial_id, '" PG_CLAIM_KEY "', $3 FROM t) "
+                "SELECT t.trial_id, t.number, n.n_live FROM n LEFT JOIN t ON true",
+                3, p2, PGRES_TUPLES_OK, NULL, err);
+    if (!r) goto fail;
+    int created = !PQgetisnull(r, 0, 0);
+    if (created) {
+        *trial_id = atoll(PQgetvalue(r, 0, 0));
+        *number = atoi(PQgetvalue(r, 0, 1));
+    }
+    long live = atol(PQgetvalue(r, 0, 2));
+    PQclear(r);
+    if (!created) {
+        pg_rollback(pg);
+        return pg_fail(pg, err, OL_ESTOPPED, "study %s is full: %ld of %d trials are complete, pruned or running", id,
+                       live, max_trials);
+    }
+    /* the caller's attributes (e.g. the worker that owns the trial), in the same transaction */
+    char tid[24];
+    pg_fmt_i64(tid, *trial_id);
+    for (size_t i = 0; i < n_attrs; i++) {
+        const char *pa[] = {tid, attrs[i].key, attrs[i].value_json};
+        if (pg_cmd(pg, "creating a trial (its attributes)",
+                   "INSERT INTO trial_system_attributes (trial_id, key, value_json) VALUES ($1::int, $2, $3) "
+                   "ON CONFLICT (trial_id, key) DO UPDATE SET value_json = EXCLUDED.value_json",
+                   3, pa, err))
+            goto fail;
+    }
+    if ((st = pg_cmd(pg, "creating a trial (commit)", "COMMIT", 0, NULL, err))) return st;
+    return OL_OK;
+fail:
+    pg_rollback(pg);
+    return err->status ? err->status : OL_ESTORAGE;
+}
+
+ol_status pg_create_trial(ol_storage *st, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
+                          size_t n_attrs, int64_t *trial_id, int *number, ol_error *err) {
+    pg_storage *pg = (pg_storage *)st;
+    char claim[256];
+    pg_claim(pg, claim, sizeof claim);
+    PG_WITH_RETRY(pg, err,
+                  (pg->retrying && pg_settle_old_backend(pg, err))
+                      ? err->status
+                      : create_trial_once(pg, study_id, max_trials, attrs, n_attrs, claim, trial_id, number, err));
+}
+
+/* Why a write to a trial matched no RUNNING trial: absent or finished. */
+static ol_status trial_not_running(pg_storage *pg, const char *id, const char *what, ol_error *err) {
+    const char *p[] = {id};
+    PGresult *r = pg_exec(pg, what, "SELECT state FROM trials WHERE trial_id = $1::int", 1, p, PGRES_TUPLES_OK, NULL,
+                          err);
+    if (!r) return err->status;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return pg_fail(pg, err, OL_ENOTFOUND, "%s: no trial with id %s", what, id);
+    }
+    char state[16];
+    snprintf(state, sizeof state, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return pg_fail(pg, err, OL_ESTATE, "cannot %s trial %s: it is %s, not RUNNING", what, id, state);
+}
+
+/* A write guarded by "the trial is RUNNING" whose `sql` returns a row when it
+ * wrote; no row means the trial (id as text) is absent or finished, reported
+ * by trial_not_running as "cannot <verb> trial N". */
+static ol_status pg_write_running(pg_storage *pg, const char *what, const char *sql, int nparams,
+                                  const char *const *params, const char *id, const char *verb, ol_error *err) {
+    int rows = 0;
+    ol_status st = pg_count(pg, what, sql, nparams, params, &rows, err);
+    if (st) return st;
+    return rows ? OL_OK : trial_not_running(pg, id, verb, err);
+}
+
+static ol_status set_param_once(pg_storage *pg, int64_t trial_id, const char *name, double value,
+                                const char *dist, ol_error *err) {
+    char id[24], v[32];
+    pg_fmt_i64(id, trial_id);
+    pg_fmt_double(v, value);
+    const char *p[] = {id, name, v, dist};
+    return pg_write_running(pg, "setting a parameter",
+                            "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+                            "SELECT $1::int, $2, $3::float8, $4 WHERE EXISTS "
+                            "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') "
+                            "ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = EXCLUDED.param_value, "
+                            "distribution_json = EXCLUDED.distribution_json RETURNING 1",
+                            4, p, id, "set a parameter of", err);
+}
+
+ol_status pg_set_param(ol_storage *st, int64_t trial_id, const char *name, double value,
+                       const char *distribution_json, ol_error *err) {
+    pg_storage *pg = (pg_storage *)st;
+    if (!name || !*name || !distribution_json)
+        return pg_fail(pg, err, OL_EINVAL, "trial %lld: parameter name or distribution is missing",
+                       (long long)trial_id);
+    PG_WITH_RETRY(pg, err, set_param_once(pg, trial_id, name, value, distribution_json, err));
+}
+
+static ol_status set_intermediate_once(pg_storage *pg, int64_t trial_id, int64_t step, double value, ol_error *err) {
+    char id[24], s[24], v[32];
+    pg_fmt_i64(id, trial_id);
+    pg_fmt_i64(s, step);
+    const char *type = ol_float_type(value);
+    pg_fmt_double(v, value);
+    const char *p[] = {id, s, isfinite(value) ? v : NULL, type};
+    return pg_write_running(pg, "reporting an intermediate value",
+                            "INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, "
+                            "intermediate_value_type) SELECT $1::int, $2::int, $3::float8, "
+                            "$4::trialintermediatevaluetype WHERE EXISTS "
+                            "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') "
+                            "ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = "
+                            "EXCLUDED.intermediate_value, intermediate_value_type = EXCLUDED.intermediate_value_type "
+                            "RETURNING 1",
+                            4, p, id, "report an intermediate value of", err);
+}
+
+ol_status pg_set_intermediate(ol_storage *st, int64_t trial_id, int64_t step, double value, ol_error *err) {
+    pg_storage *pg = (pg_storage *)st;
+    PG_WITH_RETRY(pg, err, set_intermediate_once(pg, trial_id, step, value, err));
+}
+
+static ol_status set_trial_attr_once(pg_storage *pg, int64_t trial_id, int system, const char *key,
+                                     const char *value_json, ol_error *err) {
+    char id[24];
+    pg_fmt_i64(id, trial_id);
+    return pg_upsert_attr(pg, "setting a trial attribute",
+                          system ? "INSERT INTO trial_system_attributes (trial_id, key, value_json) "
+                                   "VALUES ($1::int, $2, $3) ON CONFLICT (trial_id, key) DO UPDATE "
+                                   "SET value_json = EXCLUDED.value_json"
+                                 : "INSERT INTO trial_user_attributes (trial_id, key, value_json) "
+                                   "VALUES ($1::int, $2, $3) ON CONFLICT (trial_id, key) DO UPDATE "
+                                   "SET value_json = EXCLUDED.value_json",
+                          "trial", id, key, value_json, err);
+}
+
+ol_status pg_set_trial_attr(ol_storage *st, int64_t trial_id, int system, const char *key,
+                            const char *value_json, ol_error *err) {
+    pg_storage *pg = (pg_storage *)st;
+    if (!key || !*key || !value_json)
+        return pg_fail(pg, err, OL_EINVAL, "trial %lld: attribute key or value is missing", (long long)trial_id);
+    PG_WITH_RETRY(pg, err, set_trial_attr_once(pg, trial_id, system, key, value_json, err));
+}
+
+static ol_status finish_trial_once(pg_storage *pg, int64_t trial_id, ol_trial_state state, const double *value,
+                                   ol_error *err) {
+    char id[24], v[32] = "";
+    pg_fmt_i64(id, trial_id);
+    const char *vtype = "FINITE";
+    if (value) {
+        pg_fmt_double(v, *value);
+        vtype = ol_float_type(*value);
+    }
+    const char *p[] = {id, ol_trial_state_name(state), value && isfinite(*value) ? v : NULL, vtype,
+                       value ? "t" : "f"};
+    PGresult *r = pg_exec(pg, "finishing a trial",
+                          "WITH u AS (UPDATE trials SET state = $2::trialstate, "
+                          "           datetime_complete = now() AT TIME ZONE 'UTC' "
+                          "           WHERE trial_id = $1::int AND state = 'RUNNING' RETURNING trial_id), "
+                          "v AS (INSERT INTO trial_values (trial_id, objective, value, value_type) "
+                          "      SELECT trial_id, 0, $3::float8, $4::trialvaluetype FROM u WHERE $5::bool "
+                          "      ON CONFLICT (trial_id, objective) DO UPDATE SET value = EXCLUDED.value, "
+                          "      value_type = EXCLUDED.value_type) "
+                          "SELECT count(*) FROM u",
+                          5, p, PGRES_TUPLES_OK, NULL, err);
+    if (!r) return err->status;
+    int updated = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (updated) return OL_OK;
+    if (pg->retrying) {
+        /* Our earlier attempt may have committed before the connection broke:
+         * the trial already in the requested state with this value is that. */
+        const char *q[] = {id};
+        r = pg_exec(pg, "finishing a trial",
+                    "SELECT t.state, v.value, v.value_type FROM trials t LEFT JOIN trial_values v "
+                    "ON v.trial_id = t.trial_id AND v.objective = 0 WHERE t.trial_id = $1::int",
+                    1, q, PGRES_TUPLES_OK, NULL, err);
+        if (!r) return err->status;
+        int same = 0;
+        if (PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), ol_trial_state_name(state))) {
+            if (!value) same = 1;
+            else if (!strcmp(PQgetvalue(r, 0, 2), vtype))
+                same = !isfinite(*value) || (!PQgetisnull(r, 0, 1) && pg_parse_double(PQgetvalue(r, 0, 1)) == *value);
+        }
+        PQclear(r);
+        if (same) return OL_OK;
+    }
+    return trial_not_running(pg, id, "finish", err);
+}
+
+ol_status pg_finish_trial(ol_storage *st, int64_t trial_id, ol_trial_state state, const double *value,
+                          ol_error *err) {
+    pg_storage *pg = (pg_storage *)st;
+    PG_WITH_RETRY(pg, err, finish_trial_once(pg, trial_id, state, value, err));
+}
+
+static ol_status heartbeat_once(pg_storage *pg, int64_t trial_id, ol_error *err) {
+    char id[24];
+    pg_fmt_i64(id, trial_id);
+    const char *p[] = {id};
+    return pg_write_running(pg, "recording a heartbeat",
+                            "INSERT INTO trial_heartbeats (trial_id, heartbeat) "
+                            "SELECT $1::int, now() AT TIME ZONE 'UTC' WHERE EXISTS "
+                            "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') "
+                            "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = EXCLUDED.heartbeat RETURNING 1",
+                            1, p, id, "heartbeat", err);
+}
+
+ol_status pg_heartbeat(ol_storage *st, int64_t trial_id, ol_error *err) {
+    pg_storage *pg = (pg_storage *)st;
+    PG_WITH_RETRY(pg, err, heartbeat_once(pg, trial_id, err));
+}
+
+static ol_status fail_stale_once(pg_storage *pg, int64_t study_id, double grace, int *n_failed, ol_error *err) {
+    char id[24], g[32];
+    pg_fmt_i64(id, study_id);
+    pg_fmt_double(g, grace);
+    const char *p[] = {id, g};
+    /* A RUNNING trial without a heartbeat row (written by another tool) is
+     * judged by its start time. */
+    return pg_count(pg, "failing stale trials",
+                    "UPDATE trials t SET state = 'FAIL', datetime_complete = now() AT TIME ZONE 'UTC' "
+                    "WHERE t.study_id = $1::int AND t.state = 'RUNNING' AND "
+                    "COALESCE((SELECT h.heartbeat FROM trial_heartbeats h WHERE h.trial_id = t.trial_id), "
+                    "t.datetime_start) < (now() AT TIME ZONE 'UTC') - make_interval(secs => $2::float8) "
+                    "RETURNING t.trial_id",
+                    2, p, n_failed, err);
+}
+
+ol_status pg_fail_stale(ol_storage *st, int64_t study_id, double grace_seconds, int *n_failed, ol_error *err) {
+    pg_storage *pg = (pg_storage *)st;
+    *n_failed = 0;
+    if (!(grace_seconds >= 0))
+        return pg_fail(pg, err, OL_EINVAL, "heartbeat grace period %g s is not a non-negative number", grace_seconds);
+    PG_WITH_RETRY(pg, err, fail_stale_once(pg, study_id, grace_seconds, n_failed, err));
+}
