@@ -112,4 +112,14 @@ int ol_hpo_joint_cache_get(ol_hpo_joint_cache *c, uint64_t key, const char *name
 /** Replace the cache with n (name, value) pairs under `key` (copied; on no memory the cache is left empty). */
 void ol_hpo_joint_cache_put(ol_hpo_joint_cache *c, uint64_t key, const char *const *names, const double *values,
                             size_t n);
+/** The CMA-ES sampler's log callback (cmaes.c; ol_sampler_set_log dispatches by name). */
+void ol_hpo_cmaes_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx);
+/**
+ * Tests: a CMA-ES run in n dimensions (population lam, mean m0, step size sigma0, C = I) told
+ * `gens` generations of lam points each (X: gens*lam rows of n; f: gens*lam values, smaller
+ * better), as the sampler tells them; the resulting sigma, mean (n) and C (n*n) after a last
+ * eigendecomposition. -1 on no memory or a failed eigendecomposition.
+ */
+int ol_hpo_cmaes_tell_check(size_t n, int lam, const double *m0, double sigma0, int gens, const double *X,
+                            const double *f, double *sigma, double *mean, double *C);
 #endif
