@@ -101,6 +101,9 @@ typedef struct {
      *  that trial with tag(tag_ctx, key, value_json, err). */
     ol_sample_tag_fn tag;
     void *tag_ctx;
+    /** Set by the study (NULL elsewhere): where the digest of this trial's history is kept once a
+     *  joint sampler has computed it (0 = not yet), so its other suggests need not digest it again. */
+    uint64_t *history_key_memo;
 } ol_sample_ctx;
 
 /** A sampler: one function that draws an internal value for ctx's parameter.

@@ -105,7 +105,8 @@ typedef struct {
 
 void ol_hpo_joint_cache_init(ol_hpo_joint_cache *c);
 void ol_hpo_joint_cache_destroy(ol_hpo_joint_cache *c);
-/** The digest of ctx's history (the asking trial itself left out: it gains parameters as it goes). */
+/** The digest of ctx's history (the asking trial itself left out: it gains parameters as it goes);
+ *  kept in ctx->history_key_memo when the study gives one, so a trial's history is digested once. */
 uint64_t ol_hpo_history_key(const ol_sample_ctx *ctx);
 /** 1: *v is `name`'s cached value; 0: the key is cached but `name` is not in it; -1: not cached. */
 int ol_hpo_joint_cache_get(ol_hpo_joint_cache *c, uint64_t key, const char *name, double *v);

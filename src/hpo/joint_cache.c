@@ -29,6 +29,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
 }
 
 uint64_t ol_hpo_history_key(const ol_sample_ctx *ctx) {
+    if (ctx->history_key_memo && *ctx->history_key_memo) return *ctx->history_key_memo;
     uint64_t h = 14695981039346656037ULL;
     h = fnv(h, &ctx->seed, sizeof ctx->seed);
     h = fnv(h, &ctx->trial_number, sizeof ctx->trial_number);
@@ -48,6 +49,7 @@ uint64_t ol_hpo_history_key(const ol_sample_ctx *ctx) {
         /* PRUNED trials rank by their last intermediate value (multivariate TPE) */
         if (t->n_intermediate) h = fnv(h, &t->intermediate[t->n_intermediate - 1], sizeof t->intermediate[0]);
     }
+    if (ctx->history_key_memo) *ctx->history_key_memo = h;
     return h;
 }
 

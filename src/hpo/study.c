@@ -66,6 +66,7 @@ struct ol_trial {
     size_t n_params;
     fixed_param *fixed;
     size_t n_fixed;
+    uint64_t history_key; /* ol_sample_ctx.history_key_memo: the history's digest, 0 until a joint sampler asks */
     int64_t last_step; /* last step reported, -1 if none: what the pruner judges */
     double last_value; /* the value reported at last_step (a pruned trial's value) */
 };
@@ -524,7 +525,8 @@ ol_status ol_trial_suggest(ol_trial *t, const char *name, const ol_distribution 
                              .dist = d,
                              .dist_json = json,
                              .tag = trial_tag,
-                             .tag_ctx = t};
+                             .tag_ctx = t,
+                             .history_key_memo = &t->history_key};
         rc = t->study->sampler->sample(t->study->sampler, &ctx, &v, err);
         if (rc) goto out;
         if (!ol_distribution_contains(d, v)) {
