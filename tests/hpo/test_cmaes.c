@@ -9,6 +9,8 @@
  *    or with the wrong sign would not get there);
  *  - IPOP: on a constant objective a termination criterion hits and the restart's generations
  *    hold twice the population (read from the trials' optlab:cma:* tags);
+ *  - FAIL and PRUNED trials never close a generation: each told generation holds popsize
+ *    COMPLETE trials, its failed ones drawn from it too;
  *  - resumption: a study stopped half-way in SQLite and resumed by a fresh sampler object asks
  *    exactly what an uninterrupted one asks;
  *  - int parameters (stepped, log) stay on their grid; categoricals go to the independent
@@ -363,4 +365,37 @@ Test(cmaes, tell_matches_the_cmaes_package) {
     }
     fclose(fp);
     cr_assert_eq(cases, 3, "golden cases read: %d", cases);
+}
+
+/* FAIL and PRUNED trials never complete a generation: it stays open until popsize COMPLETE ones */
+Test(cmaes, failed_and_pruned_trials_leave_the_generation_open) {
+    fixture f;
+    open_on(&f, "memory:", new_sampler("cmaes", NULL), 9, 0);
+    ol_error err = {0};
+    enum { N = 60 };
+    ol_trial_state states[N];
+    for (int i = 0; i < N; i++) {
+        ol_trial *t;
+        double x[2];
+        cr_assert_eq(ol_study_ask(f.s, &t, &err), OL_OK, "%s", err.msg);
+        cr_assert_eq(ol_trial_suggest_float(t, "x0", -5, 5, 0, 0, &x[0], &err), OL_OK, "%s", err.msg);
+        cr_assert_eq(ol_trial_suggest_float(t, "x1", -5, 5, 0, 0, &x[1], &err), OL_OK, "%s", err.msg);
+        states[i] = i % 3 == 1 ? OL_TRIAL_FAIL : i % 5 == 2 ? OL_TRIAL_PRUNED : OL_TRIAL_COMPLETE;
+        cr_assert_eq(ol_study_tell(f.s, t, states[i], sphere(x, 2), &err), OL_OK, "%s", err.msg);
+    }
+    int r[N], g[N], complete[N] = {0}, all[N] = {0};
+    read_tags(&f, r, g, N);
+    int last = 0;
+    for (int i = 1; i < N; i++) {
+        cr_assert(r[i] == 0 && g[i] >= 0 && g[i] < N, "trial %d: tags %d/%d", i, r[i], g[i]);
+        all[g[i]]++;
+        complete[g[i]] += states[i] == OL_TRIAL_COMPLETE;
+        last = g[i];
+    }
+    cr_assert_geq(last, 2, "only %d generations", last + 1);
+    for (int k = 0; k < last; k++) {
+        cr_expect_eq(complete[k], 6, "generation %d closed with %d COMPLETE trials", k, complete[k]);
+        cr_expect_gt(all[k], 6, "generation %d: its failed and pruned trials were drawn from it too", k);
+    }
+    close_fixture(&f);
 }
