@@ -48,7 +48,9 @@
  * rounding is what CMA-ES learns from.
  *
  * All parameters of a trial are chosen at its first suggest and cached
- * (joint_cache.c), as the GP sampler does.
+ * (joint_cache.c), as the GP sampler does. A sampler object also keeps a memo
+ * of the generations it has told (cm_memo), so a long study's ask tells only
+ * the new ones; a fresh process replays them all, to the same state.
  */
 #include <math.h>
 #include <stdio.h>
