@@ -74,6 +74,7 @@ extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, 
 
 typedef struct {
     const char *name, *dist_json; /* borrowed from the history */
+    size_t json_len, pos;         /* strlen(dist_json); index in the first COMPLETE trial's parameters */
     ol_distribution dist;
     int grid;
     double lo, hi; /* transformed bounds (log applied), widened by half a step for grids */
@@ -131,6 +132,21 @@ static int usable_complete(const ol_trial_rec *t) {
     return t->state == OL_TRIAL_COMPLETE && t->has_value && !isnan(t->value);
 }
 
+/* ol_hpo_find_param, trying index `hint` first: trials of one study usually hold their parameters in the
+ * same order, so a long history is searched with one comparison per parameter. */
+static const ol_param_rec *find_param_at(const ol_trial_rec *t, const char *name, size_t hint) {
+    if (hint < t->n_params && !strcmp(t->params[hint].name, name)) return &t->params[hint];
+    return ol_hpo_find_param(t, name);
+}
+
+/* Does t hold `name` with exactly this distribution JSON? (the lengths first: most differences show there) */
+static const ol_param_rec *find_same(const ol_trial_rec *t, const char *name, const char *json, size_t json_len,
+                                     size_t hint) {
+    const ol_param_rec *q = find_param_at(t, name, hint);
+    if (!q || strncmp(q->distribution_json, json, json_len + 1)) return NULL;
+    return q;
+}
+
 static int cmp_dim(const void *a, const void *b) { return strcmp(((const cm_dim *)a)->name, ((const cm_dim *)b)->name); }
 
 static void dims_free(cm_dim *dims, size_t n) {
@@ -152,10 +168,10 @@ static ol_status cm_space(const ol_sample_ctx *ctx, cm_dim **out, size_t *n_out,
     for (size_t k = 0; k < first->n_params; k++) {
         const ol_param_rec *p = &first->params[k];
         int everywhere = 1;
+        size_t len = strlen(p->distribution_json);
         for (size_t i = 0; i < ctx->n_trials && everywhere; i++) {
             if (!usable_complete(&ctx->trials[i])) continue;
-            const ol_param_rec *q = ol_hpo_find_param(&ctx->trials[i], p->name);
-            everywhere = q && !strcmp(q->distribution_json, p->distribution_json);
+            everywhere = find_same(&ctx->trials[i], p->name, p->distribution_json, len, k) != NULL;
         }
         cm_dim *d = &dims[n];
         ol_error perr = {0};
@@ -167,6 +183,8 @@ static ol_status cm_space(const ol_sample_ctx *ctx, cm_dim **out, size_t *n_out,
         }
         d->name = p->name;
         d->dist_json = p->distribution_json;
+        d->json_len = len;
+        d->pos = k;
         d->grid = ds->kind == OL_DIST_INT || ds->step > 0;
         double half = d->grid ? 0.5 * ds->step : 0;
         d->lo = ds->low - half;
@@ -524,10 +542,8 @@ static ol_status cm_choose(cmaes_state *st, const ol_sample_ctx *ctx, const cm_d
         int r = int_attr(t, OL_CMAES_ATTR_RESTART), g = int_attr(t, OL_CMAES_ATTR_GENERATION);
         if (r < 0 || g < 0) continue;
         int has_all = 1;
-        for (size_t j = 0; j < n && has_all; j++) {
-            const ol_param_rec *q = ol_hpo_find_param(t, dims[j].name);
-            has_all = q && !strcmp(q->distribution_json, dims[j].dist_json);
-        }
+        for (size_t j = 0; j < n && has_all; j++)
+            has_all = find_same(t, dims[j].name, dims[j].dist_json, dims[j].json_len, dims[j].pos) != NULL;
         if (!has_all) continue;
         told[nt++] = (cm_told){.restart = r, .generation = g, .number = t->number, .t_complete = t->datetime_complete,
                                .f = sign * t->value, .trial = t};
@@ -599,7 +615,7 @@ static ol_status cm_choose(cmaes_state *st, const ol_sample_ctx *ctx, const cm_d
             for (int q = 0; q < lam; q++) {
                 const ol_trial_rec *t = told[pos + (size_t)q].trial;
                 for (size_t j = 0; j < n; j++)
-                    X[(size_t)q * n + j] = encode(&dims[j], ol_hpo_find_param(t, dims[j].name)->value);
+                    X[(size_t)q * n + j] = encode(&dims[j], find_param_at(t, dims[j].name, dims[j].pos)->value);
                 f[q] = told[pos + (size_t)q].f;
             }
             pos += have;
