@@ -13,7 +13,8 @@ independent samples of final regrets:
     probability that a random optlab study ends below a random Optuna one
     (U / n1 n2; 0.5 means no difference);
 
-and, within each program, TPE against random the same way. When optlab's
+and, within each program, TPE (and CMA-ES, when both files hold "cmaes") against random the
+same way. When optlab's
 file holds the GP sampler ("gp") a third family compares it with each of
 Optuna's model-based samplers in the other file (tpe, and mvtpe = multivariate
 TPE). The p values are Holm-adjusted within each family, and the verdict uses
@@ -135,16 +136,17 @@ def main():
     functions = sorted({f for f, _ in ours} | {f for f, _ in theirs})
     versus, gain = [], []
     for fn in functions:
-        for sm in ("tpe", "mvtpe", "random"):
+        for sm in ("tpe", "mvtpe", "cmaes", "random"):
             if (fn, sm) in ours and (fn, sm) in theirs:
                 versus.append(compare("%s %s: optlab/Optuna" % (fn, sm),
                                       [r[col] for r in ours[(fn, sm)].values()],
                                       [r[col] for r in theirs[(fn, sm)].values()], rng))
         for who, d in (("optlab", ours), ("Optuna", theirs)):
-            if (fn, "tpe") in d and (fn, "random") in d:
-                gain.append(compare("%s %s: tpe/random" % (fn, who),
-                                    [r[col] for r in d[(fn, "tpe")].values()],
-                                    [r[col] for r in d[(fn, "random")].values()], rng))
+            for sm in ("tpe", "cmaes"):
+                if (fn, sm) in d and (fn, "random") in d:
+                    gain.append(compare("%s %s: %s/random" % (fn, who, sm),
+                                        [r[col] for r in d[(fn, sm)].values()],
+                                        [r[col] for r in d[(fn, "random")].values()], rng))
     print_family(versus)
     print_family(gain)
     gp = []

@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config libopenblas-dev zlib1g-dev libsqlite3-dev sqlite3 libpq-dev
 libcjson-dev libinih-dev libcriterion-dev gnuplot-nox libmicrohttpd-dev
 chromium chromium-driver python3-selenium
-python3-torch python3-optuna python3-psycopg2 postgresql fonts-noto-cjk
+python3-torch python3-optuna python3-cmaes python3-psycopg2 postgresql fonts-noto-cjk
 dataset-fashion-mnist procps clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do

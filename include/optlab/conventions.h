@@ -31,7 +31,8 @@ extern "C" {
 #define OL_ATTR_LOSS "optlab:loss"                   /**< OL_LOSS_NAME_REFERENCE | OL_LOSS_NAME_LOGITS */
 #define OL_ATTR_N_TRIALS "optlab:n_trials"           /**< the budget: COMPLETE + PRUNED trials */
 #define OL_ATTR_SEED "optlab:seed"                   /**< the study seed (sampler and trials derive from it) */
-#define OL_ATTR_SAMPLER "optlab:sampler"             /**< "tpe" | "random" | "gp" | "mvtpe": the experiment's sampler */
+#define OL_ATTR_SAMPLER "optlab:sampler"             /**< "tpe" | "random" | "gp" | "mvtpe" | "cmaes": the experiment's sampler */
+#define OL_ATTR_SAMPLER_KWARGS "optlab:sampler_kwargs" /**< the file's sampler_kwargs JSON text (absent when none) */
 #define OL_ATTR_REPEAT "optlab:repeat"               /**< repetition index, 0 for the plain study name */
 #define OL_ATTR_N_VALID_TRIAL "optlab:n_valid_trial" /**< images in the valid-trial split */
 #define OL_ATTR_N_TEST "optlab:n_test"               /**< images in the test split */

@@ -94,7 +94,13 @@ void ol_param_spec_free(ol_param_spec *p);
 /* ---- the experiment file ---- */
 
 typedef enum { OL_DATASET_MNIST = 0, OL_DATASET_FASHION_MNIST = 1 } ol_exp_dataset;
-typedef enum { OL_EXP_SAMPLER_TPE = 0, OL_EXP_SAMPLER_RANDOM = 1, OL_EXP_SAMPLER_GP = 2, OL_EXP_SAMPLER_MVTPE = 3 } ol_exp_sampler;
+typedef enum {
+    OL_EXP_SAMPLER_TPE = 0,
+    OL_EXP_SAMPLER_RANDOM = 1,
+    OL_EXP_SAMPLER_GP = 2,
+    OL_EXP_SAMPLER_MVTPE = 3,
+    OL_EXP_SAMPLER_CMAES = 4
+} ol_exp_sampler;
 typedef enum { OL_EXP_PRUNER_NONE = 0, OL_EXP_PRUNER_MEDIAN = 1 } ol_exp_pruner;
 /** Trial k's initial weights and batch order: the same in every study of a repetition (paired) or its own. */
 typedef enum { OL_EXP_INIT_PAIRED = 0, OL_EXP_INIT_INDEPENDENT = 1 } ol_exp_init;
@@ -103,7 +109,7 @@ typedef enum { OL_EXP_STREAM_SHARED = 0, OL_EXP_STREAM_OWN = 1 } ol_exp_stream;
 
 /** "mnist" | "fashion-mnist" (the data layer's corpus name). */
 const char *ol_exp_dataset_name(ol_exp_dataset d);
-/** "tpe" | "random" | "gp" | "mvtpe" (the names ol_sampler_new_by_name knows). */
+/** "tpe" | "random" | "gp" | "mvtpe" | "cmaes" (the names ol_sampler_new_by_name knows). */
 const char *ol_exp_sampler_name(ol_exp_sampler s);
 /** "none" | "median". */
 const char *ol_exp_pruner_name(ol_exp_pruner p);
@@ -151,6 +157,8 @@ typedef struct {
     int batch_size, patience, max_epochs;
     int trials;
     ol_exp_sampler sampler;
+    char *sampler_kwargs;        /**< `sampler_kwargs = {JSON}` (malloc'd, as written; NULL = none): the sampler's
+                                      options, Optuna's keyword names (only cmaes has any; checked at load) */
     ol_exp_pruner pruner;
     int pruner_startup;          /**< median pruner: COMPLETE trials before any pruning (5) */
     int pruner_warmup;           /**< median pruner: epochs never pruned at the start of a trial (3) */

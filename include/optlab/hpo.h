@@ -83,6 +83,9 @@ void ol_format_pyfloat(char *buf, size_t n, double v);
 
 /* ---- samplers ---- */
 
+/** Store a system attribute (key, JSON value) on the trial being sampled (see ol_sample_ctx.tag). */
+typedef ol_status (*ol_sample_tag_fn)(void *tag_ctx, const char *key, const char *value_json, ol_error *err);
+
 /** What a sampler sees when asked for one parameter of one trial. */
 typedef struct {
     const ol_trial_rec *trials; /**< the study's trials (all states) as of the ask, by number */
@@ -93,6 +96,14 @@ typedef struct {
     const char *param_name;
     const ol_distribution *dist;
     const char *dist_json;  /**< dist's JSON text (history with the same text is the same distribution) */
+    /** Set by the study (NULL elsewhere): a sampler that must remember something about the trial
+     *  it samples (CMA-ES: the generation it was drawn from) stores it as a system attribute of
+     *  that trial with tag(tag_ctx, key, value_json, err). */
+    ol_sample_tag_fn tag;
+    void *tag_ctx;
+    /** Set by the study (NULL elsewhere): where the digest of this trial's history is kept once a
+     *  joint sampler has computed it (0 = not yet), so its other suggests need not digest it again. */
+    uint64_t *history_key_memo;
 } ol_sample_ctx;
 
 /** A sampler: one function that draws an internal value for ctx's parameter.
@@ -100,7 +111,7 @@ typedef struct {
  *  several threads may share one sampler. */
 typedef struct ol_sampler ol_sampler;
 struct ol_sampler {
-    const char *name; /**< "random", "tpe", "mvtpe", "gp" */
+    const char *name; /**< "random", "tpe", "mvtpe", "gp", "cmaes" */
     ol_status (*sample)(const ol_sampler *self, const ol_sample_ctx *ctx, double *internal, ol_error *err);
     void (*destroy)(ol_sampler *self);
     void *state; /**< sampler-specific options */
@@ -153,8 +164,52 @@ void ol_sampler_gp_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx);
  * univariate TPE. The options are the TPE's (opt NULL = defaults, the liar on).
  */
 ol_status ol_sampler_mvtpe_new(ol_sampler **out, const ol_tpe_options *opt, ol_error *err);
-/** "random", "tpe", "mvtpe" or "gp" (for command lines and experiment files). */
+/**
+ * Options of the CMA-ES sampler (src/hpo/cmaes.c: Hansen's tutorial, IPOP restarts, on the unit
+ * cube of the float and int parameters); ol_cmaes_defaults() gives them. Optuna's CmaEsSampler
+ * names are kept.
+ */
+typedef struct {
+    int n_startup_trials;  /**< 1 (Optuna's): the independent sampler until this many COMPLETE trials */
+    int popsize;           /**< 0: 4 + floor(3 ln n) for n parameters; else >= 2 */
+    double sigma0;         /**< 0: 1/6 of the unit cube's side (Optuna's min range / 6); else in (0, 1] */
+    int restart_ipop;      /**< 1 (restart_strategy "ipop", optlab's default; Optuna's is none): restart
+                                with inc_popsize times the population when a termination criterion hits */
+    int inc_popsize;       /**< 2: IPOP's population factor, >= 2 */
+    int independent_tpe;   /**< 0: parameters CMA-ES does not handle (categorical, conditional, a
+                                one-parameter space) and the start-up are drawn at random; 1: by TPE */
+    const char *x0_json;   /**< NULL (the cube's centre) or a JSON object {"name": external value}: the first
+                                mean (copied by ol_sampler_cmaes_new) */
+    /** Called (if not NULL) when an ask leaves CMA-ES for the independent sampler (a one-parameter
+     *  space): the reason, one line. */
+    ol_sampler_log_fn log;
+    void *log_ctx;
+} ol_cmaes_options;
+
+/** The system attributes CMA-ES tags each trial it draws with: the restart and the generation
+ *  (JSON integers) whose distribution drew it. The sampler's state is recomputed from them. */
+#define OL_CMAES_ATTR_RESTART "optlab:cma:restart"
+#define OL_CMAES_ATTR_GENERATION "optlab:cma:generation"
+
+ol_cmaes_options ol_cmaes_defaults(void);
+/** The CMA-ES sampler (opt NULL = defaults); bad options are OL_EINVAL naming the option. */
+ol_status ol_sampler_cmaes_new(ol_sampler **out, const ol_cmaes_options *opt, ol_error *err);
+/**
+ * Parse Optuna-style keyword arguments of CmaEsSampler, a JSON object (NULL or "" = none):
+ * n_startup_trials, popsize, sigma0, restart_strategy ("ipop" | "none" | null), inc_popsize,
+ * x0 (object), independent_sampler ("random" | "tpe"); "seed" is accepted and ignored (the
+ * study's seed rules). Into *opt (which should hold the defaults); *x0_json receives a malloc'd
+ * copy of x0's text (or NULL) that opt->x0_json then points at: the caller frees it. An unknown
+ * key or a bad value is OL_EINVAL naming it.
+ */
+ol_status ol_cmaes_options_from_json(const char *json, ol_cmaes_options *opt, char **x0_json, ol_error *err);
+/** "random", "tpe", "mvtpe", "gp" or "cmaes" (for command lines and experiment files). */
 ol_status ol_sampler_new_by_name(ol_sampler **out, const char *name, ol_error *err);
+/** A sampler by name with keyword arguments (JSON object text; NULL = defaults). Only cmaes reads
+ *  any; for the others anything but {} or {"seed": N} is OL_EINVAL. */
+ol_status ol_sampler_new_by_name_kwargs(ol_sampler **out, const char *name, const char *kwargs_json, ol_error *err);
+/** Set the log callback of a sampler that has one (gp, cmaes); no effect on the others. */
+void ol_sampler_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx);
 void ol_sampler_free(ol_sampler *s);
 
 /* ---- pruners ---- */

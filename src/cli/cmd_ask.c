@@ -32,7 +32,7 @@
 
 void openblas_set_num_threads(int num_threads); /* OpenBLAS's; cblas.h is not included here */
 
-/* A GP ask that fell back to random says why on stderr (the trial is still made). */
+/* A GP or CMA-ES ask that fell back to random says why on stderr (the trial is still made). */
 static void ask_sampler_note(void *user, const char *msg) {
     (void)user;
     fprintf(stderr, "optlab ask: %s\n", msg);
@@ -61,10 +61,13 @@ static void ask_usage(FILE *out) {
           "                        optuna.distributions.distribution_to_json writes it, e.g.\n"
           "                        {\"x\": {\"name\": \"FloatDistribution\", \"attributes\": {\"low\": -4, \"high\": 4}}}\n"
           "                        (may be combined with --param)\n"
-          "  --sampler NAME        tpe (default; 10 random start-up trials), mvtpe (multivariate TPE), random\n"
-          "                        or gp (Gaussian process, 10 random start-up trials); Optuna's class names\n"
-          "                        TPESampler, RandomSampler and GPSampler are accepted\n"
-          "  --sampler-kwargs JSON Optuna's sampler arguments; optlab reads {\"seed\": N} (same as --seed)\n"
+          "  --sampler NAME        tpe (default; 10 random start-up trials), mvtpe (multivariate TPE), random,\n"
+          "                        gp (Gaussian process, 10 random start-up trials) or cmaes (CMA-ES with IPOP\n"
+          "                        restarts, one random start-up trial); Optuna's class names TPESampler,\n"
+          "                        RandomSampler, GPSampler and CmaEsSampler are accepted\n"
+          "  --sampler-kwargs JSON Optuna's sampler arguments: {\"seed\": N} (same as --seed) for every sampler;\n"
+          "                        cmaes also reads n_startup_trials, popsize, sigma0, restart_strategy,\n"
+          "                        inc_popsize, x0 and independent_sampler (docs/hpo.md)\n"
           "  --seed N              sampler seed, stored with the study when it is created (default: a random\n"
           "                        seed, as Optuna's; it is stored too); later asks reuse the stored seed\n"
           "  --trials N            refuse to start a trial once N are COMPLETE, PRUNED or RUNNING (exit 3)\n"
@@ -189,6 +192,7 @@ int cmd_ask(int argc, char **argv) {
         {"search-space", 1, A_SEARCH_SPACE}, {"format", 1, A_FORMAT},
         {NULL, 0, 0}};
     const char *url = "sqlite:///optlab.db", *study_name = NULL, *create = NULL, *sampler_name = "tpe";
+    const char *kwargs_json = NULL;
     static ask_param params[ASK_MAX_PARAMS];
     int n_params = 0, n_trials = 0, seed_given = 0;
     uint64_t seed = 0;
@@ -211,6 +215,7 @@ int cmd_ask(int argc, char **argv) {
             if (!strcmp(v, "TPESampler")) sampler_name = "tpe";
             else if (!strcmp(v, "RandomSampler")) sampler_name = "random";
             else if (!strcmp(v, "GPSampler")) sampler_name = "gp";
+            else if (!strcmp(v, "CmaEsSampler")) sampler_name = "cmaes";
             else sampler_name = v;
             break;
         case A_SAMPLER_KWARGS: {
@@ -220,10 +225,10 @@ int cmd_ask(int argc, char **argv) {
                 usage_rc = cli_usage_error(&cp, "--sampler-kwargs: not a JSON object: %s", v);
                 break;
             }
+            kwargs_json = v; /* the sampler's own options (cmaes) are checked when it is made */
             for (cJSON *kv = kw->child; kv && !usage_rc; kv = kv->next) {
                 if (strcmp(kv->string, "seed"))
-                    usage_rc = cli_usage_error(&cp, "--sampler-kwargs: optlab reads only \"seed\", not \"%s\"",
-                                               kv->string);
+                    continue;
                 else if (cJSON_IsNull(kv))
                     ; /* seed None: random, the default */
                 else if (!cJSON_IsNumber(kv) || kv->valuedouble < 0 || kv->valuedouble != floor(kv->valuedouble) ||
@@ -301,11 +306,12 @@ int cmd_ask(int argc, char **argv) {
         rc = usage_rc;
         goto done;
     }
-    if (ol_sampler_new_by_name(&sampler, sampler_name, &err)) {
-        rc = cli_usage_error(&cp, "--sampler %s: %s", sampler_name, err.msg);
+    if (ol_sampler_new_by_name_kwargs(&sampler, sampler_name, kwargs_json, &err)) {
+        rc = cli_usage_error(&cp, "--sampler %s%s%s: %s", sampler_name, kwargs_json ? " --sampler-kwargs " : "",
+                             kwargs_json ? kwargs_json : "", err.msg);
         goto done;
     }
-    ol_sampler_gp_set_log(sampler, ask_sampler_note, NULL);
+    ol_sampler_set_log(sampler, ask_sampler_note, NULL);
     /* the GP's matrices (at most 500 x 500) factor faster on one thread than on contended ones */
     openblas_set_num_threads(1);
     if (ol_storage_open(&storage, url, &err)) {

@@ -1,5 +1,5 @@
 /*
- * cmd_hpo_bench.c — `optlab hpo-bench`: the samplers (random, TPE) on
+ * cmd_hpo_bench.c — `optlab hpo-bench`: the samplers (random, TPE, mvtpe, gp, cmaes) on
  * standard test functions with known optima, many seeds each, through the
  * study API over memory: storage. Prints the median best-so-far regret at
  * trials 10, 30 and the last, per function and sampler, and how long a TPE
@@ -248,8 +248,10 @@ static int bench_workers(const char *only, int trials, int first, int seeds, int
     return rc;
 }
 
-/* Mean ms of a TPE ask + suggests on Hartmann-6 with `history` complete trials before it. */
-static int time_ask(const ol_sampler *tpe, const ol_sampler *rnd, int history, int asks, double *ms, double *cpu_ms) {
+/* Mean ms of a TPE ask + suggests on Hartmann-6 with `history` complete trials (asked by `rnd`) before it;
+ * *first_ms: the first of the timed asks alone (a sampler object that has not seen the study yet). */
+static int time_ask(const ol_sampler *tpe, const ol_sampler *rnd, int history, int asks, double *ms, double *cpu_ms,
+                    double *first_ms) {
     ol_storage *st;
     ol_error err = {0};
     if (ol_storage_open(&st, "memory:", &err)) return cli_error("%s", err.msg);
@@ -281,6 +283,7 @@ static int time_ask(const ol_sampler *tpe, const ol_sampler *rnd, int history, i
             break;
         }
         total += ol_now() - t0;
+        if (i == 0) *first_ms = 1e3 * (ol_now() - t0);
         cpu += (double)(clock() - c0) / CLOCKS_PER_SEC;
         if (ol_study_tell(s, t, OL_TRIAL_COMPLETE, v, &err)) rc = cli_error("%s", err.msg);
     }
@@ -307,8 +310,11 @@ static void usage(FILE *out) {
           "  --workers W       instead: simulate W parallel workers (W trials in flight) and compare TPE at\n"
           "                    1 worker, at W without and with the constant liar, and random\n"
           "  --marks A,B       also report the regret after trials A and B (default 10,30)\n"
-          "  --samplers LIST   comma-separated samplers to compare: random, tpe, mvtpe, gp (default random,tpe);\n"
+          "  --samplers LIST   comma-separated samplers to compare: random, tpe, mvtpe, gp, cmaes (default random,tpe);\n"
           "                    the last one is the one whose ask is timed\n"
+          "  --history-sampler random|same\n"
+          "                    who asks the --ask-history trials: random (default) or another instance of the\n"
+          "                    timed sampler (CMA-ES: its generations are then replayed by the timed asks)\n"
           "  --quiet           no progress bar on stderr (the table still goes to stdout)\n\n"
           "bench/hpo.sh prints this beside Optuna 3.1's TPESampler and RandomSampler.\n",
           out);
@@ -316,7 +322,7 @@ static void usage(FILE *out) {
 
 void openblas_set_num_threads(int num_threads); /* OpenBLAS's */
 
-enum { B_TRIALS, B_SEEDS, B_FIRST, B_HISTORY, B_WORKERS, B_PER_SEED, B_FUNCTION, B_QUIET, B_SAMPLERS, B_MARKS };
+enum { B_TRIALS, B_SEEDS, B_FIRST, B_HISTORY, B_WORKERS, B_PER_SEED, B_FUNCTION, B_QUIET, B_SAMPLERS, B_MARKS, B_HIST_SAMPLER };
 
 #define MAX_SAMPLERS 8
 
@@ -326,8 +332,9 @@ int cmd_hpo_bench(int argc, char **argv) {
                                       {"workers", 1, B_WORKERS},  {"per-seed", 1, B_PER_SEED},
                                       {"function", 1, B_FUNCTION}, {"quiet", 0, B_QUIET},
                                       {"samplers", 1, B_SAMPLERS}, {"marks", 1, B_MARKS},
-                                      {NULL, 0, 0}};
+                                      {"history-sampler", 1, B_HIST_SAMPLER}, {NULL, 0, 0}};
     int trials = 70, seeds = 20, first = 0, history = 1000, workers = 0, quiet = 0, mark1 = 10, mark2 = 30;
+    int history_same = 0;
     const char *only = NULL, *per_seed = NULL, *sampler_list = "random,tpe", *v;
     cli_parser p;
     cli_begin(&p, "hpo-bench", argc, argv, opts);
@@ -345,6 +352,11 @@ int cmd_hpo_bench(int argc, char **argv) {
         case B_FUNCTION: only = v; break;
         case B_QUIET: quiet = 1; break;
         case B_SAMPLERS: sampler_list = v; break;
+        case B_HIST_SAMPLER:
+            if (!strcmp(v, "same")) history_same = 1;
+            else if (!strcmp(v, "random")) history_same = 0;
+            else return cli_usage_error(&p, "--history-sampler: expected random or same, got '%s'", v);
+            break;
         case B_MARKS:
             if (sscanf(v, "%d,%d", &mark1, &mark2) != 2 || mark1 < 1 || mark2 <= mark1)
                 return cli_usage_error(&p, "--marks: expected two trial counts A,B with 1 <= A < B, got '%s'", v);
@@ -389,9 +401,13 @@ int cmd_hpo_bench(int argc, char **argv) {
         n_samplers++;
         q += len + (q[len] == ',');
     }
-    ol_sampler *timed = NULL, *filler = NULL; /* the ask timing: the last sampler named, history drawn at random */
-    if (ol_sampler_random_new(&filler, &err)) return cli_error("%s", err.msg);
+    ol_sampler *timed = NULL, *filler = NULL; /* the ask timing: the last sampler named; history at random or by it */
     timed = samplers[n_samplers - 1];
+    if (history_same ? ol_sampler_new_by_name(&filler, names[n_samplers - 1], &err) : ol_sampler_random_new(&filler, &err)) {
+        if (raw) fclose(raw);
+        for (int k = 0; k < n_samplers; k++) ol_sampler_free(samplers[k]);
+        return cli_error("%s", err.msg);
+    }
 
     int marks[3] = {mark1, mark2, trials};
     double *regret = malloc((size_t)trials * sizeof *regret);
@@ -436,11 +452,12 @@ int cmd_hpo_bench(int argc, char **argv) {
     cli_progress_end(&prog);
     if (raw && (ferror(raw) | fclose(raw)) && !rc) rc = cli_error("--per-seed %s: write failed", per_seed);
     if (!rc && history > 0) {
-        double ms = 0, cpu_ms = 0;
-        rc = time_ask(timed, filler, history, 20, &ms, &cpu_ms);
+        double ms = 0, cpu_ms = 0, first_ms = 0;
+        rc = time_ask(timed, filler, history, 20, &ms, &cpu_ms, &first_ms);
         if (!rc)
-            printf("%s ask+suggest (hartmann6, 6 params) with %d complete trials: %.3f ms (process CPU %.3f ms)\n",
-                   timed->name, history, ms, cpu_ms);
+            printf("%s ask+suggest (hartmann6, 6 params) with %d complete trials%s: %.3f ms (process CPU %.3f ms; "
+                   "the first ask %.3f ms)\n",
+                   timed->name, history, history_same ? " asked by it" : "", ms, cpu_ms, first_ms);
     }
     free(regret);
     free(at);

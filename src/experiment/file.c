@@ -46,6 +46,7 @@ typedef struct {
     int section_kind;
     int section_line;
     int model_line;   /* line of `model =`, for the memory check once batch_size is known */
+    int sampler_line, kwargs_line; /* lines of `sampler =` and `sampler_kwargs =`, for the sampler checks at the end */
     ol_exp_optimizer *current;
     /* which [experiment] keys were seen (to reject duplicates) */
     char seen_keys[32][OL_EXP_NAME_MAX];
@@ -130,6 +131,7 @@ const char *ol_exp_sampler_name(ol_exp_sampler s) {
     return s == OL_EXP_SAMPLER_RANDOM  ? "random"
            : s == OL_EXP_SAMPLER_GP    ? "gp"
            : s == OL_EXP_SAMPLER_MVTPE ? "mvtpe"
+           : s == OL_EXP_SAMPLER_CMAES ? "cmaes"
                                        : "tpe";
 }
 const char *ol_exp_pruner_name(ol_exp_pruner p) { return p == OL_EXP_PRUNER_MEDIAN ? "median" : "none"; }
@@ -209,7 +211,14 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
         else if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_RANDOM))) e->sampler = OL_EXP_SAMPLER_RANDOM;
         else if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_GP))) e->sampler = OL_EXP_SAMPLER_GP;
         else if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_MVTPE))) e->sampler = OL_EXP_SAMPLER_MVTPE;
-        else return fail_at(ps, ps->line, OL_EINVAL, "sampler = %s: expected tpe, mvtpe, gp or random", value);
+        else if (!strcmp(value, ol_exp_sampler_name(OL_EXP_SAMPLER_CMAES))) e->sampler = OL_EXP_SAMPLER_CMAES;
+        else return fail_at(ps, ps->line, OL_EINVAL, "sampler = %s: expected tpe, mvtpe, gp, cmaes or random", value);
+        ps->sampler_line = ps->line;
+    } else if (!strcmp(key, "sampler_kwargs")) {
+        free(e->sampler_kwargs);
+        e->sampler_kwargs = strdup(value);
+        if (!e->sampler_kwargs) return fail_at(ps, ps->line, OL_ENOMEM, "out of memory");
+        ps->kwargs_line = ps->line;
     } else if (!strcmp(key, "pruner")) {
         if (!strcmp(value, ol_exp_pruner_name(OL_EXP_PRUNER_NONE))) e->pruner = OL_EXP_PRUNER_NONE;
         else if (!strcmp(value, ol_exp_pruner_name(OL_EXP_PRUNER_MEDIAN))) e->pruner = OL_EXP_PRUNER_MEDIAN;
@@ -252,7 +261,7 @@ static int experiment_key(parse_state *ps, const char *key, const char *value) {
     } else {
         return fail_at(ps, ps->line, OL_EINVAL,
                        "unknown key '%s' in [experiment] (known: name, dataset, loss, model, train, valid_epoch, "
-                       "valid_trial, test, batch_size, patience, max_epochs, trials, sampler, pruner, "
+                       "valid_trial, test, batch_size, patience, max_epochs, trials, sampler, sampler_kwargs, pruner, "
                        "pruner_startup, pruner_warmup, pruner_interval, baseline, init, sampler_stream, reevaluate_top, "
                        "reevaluate_median, reevaluate_seeds, seed)",
                        key);
@@ -530,6 +539,50 @@ static void name_from_path(char *dst, size_t n, const char *path) {
     if (dot && dot != dst) *dot = '\0';
 }
 
+/*
+ * The sampler and its options, once the whole file is read: sampler_kwargs must be options the
+ * sampler takes (only cmaes has any), and CMA-ES must find two or more searched float/int
+ * parameters in every optimizer section (it cannot search categoricals, and Optuna's sampler
+ * falls back to random sampling in one dimension): said here, before any trial runs.
+ */
+static void check_sampler(parse_state *ps) {
+    ol_experiment *e = ps->exp;
+    ol_sampler *sm = NULL;
+    ol_error e2;
+    if (ol_sampler_new_by_name_kwargs(&sm, ol_exp_sampler_name(e->sampler), e->sampler_kwargs, &e2)) {
+        fail_at(ps, ps->kwargs_line, OL_EINVAL, "sampler_kwargs = %s: %s", e->sampler_kwargs ? e->sampler_kwargs : "",
+                e2.msg);
+        return;
+    }
+    ol_sampler_free(sm);
+    if (e->sampler != OL_EXP_SAMPLER_CMAES) return;
+    for (int i = 0; i < e->n_optimizers; i++) {
+        const ol_exp_optimizer *o = &e->optimizers[i];
+        int numeric = 0, categorical = 0;
+        char names[256] = "";
+        for (int k = 0; k < o->n_params; k++) {
+            const ol_param_spec *p = &o->params[k].spec;
+            if (p->fixed) continue;
+            if (p->dist.kind == OL_DIST_CATEGORICAL) {
+                categorical++;
+                continue;
+            }
+            numeric++;
+            size_t l = strlen(names);
+            snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", o->params[k].name);
+        }
+        if (numeric >= 2) continue;
+        fail_at(ps, ps->sampler_line ? ps->sampler_line : o->line, OL_EINVAL,
+                "sampler = cmaes: [optimizer %s] (line %d) searches %s%s%s%s; CMA-ES needs two or more float or int "
+                "parameters (categorical ones go to its independent sampler): search more of them, or use "
+                "sampler = tpe, gp or random",
+                o->study, o->line, numeric ? "only one float/int parameter (" : "no float or int parameter",
+                numeric ? names : "", numeric ? ")" : "",
+                categorical ? (numeric ? " besides categoricals" : ", only categoricals") : "");
+        return;
+    }
+}
+
 ol_status ol_experiment_parse_string(ol_experiment *exp, const char *text, const char *origin, ol_error *err) {
     set_defaults(exp);
     snprintf(exp->path, sizeof exp->path, "%s", origin);
@@ -579,6 +632,7 @@ ol_status ol_experiment_parse_string(ol_experiment *exp, const char *text, const
         if (exp_schedule_validate(exp, &exp->optimizers[i], &line, &e2))
             fail_at(&ps, line, e2.status, "[optimizer %s]: %s", exp->optimizers[i].study, e2.msg);
     }
+    if (!ps.failed) check_sampler(&ps);
     if (!ps.failed && !exp->model) {
         exp->model = strdup(OL_SEED_CNN_SPEC);
         if (!exp->model) fail_at(&ps, 0, OL_ENOMEM, "out of memory");
@@ -648,6 +702,8 @@ void ol_experiment_free(ol_experiment *exp) {
     if (!exp) return;
     free(exp->model);
     exp->model = NULL;
+    free(exp->sampler_kwargs);
+    exp->sampler_kwargs = NULL;
     for (int i = 0; i < exp->n_optimizers && i < OL_EXP_MAX_OPTIMIZERS; i++)
         for (int k = 0; k < exp->optimizers[i].n_params && k < OL_EXP_MAX_PARAMS; k++)
             ol_param_spec_free(&exp->optimizers[i].params[k].spec);

@@ -177,6 +177,7 @@ ol_status ol_exp_write_study_attrs(ol_storage *st, const ol_exp_study *s, const 
     ATTR(OL_ATTR_N_TRIALS, exp_text_printf(&v, "%d", r->trials));
     ATTR(OL_ATTR_SEED, exp_text_printf(&v, "%llu", (unsigned long long)s->seed));
     ATTR(OL_ATTR_SAMPLER, exp_text_json_string(&v, ol_exp_sampler_name(e->sampler)));
+    if (e->sampler_kwargs) ATTR(OL_ATTR_SAMPLER_KWARGS, exp_text_json_string(&v, e->sampler_kwargs));
     ATTR(OL_ATTR_REPEAT, exp_text_printf(&v, "%d", s->repeat));
     ATTR(OL_ATTR_N_VALID_TRIAL, exp_text_printf(&v, "%d", r->splits.valid_trial.n));
     ATTR(OL_ATTR_N_TEST, exp_text_printf(&v, "%d", r->splits.test.n));
@@ -518,7 +519,8 @@ static ol_status work_on_study(ol_exp_runner *r, ol_storage *st, ol_study *study
     return OL_OK;
 }
 
-/* The sampler's notes (a GP ask that fell back to random) become SAMPLER_NOTE events of the current study. */
+/* The sampler's notes (a GP ask that fell back to random, CMA-ES in one dimension) become SAMPLER_NOTE events of
+ * the current study. */
 typedef struct {
     ol_exp_runner *r;
     const ol_exp_study *study;
@@ -547,11 +549,11 @@ ol_status ol_exp_worker_run(ol_exp_runner *r, ol_error *err) {
     if ((rc = ol_storage_open(&st, r->storage_url, err)) ||
         (rc = ol_model_create(&model, e->model, r->splits.train.channels, r->splits.train.height,
                               r->splits.train.width, e->batch_size, err)) ||
-        (rc = ol_sampler_new_by_name(&sampler, ol_exp_sampler_name(e->sampler), err)) ||
+        (rc = ol_sampler_new_by_name_kwargs(&sampler, ol_exp_sampler_name(e->sampler), e->sampler_kwargs, err)) ||
         (rc = heartbeat_start(r, err)))
         goto out;
     sampler_note_ctx note = {.r = r};
-    ol_sampler_gp_set_log(sampler, sampler_note, &note);
+    ol_sampler_set_log(sampler, sampler_note, &note);
     /* how often a worker with nothing to do looks again whether a slot was freed */
     double poll = r->heartbeat_seconds > 0 ? r->heartbeat_seconds : 2.0;
     if (poll > r->grace_seconds / 2) poll = r->grace_seconds / 2;

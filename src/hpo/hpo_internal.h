@@ -105,11 +105,22 @@ typedef struct {
 
 void ol_hpo_joint_cache_init(ol_hpo_joint_cache *c);
 void ol_hpo_joint_cache_destroy(ol_hpo_joint_cache *c);
-/** The digest of ctx's history (the asking trial itself left out: it gains parameters as it goes). */
+/** The digest of ctx's history (the asking trial itself left out: it gains parameters as it goes);
+ *  kept in ctx->history_key_memo when the study gives one, so a trial's history is digested once. */
 uint64_t ol_hpo_history_key(const ol_sample_ctx *ctx);
 /** 1: *v is `name`'s cached value; 0: the key is cached but `name` is not in it; -1: not cached. */
 int ol_hpo_joint_cache_get(ol_hpo_joint_cache *c, uint64_t key, const char *name, double *v);
 /** Replace the cache with n (name, value) pairs under `key` (copied; on no memory the cache is left empty). */
 void ol_hpo_joint_cache_put(ol_hpo_joint_cache *c, uint64_t key, const char *const *names, const double *values,
                             size_t n);
+/** The CMA-ES sampler's log callback (cmaes.c; ol_sampler_set_log dispatches by name). */
+void ol_hpo_cmaes_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx);
+/**
+ * Tests: a CMA-ES run in n dimensions (population lam, mean m0, step size sigma0, C = I) told
+ * `gens` generations of lam points each (X: gens*lam rows of n; f: gens*lam values, smaller
+ * better), as the sampler tells them; the resulting sigma, mean (n) and C (n*n) after a last
+ * eigendecomposition. -1 on no memory or a failed eigendecomposition.
+ */
+int ol_hpo_cmaes_tell_check(size_t n, int lam, const double *m0, double sigma0, int gens, const double *X,
+                            const double *f, double *sigma, double *mean, double *C);
 #endif

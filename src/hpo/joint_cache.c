@@ -13,13 +13,23 @@ const ol_param_rec *ol_hpo_find_param(const ol_trial_rec *t, const char *name) {
     return NULL;
 }
 
+/* A 64-bit digest step over n bytes, eight at a time (the key is hashed at every suggest of a joint
+ * sampler, over the whole history: byte-at-a-time FNV took most of a CMA-ES ask at 1,000 trials). */
 static uint64_t fnv(uint64_t h, const void *p, size_t n) {
     const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
+    return h ^ (uint64_t)n;
 }
 
 uint64_t ol_hpo_history_key(const ol_sample_ctx *ctx) {
+    if (ctx->history_key_memo && *ctx->history_key_memo) return *ctx->history_key_memo;
     uint64_t h = 14695981039346656037ULL;
     h = fnv(h, &ctx->seed, sizeof ctx->seed);
     h = fnv(h, &ctx->trial_number, sizeof ctx->trial_number);
@@ -39,6 +49,7 @@ uint64_t ol_hpo_history_key(const ol_sample_ctx *ctx) {
         /* PRUNED trials rank by their last intermediate value (multivariate TPE) */
         if (t->n_intermediate) h = fnv(h, &t->intermediate[t->n_intermediate - 1], sizeof t->intermediate[0]);
     }
+    if (ctx->history_key_memo) *ctx->history_key_memo = h;
     return h;
 }
 

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "hpo_internal.h"
 
 double ol_hpo_random_internal(const ol_distribution *d, ol_rng *rng) {
@@ -79,7 +81,39 @@ ol_status ol_sampler_new_by_name(ol_sampler **out, const char *name, ol_error *e
     if (name && !strcmp(name, "tpe")) return ol_sampler_tpe_new(out, NULL, err);
     if (name && !strcmp(name, "gp")) return ol_sampler_gp_new(out, NULL, err);
     if (name && !strcmp(name, "mvtpe")) return ol_sampler_mvtpe_new(out, NULL, err);
-    return ol_fail(err, OL_EINVAL, "unknown sampler '%s' (known: tpe, random, gp, mvtpe)", name ? name : "(null)");
+    if (name && !strcmp(name, "cmaes")) return ol_sampler_cmaes_new(out, NULL, err);
+    return ol_fail(err, OL_EINVAL, "unknown sampler '%s' (known: tpe, random, gp, mvtpe, cmaes)", name ? name : "(null)");
+}
+
+ol_status ol_sampler_new_by_name_kwargs(ol_sampler **out, const char *name, const char *kwargs_json, ol_error *err) {
+    *out = NULL;
+    if (name && !strcmp(name, "cmaes")) {
+        ol_cmaes_options o = ol_cmaes_defaults();
+        char *x0 = NULL;
+        ol_status rc = ol_cmaes_options_from_json(kwargs_json, &o, &x0, err);
+        if (!rc) rc = ol_sampler_cmaes_new(out, &o, err);
+        free(x0);
+        return rc;
+    }
+    if (kwargs_json && *kwargs_json) {
+        cJSON *root = cJSON_Parse(kwargs_json);
+        const char *bad = NULL;
+        int object = cJSON_IsObject(root);
+        for (const cJSON *c = object ? root->child : NULL; c && !bad; c = c->next)
+            if (strcmp(c->string, "seed")) bad = c->string;
+        ol_status rc = OL_OK;
+        if (!object) rc = ol_fail(err, OL_EINVAL, "sampler options: not a JSON object: %s", kwargs_json);
+        else if (bad) rc = ol_fail(err, OL_EINVAL, "sampler %s takes no option '%s' (only cmaes has options)", name ? name : "(null)", bad);
+        cJSON_Delete(root);
+        if (rc) return rc;
+    }
+    return ol_sampler_new_by_name(out, name, err);
+}
+
+void ol_sampler_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx) {
+    if (!s || !s->name) return;
+    if (!strcmp(s->name, "gp")) ol_sampler_gp_set_log(s, log, log_ctx);
+    else if (!strcmp(s->name, "cmaes")) ol_hpo_cmaes_set_log(s, log, log_ctx);
 }
 
 void ol_sampler_free(ol_sampler *s) {

@@ -66,6 +66,7 @@ struct ol_trial {
     size_t n_params;
     fixed_param *fixed;
     size_t n_fixed;
+    uint64_t history_key; /* ol_sample_ctx.history_key_memo: the history's digest, 0 until a joint sampler asks */
     int64_t last_step; /* last step reported, -1 if none: what the pruner judges */
     double last_value; /* the value reported at last_step (a pruned trial's value) */
 };
@@ -475,6 +476,12 @@ static ol_status copy_distribution(ol_distribution *dst, const ol_distribution *
     return OL_OK;
 }
 
+/* ol_sample_ctx.tag: a sampler's note on the trial it samples, as a system attribute. */
+static ol_status trial_tag(void *tag_ctx, const char *key, const char *value_json, ol_error *err) {
+    ol_trial *t = tag_ctx;
+    return ol_storage_set_trial_system_attr(t->study->st, t->id, key, value_json, err);
+}
+
 ol_status ol_trial_suggest(ol_trial *t, const char *name, const ol_distribution *d, double *internal, ol_error *err) {
     if (!name || !*name) return ol_fail(err, OL_EINVAL, "trial %d: parameter name is empty", t->number);
     ol_status rc = ol_distribution_check(d, name, err);
@@ -516,7 +523,10 @@ ol_status ol_trial_suggest(ol_trial *t, const char *name, const ol_distribution 
                              .trial_number = t->number,
                              .param_name = name,
                              .dist = d,
-                             .dist_json = json};
+                             .dist_json = json,
+                             .tag = trial_tag,
+                             .tag_ctx = t,
+                             .history_key_memo = &t->history_key};
         rc = t->study->sampler->sample(t->study->sampler, &ctx, &v, err);
         if (rc) goto out;
         if (!ol_distribution_contains(d, v)) {

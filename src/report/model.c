@@ -384,7 +384,20 @@ static ol_status fill_study(ol_storage *st, const ol_study_rec *rec, const study
     s->slug = dupstr(unique);
     if (!s->slug) return ol_fail(err, OL_ENOMEM, "out of memory");
     if (!ex->dataset) ex->dataset = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_DATASET);
-    if (!ex->sampler) ex->sampler = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_SAMPLER);
+    if (!ex->sampler) {
+        ex->sampler = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_SAMPLER);
+        char *kw = attr_string(pl->attrs, pl->n_attrs, OL_ATTR_SAMPLER_KWARGS); /* "cmaes {\"popsize\": 8}" */
+        if (ex->sampler && kw) {
+            size_t len = strlen(ex->sampler) + strlen(kw) + 2;
+            char *both = malloc(len);
+            if (both) {
+                snprintf(both, len, "%s %s", ex->sampler, kw);
+                free(ex->sampler);
+                ex->sampler = both;
+            }
+        }
+        free(kw);
+    }
     if (!ex->loss && s->loss) ex->loss = dupstr(s->loss); /* already under the reference loss's new name */
     if (ex->seed < 0) ex->seed = (long long)attr_number(pl->attrs, pl->n_attrs, OL_ATTR_SEED, -1);
     if (!ex->n_test) ex->n_test = attr_int(pl->attrs, pl->n_attrs, OL_ATTR_N_TEST, 0);

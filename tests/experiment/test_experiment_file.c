@@ -394,3 +394,36 @@ Test(experiment, schedule_bad_input_named_before_anything_runs) {
     expect_error("[optimizer sgd]\nschedule = OneCycleLR:{\"max_lr\": 0.1, \"total_steps\": 100}\n", "t.ini:5:",
                  "max_epochs");
 }
+
+/* sampler = cmaes and sampler_kwargs: options checked at load, spaces CMA-ES cannot search refused before any trial */
+Test(experiment, cmaes_sampler_and_its_options) {
+    ol_experiment e;
+    parse_ok(&e, "sampler = cmaes\nsampler_kwargs = {\"popsize\": 8, \"restart_strategy\": \"none\"}\n"
+                 "[optimizer adam]\nlearning_rate = log 1e-4 1e-2\nbeta1 = 0.8 0.95\n");
+    cr_expect_eq(e.sampler, OL_EXP_SAMPLER_CMAES);
+    cr_expect_str_eq(ol_exp_sampler_name(e.sampler), "cmaes");
+    cr_expect_str_eq(e.sampler_kwargs, "{\"popsize\": 8, \"restart_strategy\": \"none\"}");
+    ol_experiment_free(&e);
+    cr_expect_null(e.sampler_kwargs);
+    /* bad options, at the line of sampler_kwargs */
+    expect_error("sampler = cmaes\nsampler_kwargs = {\"popsize\": 1}\n[optimizer adam]\nlearning_rate = log 1e-4 1e-2\n"
+                 "beta1 = 0.8 0.95\n",
+                 "t.ini:5:", "popsize must be a whole number >= 2");
+    expect_error("sampler_kwargs = {\"sigma0\": 0}\nsampler = cmaes\n[optimizer adam]\nlearning_rate = log 1e-4 1e-2\n"
+                 "beta1 = 0.8 0.95\n",
+                 "t.ini:4:", "sigma0 must be a number in (0, 1]");
+    expect_error("sampler = cmaes\nsampler_kwargs = {\"popsiz\": 8}\n[optimizer adam]\nlearning_rate = log 1e-4 1e-2\n"
+                 "beta1 = 0.8 0.95\n",
+                 "t.ini:5:", "unknown option 'popsiz'");
+    expect_error("sampler_kwargs = {\"popsize\": 8}\n[optimizer adam]\nlearning_rate = log 1e-4 1e-2\n",
+                 "t.ini:4:", "sampler tpe takes no option 'popsize'");
+    expect_error("sampler = cmaes\nsampler_kwargs = popsize=8\n[optimizer adam]\nlearning_rate = log 1e-4 1e-2\n"
+                 "beta1 = 0.8 0.95\n",
+                 "t.ini:5:", "not a JSON object");
+    /* spaces: one float parameter, only categoricals; named with the section, at the line of sampler = */
+    expect_error("sampler = cmaes\n[optimizer adam]\nlearning_rate = log 1e-4 1e-2\nbeta1 = 0.9\n", "t.ini:4:",
+                 "[optimizer adam] (line 5) searches only one float/int parameter (learning_rate); CMA-ES needs two");
+    expect_error("sampler = cmaes\n[optimizer adam]\nlearning_rate = choice 0.001 0.01\nbeta1 = choice 0.9 0.95\n",
+                 "t.ini:4:", "searches no float or int parameter, only categoricals");
+    expect_error("sampler = cma\n", "t.ini:4:", "sampler = cma: expected tpe, mvtpe, gp, cmaes or random");
+}
