@@ -58,6 +58,7 @@ struct ol_server {
     char *storage_url;
     pthread_key_t storage_key;
     serve_cache *cache; /* the overview's per-study summaries */
+    double stale_seconds;
     int key_made;
     asset assets[MAX_ASSETS];
     size_t n_assets;
@@ -214,7 +215,7 @@ static enum MHD_Result api(ol_server *srv, struct MHD_Connection *c, const char 
     char *json = NULL;
     ol_status rc;
     if (!strcmp(what, "studies")) {
-        rc = serve_studies_json_cached(st, srv->cache, &json, &err);
+        rc = serve_studies_json_cached(st, srv->cache, srv->stale_seconds, &json, &err);
     } else {
         const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
         const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
@@ -227,7 +228,7 @@ static enum MHD_Result api(ol_server *srv, struct MHD_Connection *c, const char 
         size_t n_ids = 0;
         if (parse_ids(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "ids"), &ids, &n_ids))
             return send_error_json(c, OL_EINVAL, "ids= must be trial ids separated by commas");
-        rc = ol_serve_study_json(st, name, after_id, ids, n_ids, &json, &err);
+        rc = ol_serve_study_json(st, name, after_id, ids, n_ids, srv->stale_seconds, &json, &err);
         free(ids);
     }
     if (rc != OL_OK) {
@@ -297,6 +298,7 @@ ol_status ol_serve_start(ol_server **out, const ol_serve_options *o, ol_error *e
     ol_server *srv = calloc(1, sizeof *srv);
     if (!srv) return ol_fail(err, OL_ENOMEM, "serve: out of memory");
     srv->listen_fd = -1;
+    srv->stale_seconds = o->stale_seconds > 0 ? o->stale_seconds : OL_SERVE_DEFAULT_STALE_SECONDS;
     /* the storage must exist and be optlab's or Optuna's before anything listens */
     ol_storage *probe = NULL;
     ol_status rc = ol_storage_open_flags(&probe, o->storage_url, OL_STORAGE_OPEN_EXISTING, err);

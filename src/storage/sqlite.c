@@ -126,6 +126,7 @@ enum {
     Q_FINISH_TRIAL,
     Q_UPSERT_VALUE,
     Q_RUNNING_WITH_HEARTBEAT,
+    Q_HEARTBEATS,
     Q_FAIL_IF_RUNNING,
     Q_TRIALS,
     Q_VALUES,
@@ -192,6 +193,8 @@ static const char *const query_sql[Q_COUNT] = {
     [Q_RUNNING_WITH_HEARTBEAT] = "SELECT t.trial_id, t.datetime_start, h.heartbeat FROM trials t "
                                  "LEFT JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
                                  "WHERE t.study_id = ?1 AND t.state = 'RUNNING' ORDER BY t.trial_id",
+    [Q_HEARTBEATS] = "SELECT t.trial_id, h.heartbeat FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
+                     "WHERE t.study_id = ?1 AND t.state = 'RUNNING' ORDER BY t.trial_id",
     [Q_FAIL_IF_RUNNING] = "UPDATE trials SET state = 'FAIL', datetime_complete = ?2 WHERE trial_id = ?1 "
                           "AND state = 'RUNNING'",
     /* ?2, ?3: only trials with a greater id or listed in the JSON array ?3 (0, '[]': all) */
@@ -836,6 +839,42 @@ static ol_status sq_fail_stale(ol_storage *base, int64_t study_id, double grace_
     return st;
 }
 
+static ol_status sq_get_heartbeats(ol_storage *base, int64_t study_id, ol_heartbeat_rec **out, size_t *n,
+                                   ol_error *err) {
+    sq_storage *s = sq(base);
+    ol_status st;
+    TXN_LOOP(s, 0, st, err, {
+        free(*out); /* a retried transaction starts again */
+        *out = NULL;
+        *n = 0;
+        size_t cap = 0;
+        int row = 1;
+        st = require_study(s, study_id, err);
+        sqlite3_stmt *q = st == OL_OK ? stmt(s, Q_HEARTBEATS, err, &st) : NULL;
+        if (q) sqlite3_bind_int64(q, 1, study_id);
+        while (q && st == OL_OK && (st = step(s, q, &row, "reading heartbeats", err)) == OL_OK && row) {
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 8;
+                ol_heartbeat_rec *grown = realloc(*out, cap * sizeof *grown);
+                if (!grown) {
+                    st = ol_fail(err, OL_ENOMEM, "out of memory reading heartbeats");
+                    break;
+                }
+                *out = grown;
+            }
+            (*out)[*n].trial_id = sqlite3_column_int64(q, 0);
+            (*out)[(*n)++].heartbeat = parse_datetime(sqlite3_column_text(q, 1), 1); /* heartbeats are UTC */
+        }
+        if (q) sqlite3_reset(q);
+    });
+    if (st != OL_OK) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return st;
+}
+
 /* ------------------------------------------------------------ get_trials */
 
 /* Does column `col` hold a number (not NULL, not text such as 'NaN')? */
@@ -1085,6 +1124,7 @@ static const ol_storage_ops sqlite_ops = {
     .finish_trial = sq_finish_trial,
     .heartbeat = sq_heartbeat,
     .fail_stale = sq_fail_stale,
+    .get_heartbeats = sq_get_heartbeats,
     .get_trials = sq_get_trials,
 };
 

@@ -10,6 +10,7 @@ open: they must appear without a reload.
 import http.client
 import json
 import os
+import re
 import signal
 import subprocess
 import sqlite3
@@ -146,6 +147,13 @@ try:
     running.report(3.0, 0)
     wait_for(lambda: "RUNNING" in driver.find_element(By.CSS_SELECTOR, '#trials tbody tr[data-number="1"]').text,
              "a RUNNING trial to appear live", timeout=5)
+    # its worker's heartbeat, written by Optuna's own heartbeat code: the row shows its age, not stale
+    hb_storage = optuna.storages.RDBStorage("sqlite:///" + db, heartbeat_interval=60)
+    hb_storage.record_heartbeat(running._trial_id)
+    hb_cell = f'#trials td.hb[data-id="{running._trial_id}"]'
+    hb_text = wait_for(lambda: re.fullmatch(r"heartbeat (\d+) s ago", driver.find_element(By.CSS_SELECTOR, hb_cell).text)
+                       and driver.find_element(By.CSS_SELECTOR, hb_cell).text, "the running trial's heartbeat age", timeout=5)
+    check(int(re.search(r"\d+", hb_text).group()) <= 5, f"a heartbeat just written shows as {hb_text}")
     running.report(2.0, 1)
     wait_for(lambda: driver.execute_script(
         "const s = echarts.getInstanceByDom(document.getElementById('intermediate')).getOption().series;"
@@ -165,6 +173,22 @@ try:
     driver.save_screenshot(f"{shots}/escaping-live.png")
     console += driver.get_log("browser")
 
+    # 3b. a trial whose worker stopped beating 100 s ago (more than the 30 s default --stale): flagged
+    stale = xss_study.ask()
+    hb_storage.record_heartbeat(stale._trial_id)
+    con = sqlite3.connect(db)
+    con.execute("update trial_heartbeats set heartbeat = strftime('%Y-%m-%d %H:%M:%f', 'now', '-100 seconds') "
+                "where trial_id = ?", (stale._trial_id,))
+    con.commit()
+    con.close()
+    stale_cell = f'#trials td.hb[data-id="{stale._trial_id}"]'
+    stale_text = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, stale_cell).text.startswith("STALE")
+                          and driver.find_element(By.CSS_SELECTOR, stale_cell).text, "the stale trial flagged", timeout=5)
+    m = re.fullmatch(r"STALE: heartbeat 1 min (\d+) s ago", stale_text)
+    check(m and 40 <= int(m.group(1)) <= 50, f"a heartbeat set 100 s back shows as {stale_text!r}")
+    check("stale" in driver.find_element(By.CSS_SELECTOR, stale_cell).get_attribute("class"), "stale cell not styled")
+    console += driver.get_log("browser")
+
     # 4. the server goes away: a banner says so; it comes back: the banner goes, polling resumes
     os.kill(int(os.environ["SERVE_PID"]), signal.SIGINT)
     wait_for(lambda: "cannot be reached" in driver.find_element(By.ID, "banner").text, "the outage banner")
@@ -178,11 +202,23 @@ try:
         xss_study.tell(xss_study.ask({XSS: optuna.distributions.FloatDistribution(0.1, 10.0, log=True)}), 0.25)
         wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#trials tbody tr")) == n_before + 1,
                  "a trial told after the restart", timeout=5)
+
+        # the banner named the outage; while the server was gone the browser logged failed fetches, which are expected
+        console += [e for e in driver.get_log("browser") if "ERR_CONNECTION_REFUSED" not in e.get("message", "")]
+
+        # 5. the overview shows each running trial's heartbeat age, the stale one flagged
+        driver.get(base)
+        def stale_span():  # the markup study's name cannot go into a CSS selector: match the attribute in Python
+            rows = [r for r in driver.find_elements(By.CSS_SELECTOR, "#studies tbody tr") if r.get_attribute("data-study") == XSS]
+            return rows and rows[0].find_elements(By.CSS_SELECTOR, f'span.running[data-trial="{stale.number}"]')
+        el_stale = wait_for(stale_span, "the stale trial in the overview")[0]
+        check("stale" in el_stale.get_attribute("class").split(), "overview: the stale trial is not flagged")
+        check(re.search(r"STALE: heartbeat 1 min \d+ s ago", el_stale.text), f"overview shows {el_stale.text!r}")
+        driver.save_screenshot(f"{shots}/overview-stale.png")
+        console += driver.get_log("browser")
     finally:
         again.send_signal(signal.SIGINT)
         check(again.wait(timeout=10) == 0, "the restarted server did not stop cleanly")
-    # the banner names the outage; while the server was gone the browser logged failed fetches, which are expected
-    console += [e for e in driver.get_log("browser") if "ERR_CONNECTION_REFUSED" not in e.get("message", "")]
 finally:
     driver.quit()
 

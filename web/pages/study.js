@@ -7,6 +7,7 @@
 const studyName = new URLSearchParams(location.search).get('name') || '';
 const trials = new Map();          // id -> trial
 const distributions = {};          // param name -> Optuna distribution JSON
+let serverNow = 0;
 let study = null, maxId = -1, fullRead = true, dirty = true, selected = null;
 let sortKey = 'number', sortDesc = false;
 const charts = {};
@@ -44,8 +45,10 @@ async function refresh() {
     if (t.id > maxId) maxId = t.id;
   }
   fullRead = trials.size !== data.n_total;
+  serverNow = data.now;
   document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   if (dirty) { dirty = false; render(); }
+  updateHeartbeats();
 }
 
 function sorted() { return [...trials.values()].sort((a, b) => a.number - b.number); }
@@ -164,11 +167,22 @@ function renderSlices(done, names) {
   }
 }
 
+// heartbeat ages grow between polls while the trials stay the same: refresh those cells only
+function updateHeartbeats() {
+  for (const td of document.querySelectorAll('td.hb[data-id]')) {
+    const t = trials.get(Number(td.getAttribute('data-id')));
+    if (!t || t.state !== 'RUNNING') continue;
+    td.textContent = heartbeatText(t, serverNow);
+    td.className = 'text hb' + (t.stale ? ' stale' : '');
+  }
+}
+
 function cell(t, key) {
   if (key === 'number') return t.number;
   if (key === 'state') return t.state;
   if (key === 'value') return t.value;
   if (key === 'duration') return t.start && t.complete ? t.complete - t.start : null;
+  if (key === 'heartbeat') return t.state === 'RUNNING' ? heartbeatText(t, serverNow) : null;
   if (key.startsWith('p:')) { const n = key.slice(2); return t.params[n] === undefined ? null : shown(n, t.params[n]); }
   if (key.startsWith('a:')) { const v = t.user_attrs[key.slice(2)]; return v === undefined ? null : v; }
   return null;
@@ -179,6 +193,7 @@ function renderTable(all, names) {
     .filter(k => all.every(t => { const v = t.user_attrs[k]; // short scalars only; the rest is in the detail
       return v === undefined || v === null || (typeof v !== 'object' && String(v).length <= 40); })).sort();
   const cols = [['number', '#'], ['state', 'state'], ['value', 'value'], ['duration', 'duration (s)']]
+    .concat(all.some(t => t.state === 'RUNNING') ? [['heartbeat', 'last heartbeat']] : [])
     .concat(names.map(n => ['p:' + n, n]), attrKeys.map(k => ['a:' + k, k]));
   const thead = document.querySelector('#trials thead');
   thead.replaceChildren(el('tr', {}, ...cols.map(([k, label]) => el('th', { class: 'text', 'data-key': k,
@@ -202,13 +217,16 @@ function renderTable(all, names) {
   const tbody = document.querySelector('#trials tbody');
   tbody.replaceChildren(...rows.slice(0, MAX_ROWS).map(r => el('tr', { 'data-number': r.t.number,
     class: r.t.id === selected ? 'sel' : '', onclick: () => { selected = r.t.id; render(); } },
-    ...r.cells.map((c, i) => el('td', { class: i === 1 ? 'state-' + r.t.state : (typeof c === 'number' ? '' : 'text') }, text(c))))));
+    ...r.cells.map((c, i) => cols[i][0] === 'heartbeat'
+      ? el('td', r.t.state === 'RUNNING' ? { class: 'text hb' + (r.t.stale ? ' stale' : ''), 'data-id': r.t.id } : { class: 'text' }, text(c))
+      : el('td', { class: i === 1 ? 'state-' + r.t.state : (typeof c === 'number' ? '' : 'text') }, text(c))))));
 }
 
 function renderDetail(t) {
   const rows = [['trial', '#' + t.number + ' (id ' + t.id + ')'], ['state', t.state], ['value', fmt(t.value)],
     ['started', t.start ? new Date(t.start * 1000).toLocaleString() : '—'],
     ['finished', t.complete ? new Date(t.complete * 1000).toLocaleString() : '—']];
+  if (t.state === 'RUNNING') rows.push(['last heartbeat', heartbeatText(t, serverNow)]);
   for (const n of Object.keys(t.params).sort()) rows.push(['param ' + n, String(shown(n, t.params[n]))]);
   for (const [k, v] of Object.entries(t.user_attrs)) rows.push(['attr ' + k, JSON.stringify(v)]);
   for (const [k, v] of Object.entries(t.system_attrs)) rows.push(['system attr ' + k, JSON.stringify(v)]);
