@@ -45,17 +45,12 @@ static int cmp_ranked(const void *a, const void *b) {
 
 static const rp_trial *best_of(const rp_study *s) { return s->best >= 0 ? &s->trials[s->best] : NULL; }
 
-static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
-    int ko = KO(lang);
-    /* with repetitions, the evidence is how the results vary between them (repeats.c) */
-    if (rp_has_repetitions(ex)) {
-        rp_write_repeated_conclusion(b, ex, lang);
-        return;
-    }
-    ranked r[64];
+void rp_single_analyse(const rp_experiment *ex, rp_single_verdict *v) {
+    memset(v, 0, sizeof *v);
+    ranked r[RP_MAX_RANKED];
     size_t n = 0;
     int all_test = 1;
-    for (size_t i = 0; i < ex->n_studies && n < 64; i++) {
+    for (size_t i = 0; i < ex->n_studies && n < RP_MAX_RANKED; i++) {
         const rp_trial *t = best_of(&ex->studies[i]);
         if (!t) continue;
         all_test &= t->has_test;
@@ -65,6 +60,41 @@ static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) 
     int nref = all_test ? ex->n_test : ex->n_valid_trial;
     for (size_t i = 0; i < n; i++) r[i].key = all_test ? best_of(r[i].s)->test_accuracy : best_of(r[i].s)->value;
     qsort(r, n, sizeof *r, cmp_ranked);
+    v->all_test = all_test;
+    v->nref = nref;
+    v->n = n;
+    for (size_t i = 0; i < n; i++) {
+        v->study[i] = (size_t)(r[i].s - ex->studies);
+        v->key[i] = r[i].key;
+        if (i == 0) continue;
+        double p1 = r[0].key, p2 = r[i].key;
+        v->diff[i] = p1 - p2;
+        v->noise[i] = 2 * sqrt(binom_se(p1, nref) * binom_se(p1, nref) + binom_se(p2, nref) * binom_se(p2, nref));
+        v->within[i] = v->diff[i] < v->noise[i];
+        v->n_beyond += !v->within[i];
+    }
+}
+
+static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
+    int ko = KO(lang);
+    /* with repetitions, the evidence is how the results vary between them (repeats.c) */
+    if (rp_has_repetitions(ex)) {
+        rp_write_repeated_conclusion(b, ex, lang);
+        return;
+    }
+    rp_single_verdict *v = malloc(sizeof *v);
+    if (!v) {
+        b->failed = 1;
+        return;
+    }
+    rp_single_analyse(ex, v);
+    ranked r[RP_MAX_RANKED];
+    size_t n = v->n;
+    int all_test = v->all_test, nref = v->nref;
+    for (size_t i = 0; i < n; i++) {
+        r[i].s = &ex->studies[v->study[i]];
+        r[i].key = v->key[i];
+    }
     char pct[32];
     if (!all_test)
         rp_printf(b, ko ? "* 일부 최적 Trial 에 테스트 정확도가 기록되지 않아, Valid 정확도 (Trial 단위) 로 순위를 매겼다.\n"
@@ -84,12 +114,10 @@ static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) 
             rp_printf(b, "%s%s %s %%", i == 1 ? "; then " : ", ", r[i].s->label, rp_pct(pct, sizeof pct, r[i].key));
         rp_printf(b, ".\n");
     }
-    int n_beyond = 0;
+    int n_beyond = v->n_beyond;
     for (size_t i = 1; i < n; i++) {
-        double p1 = r[0].key, p2 = r[i].key, d = p1 - p2;
-        double noise = 2 * sqrt(binom_se(p1, nref) * binom_se(p1, nref) + binom_se(p2, nref) * binom_se(p2, nref));
-        int within = d < noise;
-        n_beyond += !within;
+        double d = v->diff[i], noise = v->noise[i];
+        int within = v->within[i];
         if (ko)
             rp_printf(b, "  * %s: %s 보다 %.2f %%p 낮음 — %s (차이의 표준오차 × 2 = %.2f %%p)\n", r[i].s->label,
                       r[0].s->label, 100 * d, within ? "**노이즈 범위 이내**" : "노이즈 범위보다 큰 차이",
@@ -168,6 +196,7 @@ static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) 
                                 : "* %s: no completed trial, left out of the ranking (all %zu trials failed or "
                                   "unfinished).\n",
                           ex->studies[i].label, ex->studies[i].n_trials);
+    free(v);
 }
 
 static void hparams_cell(rp_buf *b, const rp_study *s) {
