@@ -20,16 +20,6 @@
 
 #define KO(ex_lang) ((ex_lang) == OL_REPORT_KO)
 
-/* The URL without a password ("postgresql://u:secret@h/db" -> "postgresql://u@h/db"). */
-static void redact_url(char *out, size_t n, const char *url) {
-    snprintf(out, n, "%s", url ? url : "?");
-    char *scheme = strstr(out, "://");
-    if (!scheme) return;
-    char *at = strchr(scheme + 3, '@');
-    char *colon = strchr(scheme + 3, ':');
-    if (at && colon && colon < at) memmove(colon, at, strlen(at) + 1);
-}
-
 /* Binomial standard error of an accuracy p measured on n items. */
 static double binom_se(double p, int n) { return sqrt(p * (1 - p) / n); }
 
@@ -467,7 +457,7 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
     int ko = KO(lang);
     rp_buf b = {0};
     char safe_url[1024];
-    redact_url(safe_url, sizeof safe_url, url);
+    rp_redact_url(safe_url, sizeof safe_url, url);
     rp_printf(&b, "# %s%s%s\n\n", rp_t(lang, RP_T_TITLE), ko ? "" : ": ", ko ? "" : ex->experiment);
     if (ko)
         rp_printf(&b, "실험 `%s` (반복 번호 %d, 저장된 반복 %d 회), 저장소 `%s` 에서 `optlab report` 로 생성.",

@@ -196,6 +196,9 @@ const char *rp_t(ol_report_lang lang, rp_text key);
 const char *rp_param_label(const char *name);
 /* Markdown form of a hyperparameter's name (with LaTeX where the seed note uses it). */
 const char *rp_param_label_md(const char *name);
+/* The storage URL without its password ("postgresql://u:secret@h/db" -> "postgresql://u@h/db"), for messages
+   and the report. */
+void rp_redact_url(char *out, size_t n, const char *url);
 /* Percent with 2 decimals: 0.97124 -> "97.12" (no % sign). */
 char *rp_pct(char *buf, size_t n, double frac);
 /* A search-range bound as written in a search space: 1e-4, 0.9999, 0.02. */
