@@ -3,8 +3,9 @@
  *
  * An HTTP server (libmicrohttpd) that serves the page assets of a directory
  * (HTML, JavaScript, the chart library) and JSON read from a storage: the
- * list of studies with their state counts and best values, and one study's
- * trials, read incrementally. No endpoint writes to the storage. Strings from
+ * list of studies with their state counts and best values, one study's
+ * trials, read incrementally, and one experiment's comparison and verdict
+ * (the report's analysis), with its report's README.md to download. No endpoint writes to the storage. Strings from
  * storage travel only inside JSON; the pages insert them as text, never as
  * markup.
  *
@@ -71,6 +72,20 @@ ol_status ol_serve_study_json(ol_storage *st, const char *study_name, int64_t af
 /** The JSON of every study's summary: name, direction, trials by state, best value, running trials with their
  * ages, heartbeats and stale flags (as in ol_serve_study_json), ETA. */
 ol_status ol_serve_studies_json(ol_storage *st, double stale_seconds, char **json, ol_error *err);
+
+/**
+ * The JSON of one experiment's page: what `optlab report` concludes, computed
+ * by the report's own code — {"experiment":E,"repetition":R,"n_repetitions":N,
+ * "studies":[{"study","label","n_trials","outcomes":{...},"best":{"number",
+ * "valid","test","params":{name: text}} or null}], "verdict":{...}}. The
+ * verdict is {"kind":"single"} (one run: optimizers ranked by their best
+ * trial's test accuracy, each gap against binomial noise) or
+ * {"kind":"repetitions"} (mean and 95 % CI per optimizer over the
+ * repetitions, paired t and sign-flip tests with Holm's adjustment).
+ * OL_ENOTFOUND if no experiment has that name; the report's own errors (no
+ * completed trial yet) otherwise. *json is malloc'd (free it).
+ */
+ol_status ol_serve_experiment_json(ol_storage *st, const char *experiment, char **json, ol_error *err);
 
 OL_END_API
 #ifdef __cplusplus

@@ -17,6 +17,7 @@ import sqlite3
 import sys
 import time
 import urllib.parse
+import urllib.request
 
 import optuna
 from selenium import webdriver
@@ -65,6 +66,21 @@ assert complete, "the tiny run wrote no COMPLETE trial"
 best = max(v for _, v in complete)
 lr = dict(con.execute("select t.number, p.param_value from trials t join trial_params p on p.trial_id = t.trial_id "
                       "where t.study_id = ? and p.param_name = 'learning_rate'", (adam,)).fetchall())
+# the experiment "tiny": each optimizer study's best value (valid-trial accuracy) and, when that best is
+# unique, its trial's test accuracy
+experiment = {}
+for sid, name in con.execute("select study_id, study_name from studies where study_name like 'tiny/%'").fetchall():
+    rows = con.execute("select t.trial_id, v.value from trials t join trial_values v on v.trial_id = t.trial_id "
+                       "where t.study_id = ? and t.state = 'COMPLETE'", (sid,)).fetchall()
+    top = max(v for _, v in rows)
+    tops = [tid for tid, v in rows if v == top]
+    test = None
+    if len(tops) == 1:
+        attr = con.execute("select value_json from trial_user_attributes where trial_id = ? and key = 'test_accuracy'",
+                           (tops[0],)).fetchone()
+        test = json.loads(attr[0]) if attr else None
+    experiment[name] = (top, test)
+assert len(experiment) == 2, experiment
 con.close()
 
 # --- a study with markup in every name, written by Optuna
@@ -136,6 +152,33 @@ try:
     detail = wait_for(lambda: driver.find_element(By.ID, "detailtable").text, "the trial detail")
     check("param learning_rate" in detail and "intermediate values" in detail, "trial detail lacks params/curve")
     driver.save_screenshot(f"{shots}/study.png")
+    console += driver.get_log("browser")
+
+    # 2b. the experiment page, reached from the overview: each optimizer's best trial and the verdict,
+    # as the report computes them, and the report to download
+    driver.get(base)
+    exp_link = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, 'tr[data-study="tiny/adam"] a[href^="/experiment"]'),
+                        "the experiment link")
+    check(exp_link.text == "tiny", f"the experiment link reads {exp_link.text!r}")
+    exp_link.click()
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#comparison tbody tr")) == len(experiment), "the comparison rows")
+    verdict = wait_for(lambda: driver.find_element(By.ID, "verdict").text, "the verdict")
+    for study_name, (valid, test) in experiment.items():
+        row = driver.find_element(By.CSS_SELECTOR, f'#comparison a[href="/study?name={urllib.parse.quote(study_name, safe="")}"]')
+        tr = row.find_element(By.XPATH, "./ancestor::tr")
+        shown_valid = tr.find_element(By.CSS_SELECTOR, "td.valid").text
+        check(shown_valid.startswith(f"{100 * valid:.2f} %"), f"{study_name}: best valid {shown_valid!r}, storage {valid}")
+        if test is not None:
+            shown_test = tr.find_element(By.CSS_SELECTOR, "td.test").text
+            check(shown_test == f"{100 * test:.2f} %", f"{study_name}: test {shown_test!r}, storage {test}")
+            check(f"{100 * test:.2f} %" in verdict, f"the verdict does not name {study_name}'s test accuracy: {verdict!r}")
+    check(verdict.startswith("Highest test accuracy"), f"the verdict reads {verdict[:80]!r}")
+    href = driver.find_element(By.ID, "download").get_attribute("href")
+    with urllib.request.urlopen(href, timeout=60) as r:
+        report_md = r.read().decode()
+        check(r.status == 200 and "attachment" in r.headers.get("Content-Disposition", ""), "the report download")
+    check(report_md.startswith("#") and "Adam" in report_md, f"the downloaded report: {report_md[:80]!r}")
+    driver.save_screenshot(f"{shots}/experiment.png")
     console += driver.get_log("browser")
 
     # 3. the markup study: shown as text everywhere; a trial added now appears without reload
