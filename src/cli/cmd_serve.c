@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,6 +87,9 @@ int cmd_serve(int argc, char **argv) {
     }
     if (cli_operand_count(&p)) return cli_usage_error(&p, "unexpected argument '%s'", cli_operands(&p)[0]);
     if (!o.assets_dir) o.assets_dir = default_assets();
+    /* A viewer should report a PostgreSQL outage in seconds, not wait out a worker's 15 s of reconnect
+     * attempts on every poll; the page polls again anyway. OPTLAB_PG_RETRY_SECONDS still decides if set. */
+    setenv("OPTLAB_PG_RETRY_SECONDS", "2", 0);
 
     /* SIGINT/SIGTERM are waited for below; blocked before the server's threads start so they inherit the mask */
     sigset_t stop;
