@@ -1,9 +1,9 @@
 #!/bin/bash
 # `optlab serve` on PostgreSQL while the server goes away and comes back
 # (issue 15.7): a private throwaway cluster (tests/storage/_pg_cluster.sh), a
-# study written by `optlab ask`/`tell`, `optlab serve` on it with a URL that
-# holds a password. The cluster is stopped (`pg_ctl stop -m immediate`, every
-# connection cut): the JSON endpoints answer 503 with a message naming the
+# study written by `optlab ask`/`tell` (one trial left running: its heartbeat
+# is read back), `optlab serve` on it with a URL that holds a password. The
+# cluster is stopped (`pg_ctl stop -m immediate`, every connection cut): the JSON endpoints answer 503 with a message naming the
 # server, within seconds; the cluster starts again: the same `optlab serve`
 # process (never restarted) answers 200 again and shows a trial told after the
 # restart. The password never appears in a response or in serve's output.
@@ -33,6 +33,8 @@ tell_one() { # VALUE: ask a trial of study s and tell VALUE
 }
 tell_one 0.5
 tell_one 0.25
+# a trial left RUNNING: its heartbeat (written when it was created) is read back through PostgreSQL
+"$BIN" ask --storage "$PW_URL" --study-name s --param 'x=float:0:1' > /dev/null
 
 "$BIN" serve --storage "$PW_URL" --port 0 > "$tmp/serve.out" 2> "$tmp/serve.err" & srv=$!
 port=""
@@ -63,6 +65,13 @@ PY
 read -r st secs < <(get /api/studies)
 [ "$st" = 200 ] || { cat "$tmp/body"; fail "before the outage: /api/studies $st"; }
 grep -q '"name":"s"' "$tmp/body" || fail "the study is not listed"
+/usr/bin/python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+r = s["studies"][0]["running"]
+assert len(r) == 1 and isinstance(r[0]["heartbeat"], float) and r[0]["stale"] is False, r
+age = s["now"] - r[0]["heartbeat"]
+assert -1 < age < 10, f"a heartbeat written seconds ago reads {age:.1f} s old"' "$tmp/body" ||
+    { cat "$tmp/body"; fail "the running trial's heartbeat is not served"; }
 read -r st secs < <(get "/api/study?name=s")
 [ "$st" = 200 ] && grep -q '"value":0.25' "$tmp/body" || fail "the study's trials are not served"
 
