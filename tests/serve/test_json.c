@@ -4,9 +4,12 @@
  * trial is read each time or the per-study cache reads only what changed
  * while trials start and finish; incremental study reads; markup kept as data;
  * running trials' heartbeat ages and stale flags (an SQLite storage whose
- * heartbeat row is set back 100 s, as a dead worker leaves it).
+ * heartbeat row is set back 100 s, as a dead worker leaves it); the
+ * experiment page's comparison and verdict, one run and three repetitions,
+ * against values computed here from their definitions.
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,4 +201,110 @@ Test(serve_json, running_trials_carry_their_heartbeat_and_a_stale_flag) {
     serve_cache_free(cache);
     ol_storage_close(st);
     unlink(path);
+}
+
+/* An experiment "e" of two optimizers ("<b>A</b>" and "B") over `reps`
+ * repetitions: in repetition r the best trial of A has test accuracy
+ * TEST_A[r], of B TEST_B[r]; valid-trial accuracy = test + 0.001. */
+static const double TEST_A[3] = {0.97, 0.96, 0.98}, TEST_B[3] = {0.95, 0.955, 0.94};
+static void add_experiment(ol_storage *st, int reps) {
+    static const char *const opt[2] = {"a", "b"}, *const label[2] = {"\"<b>A</b>\"", "\"B\""};
+    for (int r = 0; r < reps; r++)
+        for (int k = 0; k < 2; k++) {
+            char name[64], json[64];
+            if (r) snprintf(name, sizeof name, "e#r%d/%s", r, opt[k]);
+            else snprintf(name, sizeof name, "e/%s", opt[k]);
+            int64_t sid, tid;
+            int num;
+            cr_assert_eq(ol_storage_create_study(st, name, 1, &sid, &err), OL_OK);
+            cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:experiment", "\"e\"", &err), OL_OK);
+            cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:label", label[k], &err), OL_OK);
+            snprintf(json, sizeof json, "%d", r);
+            cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:repeat", json, &err), OL_OK);
+            double test = k == 0 ? TEST_A[r] : TEST_B[r], value = test + 0.001;
+            cr_assert_eq(ol_storage_create_trial(st, sid, 0, &tid, &num, &err), OL_OK);
+            cr_assert_eq(ol_storage_set_param(st, tid, "learning_rate", 0.001,
+                                              "{\"name\": \"FloatDistribution\", \"attributes\": {\"step\": null, "
+                                              "\"low\": 0.0001, \"high\": 0.01, \"log\": true}}",
+                                              &err),
+                         OL_OK);
+            snprintf(json, sizeof json, "%.4f", test);
+            cr_assert_eq(ol_storage_set_trial_attr(st, tid, "test_accuracy", json, &err), OL_OK);
+            cr_assert_eq(ol_storage_set_trial_attr(st, tid, "status", "\"ok\"", &err), OL_OK);
+            cr_assert_eq(ol_storage_finish_trial(st, tid, OL_TRIAL_COMPLETE, &value, &err), OL_OK);
+        }
+}
+
+static cJSON *experiment_json(ol_storage *st, const char *name) {
+    char *json = NULL;
+    cr_assert_eq(ol_serve_experiment_json(st, name, &json, &err), OL_OK, "%s", err.msg);
+    cJSON *j = cJSON_Parse(json);
+    free(json);
+    cr_assert(j);
+    return j;
+}
+
+static double num(cJSON *o, const char *key) {
+    cJSON *v = cJSON_GetObjectItem(o, key);
+    cr_assert(cJSON_IsNumber(v), "no number '%s'", key);
+    return v->valuedouble;
+}
+
+Test(serve_json, experiment_one_run_ranks_by_test_accuracy_against_noise) {
+    ol_storage *st = NULL;
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
+    add_experiment(st, 1);
+    cJSON *j = experiment_json(st, "e");
+    cJSON *studies = cJSON_GetObjectItem(j, "studies");
+    cr_assert_eq(cJSON_GetArraySize(studies), 2);
+    cJSON *a = cJSON_GetArrayItem(studies, 0);
+    cr_assert_str_eq(cJSON_GetObjectItem(a, "label")->valuestring, "<b>A</b>"); /* markup stays data */
+    cJSON *best = cJSON_GetObjectItem(a, "best");
+    cr_assert_float_eq(num(best, "test"), TEST_A[0], 1e-9);
+    cr_assert_float_eq(num(best, "valid"), TEST_A[0] + 0.001, 1e-9);
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(best, "params"), "learning_rate")->valuestring, "0.001");
+    cJSON *v = cJSON_GetObjectItem(j, "verdict");
+    cr_assert_str_eq(cJSON_GetObjectItem(v, "kind")->valuestring, "single");
+    cr_assert_str_eq(cJSON_GetObjectItem(v, "metric")->valuestring, "test");
+    cJSON *second = cJSON_GetArrayItem(cJSON_GetObjectItem(v, "ranking"), 1);
+    cr_assert_str_eq(cJSON_GetObjectItem(second, "label")->valuestring, "B");
+    /* the gap and twice the standard error of the difference on 10,000 test images (the default) */
+    double p1 = TEST_A[0], p2 = TEST_B[0], n = 10000;
+    cr_assert_float_eq(num(second, "gap"), p1 - p2, 1e-9);
+    cr_assert_float_eq(num(second, "noise"), 2 * sqrt(p1 * (1 - p1) / n + p2 * (1 - p2) / n), 1e-9);
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(second, "within_noise"))); /* 2 pp against 0.55 pp */
+    cJSON_Delete(j);
+    char *json = NULL;
+    cr_assert_eq(ol_serve_experiment_json(st, "nope", &json, &err), OL_ENOTFOUND);
+    ol_storage_close(st);
+}
+
+Test(serve_json, experiment_repetitions_give_means_cis_and_paired_tests) {
+    ol_storage *st = NULL;
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
+    add_experiment(st, 3);
+    cJSON *j = experiment_json(st, "e");
+    cr_assert_eq((int)num(j, "n_repetitions"), 3);
+    cJSON *v = cJSON_GetObjectItem(j, "verdict");
+    cr_assert_str_eq(cJSON_GetObjectItem(v, "kind")->valuestring, "repetitions");
+    cr_assert_eq((int)num(v, "n"), 3);
+    cJSON *top = cJSON_GetArrayItem(cJSON_GetObjectItem(v, "ranking"), 0);
+    cr_assert_str_eq(cJSON_GetObjectItem(top, "label")->valuestring, "<b>A</b>");
+    cr_assert_float_eq(num(top, "mean"), (TEST_A[0] + TEST_A[1] + TEST_A[2]) / 3, 1e-9);
+    cr_assert_eq((int)num(top, "first"), 3);
+    /* A's 95 % CI half-width: t(0.975, 2) = 4.302653 times s/√3 */
+    double m = (TEST_A[0] + TEST_A[1] + TEST_A[2]) / 3, ss = 0;
+    for (int r = 0; r < 3; r++) ss += (TEST_A[r] - m) * (TEST_A[r] - m);
+    cr_assert_float_eq(num(top, "half"), 4.302653 * sqrt(ss / 2) / sqrt(3), 1e-5);
+    /* the one pair: mean difference and the paired t statistic, computed here from the definition */
+    cJSON *pair = cJSON_GetArrayItem(cJSON_GetObjectItem(v, "pairs"), 0);
+    double d[3], md = 0, sd = 0;
+    for (int r = 0; r < 3; r++) md += (d[r] = TEST_A[r] - TEST_B[r]) / 3;
+    for (int r = 0; r < 3; r++) sd += (d[r] - md) * (d[r] - md) / 2;
+    double sign = strcmp(cJSON_GetObjectItem(pair, "a")->valuestring, "B") ? 1 : -1;
+    cr_assert_float_eq(sign * num(pair, "diff"), md, 1e-9);
+    cr_assert_float_eq(sign * num(pair, "t"), md / sqrt(sd / 3), 1e-6);
+    cr_assert_float_eq(num(pair, "p_flip"), 0.25, 1e-12); /* all 3 differences positive: 2 of 8 sign patterns */
+    cJSON_Delete(j);
+    ol_storage_close(st);
 }
