@@ -18,6 +18,7 @@
  *   /api/experiment   ol_serve_experiment_json (?name=E)
  *   /api/report       the experiment's report README.md (?name=E), written by ol_report_write into a
  *                     temporary directory (removed after) and sent as a download; one at a time
+ *                     (another request meanwhile gets 503 at once)
  * Anything else is 404. Asset names are matched against the files loaded at
  * start (letters, digits, '.', '-', '_', no leading dot), so no request can
  * name a path outside the assets directory.
@@ -65,7 +66,7 @@ struct ol_server {
     pthread_key_t storage_key;
     serve_cache *cache; /* the overview's per-study summaries */
     double stale_seconds;
-    pthread_mutex_t report_lock; /* one report written at a time: each runs gnuplot */
+    pthread_mutex_t report_lock; /* held while a report is written (it runs gnuplot): one at a time */
     int key_made;
     asset assets[MAX_ASSETS];
     size_t n_assets;
@@ -241,20 +242,26 @@ static char *slurp(const char *path, size_t *size) {
 /* The experiment's report: ol_report_write into a fresh temporary directory, its README.md sent as a
  * download (the figures it links are not sent: `optlab report` writes them), the directory removed. */
 static enum MHD_Result send_report(ol_server *srv, struct MHD_Connection *c, ol_storage *st, const char *name) {
+    /* one at a time, and a request that finds one being written is answered at once rather than queued:
+     * a burst of downloads then holds at most one request thread, never all of them */
+    if (pthread_mutex_trylock(&srv->report_lock) != 0)
+        return send_error_json(c, OL_EBUSY, "a report is being written; try again in a few seconds");
     const char *tmp_root = getenv("TMPDIR");
     char dir[4096], out[4200], readme[4300];
     snprintf(dir, sizeof dir, "%s/optlab-serve-report-XXXXXX", tmp_root && *tmp_root ? tmp_root : "/tmp");
-    if (!mkdtemp(dir)) return send_error_json(c, OL_EIO, "cannot create a temporary directory for the report");
+    if (!mkdtemp(dir)) {
+        pthread_mutex_unlock(&srv->report_lock);
+        return send_error_json(c, OL_EIO, "cannot create a temporary directory for the report");
+    }
     snprintf(out, sizeof out, "%s/report", dir);
     snprintf(readme, sizeof readme, "%s/README.md", out);
     ol_report_options opt = {.out_dir = out, .experiment = name};
     ol_error err = {0};
-    pthread_mutex_lock(&srv->report_lock);
     ol_status rc = ol_report_write(st, &opt, NULL, &err);
-    pthread_mutex_unlock(&srv->report_lock);
     size_t size = 0;
     char *text = rc == OL_OK ? slurp(readme, &size) : NULL;
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    pthread_mutex_unlock(&srv->report_lock);
     if (rc != OL_OK) {
         if (rc == OL_ESTORAGE || rc == OL_EIO) drop_storage(srv);
         return send_error_json(c, rc, err.msg);

@@ -7,6 +7,7 @@ so a page that shows wrong numbers fails. Optuna (Debian's python3-optuna)
 writes a study with markup for names and then adds trials while the page is
 open: they must appear without a reload.
 """
+import concurrent.futures
 import http.client
 import json
 import os
@@ -17,6 +18,7 @@ import sqlite3
 import sys
 import time
 import urllib.parse
+import urllib.error
 import urllib.request
 
 import optuna
@@ -178,6 +180,16 @@ try:
         report_md = r.read().decode()
         check(r.status == 200 and "attachment" in r.headers.get("Content-Disposition", ""), "the report download")
     check(report_md.startswith("#") and "Adam" in report_md, f"the downloaded report: {report_md[:80]!r}")
+    # three downloads at once: reports are written one at a time, the others are told so (503) at once
+    def download_status(_):
+        try:
+            with urllib.request.urlopen(href, timeout=60) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        statuses = sorted(pool.map(download_status, range(3)))
+    check(statuses[0] == 200 and set(statuses) <= {200, 503}, f"concurrent downloads answered {statuses}")
     driver.save_screenshot(f"{shots}/experiment.png")
     console += driver.get_log("browser")
 
