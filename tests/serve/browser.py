@@ -94,6 +94,28 @@ t.suggest_float(XSS, 0.1, 10.0, log=True)
 t.set_user_attr(XSS, XSS)
 xss_study.tell(t, 1.25)
 
+# --- a study where the value rises and falls with x (best in the middle) and ignores z: a rank correlation
+# misses x, the first-order variance share must not
+imp_study = optuna.create_study(study_name="importance", storage="sqlite:///" + db,
+                                sampler=optuna.samplers.RandomSampler(seed=3))
+imp_study.optimize(lambda t: (t.suggest_float("x", 0, 1) - 0.5) ** 2 + 0 * t.suggest_float("z", 0, 1), n_trials=64)
+
+
+def variance_share(xs, ys):  # the page's estimator, written again from its definition (epsilon-squared)
+    n = len(xs)
+    order = sorted(range(n), key=lambda i: xs[i])
+    B = max(2, min(10, int(n ** 0.5)))
+    groups = [order[b * n // B:(b + 1) * n // B] for b in range(B)]
+    mean = sum(ys) / n
+    sst = sum((y - mean) ** 2 for y in ys)
+    ssb = sum(len(g) * (sum(ys[i] for i in g) / len(g) - mean) ** 2 for g in groups)
+    msw = (sst - ssb) / (n - B)
+    return max(0.0, min(1.0, (ssb - (B - 1) * msw) / sst))
+
+
+imp_trials = [t for t in imp_study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+imp_expected = {p: variance_share([t.params[p] for t in imp_trials], [t.value for t in imp_trials]) for p in ("x", "z")}
+
 # --- raw HTTP: unknown URLs, traversal, methods (http.client sends the path unnormalised)
 def status(method, path):
     c = http.client.HTTPConnection(urllib.parse.urlparse(base).netloc, timeout=5)
@@ -154,6 +176,18 @@ try:
     detail = wait_for(lambda: driver.find_element(By.ID, "detailtable").text, "the trial detail")
     check("param learning_rate" in detail and "intermediate values" in detail, "trial detail lacks params/curve")
     driver.save_screenshot(f"{shots}/study.png")
+    console += driver.get_log("browser")
+
+    # 2a. importances: x's first-order variance share is large although its rank correlation is small
+    driver.get(base + "study?name=importance")
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#trials tbody tr")) == len(imp_trials), "the 64 trials")
+    imp = driver.execute_script("const o = echarts.getInstanceByDom(document.getElementById('importance')).getOption();"
+                                "return {names: o.yAxis[0].data, share: o.series[0].data, rho: o.series[1].data};")
+    shown = {n: (imp["share"][i], imp["rho"][i]) for i, n in enumerate(imp["names"])}
+    for p in ("x", "z"):
+        check(abs(shown[p][0] - imp_expected[p]) < 1e-3, f"importance of {p}: {shown[p][0]}, expected {imp_expected[p]:.4f}")
+    check(shown["x"][0] > 0.7 and shown["z"][0] < 0.2 and shown["x"][1] < 0.4,
+          f"x (rises and falls) and z (no effect): (share, |rho|) = {shown}")
     console += driver.get_log("browser")
 
     # 2b. the experiment page, reached from the overview: each optimizer's best trial and the verdict,
@@ -283,4 +317,5 @@ for e in errors:
 check(not errors, f"{len(errors)} JavaScript console errors")
 if failures:
     sys.exit(f"browser.py: {len(failures)} checks failed")
-print(f"browser.py: all checks passed ({len(complete)} trials of tiny/adam, best {best})")
+print(f"browser.py: all checks passed ({len(complete)} trials of tiny/adam, best {best}; importances of the "
+      f"(x - 0.5)^2 study, (share of variance, |Spearman rho|): {shown})")
