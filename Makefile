@@ -71,7 +71,7 @@ USES_storage := storage core
 USES_experiment := experiment train optim nn data hpo storage core
 USES_report  := report storage core   # + include/optlab/conventions.h (header only)
 USES_paths   := paths report hpo optim storage core   # report: its figure helpers
-USES_serve   := serve storage core   # + include/optlab/conventions.h (header only)
+USES_serve   := serve report storage core   # report: its model and verdicts; + conventions.h (header only)
 USES_cli     := $(LAYERS)
 
 # sources a build option leaves out (WITH_POSTGRES=0: the PostgreSQL backend and its tests)

@@ -188,6 +188,21 @@ ol_status ol_storage_heartbeat(ol_storage *st, int64_t trial_id, ol_error *err);
 ol_status ol_storage_fail_stale(ol_storage *st, int64_t study_id, double grace_seconds, int *n_failed,
                                 ol_error *err);
 
+/** The last heartbeat of a RUNNING trial. */
+typedef struct {
+    int64_t trial_id;
+    double heartbeat; /**< seconds since the epoch (UTC), in this machine's clock (PostgreSQL's are shifted by
+                           the server's clock offset, so an age computed here is right across machines) */
+} ol_heartbeat_rec;
+/**
+ * The last heartbeat of every RUNNING trial of the study that has one (a trial
+ * written by a tool that keeps none is absent), by trial id. Read-only: for
+ * views such as `optlab serve`, which show how long ago a worker last gave a
+ * sign of life. *out is malloc'd (free it; it may be NULL when *n is 0).
+ */
+ol_status ol_storage_get_heartbeats(ol_storage *st, int64_t study_id, ol_heartbeat_rec **out, size_t *n,
+                                    ol_error *err);
+
 /** All trials of a study, by number. Free with ol_trials_free. */
 ol_status ol_storage_get_trials(ol_storage *st, int64_t study_id, ol_trial_rec **trials, size_t *n,
                                 ol_error *err);

@@ -20,16 +20,6 @@
 
 #define KO(ex_lang) ((ex_lang) == OL_REPORT_KO)
 
-/* The URL without a password ("postgresql://u:secret@h/db" -> "postgresql://u@h/db"). */
-static void redact_url(char *out, size_t n, const char *url) {
-    snprintf(out, n, "%s", url ? url : "?");
-    char *scheme = strstr(out, "://");
-    if (!scheme) return;
-    char *at = strchr(scheme + 3, '@');
-    char *colon = strchr(scheme + 3, ':');
-    if (at && colon && colon < at) memmove(colon, at, strlen(at) + 1);
-}
-
 /* Binomial standard error of an accuracy p measured on n items. */
 static double binom_se(double p, int n) { return sqrt(p * (1 - p) / n); }
 
@@ -84,17 +74,12 @@ static void reeval_ranking(rp_buf *b, const rp_experiment *ex, ol_report_lang la
               ko ? (n > 1 ? " 순이다." : " 이다.") : ".");
 }
 
-static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
-    int ko = KO(lang);
-    /* with repetitions, the evidence is how the results vary between them (repeats.c) */
-    if (rp_has_repetitions(ex)) {
-        rp_write_repeated_conclusion(b, ex, lang);
-        return;
-    }
-    ranked r[64];
+void rp_single_analyse(const rp_experiment *ex, rp_single_verdict *v) {
+    memset(v, 0, sizeof *v);
+    ranked r[RP_MAX_RANKED];
     size_t n = 0;
     int all_test = 1;
-    for (size_t i = 0; i < ex->n_studies && n < 64; i++) {
+    for (size_t i = 0; i < ex->n_studies && n < RP_MAX_RANKED; i++) {
         const rp_trial *t = best_of(&ex->studies[i]);
         if (!t) continue;
         all_test &= t->has_test;
@@ -104,6 +89,41 @@ static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) 
     int nref = all_test ? ex->n_test : ex->n_valid_trial;
     for (size_t i = 0; i < n; i++) r[i].key = all_test ? best_of(r[i].s)->test_accuracy : best_of(r[i].s)->value;
     qsort(r, n, sizeof *r, cmp_ranked);
+    v->all_test = all_test;
+    v->nref = nref;
+    v->n = n;
+    for (size_t i = 0; i < n; i++) {
+        v->study[i] = (size_t)(r[i].s - ex->studies);
+        v->key[i] = r[i].key;
+        if (i == 0) continue;
+        double p1 = r[0].key, p2 = r[i].key;
+        v->diff[i] = p1 - p2;
+        v->noise[i] = 2 * sqrt(binom_se(p1, nref) * binom_se(p1, nref) + binom_se(p2, nref) * binom_se(p2, nref));
+        v->within[i] = v->diff[i] < v->noise[i];
+        v->n_beyond += !v->within[i];
+    }
+}
+
+static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
+    int ko = KO(lang);
+    /* with repetitions, the evidence is how the results vary between them (repeats.c) */
+    if (rp_has_repetitions(ex)) {
+        rp_write_repeated_conclusion(b, ex, lang);
+        return;
+    }
+    rp_single_verdict *v = malloc(sizeof *v);
+    if (!v) {
+        b->failed = 1;
+        return;
+    }
+    rp_single_analyse(ex, v);
+    ranked r[RP_MAX_RANKED];
+    size_t n = v->n;
+    int all_test = v->all_test, nref = v->nref;
+    for (size_t i = 0; i < n; i++) {
+        r[i].s = &ex->studies[v->study[i]];
+        r[i].key = v->key[i];
+    }
     char pct[32];
     int luck = rp_has_luck(ex);
     if (luck) reeval_ranking(b, ex, lang);
@@ -127,12 +147,10 @@ static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) 
             rp_printf(b, "%s%s %s %%", i == 1 ? "; then " : ", ", r[i].s->label, rp_pct(pct, sizeof pct, r[i].key));
         rp_printf(b, ".\n");
     }
-    int n_beyond = 0;
+    int n_beyond = v->n_beyond;
     for (size_t i = 1; i < n; i++) {
-        double p1 = r[0].key, p2 = r[i].key, d = p1 - p2;
-        double noise = 2 * sqrt(binom_se(p1, nref) * binom_se(p1, nref) + binom_se(p2, nref) * binom_se(p2, nref));
-        int within = d < noise;
-        n_beyond += !within;
+        double d = v->diff[i], noise = v->noise[i];
+        int within = v->within[i];
         if (ko)
             rp_printf(b, "  * %s: %s 보다 %.2f %%p 낮음 — %s (차이의 표준오차 × 2 = %.2f %%p)\n", r[i].s->label,
                       r[0].s->label, 100 * d, within ? "**노이즈 범위 이내**" : "노이즈 범위보다 큰 차이",
@@ -211,6 +229,7 @@ static void conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) 
                                 : "* %s: no completed trial, left out of the ranking (all %zu trials failed or "
                                   "unfinished).\n",
                           ex->studies[i].label, ex->studies[i].n_trials);
+    free(v);
 }
 
 static void hparams_cell(rp_buf *b, const rp_study *s) {
@@ -515,7 +534,7 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
     int ko = KO(lang);
     rp_buf b = {0};
     char safe_url[1024];
-    redact_url(safe_url, sizeof safe_url, url);
+    rp_redact_url(safe_url, sizeof safe_url, url);
     rp_printf(&b, "# %s%s%s\n\n", rp_t(lang, RP_T_TITLE), ko ? "" : ": ", ko ? "" : ex->experiment);
     if (ko)
         rp_printf(&b, "실험 `%s` (반복 번호 %d, 저장된 반복 %d 회), 저장소 `%s` 에서 `optlab report` 로 생성.",

@@ -487,8 +487,9 @@ ol_status rp_load(ol_storage *st, const ol_report_options *opt, rp_experiment *e
     if (rc) return rc;
     if (n == 0) {
         ol_studies_free(studies, n);
-        return ol_fail(err, OL_ENOTFOUND, "storage '%s' holds no studies (run `optlab run` first)",
-                       ol_storage_url(st) ? ol_storage_url(st) : "?");
+        char url[512];
+        rp_redact_url(url, sizeof url, ol_storage_url(st));
+        return ol_fail(err, OL_ENOTFOUND, "storage '%s' holds no studies (run `optlab run` first)", url);
     }
     study_place *pl = calloc(n, sizeof *pl);
     if (!pl) {
@@ -546,7 +547,8 @@ ol_status rp_load(ol_storage *st, const ol_report_options *opt, rp_experiment *e
                 if (w < 0 || (size_t)w >= sizeof plain - pl_len) break;
                 pl_len += (size_t)w;
             }
-            const char *url = ol_storage_url(st) ? ol_storage_url(st) : "?";
+            char url[512]; /* a PostgreSQL URL may hold a password: never in a message */
+            rp_redact_url(url, sizeof url, ol_storage_url(st));
             if (wanted_study)
                 rc = ol_fail(err, OL_ENOTFOUND, "storage '%s' has no experiment or study '%s' (experiments: %s; other studies: %s)",
                              url, wanted_study, n_exp ? ex->others : "none", n_plain ? plain : "none");

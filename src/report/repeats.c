@@ -23,7 +23,7 @@
 #include "report_internal.h"
 
 #define KO(l) ((l) == OL_REPORT_KO)
-#define ALPHA 0.05
+#define ALPHA RP_ALPHA
 
 static int cell_has(const rp_rep_cell *c, rp_metric m) { return m == RP_METRIC_TEST ? c->has_test : c->has_best; }
 static double cell_value(const rp_rep_cell *c, rp_metric m) { return m == RP_METRIC_TEST ? c->test : c->best_valid; }
@@ -285,17 +285,9 @@ void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
     free(valid);
 }
 
-void rp_write_repeated_conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
-    int ko = KO(lang);
-    rp_rep_stats *rs = malloc(sizeof *rs);
-    if (!rs) {
-        b->failed = 1;
-        return;
-    }
+int rp_rep_verdict(const rp_experiment *ex, rp_rep_stats *rs, int *order) {
     if (rp_rep_analyse(ex, RP_METRIC_TEST, rs) < 2) rp_rep_analyse(ex, RP_METRIC_VALID, rs);
-    const char *what = metric_name(rs->metric, ko);
     /* optimizers by mean, best first */
-    int order[RP_MAX_OPT] = {0};
     for (size_t i = 0; i < rs->n_opt; i++) order[i] = (int)i;
     for (size_t i = 1; i < rs->n_opt; i++)
         for (size_t j = i; j > 0 && rs->mean[order[j]] > rs->mean[order[j - 1]]; j--) {
@@ -303,6 +295,25 @@ void rp_write_repeated_conclusion(rp_buf *b, const rp_experiment *ex, ol_report_
             order[j] = order[j - 1];
             order[j - 1] = t;
         }
+    return rs->n;
+}
+
+int rp_rep_pair(const rp_rep_stats *rs, int a, int b) {
+    for (int q = 0; q < rs->n_pairs; q++)
+        if ((rs->pa[q] == a && rs->pb[q] == b) || (rs->pa[q] == b && rs->pb[q] == a)) return q;
+    return -1;
+}
+
+void rp_write_repeated_conclusion(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
+    int ko = KO(lang);
+    rp_rep_stats *rs = malloc(sizeof *rs);
+    if (!rs) {
+        b->failed = 1;
+        return;
+    }
+    int order[RP_MAX_OPT] = {0};
+    rp_rep_verdict(ex, rs, order);
+    const char *what = metric_name(rs->metric, ko);
     int top = order[0];
     if (ko) rp_printf(b, "* 실험을 %d 번 반복한 결과, 평균 %s 순위: ", rs->n, what);
     else rp_printf(b, "* Over %d repetitions of the experiment, by mean %s: ", rs->n, what);
@@ -320,9 +331,8 @@ void rp_write_repeated_conclusion(rp_buf *b, const rp_experiment *ex, ol_report_
     int n_sig = 0;
     for (size_t i = 1; i < rs->n_opt; i++) {
         int o = order[i];
-        int q = 0;
-        while (q < rs->n_pairs && !((rs->pa[q] == top && rs->pb[q] == o) || (rs->pa[q] == o && rs->pb[q] == top))) q++;
-        if (q == rs->n_pairs) continue;
+        int q = rp_rep_pair(rs, top, o);
+        if (q < 0) continue;
         double d = rs->pa[q] == top ? rs->diff[q] : -rs->diff[q];
         int sig = rs->p_t_holm[q] < ALPHA;
         n_sig += sig;

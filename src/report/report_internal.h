@@ -197,6 +197,9 @@ const char *rp_t(ol_report_lang lang, rp_text key);
 const char *rp_param_label(const char *name);
 /* Markdown form of a hyperparameter's name (with LaTeX where the seed note uses it). */
 const char *rp_param_label_md(const char *name);
+/* The storage URL without its password ("postgresql://u:secret@h/db" -> "postgresql://u@h/db"), for messages
+   and the report. */
+void rp_redact_url(char *out, size_t n, const char *url);
 /* Percent with 2 decimals: 0.97124 -> "97.12" (no % sign). */
 char *rp_pct(char *buf, size_t n, double frac);
 /* A search-range bound as written in a search space: 1e-4, 0.9999, 0.02. */
@@ -225,6 +228,14 @@ typedef struct {
 void rp_rep_values(const rp_experiment *ex, const rp_rep_stats *rs, size_t i, double *out);
 /* Compute everything for one metric; returns rs->n. */
 int rp_rep_analyse(const rp_experiment *ex, rp_metric metric, rp_rep_stats *rs);
+/* The significance level of the paired tests (after Holm's adjustment). */
+#define RP_ALPHA 0.05
+/* The metric the repeated-experiment verdict uses (test accuracy when at least 2 repetitions have it for every
+   optimizer, else valid-trial accuracy), analysed into rs; order[0..rs->n_opt) gets the optimizers by mean, best
+   first. Returns rs->n. */
+int rp_rep_verdict(const rp_experiment *ex, rp_rep_stats *rs, int *order);
+/* The pair of rs comparing studies a and b (either order), or -1. */
+int rp_rep_pair(const rp_rep_stats *rs, int a, int b);
 /* Are there at least 2 repetitions with a result for every optimizer? */
 int rp_has_repetitions(const rp_experiment *ex);
 void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);
@@ -264,6 +275,24 @@ int rp_better(const rp_study *s, double a, double b);
 int rp_ko_has_batchim(const char *word);
 /* The particle for word: with_batchim ("이", "은", "을") or without ("가", "는", "를"). */
 const char *rp_ko_particle(const char *word, const char *with_batchim, const char *without);
+
+/* markdown.c: the verdict of one run (no repetitions), shared by the report's conclusion and
+   `optlab serve`'s experiment page: the optimizers with a completed trial ranked by their best trial's
+   test accuracy (valid-trial accuracy when a best trial lacks one), and each one's gap to the first
+   against the binomial noise of the two accuracies (twice the standard error of their difference). */
+#define RP_MAX_RANKED 64
+typedef struct {
+    int all_test;                 /* 1: ranked by test accuracy; 0: by valid-trial accuracy */
+    int nref;                     /* images that accuracy was measured on */
+    size_t n;                     /* optimizers ranked */
+    size_t study[RP_MAX_RANKED];  /* their indices into ex->studies, best first */
+    double key[RP_MAX_RANKED];    /* the accuracy ranked by */
+    double diff[RP_MAX_RANKED];   /* key[0] - key[i] ([0]: 0) */
+    double noise[RP_MAX_RANKED];  /* 2 × √(SE₀² + SEᵢ²) */
+    int within[RP_MAX_RANKED];    /* diff < noise: within noise of the first */
+    int n_beyond;                 /* how many are not */
+} rp_single_verdict;
+void rp_single_analyse(const rp_experiment *ex, rp_single_verdict *v);
 
 /* markdown.c */
 ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *opt, const char *url,

@@ -290,3 +290,12 @@ int rp_ko_has_batchim(const char *word) {
 const char *rp_ko_particle(const char *word, const char *with_batchim, const char *without) {
     return rp_ko_has_batchim(word) ? with_batchim : without;
 }
+
+void rp_redact_url(char *out, size_t n, const char *url) {
+    snprintf(out, n, "%s", url ? url : "?");
+    char *scheme = strstr(out, "://");
+    if (!scheme) return;
+    char *at = strchr(scheme + 3, '@');
+    char *colon = strchr(scheme + 3, ':');
+    if (at && colon && colon < at) memmove(colon, at, strlen(at) + 1);
+}

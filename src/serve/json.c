@@ -36,13 +36,35 @@ static cJSON *parsed_json(const char *text) {
     return j ? j : cJSON_CreateString(text ? text : "");
 }
 
+/* the heartbeat of trial `id` in hb[0..n) (sorted by trial id), or 0 if it has none */
+static double heartbeat_of(const ol_heartbeat_rec *hb, size_t n, int64_t id) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (hb[mid].trial_id < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && hb[lo].trial_id == id ? hb[lo].heartbeat : 0;
+}
+
+/* A running trial's sign of life: "heartbeat" (its last heartbeat, seconds
+ * since the epoch; null if it keeps none, then its start stands in) and
+ * "stale" (that is older than stale_seconds: the workers' grace period, after
+ * which they fail the trial). */
+static void add_heartbeat(cJSON *o, const ol_trial_rec *t, double heartbeat, double now, double stale_seconds) {
+    cJSON_AddItemToObject(o, "heartbeat", heartbeat > 0 ? cJSON_CreateNumber(heartbeat) : cJSON_CreateNull());
+    double last = heartbeat > 0 ? heartbeat : t->datetime_start;
+    cJSON_AddBoolToObject(o, "stale", last > 0 && now - last > stale_seconds);
+}
+
 static cJSON *attrs_object(const ol_attr_rec *attrs, size_t n) {
     cJSON *o = cJSON_CreateObject();
     for (size_t i = 0; i < n && o; i++) cJSON_AddItemToObject(o, attrs[i].key, parsed_json(attrs[i].value_json));
     return o;
 }
 
-static cJSON *trial_object(const ol_trial_rec *t, cJSON *distributions) {
+static cJSON *trial_object(const ol_trial_rec *t, cJSON *distributions, const ol_heartbeat_rec *hb, size_t n_hb,
+                           double now, double stale_seconds) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)t->trial_id);
     cJSON_AddNumberToObject(o, "number", t->number);
@@ -51,6 +73,7 @@ static cJSON *trial_object(const ol_trial_rec *t, cJSON *distributions) {
     cJSON_AddItemToObject(o, "start", t->datetime_start > 0 ? cJSON_CreateNumber(t->datetime_start) : cJSON_CreateNull());
     cJSON_AddItemToObject(o, "complete",
                           t->datetime_complete > 0 ? cJSON_CreateNumber(t->datetime_complete) : cJSON_CreateNull());
+    if (t->state == OL_TRIAL_RUNNING) add_heartbeat(o, t, heartbeat_of(hb, n_hb, t->trial_id), now, stale_seconds);
     cJSON *params = cJSON_AddObjectToObject(o, "params");
     for (size_t i = 0; i < t->n_params; i++) {
         cJSON_AddItemToObject(params, t->params[i].name, num_or_null(t->params[i].value));
@@ -76,7 +99,7 @@ static ol_status finish(cJSON *root, char **json, ol_error *err) {
 }
 
 ol_status ol_serve_study_json(ol_storage *st, const char *study_name, int64_t after_trial_id, const int64_t *ids,
-                              size_t n_ids, char **json, ol_error *err) {
+                              size_t n_ids, double stale_seconds, char **json, ol_error *err) {
     *json = NULL;
     int64_t study_id;
     int maximize;
@@ -93,21 +116,29 @@ ol_status ol_serve_study_json(ol_storage *st, const char *study_name, int64_t af
     if (rc != OL_OK) return rc;
     ol_attr_rec *attrs = NULL;
     size_t n_attrs = 0;
+    ol_heartbeat_rec *hb = NULL;
+    size_t n_hb = 0;
     rc = ol_storage_get_study_attrs(st, study_id, &attrs, &n_attrs, err);
+    if (rc == OL_OK) rc = ol_storage_get_heartbeats(st, study_id, &hb, &n_hb, err);
     if (rc != OL_OK) {
+        ol_attrs_free(attrs, n_attrs);
         ol_trials_free(trials, n);
         return rc;
     }
+    double now = wall_now();
     cJSON *root = cJSON_CreateObject();
     cJSON *study = cJSON_AddObjectToObject(root, "study");
     cJSON_AddStringToObject(study, "name", study_name);
     cJSON_AddStringToObject(study, "direction", maximize ? "maximize" : "minimize");
     cJSON_AddItemToObject(study, "attrs", attrs_object(attrs, n_attrs));
     cJSON_AddNumberToObject(root, "n_total", (double)n_total);
-    cJSON_AddNumberToObject(root, "now", wall_now());
+    cJSON_AddNumberToObject(root, "now", now);
+    cJSON_AddNumberToObject(root, "stale_after", stale_seconds);
     cJSON *distributions = cJSON_AddObjectToObject(root, "distributions");
     cJSON *arr = cJSON_AddArrayToObject(root, "trials");
-    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(arr, trial_object(&trials[i], distributions));
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, trial_object(&trials[i], distributions, hb, n_hb, now, stale_seconds));
+    free(hb);
     ol_attrs_free(attrs, n_attrs);
     ol_trials_free(trials, n);
     return finish(root, json, err);
@@ -198,8 +229,8 @@ static ol_status acc_update(ol_storage *st, const ol_study_rec *s, serve_study_a
     }
 }
 
-static ol_status study_summary(ol_storage *st, const ol_study_rec *s, serve_study_acc *a, double now, cJSON *out,
-                               ol_error *err) {
+static ol_status study_summary(ol_storage *st, const ol_study_rec *s, serve_study_acc *a, double now,
+                               double stale_seconds, cJSON *out, ol_error *err) {
     ol_trial_rec *open = NULL;
     size_t n_open = 0;
     ol_status rc = acc_update(st, s, a, &open, &n_open, err);
@@ -209,8 +240,12 @@ static ol_status study_summary(ol_storage *st, const ol_study_rec *s, serve_stud
     }
     ol_attr_rec *attrs = NULL;
     size_t n_attrs = 0;
+    ol_heartbeat_rec *hb = NULL;
+    size_t n_hb = 0;
     rc = ol_storage_get_study_attrs(st, s->study_id, &attrs, &n_attrs, err);
+    if (rc == OL_OK && n_open) rc = ol_storage_get_heartbeats(st, s->study_id, &hb, &n_hb, err);
     if (rc != OL_OK) {
+        ol_attrs_free(attrs, n_attrs);
         for (size_t i = 0; i < n_open; i++) ol_trial_rec_clear(&open[i]);
         free(open); /* its records past n_open were cleared by acc_update */
         return rc;
@@ -226,6 +261,7 @@ static ol_status study_summary(ol_storage *st, const ol_study_rec *s, serve_stud
         cJSON_AddNumberToObject(r, "number", t->number);
         cJSON_AddItemToObject(r, "age", t->datetime_start > 0 ? cJSON_CreateNumber(now - t->datetime_start)
                                                               : cJSON_CreateNull());
+        add_heartbeat(r, t, heartbeat_of(hb, n_hb, t->trial_id), now, stale_seconds);
         cJSON_AddNumberToObject(r, "epochs", (double)t->n_intermediate);
         const char *worker = ol_attr_find(t->system_attrs, t->n_system_attrs, OL_ATTR_WORKER);
         cJSON_AddItemToObject(r, "worker", worker ? parsed_json(worker) : cJSON_CreateNull());
@@ -233,6 +269,7 @@ static ol_status study_summary(ol_storage *st, const ol_study_rec *s, serve_stud
     }
     for (size_t i = 0; i < n_open; i++) ol_trial_rec_clear(&open[i]);
     free(open);
+    free(hb);
     cJSON_AddStringToObject(out, "name", s->name);
     cJSON_AddStringToObject(out, "direction", s->maximize ? "maximize" : "minimize");
     cJSON_AddNumberToObject(out, "n_trials", (double)(a->n_finished + n_open));
@@ -292,7 +329,8 @@ static serve_study_acc *cache_find(serve_cache *c, int64_t study_id) {
     return &c->accs[c->n++];
 }
 
-ol_status serve_studies_json_cached(ol_storage *st, serve_cache *cache, char **json, ol_error *err) {
+ol_status serve_studies_json_cached(ol_storage *st, serve_cache *cache, double stale_seconds, char **json,
+                                    ol_error *err) {
     *json = NULL;
     ol_study_rec *studies = NULL;
     size_t n = 0;
@@ -301,6 +339,7 @@ ol_status serve_studies_json_cached(ol_storage *st, serve_cache *cache, char **j
     cJSON *root = cJSON_CreateObject();
     double now = wall_now();
     cJSON_AddNumberToObject(root, "now", now);
+    cJSON_AddNumberToObject(root, "stale_after", stale_seconds);
     cJSON *arr = cJSON_AddArrayToObject(root, "studies");
     if (cache) pthread_mutex_lock(&cache->mu);
     for (size_t i = 0; i < n && rc == OL_OK; i++) {
@@ -313,7 +352,7 @@ ol_status serve_studies_json_cached(ol_storage *st, serve_cache *cache, char **j
             a = &local;
         }
         if (!a) rc = ol_fail(err, OL_ENOMEM, "serve: out of memory");
-        else rc = study_summary(st, &studies[i], a, now, s, err);
+        else rc = study_summary(st, &studies[i], a, now, stale_seconds, s, err);
         if (!cache) free(local.open_ids);
     }
     if (cache) pthread_mutex_unlock(&cache->mu);
@@ -325,6 +364,6 @@ ol_status serve_studies_json_cached(ol_storage *st, serve_cache *cache, char **j
     return finish(root, json, err);
 }
 
-ol_status ol_serve_studies_json(ol_storage *st, char **json, ol_error *err) {
-    return serve_studies_json_cached(st, NULL, json, err);
+ol_status ol_serve_studies_json(ol_storage *st, double stale_seconds, char **json, ol_error *err) {
+    return serve_studies_json_cached(st, NULL, stale_seconds, json, err);
 }

@@ -15,6 +15,7 @@ typedef struct serve_cache serve_cache;
 serve_cache *serve_cache_new(void);
 void serve_cache_free(serve_cache *c);
 /** ol_serve_studies_json through `cache` (NULL: no cache, every trial read). */
-ol_status serve_studies_json_cached(ol_storage *st, serve_cache *cache, char **json, ol_error *err);
+ol_status serve_studies_json_cached(ol_storage *st, serve_cache *cache, double stale_seconds, char **json,
+                                    ol_error *err);
 
 #endif

@@ -14,6 +14,11 @@
  *   /assets/NAME      a page asset, read once at start from the assets directory
  *   /api/studies      ol_serve_studies_json
  *   /api/study        ol_serve_study_json (?name=S[&after=ID&ids=1,2,3])
+ *   /experiment       experiment.html: one experiment (?name=...), the report's comparison and verdict
+ *   /api/experiment   ol_serve_experiment_json (?name=E)
+ *   /api/report       the experiment's report README.md (?name=E), written by ol_report_write into a
+ *                     temporary directory (removed after) and sent as a download; one at a time
+ *                     (another request meanwhile gets 503 at once)
  * Anything else is 404. Asset names are matched against the files loaded at
  * start (letters, digits, '.', '-', '_', no leading dot), so no request can
  * name a path outside the assets directory.
@@ -26,6 +31,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -37,6 +43,7 @@
 
 #include <microhttpd.h>
 
+#include "optlab/report.h"
 #include "optlab/serve.h"
 #include "serve_internal.h"
 
@@ -58,6 +65,8 @@ struct ol_server {
     char *storage_url;
     pthread_key_t storage_key;
     serve_cache *cache; /* the overview's per-study summaries */
+    double stale_seconds;
+    pthread_mutex_t report_lock; /* held while a report is written (it runs gnuplot): one at a time */
     int key_made;
     asset assets[MAX_ASSETS];
     size_t n_assets;
@@ -207,6 +216,81 @@ static int parse_ids(const char *text, int64_t **ids, size_t *n) {
     return 0;
 }
 
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* read a whole file (at most 64 MiB) into a malloc'd buffer */
+static char *slurp(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *data = NULL;
+    long len = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (len >= 0 && len <= (64L << 20) && fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)len + 1)) &&
+        fread(data, 1, (size_t)len, f) != (size_t)len) {
+        free(data);
+        data = NULL;
+    }
+    fclose(f);
+    if (data) *size = (size_t)len;
+    return data;
+}
+
+/* The experiment's report: ol_report_write into a fresh temporary directory, its README.md sent as a
+ * download (the figures it links are not sent: `optlab report` writes them), the directory removed. */
+static enum MHD_Result send_report(ol_server *srv, struct MHD_Connection *c, ol_storage *st, const char *name) {
+    /* one at a time, and a request that finds one being written is answered at once rather than queued:
+     * a burst of downloads then holds at most one request thread, never all of them */
+    if (pthread_mutex_trylock(&srv->report_lock) != 0)
+        return send_error_json(c, OL_EBUSY, "a report is being written; try again in a few seconds");
+    const char *tmp_root = getenv("TMPDIR");
+    char dir[4096], out[4200], readme[4300];
+    snprintf(dir, sizeof dir, "%s/optlab-serve-report-XXXXXX", tmp_root && *tmp_root ? tmp_root : "/tmp");
+    if (!mkdtemp(dir)) {
+        pthread_mutex_unlock(&srv->report_lock);
+        return send_error_json(c, OL_EIO, "cannot create a temporary directory for the report");
+    }
+    snprintf(out, sizeof out, "%s/report", dir);
+    snprintf(readme, sizeof readme, "%s/README.md", out);
+    ol_report_options opt = {.out_dir = out, .experiment = name};
+    ol_error err = {0};
+    ol_status rc = ol_report_write(st, &opt, NULL, &err);
+    size_t size = 0;
+    char *text = rc == OL_OK ? slurp(readme, &size) : NULL;
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    pthread_mutex_unlock(&srv->report_lock);
+    if (rc != OL_OK) {
+        if (rc == OL_ESTORAGE || rc == OL_EIO) drop_storage(srv);
+        return send_error_json(c, rc, err.msg);
+    }
+    if (!text) return send_error_json(c, OL_EIO, "the report was written but its README.md cannot be read");
+    /* the file name: the experiment's name with anything but letters, digits, '.', '-', '_' as '_' */
+    char disposition[160] = "attachment; filename=\"";
+    size_t start = strlen(disposition), k = start;
+    for (const char *p = name; *p && k < sizeof disposition - 24; p++) {
+        int safe = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+                   *p == '_' || (*p == '.' && k > start);
+        disposition[k++] = safe ? *p : '_';
+    }
+    snprintf(disposition + k, sizeof disposition - k, "-report.md\"");
+    struct MHD_Response *r = MHD_create_response_from_buffer(size, text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "text/markdown; charset=utf-8");
+    MHD_add_response_header(r, "Content-Disposition", disposition);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'; sandbox");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result api(ol_server *srv, struct MHD_Connection *c, const char *what) {
     ol_error err = {0};
     ol_storage *st = thread_storage(srv, &err);
@@ -214,7 +298,12 @@ static enum MHD_Result api(ol_server *srv, struct MHD_Connection *c, const char 
     char *json = NULL;
     ol_status rc;
     if (!strcmp(what, "studies")) {
-        rc = serve_studies_json_cached(st, srv->cache, &json, &err);
+        rc = serve_studies_json_cached(st, srv->cache, srv->stale_seconds, &json, &err);
+    } else if (!strcmp(what, "experiment") || !strcmp(what, "report")) {
+        const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+        if (!name || !*name) return send_error_json(c, OL_EINVAL, "missing ?name=EXPERIMENT");
+        if (!strcmp(what, "report")) return send_report(srv, c, st, name);
+        rc = ol_serve_experiment_json(st, name, &json, &err);
     } else {
         const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
         const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
@@ -227,7 +316,7 @@ static enum MHD_Result api(ol_server *srv, struct MHD_Connection *c, const char 
         size_t n_ids = 0;
         if (parse_ids(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "ids"), &ids, &n_ids))
             return send_error_json(c, OL_EINVAL, "ids= must be trial ids separated by commas");
-        rc = ol_serve_study_json(st, name, after_id, ids, n_ids, &json, &err);
+        rc = ol_serve_study_json(st, name, after_id, ids, n_ids, srv->stale_seconds, &json, &err);
         free(ids);
     }
     if (rc != OL_OK) {
@@ -254,6 +343,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     else if (!strncmp(url, "/assets/", 8)) a = find_asset(srv, url + 8);
     else if (!strcmp(url, "/api/studies")) return api(srv, c, "studies");
     else if (!strcmp(url, "/api/study")) return api(srv, c, "study");
+    else if (!strcmp(url, "/experiment")) a = find_asset(srv, "experiment.html");
+    else if (!strcmp(url, "/api/experiment")) return api(srv, c, "experiment");
+    else if (!strcmp(url, "/api/report")) return api(srv, c, "report");
     if (!a) return send_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
     return send_buffer(c, MHD_HTTP_OK, a->type, a->data, a->size, MHD_RESPMEM_PERSISTENT, 0);
 }
@@ -297,13 +389,17 @@ ol_status ol_serve_start(ol_server **out, const ol_serve_options *o, ol_error *e
     ol_server *srv = calloc(1, sizeof *srv);
     if (!srv) return ol_fail(err, OL_ENOMEM, "serve: out of memory");
     srv->listen_fd = -1;
+    pthread_mutex_init(&srv->report_lock, NULL);
+    srv->stale_seconds = o->stale_seconds > 0 ? o->stale_seconds : OL_SERVE_DEFAULT_STALE_SECONDS;
     /* the storage must exist and be optlab's or Optuna's before anything listens */
     ol_storage *probe = NULL;
     ol_status rc = ol_storage_open_flags(&probe, o->storage_url, OL_STORAGE_OPEN_EXISTING, err);
     ol_storage_close(probe);
     if (rc == OL_OK) rc = load_assets(srv, o->assets_dir, err);
-    if (rc == OL_OK && (!find_asset(srv, "index.html") || !find_asset(srv, "study.html")))
-        rc = ol_fail(err, OL_ENOTFOUND, "serve: %s holds no index.html and study.html (is optlab installed?)",
+    if (rc == OL_OK &&
+        (!find_asset(srv, "index.html") || !find_asset(srv, "study.html") || !find_asset(srv, "experiment.html")))
+        rc = ol_fail(err, OL_ENOTFOUND,
+                     "serve: %s holds no index.html, study.html and experiment.html (is optlab installed?)",
                      o->assets_dir);
     if (rc == OL_OK && !(srv->cache = serve_cache_new())) rc = ol_fail(err, OL_ENOMEM, "serve: out of memory");
     if (rc == OL_OK && !(srv->storage_url = strdup(o->storage_url))) rc = ol_fail(err, OL_ENOMEM, "serve: out of memory");
@@ -341,6 +437,7 @@ void ol_serve_stop(ol_server *srv) {
     if (srv->key_made) pthread_key_delete(srv->storage_key);
     for (size_t i = 0; i < srv->n_assets; i++) free(srv->assets[i].data);
     serve_cache_free(srv->cache);
+    pthread_mutex_destroy(&srv->report_lock);
     free(srv->storage_url);
     free(srv);
 }

@@ -33,6 +33,8 @@ struct ol_storage_ops {
     ol_status (*heartbeat)(ol_storage *st, int64_t trial_id, ol_error *err);
     ol_status (*fail_stale)(ol_storage *st, int64_t study_id, double grace_seconds, int *n_failed,
                             ol_error *err);
+    /* RUNNING trials' heartbeats (those that have one), by trial id */
+    ol_status (*get_heartbeats)(ol_storage *st, int64_t study_id, ol_heartbeat_rec **out, size_t *n, ol_error *err);
     /* trials with trial_id > after or listed in ids (after 0, no ids: all), and the study's trial count */
     ol_status (*get_trials)(ol_storage *st, int64_t study_id, int64_t after, const int64_t *ids, size_t n_ids,
                             ol_trial_rec **trials, size_t *n, size_t *n_total, ol_error *err);

@@ -436,6 +436,23 @@ static ol_status mem_fail_stale(ol_storage *st, int64_t study_id, double grace_s
     return rc;
 }
 
+static ol_status mem_get_heartbeats(ol_storage *st, int64_t study_id, ol_heartbeat_rec **out, size_t *n,
+                                    ol_error *err) {
+    mem_storage *m = (mem_storage *)st;
+    pthread_mutex_lock(&m->lock);
+    mem_study *s = study_by_id(m, study_id);
+    ol_status rc = OL_OK;
+    if (!s) rc = no_study(err, study_id);
+    else if (s->n_trials && !(*out = malloc(s->n_trials * sizeof **out)))
+        rc = ol_fail(err, OL_ENOMEM, "out of memory reading heartbeats");
+    for (size_t k = 0; rc == OL_OK && k < s->n_trials; k++) { /* trial ids ascend within a study */
+        const mem_trial *t = m->trials[s->trial_ids[k] - 1];
+        if (t->rec.state == OL_TRIAL_RUNNING) (*out)[(*n)++] = (ol_heartbeat_rec){t->rec.trial_id, t->heartbeat};
+    }
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
 static int cmp_id(const void *a, const void *b) {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
@@ -498,6 +515,7 @@ static const ol_storage_ops memory_ops = {
     .finish_trial = mem_finish_trial,
     .heartbeat = mem_heartbeat,
     .fail_stale = mem_fail_stale,
+    .get_heartbeats = mem_get_heartbeats,
     .get_trials = mem_get_trials,
 };
 

@@ -268,5 +268,6 @@ static const ol_storage_ops pg_ops = {
     .finish_trial = pg_finish_trial,
     .heartbeat = pg_heartbeat,
     .fail_stale = pg_fail_stale,
+    .get_heartbeats = pg_get_heartbeats,
     .get_trials = pg_get_trials,
 };

@@ -99,6 +99,7 @@ ol_status pg_set_trial_attr(ol_storage *st, int64_t trial_id, int system, const 
 ol_status pg_finish_trial(ol_storage *st, int64_t trial_id, ol_trial_state state, const double *value,
                           ol_error *err);
 ol_status pg_heartbeat(ol_storage *st, int64_t trial_id, ol_error *err);
+ol_status pg_get_heartbeats(ol_storage *st, int64_t study_id, ol_heartbeat_rec **out, size_t *n, ol_error *err);
 ol_status pg_fail_stale(ol_storage *st, int64_t study_id, double grace_seconds, int *n_failed, ol_error *err);
 
 /* postgres_read.c */

@@ -287,3 +287,42 @@ ol_status pg_fail_stale(ol_storage *st, int64_t study_id, double grace_seconds, 
         return pg_fail(pg, err, OL_EINVAL, "heartbeat grace period %g s is not a non-negative number", grace_seconds);
     PG_WITH_RETRY(pg, err, fail_stale_once(pg, study_id, grace_seconds, n_failed, err));
 }
+
+static ol_status get_heartbeats_once(pg_storage *pg, int64_t study_id, ol_heartbeat_rec **out, size_t *n,
+                                     ol_error *err) {
+    char id[24];
+    pg_fmt_i64(id, study_id);
+    const char *p[] = {id};
+    /* Heartbeats are the server's clock in UTC without a time zone (EXTRACT reads them as UTC); the server's
+     * clock is read too, so that a heartbeat is returned in this machine's clock and ages compare across
+     * machines whose clocks differ. */
+    PGresult *r = pg_exec(pg, "reading heartbeats",
+                          "SELECT t.trial_id, EXTRACT(EPOCH FROM h.heartbeat), "
+                          "EXTRACT(EPOCH FROM now() AT TIME ZONE 'UTC') FROM trials t "
+                          "JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
+                          "WHERE t.study_id = $1::int AND t.state = 'RUNNING' ORDER BY t.trial_id",
+                          1, p, PGRES_TUPLES_OK, NULL, err);
+    if (!r) return err->status;
+    int rows = PQntuples(r);
+    if (rows == 0) {
+        PQclear(r);
+        return pg_require_study(pg, "reading heartbeats", id, err);
+    }
+    if (!(*out = malloc((size_t)rows * sizeof **out))) {
+        PQclear(r);
+        return ol_fail(err, OL_ENOMEM, "PostgreSQL: out of memory");
+    }
+    double offset = ol_unix_now() - pg_parse_double(PQgetvalue(r, 0, 2));
+    for (int i = 0; i < rows; i++) {
+        (*out)[i].trial_id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+        (*out)[i].heartbeat = pg_parse_double(PQgetvalue(r, i, 1)) + offset;
+    }
+    *n = (size_t)rows;
+    PQclear(r);
+    return OL_OK;
+}
+
+ol_status pg_get_heartbeats(ol_storage *st, int64_t study_id, ol_heartbeat_rec **out, size_t *n, ol_error *err) {
+    pg_storage *pg = (pg_storage *)st;
+    PG_WITH_RETRY(pg, err, get_heartbeats_once(pg, study_id, out, n, err));
+}

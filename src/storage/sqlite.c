@@ -125,6 +125,7 @@ static const ol_storage_ops sqlite_ops = {
     .finish_trial = sq_finish_trial,
     .heartbeat = sq_heartbeat,
     .fail_stale = sq_fail_stale,
+    .get_heartbeats = sq_get_heartbeats,
     .get_trials = sq_get_trials,
 };
 
@@ -315,6 +316,32 @@ static ol_status enable_wal(sq_storage *s, ol_error *err) {
     }
 }
 
+/*
+ * Look at the file's header ourselves (SQLite would only notice at the first
+ * query), through SQLite's own file handle. Opening the file a second time and
+ * closing it would drop the POSIX locks that every other connection of this
+ * process holds on it (the process's other threads: `optlab serve`'s request
+ * threads, a worker's heartbeat thread); another process could then checkpoint
+ * under their reads, which fail with "database disk image is malformed".
+ */
+static ol_status header_ok(sq_storage *s, ol_error *err) {
+    sqlite3_file *f = NULL;
+    sqlite3_int64 size = 0;
+    if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f || !f->pMethods ||
+        f->pMethods->xFileSize(f, &size) != SQLITE_OK)
+        return ol_fail(err, OL_EIO, "cannot read SQLite storage '%s'", s->path);
+    unsigned char head[16] = {0};
+    size_t got = size < (sqlite3_int64)sizeof head ? (size_t)size : sizeof head;
+    if (got && f->pMethods->xRead(f, head, (int)got, 0) != SQLITE_OK)
+        return ol_fail(err, OL_EIO, "cannot read SQLite storage '%s'", s->path);
+    if (got < sizeof head || memcmp(head, "SQLite format 3", 16)) {
+        char what[96];
+        describe_bytes(head, got, what, sizeof what);
+        return ol_fail(err, OL_EFORMAT, "'%s' is not an SQLite database (it starts with %s)", s->path, what);
+    }
+    return OL_OK;
+}
+
 /* The directory part of a path ("." when it has none). */
 static void dir_of(const char *path, char *out, size_t cap) {
     const char *slash = strrchr(path, '/');
@@ -347,19 +374,9 @@ ol_status ol_storage_open_sqlite(ol_storage **out, const char *url, const char *
         if (access(dir, W_OK) != 0)
             return ol_fail(err, OL_EIO, "cannot create SQLite storage '%s': directory '%s' is not writable (%s)",
                            path, dir, strerror(errno));
-    } else if (sb.st_size > 0) {
-        /* Look at the header ourselves: SQLite would only notice at the first query. */
-        FILE *f = fopen(path, "rb");
-        if (!f) return ol_fail(err, OL_EIO, "cannot read SQLite storage '%s': %s", path, strerror(errno));
-        unsigned char head[16];
-        size_t got = fread(head, 1, sizeof head, f);
-        fclose(f);
-        if (got < sizeof head || memcmp(head, "SQLite format 3", 16)) {
-            char what[96];
-            describe_bytes(head, got, what, sizeof what);
-            return ol_fail(err, OL_EFORMAT, "'%s' is not an SQLite database (it starts with %s)", path, what);
-        }
     }
+    /* the header is looked at once SQLite has the file open (header_ok below) */
+    int check_header = exists && sb.st_size > 0;
 
     sq_storage *s = calloc(1, sizeof *s);
     if (!s) return ol_fail(err, OL_ENOMEM, "out of memory opening '%s'", path);
@@ -377,6 +394,7 @@ ol_status ol_storage_open_sqlite(ol_storage **out, const char *url, const char *
         st = ol_fail(err, (rc & 0xff) == SQLITE_NOMEM ? OL_ENOMEM : OL_EIO, "cannot open SQLite storage '%s': %s",
                      path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
     }
+    if (st == OL_OK && check_header) st = header_ok(s, err);
     if (st == OL_OK) {
         sqlite3_extended_result_codes(s->db, 1);
         sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);

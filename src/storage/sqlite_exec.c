@@ -63,6 +63,8 @@ static const char *const query_sql[Q_COUNT] = {
     [Q_RUNNING_WITH_HEARTBEAT] = "SELECT t.trial_id, t.datetime_start, h.heartbeat FROM trials t "
                                  "LEFT JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
                                  "WHERE t.study_id = ?1 AND t.state = 'RUNNING' ORDER BY t.trial_id",
+    [Q_HEARTBEATS] = "SELECT t.trial_id, h.heartbeat FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
+                     "WHERE t.study_id = ?1 AND t.state = 'RUNNING' ORDER BY t.trial_id",
     [Q_FAIL_IF_RUNNING] = "UPDATE trials SET state = 'FAIL', datetime_complete = ?2 WHERE trial_id = ?1 "
                           "AND state = 'RUNNING'",
     /* ?2, ?3: only trials with a greater id or listed in the JSON array ?3 (0, '[]': all) */

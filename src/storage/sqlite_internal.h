@@ -46,6 +46,7 @@ enum {
     Q_FINISH_TRIAL,
     Q_UPSERT_VALUE,
     Q_RUNNING_WITH_HEARTBEAT,
+    Q_HEARTBEATS,
     Q_FAIL_IF_RUNNING,
     Q_TRIALS,
     Q_VALUES,
@@ -142,6 +143,8 @@ ol_status sq_set_trial_attr(ol_storage *base, int64_t trial_id, int system, cons
 ol_status sq_finish_trial(ol_storage *base, int64_t trial_id, ol_trial_state state, const double *value,
                           ol_error *err);
 ol_status sq_heartbeat(ol_storage *base, int64_t trial_id, ol_error *err);
+ol_status sq_get_heartbeats(ol_storage *base, int64_t study_id, ol_heartbeat_rec **out, size_t *n,
+                           ol_error *err);
 ol_status sq_fail_stale(ol_storage *base, int64_t study_id, double grace_seconds, int *n_failed,
                         ol_error *err);
 

@@ -213,3 +213,39 @@ ol_status sq_fail_stale(ol_storage *base, int64_t study_id, double grace_seconds
     if (n_failed) *n_failed = st == OL_OK ? failed : 0;
     return st;
 }
+
+ol_status sq_get_heartbeats(ol_storage *base, int64_t study_id, ol_heartbeat_rec **out, size_t *n,
+                           ol_error *err) {
+    sq_storage *s = sq(base);
+    ol_status st;
+    TXN_LOOP(s, 0, st, err, {
+        free(*out); /* a retried transaction starts again */
+        *out = NULL;
+        *n = 0;
+        size_t cap = 0;
+        int row = 1;
+        st = sq_require_study(s, study_id, err);
+        sqlite3_stmt *q = st == OL_OK ? sq_stmt(s, Q_HEARTBEATS, err, &st) : NULL;
+        if (q) sqlite3_bind_int64(q, 1, study_id);
+        while (q && st == OL_OK && (st = sq_step(s, q, &row, "reading heartbeats", err)) == OL_OK && row) {
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 8;
+                ol_heartbeat_rec *grown = realloc(*out, cap * sizeof *grown);
+                if (!grown) {
+                    st = ol_fail(err, OL_ENOMEM, "out of memory reading heartbeats");
+                    break;
+                }
+                *out = grown;
+            }
+            (*out)[*n].trial_id = sqlite3_column_int64(q, 0);
+            (*out)[(*n)++].heartbeat = sq_parse_datetime(sqlite3_column_text(q, 1), 1); /* heartbeats are UTC */
+        }
+        if (q) sqlite3_reset(q);
+    });
+    if (st != OL_OK) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return st;
+}

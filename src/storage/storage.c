@@ -201,6 +201,13 @@ ol_status ol_storage_fail_stale(ol_storage *st, int64_t study_id, double grace_s
     return st->ops->fail_stale(st, study_id, grace_seconds, n_failed ? n_failed : &n_local, err);
 }
 
+ol_status ol_storage_get_heartbeats(ol_storage *st, int64_t study_id, ol_heartbeat_rec **out, size_t *n,
+                                    ol_error *err) {
+    *out = NULL;
+    *n = 0;
+    return st->ops->get_heartbeats(st, study_id, out, n, err);
+}
+
 ol_status ol_storage_get_trials(ol_storage *st, int64_t study_id, ol_trial_rec **trials, size_t *n,
                                 ol_error *err) {
     size_t total;

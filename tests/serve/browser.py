@@ -7,15 +7,19 @@ so a page that shows wrong numbers fails. Optuna (Debian's python3-optuna)
 writes a study with markup for names and then adds trials while the page is
 open: they must appear without a reload.
 """
+import concurrent.futures
 import http.client
 import json
 import os
+import re
 import signal
 import subprocess
 import sqlite3
 import sys
 import time
 import urllib.parse
+import urllib.error
+import urllib.request
 
 import optuna
 from selenium import webdriver
@@ -64,6 +68,21 @@ assert complete, "the tiny run wrote no COMPLETE trial"
 best = max(v for _, v in complete)
 lr = dict(con.execute("select t.number, p.param_value from trials t join trial_params p on p.trial_id = t.trial_id "
                       "where t.study_id = ? and p.param_name = 'learning_rate'", (adam,)).fetchall())
+# the experiment "tiny": each optimizer study's best value (valid-trial accuracy) and, when that best is
+# unique, its trial's test accuracy
+experiment = {}
+for sid, name in con.execute("select study_id, study_name from studies where study_name like 'tiny/%'").fetchall():
+    rows = con.execute("select t.trial_id, v.value from trials t join trial_values v on v.trial_id = t.trial_id "
+                       "where t.study_id = ? and t.state = 'COMPLETE'", (sid,)).fetchall()
+    top = max(v for _, v in rows)
+    tops = [tid for tid, v in rows if v == top]
+    test = None
+    if len(tops) == 1:
+        attr = con.execute("select value_json from trial_user_attributes where trial_id = ? and key = 'test_accuracy'",
+                           (tops[0],)).fetchone()
+        test = json.loads(attr[0]) if attr else None
+    experiment[name] = (top, test)
+assert len(experiment) == 2, experiment
 con.close()
 
 # --- a study with markup in every name, written by Optuna
@@ -74,6 +93,28 @@ t = xss_study.ask()
 t.suggest_float(XSS, 0.1, 10.0, log=True)
 t.set_user_attr(XSS, XSS)
 xss_study.tell(t, 1.25)
+
+# --- a study where the value rises and falls with x (best in the middle) and ignores z: a rank correlation
+# misses x, the first-order variance share must not
+imp_study = optuna.create_study(study_name="importance", storage="sqlite:///" + db,
+                                sampler=optuna.samplers.RandomSampler(seed=3))
+imp_study.optimize(lambda t: (t.suggest_float("x", 0, 1) - 0.5) ** 2 + 0 * t.suggest_float("z", 0, 1), n_trials=64)
+
+
+def variance_share(xs, ys):  # the page's estimator, written again from its definition (epsilon-squared)
+    n = len(xs)
+    order = sorted(range(n), key=lambda i: xs[i])
+    B = max(2, min(10, int(n ** 0.5)))
+    groups = [order[b * n // B:(b + 1) * n // B] for b in range(B)]
+    mean = sum(ys) / n
+    sst = sum((y - mean) ** 2 for y in ys)
+    ssb = sum(len(g) * (sum(ys[i] for i in g) / len(g) - mean) ** 2 for g in groups)
+    msw = (sst - ssb) / (n - B)
+    return max(0.0, min(1.0, (ssb - (B - 1) * msw) / sst))
+
+
+imp_trials = [t for t in imp_study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+imp_expected = {p: variance_share([t.params[p] for t in imp_trials], [t.value for t in imp_trials]) for p in ("x", "z")}
 
 # --- raw HTTP: unknown URLs, traversal, methods (http.client sends the path unnormalised)
 def status(method, path):
@@ -137,6 +178,55 @@ try:
     driver.save_screenshot(f"{shots}/study.png")
     console += driver.get_log("browser")
 
+    # 2a. importances: x's first-order variance share is large although its rank correlation is small
+    driver.get(base + "study?name=importance")
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#trials tbody tr")) == len(imp_trials), "the 64 trials")
+    imp = driver.execute_script("const o = echarts.getInstanceByDom(document.getElementById('importance')).getOption();"
+                                "return {names: o.yAxis[0].data, share: o.series[0].data, rho: o.series[1].data};")
+    shown = {n: (imp["share"][i], imp["rho"][i]) for i, n in enumerate(imp["names"])}
+    for p in ("x", "z"):
+        check(abs(shown[p][0] - imp_expected[p]) < 1e-3, f"importance of {p}: {shown[p][0]}, expected {imp_expected[p]:.4f}")
+    check(shown["x"][0] > 0.7 and shown["z"][0] < 0.2 and shown["x"][1] < 0.4,
+          f"x (rises and falls) and z (no effect): (share, |rho|) = {shown}")
+    console += driver.get_log("browser")
+
+    # 2b. the experiment page, reached from the overview: each optimizer's best trial and the verdict,
+    # as the report computes them, and the report to download
+    driver.get(base)
+    exp_link = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, 'tr[data-study="tiny/adam"] a[href^="/experiment"]'),
+                        "the experiment link")
+    check(exp_link.text == "tiny", f"the experiment link reads {exp_link.text!r}")
+    exp_link.click()
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#comparison tbody tr")) == len(experiment), "the comparison rows")
+    verdict = wait_for(lambda: driver.find_element(By.ID, "verdict").text, "the verdict")
+    for study_name, (valid, test) in experiment.items():
+        row = driver.find_element(By.CSS_SELECTOR, f'#comparison a[href="/study?name={urllib.parse.quote(study_name, safe="")}"]')
+        tr = row.find_element(By.XPATH, "./ancestor::tr")
+        shown_valid = tr.find_element(By.CSS_SELECTOR, "td.valid").text
+        check(shown_valid.startswith(f"{100 * valid:.2f} %"), f"{study_name}: best valid {shown_valid!r}, storage {valid}")
+        if test is not None:
+            shown_test = tr.find_element(By.CSS_SELECTOR, "td.test").text
+            check(shown_test == f"{100 * test:.2f} %", f"{study_name}: test {shown_test!r}, storage {test}")
+            check(f"{100 * test:.2f} %" in verdict, f"the verdict does not name {study_name}'s test accuracy: {verdict!r}")
+    check(verdict.startswith("Highest test accuracy"), f"the verdict reads {verdict[:80]!r}")
+    href = driver.find_element(By.ID, "download").get_attribute("href")
+    with urllib.request.urlopen(href, timeout=60) as r:
+        report_md = r.read().decode()
+        check(r.status == 200 and "attachment" in r.headers.get("Content-Disposition", ""), "the report download")
+    check(report_md.startswith("#") and "Adam" in report_md, f"the downloaded report: {report_md[:80]!r}")
+    # three downloads at once: reports are written one at a time, the others are told so (503) at once
+    def download_status(_):
+        try:
+            with urllib.request.urlopen(href, timeout=60) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        statuses = sorted(pool.map(download_status, range(3)))
+    check(statuses[0] == 200 and set(statuses) <= {200, 503}, f"concurrent downloads answered {statuses}")
+    driver.save_screenshot(f"{shots}/experiment.png")
+    console += driver.get_log("browser")
+
     # 3. the markup study: shown as text everywhere; a trial added now appears without reload
     driver.get(base + "study?name=" + urllib.parse.quote(XSS, safe=""))
     wait_for(lambda: driver.find_element(By.ID, "title").text == XSS, "the markup study's title as text")
@@ -146,6 +236,13 @@ try:
     running.report(3.0, 0)
     wait_for(lambda: "RUNNING" in driver.find_element(By.CSS_SELECTOR, '#trials tbody tr[data-number="1"]').text,
              "a RUNNING trial to appear live", timeout=5)
+    # its worker's heartbeat, written by Optuna's own heartbeat code: the row shows its age, not stale
+    hb_storage = optuna.storages.RDBStorage("sqlite:///" + db, heartbeat_interval=60)
+    hb_storage.record_heartbeat(running._trial_id)
+    hb_cell = f'#trials td.hb[data-id="{running._trial_id}"]'
+    hb_text = wait_for(lambda: re.fullmatch(r"heartbeat (\d+) s ago", driver.find_element(By.CSS_SELECTOR, hb_cell).text)
+                       and driver.find_element(By.CSS_SELECTOR, hb_cell).text, "the running trial's heartbeat age", timeout=5)
+    check(int(re.search(r"\d+", hb_text).group()) <= 5, f"a heartbeat just written shows as {hb_text}")
     running.report(2.0, 1)
     wait_for(lambda: driver.execute_script(
         "const s = echarts.getInstanceByDom(document.getElementById('intermediate')).getOption().series;"
@@ -165,6 +262,22 @@ try:
     driver.save_screenshot(f"{shots}/escaping-live.png")
     console += driver.get_log("browser")
 
+    # 3b. a trial whose worker stopped beating 100 s ago (more than the 30 s default --stale): flagged
+    stale = xss_study.ask()
+    hb_storage.record_heartbeat(stale._trial_id)
+    con = sqlite3.connect(db)
+    con.execute("update trial_heartbeats set heartbeat = strftime('%Y-%m-%d %H:%M:%f', 'now', '-100 seconds') "
+                "where trial_id = ?", (stale._trial_id,))
+    con.commit()
+    con.close()
+    stale_cell = f'#trials td.hb[data-id="{stale._trial_id}"]'
+    stale_text = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, stale_cell).text.startswith("STALE")
+                          and driver.find_element(By.CSS_SELECTOR, stale_cell).text, "the stale trial flagged", timeout=5)
+    m = re.fullmatch(r"STALE: heartbeat 1 min (\d+) s ago", stale_text)
+    check(m and 40 <= int(m.group(1)) <= 50, f"a heartbeat set 100 s back shows as {stale_text!r}")
+    check("stale" in driver.find_element(By.CSS_SELECTOR, stale_cell).get_attribute("class"), "stale cell not styled")
+    console += driver.get_log("browser")
+
     # 4. the server goes away: a banner says so; it comes back: the banner goes, polling resumes
     os.kill(int(os.environ["SERVE_PID"]), signal.SIGINT)
     wait_for(lambda: "cannot be reached" in driver.find_element(By.ID, "banner").text, "the outage banner")
@@ -178,11 +291,23 @@ try:
         xss_study.tell(xss_study.ask({XSS: optuna.distributions.FloatDistribution(0.1, 10.0, log=True)}), 0.25)
         wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#trials tbody tr")) == n_before + 1,
                  "a trial told after the restart", timeout=5)
+
+        # the banner named the outage; while the server was gone the browser logged failed fetches, which are expected
+        console += [e for e in driver.get_log("browser") if "ERR_CONNECTION_REFUSED" not in e.get("message", "")]
+
+        # 5. the overview shows each running trial's heartbeat age, the stale one flagged
+        driver.get(base)
+        def stale_span():  # the markup study's name cannot go into a CSS selector: match the attribute in Python
+            rows = [r for r in driver.find_elements(By.CSS_SELECTOR, "#studies tbody tr") if r.get_attribute("data-study") == XSS]
+            return rows and rows[0].find_elements(By.CSS_SELECTOR, f'span.running[data-trial="{stale.number}"]')
+        el_stale = wait_for(stale_span, "the stale trial in the overview")[0]
+        check("stale" in el_stale.get_attribute("class").split(), "overview: the stale trial is not flagged")
+        check(re.search(r"STALE: heartbeat 1 min \d+ s ago", el_stale.text), f"overview shows {el_stale.text!r}")
+        driver.save_screenshot(f"{shots}/overview-stale.png")
+        console += driver.get_log("browser")
     finally:
         again.send_signal(signal.SIGINT)
         check(again.wait(timeout=10) == 0, "the restarted server did not stop cleanly")
-    # the banner names the outage; while the server was gone the browser logged failed fetches, which are expected
-    console += [e for e in driver.get_log("browser") if "ERR_CONNECTION_REFUSED" not in e.get("message", "")]
 finally:
     driver.quit()
 
@@ -192,4 +317,5 @@ for e in errors:
 check(not errors, f"{len(errors)} JavaScript console errors")
 if failures:
     sys.exit(f"browser.py: {len(failures)} checks failed")
-print(f"browser.py: all checks passed ({len(complete)} trials of tiny/adam, best {best})")
+print(f"browser.py: all checks passed ({len(complete)} trials of tiny/adam, best {best}; importances of the "
+      f"(x - 0.5)^2 study, (share of variance, |Spearman rho|): {shown})")

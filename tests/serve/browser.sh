@@ -15,7 +15,7 @@ command -v chromium >/dev/null && command -v chromedriver >/dev/null ||
     { echo "browser.sh: chromium and chromium-driver are needed (scripts/deps.sh installs them)" >&2; exit 1; }
 sed -e "s/^max_epochs = .*/max_epochs = 2/" tests/cli/tiny.ini > "$tmp/tiny.ini"
 db="$tmp/t.db"
-"$BIN" run "$tmp/tiny.ini" --data data --storage "sqlite:///$db" --jobs 1 --trials 2 --only adam --no-report \
+"$BIN" run "$tmp/tiny.ini" --data data --storage "sqlite:///$db" --jobs 2 --trials 2 --no-report \
     > "$tmp/run.out" 2>&1 || { cat "$tmp/run.out"; echo "optlab run failed" >&2; exit 1; }
 
 "$BIN" serve --storage "sqlite:///$db" --port 0 > "$tmp/serve.out" 2> "$tmp/serve.err" &

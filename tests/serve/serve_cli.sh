@@ -21,6 +21,7 @@ echo "not a database" > "$tmp/text.db"
 expect_fail 1 "text.db" --storage "sqlite:///$tmp/text.db"
 grep -qx "not a database" "$tmp/text.db" || fail "serving a foreign file changed it"
 expect_fail 2 "--port" --port 70000
+expect_fail 2 "--stale" --stale 0
 
 /usr/bin/python3 -c 'import optuna, sys
 optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -2,11 +2,19 @@
  * The JSON of `optlab serve` (src/serve/json.c) on a memory storage: the
  * overview's counts, best value and running trials, identical whether every
  * trial is read each time or the per-study cache reads only what changed
- * while trials start and finish; incremental study reads; markup kept as data.
+ * while trials start and finish; incremental study reads; markup kept as data;
+ * running trials' heartbeat ages and stale flags (an SQLite storage whose
+ * heartbeat row is set back 100 s, as a dead worker leaves it); the
+ * experiment page's comparison and verdict, one run and three repetitions,
+ * against values computed here from their definitions.
  */
 #include <criterion/criterion.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -18,7 +26,7 @@ static ol_error err;
 
 static cJSON *overview(ol_storage *st, serve_cache *cache) {
     char *json = NULL;
-    cr_assert_eq(serve_studies_json_cached(st, cache, &json, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(serve_studies_json_cached(st, cache, 30, &json, &err), OL_OK, "%s", err.msg);
     cJSON *j = cJSON_Parse(json);
     free(json);
     cr_assert(j);
@@ -85,7 +93,7 @@ Test(serve_json, study_reads_incrementally_and_keeps_markup_as_data) {
     cr_assert_eq(ol_storage_finish_trial(st, t0, OL_TRIAL_COMPLETE, &v, &err), OL_OK);
     cr_assert_eq(ol_storage_create_trial(st, sid, 0, &t1, &num, &err), OL_OK);
     char *json = NULL;
-    cr_assert_eq(ol_serve_study_json(st, xss, -1, NULL, 0, &json, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(ol_serve_study_json(st, xss, -1, NULL, 0, 30, &json, &err), OL_OK, "%s", err.msg);
     cJSON *j = cJSON_Parse(json);
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "trials")), 2, "%s", json);
     cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "study"), "name")->valuestring, xss);
@@ -94,12 +102,209 @@ Test(serve_json, study_reads_incrementally_and_keeps_markup_as_data) {
     cJSON_Delete(j);
     free(json);
     /* after t1 with t1 still open: only t1 comes back, n_total says 2 */
-    cr_assert_eq(ol_serve_study_json(st, xss, t1, &t1, 1, &json, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(ol_serve_study_json(st, xss, t1, &t1, 1, 30, &json, &err), OL_OK, "%s", err.msg);
     j = cJSON_Parse(json);
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "trials")), 1, "%s", json);
     cr_assert_eq(cJSON_GetObjectItem(j, "n_total")->valueint, 2);
     cJSON_Delete(j);
     free(json);
-    cr_assert_eq(ol_serve_study_json(st, "absent", -1, NULL, 0, &json, &err), OL_ENOTFOUND);
+    cr_assert_eq(ol_serve_study_json(st, "absent", -1, NULL, 0, 30, &json, &err), OL_ENOTFOUND);
+    ol_storage_close(st);
+}
+
+/* the "running" entry of the overview's first study for trial `number` */
+static cJSON *running_entry(cJSON *summary, int number) {
+    cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(summary, "running"))
+        if (cJSON_GetObjectItem(r, "number")->valueint == number) return r;
+    return NULL;
+}
+
+Test(serve_json, running_trials_carry_their_heartbeat_and_a_stale_flag) {
+    char path[] = "/tmp/optlab-serve-hb-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    unlink(path); /* the storage creates it */
+    char url[64];
+    snprintf(url, sizeof url, "sqlite:///%s", path);
+    ol_storage *st = NULL;
+    cr_assert_eq(ol_storage_open(&st, url, &err), OL_OK, "%s", err.msg);
+    int64_t sid, fresh, old, done;
+    int num;
+    cr_assert_eq(ol_storage_create_study(st, "hb", 1, &sid, &err), OL_OK);
+    cr_assert_eq(ol_storage_create_trial(st, sid, 0, &done, &num, &err), OL_OK);
+    double v = 0.9;
+    cr_assert_eq(ol_storage_finish_trial(st, done, OL_TRIAL_COMPLETE, &v, &err), OL_OK);
+    cr_assert_eq(ol_storage_create_trial(st, sid, 0, &fresh, &num, &err), OL_OK); /* number 1 */
+    cr_assert_eq(ol_storage_create_trial(st, sid, 0, &old, &num, &err), OL_OK);   /* number 2 */
+    /* trial 2's worker last beat 100 s ago (heartbeats are stored in UTC, as Optuna does) */
+    sqlite3 *db = NULL;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "UPDATE trial_heartbeats SET heartbeat = strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', '-100 seconds') "
+             "WHERE trial_id = %lld",
+             (long long)old);
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+
+    ol_heartbeat_rec *hb = NULL;
+    size_t n_hb = 0;
+    cr_assert_eq(ol_storage_get_heartbeats(st, sid, &hb, &n_hb, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(n_hb, 2, "only the RUNNING trials have a heartbeat listed");
+    cr_assert_eq(hb[0].trial_id, fresh);
+    cr_assert_eq(hb[1].trial_id, old);
+    free(hb);
+
+    serve_cache *cache = serve_cache_new();
+    cJSON *s = overview(st, cache);
+    double now = 0;
+    {
+        char *json = NULL;
+        cr_assert_eq(serve_studies_json_cached(st, cache, 30, &json, &err), OL_OK);
+        cJSON *j = cJSON_Parse(json);
+        now = cJSON_GetObjectItem(j, "now")->valuedouble;
+        cr_assert_float_eq(cJSON_GetObjectItem(j, "stale_after")->valuedouble, 30, 1e-12);
+        cJSON_Delete(j);
+        free(json);
+    }
+    cJSON *r1 = running_entry(s, 1), *r2 = running_entry(s, 2);
+    cr_assert(r1 && r2);
+    double age1 = now - cJSON_GetObjectItem(r1, "heartbeat")->valuedouble;
+    double age2 = now - cJSON_GetObjectItem(r2, "heartbeat")->valuedouble;
+    cr_assert(age1 >= 0 && age1 < 5, "a fresh trial's heartbeat is %g s old", age1);
+    cr_assert(age2 > 95 && age2 < 110, "the old heartbeat reads %g s old, set 100 s ago", age2);
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(r1, "stale")));
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(r2, "stale")));
+    cJSON_Delete(s);
+
+    /* the study page's JSON: the same for its RUNNING trials, nothing for finished ones */
+    char *json = NULL;
+    cr_assert_eq(ol_serve_study_json(st, "hb", -1, NULL, 0, 120, &json, &err), OL_OK, "%s", err.msg);
+    cJSON *j = cJSON_Parse(json);
+    cJSON *t;
+    int seen = 0;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(j, "trials")) {
+        int number = cJSON_GetObjectItem(t, "number")->valueint;
+        cJSON *stale = cJSON_GetObjectItem(t, "stale");
+        if (number == 0) cr_assert_null(stale, "a finished trial has no heartbeat: %s", json);
+        else {
+            cr_assert(cJSON_IsFalse(stale), "with a 120 s threshold nothing is stale: %s", json);
+            cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(t, "heartbeat")));
+            seen++;
+        }
+    }
+    cr_assert_eq(seen, 2);
+    cJSON_Delete(j);
+    free(json);
+    serve_cache_free(cache);
+    ol_storage_close(st);
+    unlink(path);
+}
+
+/* An experiment "e" of two optimizers ("<b>A</b>" and "B") over `reps`
+ * repetitions: in repetition r the best trial of A has test accuracy
+ * TEST_A[r], of B TEST_B[r]; valid-trial accuracy = test + 0.001. */
+static const double TEST_A[3] = {0.97, 0.96, 0.98}, TEST_B[3] = {0.95, 0.955, 0.94};
+static void add_experiment(ol_storage *st, int reps) {
+    static const char *const opt[2] = {"a", "b"}, *const label[2] = {"\"<b>A</b>\"", "\"B\""};
+    for (int r = 0; r < reps; r++)
+        for (int k = 0; k < 2; k++) {
+            char name[64], json[64];
+            if (r) snprintf(name, sizeof name, "e#r%d/%s", r, opt[k]);
+            else snprintf(name, sizeof name, "e/%s", opt[k]);
+            int64_t sid, tid;
+            int num;
+            cr_assert_eq(ol_storage_create_study(st, name, 1, &sid, &err), OL_OK);
+            cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:experiment", "\"e\"", &err), OL_OK);
+            cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:label", label[k], &err), OL_OK);
+            snprintf(json, sizeof json, "%d", r);
+            cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:repeat", json, &err), OL_OK);
+            double test = k == 0 ? TEST_A[r] : TEST_B[r], value = test + 0.001;
+            cr_assert_eq(ol_storage_create_trial(st, sid, 0, &tid, &num, &err), OL_OK);
+            cr_assert_eq(ol_storage_set_param(st, tid, "learning_rate", 0.001,
+                                              "{\"name\": \"FloatDistribution\", \"attributes\": {\"step\": null, "
+                                              "\"low\": 0.0001, \"high\": 0.01, \"log\": true}}",
+                                              &err),
+                         OL_OK);
+            snprintf(json, sizeof json, "%.4f", test);
+            cr_assert_eq(ol_storage_set_trial_attr(st, tid, "test_accuracy", json, &err), OL_OK);
+            cr_assert_eq(ol_storage_set_trial_attr(st, tid, "status", "\"ok\"", &err), OL_OK);
+            cr_assert_eq(ol_storage_finish_trial(st, tid, OL_TRIAL_COMPLETE, &value, &err), OL_OK);
+        }
+}
+
+static cJSON *experiment_json(ol_storage *st, const char *name) {
+    char *json = NULL;
+    cr_assert_eq(ol_serve_experiment_json(st, name, &json, &err), OL_OK, "%s", err.msg);
+    cJSON *j = cJSON_Parse(json);
+    free(json);
+    cr_assert(j);
+    return j;
+}
+
+static double num(cJSON *o, const char *key) {
+    cJSON *v = cJSON_GetObjectItem(o, key);
+    cr_assert(cJSON_IsNumber(v), "no number '%s'", key);
+    return v->valuedouble;
+}
+
+Test(serve_json, experiment_one_run_ranks_by_test_accuracy_against_noise) {
+    ol_storage *st = NULL;
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
+    add_experiment(st, 1);
+    cJSON *j = experiment_json(st, "e");
+    cJSON *studies = cJSON_GetObjectItem(j, "studies");
+    cr_assert_eq(cJSON_GetArraySize(studies), 2);
+    cJSON *a = cJSON_GetArrayItem(studies, 0);
+    cr_assert_str_eq(cJSON_GetObjectItem(a, "label")->valuestring, "<b>A</b>"); /* markup stays data */
+    cJSON *best = cJSON_GetObjectItem(a, "best");
+    cr_assert_float_eq(num(best, "test"), TEST_A[0], 1e-9);
+    cr_assert_float_eq(num(best, "valid"), TEST_A[0] + 0.001, 1e-9);
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(best, "params"), "learning_rate")->valuestring, "0.001");
+    cJSON *v = cJSON_GetObjectItem(j, "verdict");
+    cr_assert_str_eq(cJSON_GetObjectItem(v, "kind")->valuestring, "single");
+    cr_assert_str_eq(cJSON_GetObjectItem(v, "metric")->valuestring, "test");
+    cJSON *second = cJSON_GetArrayItem(cJSON_GetObjectItem(v, "ranking"), 1);
+    cr_assert_str_eq(cJSON_GetObjectItem(second, "label")->valuestring, "B");
+    /* the gap and twice the standard error of the difference on 10,000 test images (the default) */
+    double p1 = TEST_A[0], p2 = TEST_B[0], n = 10000;
+    cr_assert_float_eq(num(second, "gap"), p1 - p2, 1e-9);
+    cr_assert_float_eq(num(second, "noise"), 2 * sqrt(p1 * (1 - p1) / n + p2 * (1 - p2) / n), 1e-9);
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(second, "within_noise"))); /* 2 pp against 0.55 pp */
+    cJSON_Delete(j);
+    char *json = NULL;
+    cr_assert_eq(ol_serve_experiment_json(st, "nope", &json, &err), OL_ENOTFOUND);
+    ol_storage_close(st);
+}
+
+Test(serve_json, experiment_repetitions_give_means_cis_and_paired_tests) {
+    ol_storage *st = NULL;
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
+    add_experiment(st, 3);
+    cJSON *j = experiment_json(st, "e");
+    cr_assert_eq((int)num(j, "n_repetitions"), 3);
+    cJSON *v = cJSON_GetObjectItem(j, "verdict");
+    cr_assert_str_eq(cJSON_GetObjectItem(v, "kind")->valuestring, "repetitions");
+    cr_assert_eq((int)num(v, "n"), 3);
+    cJSON *top = cJSON_GetArrayItem(cJSON_GetObjectItem(v, "ranking"), 0);
+    cr_assert_str_eq(cJSON_GetObjectItem(top, "label")->valuestring, "<b>A</b>");
+    cr_assert_float_eq(num(top, "mean"), (TEST_A[0] + TEST_A[1] + TEST_A[2]) / 3, 1e-9);
+    cr_assert_eq((int)num(top, "first"), 3);
+    /* A's 95 % CI half-width: t(0.975, 2) = 4.302653 times s/√3 */
+    double m = (TEST_A[0] + TEST_A[1] + TEST_A[2]) / 3, ss = 0;
+    for (int r = 0; r < 3; r++) ss += (TEST_A[r] - m) * (TEST_A[r] - m);
+    cr_assert_float_eq(num(top, "half"), 4.302653 * sqrt(ss / 2) / sqrt(3), 1e-5);
+    /* the one pair: mean difference and the paired t statistic, computed here from the definition */
+    cJSON *pair = cJSON_GetArrayItem(cJSON_GetObjectItem(v, "pairs"), 0);
+    double d[3], md = 0, sd = 0;
+    for (int r = 0; r < 3; r++) md += (d[r] = TEST_A[r] - TEST_B[r]) / 3;
+    for (int r = 0; r < 3; r++) sd += (d[r] - md) * (d[r] - md) / 2;
+    double sign = strcmp(cJSON_GetObjectItem(pair, "a")->valuestring, "B") ? 1 : -1;
+    cr_assert_float_eq(sign * num(pair, "diff"), md, 1e-9);
+    cr_assert_float_eq(sign * num(pair, "t"), md / sqrt(sd / 3), 1e-6);
+    cr_assert_float_eq(num(pair, "p_flip"), 0.25, 1e-12); /* all 3 differences positive: 2 of 8 sign patterns */
+    cJSON_Delete(j);
     ol_storage_close(st);
 }

@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -556,4 +557,107 @@ Test(sqlite, long_names_are_refused_not_truncated) {
     cr_assert_eq(n, 0);
     ol_studies_free(list, n);
     ol_storage_close(st);
+}
+
+/* Reading while another thread of the same process opens the file: opening
+ * must not drop the readers' locks. (It did when the header was checked with
+ * fopen/fclose: closing any descriptor of the file releases every POSIX lock
+ * the process holds on it, so another process closing its connection took
+ * itself for the last one and removed the write-ahead log under the readers,
+ * which then read "database disk image is malformed"; `optlab serve`, whose
+ * request threads open their handles lazily, showed it while Optuna wrote.)
+ * Here: a reader thread, an opener thread, and a child process that opens,
+ * writes a trial and closes, over and over, for about two seconds. */
+typedef struct {
+    const char *url;
+    int64_t study;
+    volatile int stop;
+    int reads, errors;
+    char first_error[1100];
+} lock_case;
+
+static void *reader_loop(void *arg) {
+    lock_case *c = arg;
+    ol_storage *st = NULL;
+    ol_error e = {0};
+    if (ol_storage_open(&st, c->url, &e) != OL_OK) {
+        c->errors++;
+        snprintf(c->first_error, sizeof c->first_error, "%s", e.msg);
+        return NULL;
+    }
+    while (!c->stop) {
+        ol_trial_rec *t = NULL;
+        size_t n = 0;
+        if (ol_storage_get_trials(st, c->study, &t, &n, &e) != OL_OK) {
+            if (!c->errors++) snprintf(c->first_error, sizeof c->first_error, "%s", e.msg);
+        } else {
+            ol_trials_free(t, n);
+            c->reads++;
+        }
+    }
+    ol_storage_close(st);
+    return NULL;
+}
+
+static void *opener_loop(void *arg) {
+    lock_case *c = arg;
+    while (!c->stop) {
+        ol_storage *st = NULL;
+        ol_error e = {0};
+        if (ol_storage_open(&st, c->url, &e) == OL_OK) ol_storage_close(st);
+    }
+    return NULL;
+}
+
+Test(sqlite, opening_a_handle_keeps_the_other_threads_locks, .timeout = 60) {
+    ol_storage *st = open_file("locks.db");
+    ol_error err = {0};
+    lock_case c = {0};
+    cr_assert_eq(ol_storage_create_study(st, "s", 1, &c.study, &err), OL_OK);
+    for (int i = 0; i < 50; i++) { /* a few pages of trials for the reader to go through */
+        int64_t tid;
+        int number;
+        double v = i;
+        cr_assert_eq(ol_storage_create_trial(st, c.study, 0, &tid, &number, &err), OL_OK);
+        cr_assert_eq(ol_storage_set_param(st, tid, "x", 0.5, "{\"name\": \"FloatDistribution\", \"attributes\": "
+                                                            "{\"step\": null, \"low\": 0, \"high\": 1, \"log\": false}}",
+                                          &err),
+                     OL_OK);
+        cr_assert_eq(ol_storage_finish_trial(st, tid, OL_TRIAL_COMPLETE, &v, &err), OL_OK);
+    }
+    ol_storage_close(st);
+    char url[512];
+    snprintf(url, sizeof url, "sqlite:///%s/locks.db", tmpdir);
+    c.url = url;
+    pid_t writer = fork();
+    cr_assert_neq(writer, -1);
+    if (writer == 0) { /* a writer that connects per write, as Optuna over SQLAlchemy does */
+        struct timespec t0, now;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        do {
+            ol_storage *w = NULL;
+            ol_error e = {0};
+            int64_t tid;
+            int number;
+            double v = 1;
+            if (ol_storage_open(&w, url, &e) != OL_OK || ol_storage_create_trial(w, c.study, 0, &tid, &number, &e) ||
+                ol_storage_finish_trial(w, tid, OL_TRIAL_COMPLETE, &v, &e))
+                _exit(1);
+            ol_storage_close(w);
+            clock_gettime(CLOCK_MONOTONIC, &now);
+        } while ((now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) * 1e-9 < 2.0);
+        _exit(0);
+    }
+    pthread_t reader, opener;
+    cr_assert_eq(pthread_create(&reader, NULL, reader_loop, &c), 0);
+    cr_assert_eq(pthread_create(&opener, NULL, opener_loop, &c), 0);
+    int status = 0;
+    waitpid(writer, &status, 0);
+    c.stop = 1;
+    pthread_join(reader, NULL);
+    pthread_join(opener, NULL);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the writer process failed");
+    cr_assert(c.reads > 0, "no read succeeded");
+    cr_assert_eq(c.errors, 0, "%d of %d reads failed while another thread opened the file; the first: %s", c.errors,
+                 c.reads + c.errors, c.first_error);
 }

@@ -33,6 +33,17 @@ function fmtDuration(s) {
   return h ? `${h} h ${m} min` : m ? `${m} min ${sec} s` : `${sec} s`;
 }
 
+// A running trial's sign of life: its last heartbeat's age (its start's when it
+// keeps none), flagged when older than the workers' grace period (stale: a
+// worker will fail it, or its worker is gone).
+function heartbeatText(t, now) {
+  const last = t.heartbeat !== null && t.heartbeat !== undefined ? t.heartbeat : t.start;
+  if (last === null || last === undefined) return 'no heartbeat';
+  const age = fmtDuration(now - last) + ' ago';
+  const what = t.heartbeat !== null && t.heartbeat !== undefined ? 'heartbeat ' : 'no heartbeat; started ';
+  return (t.stale ? 'STALE: ' : '') + what + age;
+}
+
 // The banner says what failed (storage gone, server stopped) and goes away
 // when a later poll succeeds.
 function banner(msg) {

@@ -7,6 +7,7 @@
 const studyName = new URLSearchParams(location.search).get('name') || '';
 const trials = new Map();          // id -> trial
 const distributions = {};          // param name -> Optuna distribution JSON
+let serverNow = 0;
 let study = null, maxId = -1, fullRead = true, dirty = true, selected = null;
 let sortKey = 'number', sortDesc = false;
 const charts = {};
@@ -44,8 +45,10 @@ async function refresh() {
     if (t.id > maxId) maxId = t.id;
   }
   fullRead = trials.size !== data.n_total;
+  serverNow = data.now;
   document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   if (dirty) { dirty = false; render(); }
+  updateHeartbeats();
 }
 
 function sorted() { return [...trials.values()].sort((a, b) => a.number - b.number); }
@@ -130,15 +133,48 @@ function spearman(xs, ys) {
   return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
 }
 
+// A parameter's first-order share of the value's variance, fANOVA's main effect estimated without a
+// forest: the trials are grouped by the parameter (its choice, or B equal-count bins of its value,
+// B = clamp(sqrt(n), 2, 10)) and the between-group sum of squares is taken as a share of the total,
+// less what B groups would explain by chance (epsilon-squared: (SSb - (B-1) MSw) / SSt, at least 0).
+// Unlike a rank correlation it sees effects that rise then fall (a learning rate best in the middle).
+function varianceShare(xs, ys) {
+  const n = xs.length;
+  if (n < 4) return 0;
+  const order = xs.map((x, i) => i).sort((a, b) => xs[a] - xs[b]);
+  const groups = [];
+  const distinct = new Set(xs).size;
+  if (distinct <= 10) { // few values (a categorical, an int): one group per value
+    for (let i = 0; i < n;) { let j = i; while (j < n && xs[order[j]] === xs[order[i]]) j++; groups.push(order.slice(i, j)); i = j; }
+  } else {
+    const B = Math.max(2, Math.min(10, Math.floor(Math.sqrt(n))));
+    for (let b = 0; b < B; b++) groups.push(order.slice(Math.floor(b * n / B), Math.floor((b + 1) * n / B)));
+  }
+  const mean = ys.reduce((a, b) => a + b, 0) / n;
+  let sst = 0, ssb = 0;
+  for (const y of ys) sst += (y - mean) ** 2;
+  for (const g of groups) {
+    if (!g.length) continue;
+    const m = g.reduce((a, i) => a + ys[i], 0) / g.length;
+    ssb += g.length * (m - mean) ** 2;
+  }
+  const B = groups.filter(g => g.length).length;
+  if (sst <= 0 || B < 2 || n <= B) return 0;
+  const msw = (sst - ssb) / (n - B);
+  return Math.max(0, Math.min(1, (ssb - (B - 1) * msw) / sst));
+}
+
 function renderImportance(done, names) {
   const imp = names.map(n => {
     const ts = done.filter(t => t.params[n] !== undefined);
-    return [n, ts.length > 2 ? Math.abs(spearman(ts.map(t => t.params[n]), ts.map(t => t.value))) : 0];
-  }).sort((a, b) => a[1] - b[1]);
-  chart('importance').setOption({ ...CHART_BASE, grid: { left: 120, right: 30, top: 10, bottom: 30 },
+    const xs = ts.map(t => t.params[n]), ys = ts.map(t => t.value);
+    return [n, varianceShare(xs, ys), ts.length > 2 ? Math.abs(spearman(xs, ys)) : 0];
+  }).sort((a, b) => a[1] - b[1] || a[2] - b[2]);
+  chart('importance').setOption({ ...CHART_BASE, legend: { top: 0 }, grid: { left: 120, right: 40, top: 25, bottom: 30 },
     xAxis: { type: 'value', min: 0, max: 1 }, yAxis: { type: 'category', data: imp.map(x => x[0]) },
-    title: done.length < 3 ? { text: 'needs 3 complete trials', left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#777' } } : undefined,
-    series: [{ type: 'bar', data: imp.map(x => Number(x[1].toFixed(3))), label: { show: true, position: 'right' } }] }, true);
+    title: done.length < 4 ? { text: 'needs 4 complete trials', left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#777' } } : undefined,
+    series: [{ name: 'share of variance (first order)', type: 'bar', data: imp.map(x => Number(x[1].toFixed(3))), label: { show: true, position: 'right' } },
+             { name: '|Spearman ρ|', type: 'bar', data: imp.map(x => Number(x[2].toFixed(3))) }] }, true);
 }
 
 function renderSlices(done, names) {
@@ -164,11 +200,22 @@ function renderSlices(done, names) {
   }
 }
 
+// heartbeat ages grow between polls while the trials stay the same: refresh those cells only
+function updateHeartbeats() {
+  for (const td of document.querySelectorAll('td.hb[data-id]')) {
+    const t = trials.get(Number(td.getAttribute('data-id')));
+    if (!t || t.state !== 'RUNNING') continue;
+    td.textContent = heartbeatText(t, serverNow);
+    td.className = 'text hb' + (t.stale ? ' stale' : '');
+  }
+}
+
 function cell(t, key) {
   if (key === 'number') return t.number;
   if (key === 'state') return t.state;
   if (key === 'value') return t.value;
   if (key === 'duration') return t.start && t.complete ? t.complete - t.start : null;
+  if (key === 'heartbeat') return t.state === 'RUNNING' ? heartbeatText(t, serverNow) : null;
   if (key.startsWith('p:')) { const n = key.slice(2); return t.params[n] === undefined ? null : shown(n, t.params[n]); }
   if (key.startsWith('a:')) { const v = t.user_attrs[key.slice(2)]; return v === undefined ? null : v; }
   return null;
@@ -179,6 +226,7 @@ function renderTable(all, names) {
     .filter(k => all.every(t => { const v = t.user_attrs[k]; // short scalars only; the rest is in the detail
       return v === undefined || v === null || (typeof v !== 'object' && String(v).length <= 40); })).sort();
   const cols = [['number', '#'], ['state', 'state'], ['value', 'value'], ['duration', 'duration (s)']]
+    .concat(all.some(t => t.state === 'RUNNING') ? [['heartbeat', 'last heartbeat']] : [])
     .concat(names.map(n => ['p:' + n, n]), attrKeys.map(k => ['a:' + k, k]));
   const thead = document.querySelector('#trials thead');
   thead.replaceChildren(el('tr', {}, ...cols.map(([k, label]) => el('th', { class: 'text', 'data-key': k,
@@ -202,13 +250,16 @@ function renderTable(all, names) {
   const tbody = document.querySelector('#trials tbody');
   tbody.replaceChildren(...rows.slice(0, MAX_ROWS).map(r => el('tr', { 'data-number': r.t.number,
     class: r.t.id === selected ? 'sel' : '', onclick: () => { selected = r.t.id; render(); } },
-    ...r.cells.map((c, i) => el('td', { class: i === 1 ? 'state-' + r.t.state : (typeof c === 'number' ? '' : 'text') }, text(c))))));
+    ...r.cells.map((c, i) => cols[i][0] === 'heartbeat'
+      ? el('td', r.t.state === 'RUNNING' ? { class: 'text hb' + (r.t.stale ? ' stale' : ''), 'data-id': r.t.id } : { class: 'text' }, text(c))
+      : el('td', { class: i === 1 ? 'state-' + r.t.state : (typeof c === 'number' ? '' : 'text') }, text(c))))));
 }
 
 function renderDetail(t) {
   const rows = [['trial', '#' + t.number + ' (id ' + t.id + ')'], ['state', t.state], ['value', fmt(t.value)],
     ['started', t.start ? new Date(t.start * 1000).toLocaleString() : '—'],
     ['finished', t.complete ? new Date(t.complete * 1000).toLocaleString() : '—']];
+  if (t.state === 'RUNNING') rows.push(['last heartbeat', heartbeatText(t, serverNow)]);
   for (const n of Object.keys(t.params).sort()) rows.push(['param ' + n, String(shown(n, t.params[n]))]);
   for (const [k, v] of Object.entries(t.user_attrs)) rows.push(['attr ' + k, JSON.stringify(v)]);
   for (const [k, v] of Object.entries(t.system_attrs)) rows.push(['system attr ' + k, JSON.stringify(v)]);

@@ -1,0 +1,149 @@
+/*
+ * experiment.c — the JSON of `optlab serve`'s experiment page: what `optlab
+ * report` concludes about one experiment (the optimizers' studies
+ * "EXP/OPT", "EXP#rR/OPT"), computed by the report's own code. The experiment
+ * is loaded by the report's model (rp_load), the single-run verdict comes from
+ * rp_single_analyse and the repeated-experiment one from rp_rep_verdict (mean
+ * and 95 % CI per optimizer, paired t and sign-flip tests with Holm's
+ * adjustment), so the page and the report cannot disagree. Only the numbers
+ * travel; the page words them.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "../report/report_internal.h"
+#include "optlab/serve.h"
+
+static cJSON *num_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+
+static const char *const OUTCOME_NAMES[RP_N_OUTCOMES] = {"ok",     "never_learned", "diverged",
+                                                         "failed", "pruned",        "unfinished"};
+
+/* one optimizer's study: its best trial as the report's results table shows it */
+static cJSON *study_object(const rp_study *s) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "study", s->study_name);
+    cJSON_AddStringToObject(o, "label", s->label);
+    cJSON_AddNumberToObject(o, "n_trials", (double)s->n_trials);
+    cJSON *outcomes = cJSON_AddObjectToObject(o, "outcomes");
+    for (int k = 0; k < RP_N_OUTCOMES; k++) cJSON_AddNumberToObject(outcomes, OUTCOME_NAMES[k], s->counts[k]);
+    if (s->best < 0) {
+        cJSON_AddNullToObject(o, "best");
+        return o;
+    }
+    const rp_trial *t = &s->trials[s->best];
+    cJSON *best = cJSON_AddObjectToObject(o, "best");
+    cJSON_AddNumberToObject(best, "number", t->number);
+    cJSON_AddItemToObject(best, "valid", num_or_null(t->value));
+    cJSON_AddItemToObject(best, "test", t->has_test ? num_or_null(t->test_accuracy) : cJSON_CreateNull());
+    cJSON *params = cJSON_AddObjectToObject(best, "params");
+    for (size_t p = 0; p < s->n_params; p++) {
+        char v[64];
+        cJSON_AddStringToObject(params, s->params[p].name, rp_format_param(v, sizeof v, &s->params[p], t->params[p]));
+    }
+    return o;
+}
+
+/* one run: ranked by the best trial's test (or valid-trial) accuracy, each against the first by binomial noise */
+static cJSON *single_verdict(const rp_experiment *ex) {
+    rp_single_verdict *v = malloc(sizeof *v);
+    if (!v) return NULL;
+    rp_single_analyse(ex, v);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "kind", "single");
+    cJSON_AddStringToObject(o, "metric", v->all_test ? "test" : "valid");
+    cJSON_AddNumberToObject(o, "n_images", v->nref);
+    cJSON *ranking = cJSON_AddArrayToObject(o, "ranking");
+    for (size_t i = 0; i < v->n; i++) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "label", ex->studies[v->study[i]].label);
+        cJSON_AddItemToObject(r, "accuracy", num_or_null(v->key[i]));
+        if (i > 0) {
+            cJSON_AddItemToObject(r, "gap", num_or_null(v->diff[i]));
+            cJSON_AddItemToObject(r, "noise", num_or_null(v->noise[i]));
+            cJSON_AddBoolToObject(r, "within_noise", v->within[i]);
+        }
+        cJSON_AddItemToArray(ranking, r);
+    }
+    cJSON_AddNumberToObject(o, "n_beyond_noise", v->n_beyond);
+    free(v);
+    return o;
+}
+
+/* repetitions: mean ± 95 % CI per optimizer, and every pair's paired tests (Holm-adjusted) */
+static cJSON *repeated_verdict(const rp_experiment *ex) {
+    rp_rep_stats *rs = malloc(sizeof *rs);
+    if (!rs) return NULL;
+    int order[RP_MAX_OPT] = {0};
+    rp_rep_verdict(ex, rs, order);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "kind", "repetitions");
+    cJSON_AddStringToObject(o, "metric", rs->metric == RP_METRIC_TEST ? "test" : "valid");
+    cJSON_AddNumberToObject(o, "n", rs->n);
+    cJSON_AddNumberToObject(o, "alpha", RP_ALPHA);
+    cJSON *ranking = cJSON_AddArrayToObject(o, "ranking");
+    for (size_t i = 0; i < rs->n_opt; i++) {
+        int k = order[i];
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "label", ex->studies[k].label);
+        cJSON_AddItemToObject(r, "mean", num_or_null(rs->mean[k]));
+        cJSON_AddItemToObject(r, "half", num_or_null(rs->half[k]));
+        cJSON_AddNumberToObject(r, "first", rs->first[k]);
+        if (i > 0) { /* against the first, as the report's conclusion words it */
+            int q = rp_rep_pair(rs, order[0], k);
+            if (q >= 0) {
+                cJSON_AddItemToObject(r, "below_first", num_or_null(rs->pa[q] == order[0] ? rs->diff[q] : -rs->diff[q]));
+                cJSON_AddBoolToObject(r, "significant", rs->p_t_holm[q] < RP_ALPHA);
+            }
+        }
+        cJSON_AddItemToArray(ranking, r);
+    }
+    cJSON *pairs = cJSON_AddArrayToObject(o, "pairs");
+    for (int q = 0; q < rs->n_pairs; q++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "a", ex->studies[rs->pa[q]].label);
+        cJSON_AddStringToObject(p, "b", ex->studies[rs->pb[q]].label);
+        cJSON_AddItemToObject(p, "diff", num_or_null(rs->diff[q]));
+        cJSON_AddItemToObject(p, "half", num_or_null(rs->diff_half[q]));
+        cJSON_AddItemToObject(p, "t", num_or_null(rs->t[q]));
+        cJSON_AddItemToObject(p, "p_t", num_or_null(rs->p_t[q]));
+        cJSON_AddItemToObject(p, "p_t_holm", num_or_null(rs->p_t_holm[q]));
+        cJSON_AddItemToObject(p, "p_flip", num_or_null(rs->p_flip[q]));
+        cJSON_AddItemToObject(p, "p_flip_holm", num_or_null(rs->p_flip_holm[q]));
+        cJSON_AddItemToArray(pairs, p);
+    }
+    free(rs);
+    return o;
+}
+
+ol_status ol_serve_experiment_json(ol_storage *st, const char *experiment, char **json, ol_error *err) {
+    *json = NULL;
+    ol_report_options opt = {.experiment = experiment};
+    rp_experiment ex;
+    ol_status rc = rp_load(st, &opt, &ex, err);
+    if (rc != OL_OK) return rc;
+    if (ex.generic || strcmp(ex.experiment, experiment)) {
+        rp_free(&ex);
+        return ol_fail(err, OL_ENOTFOUND, "serve: no experiment named '%s' (studies made by `optlab run` name one)",
+                       experiment);
+    }
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "experiment", ex.experiment);
+    cJSON_AddNumberToObject(root, "repetition", ex.repetition);
+    cJSON_AddNumberToObject(root, "n_repetitions", ex.n_repetitions);
+    cJSON_AddNumberToObject(root, "n_test", ex.n_test);
+    cJSON_AddNumberToObject(root, "n_valid_trial", ex.n_valid_trial);
+    cJSON_AddItemToObject(root, "dataset", ex.dataset ? cJSON_CreateString(ex.dataset) : cJSON_CreateNull());
+    cJSON_AddItemToObject(root, "sampler", ex.sampler ? cJSON_CreateString(ex.sampler) : cJSON_CreateNull());
+    cJSON *studies = cJSON_AddArrayToObject(root, "studies");
+    for (size_t i = 0; i < ex.n_studies; i++) cJSON_AddItemToArray(studies, study_object(&ex.studies[i]));
+    cJSON *verdict = rp_has_repetitions(&ex) ? repeated_verdict(&ex) : single_verdict(&ex);
+    if (verdict) cJSON_AddItemToObject(root, "verdict", verdict);
+    rp_free(&ex);
+    *json = verdict ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    return *json ? OL_OK : ol_fail(err, OL_ENOMEM, "serve: out of memory building JSON");
+}

@@ -1,0 +1,89 @@
+// experiment.js: one experiment (its optimizers' studies), the comparison and
+// verdict that `optlab report` writes, read from /api/experiment (the report's
+// own analysis, in numbers; the words are put together here). Every string
+// from storage goes in as text (el()).
+'use strict';
+
+const expName = new URLSearchParams(location.search).get('name') || '';
+const pct = v => v === null || v === undefined ? '—' : (100 * v).toFixed(2) + ' %';
+const pp = v => v === null || v === undefined ? '—' : (100 * v).toFixed(2) + ' pp';
+const pval = p => p === null || p === undefined ? '—' : p < 0.001 ? p.toExponential(1) : p.toFixed(3);
+let lastText = '';
+
+function comparison(data) {
+  const rows = data.studies.map(s => {
+    const b = s.best, o = s.outcomes;
+    const params = b ? Object.entries(b.params).map(([k, v]) => `${k} = ${v}`).join(', ') : '—';
+    return el('tr', { 'data-label': s.label },
+      el('td', { class: 'text' }, el('a', { href: '/study?name=' + encodeURIComponent(s.study) }, s.label)),
+      el('td', { class: 'test' }, b ? pct(b.test) : '—'),
+      el('td', { class: 'valid' }, b ? pct(b.valid) + ` (#${b.number})` : '—'),
+      el('td', { class: 'text' }, params), el('td', {}, s.n_trials), el('td', {}, o.ok), el('td', {}, o.pruned),
+      el('td', {}, o.failed), el('td', {}, o.never_learned), el('td', {}, o.diverged), el('td', {}, o.unfinished));
+  });
+  document.querySelector('#comparison tbody').replaceChildren(...rows);
+  document.getElementById('comparison-note').textContent =
+    `Test accuracy on ${data.n_test} images of the best-epoch weights of each optimizer's best trial (highest ` +
+    `valid-trial accuracy, ${data.n_valid_trial} images). Repetition ${data.repetition} of ${data.n_repetitions} stored.`;
+}
+
+function verdict(data) {
+  const v = data.verdict, ul = document.getElementById('verdict'), reps = document.getElementById('reps');
+  const items = [];
+  const metric = v.metric === 'test' ? 'test' : 'valid-trial';
+  if (v.kind === 'single') {
+    if (v.ranking.length === 0) items.push('No optimizer has a completed trial yet.');
+    else {
+      items.push(`Highest ${metric} accuracy: ` + v.ranking.map((r, i) => `${i + 1}. ${r.label} ${pct(r.accuracy)}`).join(', '));
+      const first = v.ranking[0];
+      for (const r of v.ranking.slice(1))
+        items.push(`${r.label}: ${pp(r.gap)} below ${first.label} — ` +
+          (r.within_noise ? 'within noise' : 'larger than the noise') + ` (2 × SE of the difference = ${pp(r.noise)})`);
+      if (v.ranking.length > 1 && v.n_beyond_noise === 0)
+        items.push('No difference exceeds the noise: this run alone cannot tell these optimizers apart.');
+      items.push(`Noise: binomial standard error of an accuracy on ${v.n_images} images. Each optimizer's HPO ran once, ` +
+        'so repeating the experiment can reorder optimizers that are close.');
+    }
+    reps.replaceChildren();
+  } else {
+    const first = v.ranking[0];
+    items.push(`Over ${v.n} repetitions, by mean ${metric} accuracy (mean ± 95 % CI): ` +
+      v.ranking.map(r => `${r.label} ${pct(r.mean)} ± ${pp(r.half)}`).join(', ') +
+      `. ${first.label} ranked first in ${first.first} of ${v.n} repetitions.`);
+    let nSig = 0;
+    for (const r of v.ranking.slice(1)) {
+      if (r.significant === undefined) continue;
+      nSig += r.significant;
+      items.push(`${r.label}: ${pp(r.below_first)} below ${first.label} on average — ` +
+        (r.significant ? 'significant' : 'not significant') + ` (paired t-test, Holm-adjusted, α = ${v.alpha})`);
+    }
+    if (v.ranking.length > 1)
+      items.push(nSig === v.ranking.length - 1 ? `So on this data ${first.label} is the best optimizer.`
+        : nSig === 0 ? 'No difference is significant: this experiment cannot tell these optimizers apart.'
+        : `The optimizers not significantly below ${first.label} cannot be told apart from it.`);
+    const head = ['optimizer A', 'optimizer B', 'mean A − B', '95 % CI ±', 't', 'p (t)', 'p (t, Holm)', 'p (sign-flip)', 'p (sign-flip, Holm)'];
+    reps.replaceChildren(el('table', { id: 'pairs' }, el('thead', {}, el('tr', {}, ...head.map(h => el('th', { class: 'text' }, h)))),
+      el('tbody', {}, ...v.pairs.map(p => el('tr', {}, el('td', { class: 'text' }, p.a), el('td', { class: 'text' }, p.b),
+        el('td', {}, pp(p.diff)), el('td', {}, pp(p.half)), el('td', {}, fmt(p.t)), el('td', {}, pval(p.p_t)),
+        el('td', {}, pval(p.p_t_holm)), el('td', {}, pval(p.p_flip)), el('td', {}, pval(p.p_flip_holm)))))));
+  }
+  ul.replaceChildren(...items.map(t => el('li', {}, t)));
+}
+
+async function refresh() {
+  const data = await getJSON('/api/experiment?name=' + encodeURIComponent(expName));
+  document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+  const text = JSON.stringify(data);
+  if (text === lastText) return;
+  lastText = text;
+  document.title = 'optlab serve: ' + data.experiment;
+  document.getElementById('title').textContent = data.experiment;
+  document.getElementById('summary').textContent = `${data.studies.length} optimizers` +
+    (data.dataset ? ` · ${data.dataset}` : '') + (data.sampler ? ` · sampler ${data.sampler}` : '');
+  comparison(data);
+  verdict(data);
+}
+
+document.getElementById('download').setAttribute('href', '/api/report?name=' + encodeURIComponent(expName));
+if (!expName) banner('No experiment named: open /experiment?name=EXPERIMENT from the list of studies.');
+else poll(refresh, 5000);
