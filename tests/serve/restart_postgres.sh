@@ -14,14 +14,15 @@ BIN=${OPTLAB_BIN:-build/optlab}
 . tests/storage/_pg_cluster.sh
 tmp=$(mktemp -d); srv=""
 fail() { echo "restart_postgres: $*" >&2; exit 1; }
-if ! PG_CLUSTER_NO_TRAP=1 pg_cluster_start 2> "$tmp/pg.err"; then
+# synchronous_commit on: an immediate stop must not lose commits (fsync=off stays: the OS survives)
+if ! PG_EXTRA_OPTS="-c synchronous_commit=on" PG_CLUSTER_NO_TRAP=1 pg_cluster_start 2> "$tmp/pg.err"; then
     cat "$tmp/pg.err" >&2
     echo "restart_postgres: SKIPPED (no PostgreSQL server could be started here)"
     rm -rf "$tmp"; exit 0
 fi
 trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null; wait 2>/dev/null; pg_cluster_stop; rm -rf "$tmp"' EXIT
 PW_URL="postgresql://optlab_pw:secret-pw@127.0.0.1:$PG_PORT/optlab"
-pg_opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+pg_opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=on -c full_page_writes=off -c max_connections=100"
 t0=$(date +%s)
 
 tell_one() { # VALUE: ask a trial of study s and tell VALUE
