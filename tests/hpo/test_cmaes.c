@@ -92,7 +92,7 @@ static double run(fixture *f, int trials, int dim, double (*fn)(const double *, 
         double x[MAXD];
         cr_assert_eq(ol_study_ask(f->s, &t, &err), OL_OK, "%s", err.msg);
         for (int j = 0; j < dim; j++) {
-            char name[8];
+            char name[16];
             snprintf(name, sizeof name, "x%d", j);
             cr_assert_eq(ol_trial_suggest_float(t, name, -5, 5, 0, 0, &x[j], &err), OL_OK, "%s", err.msg);
             if (xs) xs[i * dim + j] = x[j];
