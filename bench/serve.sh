@@ -74,4 +74,4 @@ printf 'optlab run (tests/cli/tiny.ini, adam, 6 trials, 2 jobs): alone %.1f s, w
 sed 's/^/viewers during the run: /' "$tmp/load.out"
 echo "server: $(rss)"
 stop_server
-echo "(cores shared with other jobs)"
+echo "(load average at the end: $(cut -d" " -f1-3 /proc/loadavg) on $(nproc) cores; figures taken with other jobs on the cores must say so)"
