@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Screenshots of a running `optlab serve` (headless Chromium, python3-selenium):
-the overview and each named study's page, as PNG files in OUT_DIR.
+the overview, each named study's page and each named experiment's page
+(experiment:NAME), as PNG files in OUT_DIR.
 
-usage: scripts/serve-screenshots.py BASE_URL OUT_DIR STUDY...
+usage: scripts/serve-screenshots.py BASE_URL OUT_DIR [STUDY | experiment:NAME]...
 (results/serve/ holds a set taken on the seed study; docs/serve.md)
 """
 import sys
@@ -34,6 +35,14 @@ try:
     driver.save_screenshot(f"{out}/overview.png")
     print(f"{out}/overview.png")
     for s in studies:
+        if s.startswith("experiment:"):
+            name = s[len("experiment:"):]
+            driver.get(base + "experiment?name=" + urllib.parse.quote(name, safe=""))
+            settle("#comparison tbody tr")
+            path = f"{out}/experiment-{name.replace('/', '-')}.png"
+            driver.save_screenshot(path)
+            print(path)
+            continue
         driver.get(base + "study?name=" + urllib.parse.quote(s, safe=""))
         settle("#trials tbody tr")
         rows = driver.find_elements(By.CSS_SELECTOR, "#trials tbody tr")

@@ -169,7 +169,9 @@ static void acc_reset(serve_study_acc *a, int64_t study_id) {
 static void acc_add_finished(serve_study_acc *a, const ol_trial_rec *t, int maximize) {
     if ((int)t->state >= 0 && (int)t->state < 5) a->counts[t->state]++;
     a->n_finished++;
-    if (t->state == OL_TRIAL_COMPLETE && t->has_value && isfinite(t->value) &&
+    /* a re-evaluation trial (optlab:reeval) is never the study's best, as in the report */
+    int reeval = ol_attr_find(t->system_attrs, t->n_system_attrs, OL_ATTR_REEVAL) != NULL;
+    if (t->state == OL_TRIAL_COMPLETE && t->has_value && isfinite(t->value) && !reeval &&
         (!a->have_best || (maximize ? t->value > a->best : t->value < a->best) ||
          (t->value == a->best && t->number < a->best_number))) {
         a->best = t->value;

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "../../src/serve/serve_internal.h"
+#include "optlab/conventions.h"
 #include "optlab/serve.h"
 #include "optlab/storage.h"
 
@@ -76,6 +77,29 @@ Test(serve_json, overview_cache_follows_trials_that_start_and_finish) {
     cr_assert_eq(ol_storage_finish_trial(st, t[2], OL_TRIAL_FAIL, NULL, &err), OL_OK);
     cr_assert_eq(ol_storage_finish_trial(st, t[3], OL_TRIAL_PRUNED, NULL, &err), OL_OK);
     same_summary(st, cache, 4, 2, 0, 1.5);
+    serve_cache_free(cache);
+    ol_storage_close(st);
+}
+
+/* A re-evaluation trial (optlab:reeval) is a retraining with a fresh seed, not a
+ * point of the search: like the report, the overview never calls it the best. */
+Test(serve_json, reevaluation_trials_are_never_the_best) {
+    ol_storage *st = NULL;
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
+    int64_t sid, t0, t1;
+    int num;
+    cr_assert_eq(ol_storage_create_study(st, "s", 0, &sid, &err), OL_OK); /* minimize */
+    cr_assert_eq(ol_storage_create_trial(st, sid, 0, &t0, &num, &err), OL_OK);
+    double v0 = 1.5, v1 = 0.5;
+    cr_assert_eq(ol_storage_finish_trial(st, t0, OL_TRIAL_COMPLETE, &v0, &err), OL_OK);
+    cr_assert_eq(ol_storage_create_trial(st, sid, 0, &t1, &num, &err), OL_OK);
+    cr_assert_eq(ol_storage_set_trial_system_attr(st, t1, OL_ATTR_REEVAL, "0", &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(ol_storage_finish_trial(st, t1, OL_TRIAL_COMPLETE, &v1, &err), OL_OK);
+    serve_cache *cache = serve_cache_new();
+    same_summary(st, cache, 2, 2, 0, 1.5);
+    cJSON *o = overview(st, cache);
+    cr_assert_eq(cJSON_GetObjectItem(o, "best_number")->valueint, 0);
+    cJSON_Delete(o);
     serve_cache_free(cache);
     ol_storage_close(st);
 }

@@ -60,13 +60,18 @@ function render() {
   const all = sorted();
   const counts = {};
   for (const t of all) counts[t.state] = (counts[t.state] || 0) + 1;
-  const done = all.filter(t => t.state === 'COMPLETE' && t.value !== null);
+  // re-evaluation trials (optlab:reeval: a configuration retrained with a fresh seed) are not
+  // part of the search: never the best, left out of importances, slices and parallel coordinates
+  const isReeval = t => t.system_attrs && t.system_attrs['optlab:reeval'] !== undefined;
+  const complete = all.filter(t => t.state === 'COMPLETE' && t.value !== null);
+  const done = complete.filter(t => !isReeval(t));
+  const reevals = complete.filter(isReeval);
   let best = null;
   for (const t of done) if (best === null || better(t.value, best.value)) best = t;
   document.getElementById('summary').textContent = `${study.direction} · ${all.length} trials (` +
     Object.entries(counts).map(([k, v]) => `${v} ${k.toLowerCase()}`).join(', ') + ')' +
     (best ? ` · best ${fmt(best.value)} (#${best.number})` : '');
-  renderHistory(done);
+  renderHistory(done, reevals);
   renderIntermediate(all);
   const names = Object.keys(distributions).sort();
   renderParallel(done, names);
@@ -76,9 +81,9 @@ function render() {
   if (selected !== null && trials.has(selected)) renderDetail(trials.get(selected));
 }
 
-function renderHistory(done) {
+function renderHistory(done, reevals) {
   let bestSoFar = null;
-  const points = [], bestLine = [];
+  const points = [], bestLine = [], rePoints = reevals.map(t => [t.number, t.value]);
   for (const t of done) {
     points.push([t.number, t.value]);
     if (bestSoFar === null || better(t.value, bestSoFar)) bestSoFar = t.value;
@@ -88,7 +93,9 @@ function renderHistory(done) {
     xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 25, minInterval: 1 },
     yAxis: { type: 'value', name: 'value', scale: true },
     series: [{ name: 'value', type: 'scatter', symbolSize: 5, data: points, large: points.length > 2000 },
-             { name: 'best so far', type: 'line', step: 'end', showSymbol: false, data: bestLine }] }, true);
+             { name: 'best so far', type: 'line', step: 'end', showSymbol: false, data: bestLine }]
+      .concat(rePoints.length ? [{ name: 're-evaluation (fresh seed)', type: 'scatter', symbol: 'diamond',
+                                   symbolSize: 6, data: rePoints }] : []) }, true);
 }
 
 function renderIntermediate(all) {
