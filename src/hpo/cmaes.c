@@ -158,24 +158,23 @@ static void dims_free(cm_dim *dims, size_t n) {
 static ol_status cm_space(const ol_sample_ctx *ctx, cm_dim **out, size_t *n_out, ol_error *err) {
     *out = NULL;
     *n_out = 0;
+    const ol_param_rec **shared = NULL;
     const ol_trial_rec *first = NULL;
-    for (size_t i = 0; i < ctx->n_trials && !first; i++)
-        if (usable_complete(&ctx->trials[i])) first = &ctx->trials[i];
-    if (!first || !first->n_params) return OL_OK;
-    cm_dim *dims = calloc(first->n_params, sizeof *dims);
-    if (!dims) return ol_fail(err, OL_ENOMEM, "out of memory");
+    size_t n_shared = 0;
+    ol_status rc = ol_hpo_intersection_space(ctx, usable_complete, &shared, &n_shared, &first, err);
+    if (rc || !n_shared) return rc;
+    cm_dim *dims = calloc(n_shared, sizeof *dims);
+    if (!dims) {
+        free(shared);
+        return ol_fail(err, OL_ENOMEM, "out of memory");
+    }
     size_t n = 0;
-    for (size_t k = 0; k < first->n_params; k++) {
-        const ol_param_rec *p = &first->params[k];
-        int everywhere = 1;
+    for (size_t s = 0; s < n_shared; s++) {
+        const ol_param_rec *p = shared[s];
         size_t len = strlen(p->distribution_json);
-        for (size_t i = 0; i < ctx->n_trials && everywhere; i++) {
-            if (!usable_complete(&ctx->trials[i])) continue;
-            everywhere = find_same(&ctx->trials[i], p->name, p->distribution_json, len, k) != NULL;
-        }
         cm_dim *d = &dims[n];
         ol_error perr = {0};
-        if (!everywhere || ol_distribution_from_json(&d->dist, p->distribution_json, &perr)) continue;
+        if (ol_distribution_from_json(&d->dist, p->distribution_json, &perr)) continue;
         const ol_distribution *ds = &d->dist;
         if (ds->kind == OL_DIST_CATEGORICAL || !(ds->high > ds->low)) { /* the independent sampler's */
             ol_distribution_free(&d->dist);
@@ -184,7 +183,7 @@ static ol_status cm_space(const ol_sample_ctx *ctx, cm_dim **out, size_t *n_out,
         d->name = p->name;
         d->dist_json = p->distribution_json;
         d->json_len = len;
-        d->pos = k;
+        d->pos = (size_t)(p - first->params);
         d->grid = ds->kind == OL_DIST_INT || ds->step > 0;
         double half = d->grid ? 0.5 * ds->step : 0;
         d->lo = ds->low - half;
@@ -195,6 +194,7 @@ static ol_status cm_space(const ol_sample_ctx *ctx, cm_dim **out, size_t *n_out,
         }
         n++;
     }
+    free(shared);
     qsort(dims, n, sizeof *dims, cmp_dim);
     *out = dims;
     *n_out = n;

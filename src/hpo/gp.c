@@ -99,23 +99,18 @@ static void dims_free(gp_dim *dims, size_t n) {
 static ol_status joint_space(const ol_sample_ctx *ctx, gp_dim **out, size_t *n_out, ol_error *err) {
     *out = NULL;
     *n_out = 0;
-    const ol_trial_rec *first = NULL;
-    for (size_t i = 0; i < ctx->n_trials && !first; i++)
-        if (usable_complete(&ctx->trials[i])) first = &ctx->trials[i];
-    if (!first || first->n_params == 0) return OL_OK;
-    gp_dim *dims = calloc(first->n_params, sizeof *dims);
-    if (!dims) return ol_fail(err, OL_ENOMEM, "out of memory");
+    const ol_param_rec **shared = NULL;
+    size_t n_shared = 0;
+    ol_status rc = ol_hpo_intersection_space(ctx, usable_complete, &shared, &n_shared, NULL, err);
+    if (rc || !n_shared) return rc;
+    gp_dim *dims = calloc(n_shared, sizeof *dims);
+    if (!dims) {
+        free(shared);
+        return ol_fail(err, OL_ENOMEM, "out of memory");
+    }
     size_t n = 0;
-    for (size_t k = 0; k < first->n_params; k++) {
-        const ol_param_rec *p = &first->params[k];
-        int everywhere = 1;
-        for (size_t i = 0; i < ctx->n_trials && everywhere; i++) {
-            const ol_trial_rec *t = &ctx->trials[i];
-            if (!usable_complete(t)) continue;
-            const ol_param_rec *q = ol_hpo_find_param(t, p->name);
-            everywhere = q && !strcmp(q->distribution_json, p->distribution_json);
-        }
-        if (!everywhere) continue;
+    for (size_t s = 0; s < n_shared; s++) {
+        const ol_param_rec *p = shared[s];
         gp_dim *d = &dims[n];
         d->name = p->name;
         d->dist_json = p->distribution_json;
@@ -138,6 +133,7 @@ static ol_status joint_space(const ol_sample_ctx *ctx, gp_dim **out, size_t *n_o
         }
         n++;
     }
+    free(shared);
     qsort(dims, n, sizeof *dims, cmp_dim);
     *out = dims;
     *n_out = n;

@@ -57,6 +57,17 @@ int ol_hpo_tpe_rank_key(const ol_trial_rec *t, int maximize, int constant_liar, 
                         double *key2);
 /** The parameter `name` of a trial, or NULL. */
 const ol_param_rec *ol_hpo_find_param(const ol_trial_rec *t, const char *name);
+/**
+ * Optuna's intersection search space, shared by the joint samplers (GP, multivariate TPE,
+ * CMA-ES): of the trials for which keep() holds, the parameters of the first one that every
+ * one of them holds with the same distribution JSON. *out gets pointers into that first
+ * trial's params (*first, if not NULL), in its order (callers sort), or NULL when no trial
+ * is kept or none is shared; *n how many. Free *out with free(). Trials usually hold their parameters in one
+ * order, so each lookup tries the same index first.
+ */
+ol_status ol_hpo_intersection_space(const ol_sample_ctx *ctx, int (*keep)(const ol_trial_rec *),
+                                    const ol_param_rec ***out, size_t *n, const ol_trial_rec **first,
+                                    ol_error *err);
 
 /* ---- TPE's Parzen estimator over one parameter (tpe.c), for multivariate TPE ---- */
 typedef struct {

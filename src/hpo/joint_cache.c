@@ -13,6 +13,35 @@ const ol_param_rec *ol_hpo_find_param(const ol_trial_rec *t, const char *name) {
     return NULL;
 }
 
+ol_status ol_hpo_intersection_space(const ol_sample_ctx *ctx, int (*keep)(const ol_trial_rec *),
+                                    const ol_param_rec ***out, size_t *n, const ol_trial_rec **first_out,
+                                    ol_error *err) {
+    *out = NULL;
+    *n = 0;
+    const ol_trial_rec *first = NULL;
+    for (size_t i = 0; i < ctx->n_trials && !first; i++)
+        if (keep(&ctx->trials[i])) first = &ctx->trials[i];
+    if (first_out) *first_out = first;
+    if (!first || !first->n_params) return OL_OK;
+    const ol_param_rec **ps = malloc(first->n_params * sizeof *ps);
+    if (!ps) return ol_fail(err, OL_ENOMEM, "out of memory");
+    for (size_t k = 0; k < first->n_params; k++) {
+        const ol_param_rec *p = &first->params[k];
+        int everywhere = 1;
+        for (size_t i = 0; i < ctx->n_trials && everywhere; i++) {
+            const ol_trial_rec *t = &ctx->trials[i];
+            if (!keep(t)) continue;
+            const ol_param_rec *q = k < t->n_params && !strcmp(t->params[k].name, p->name) ? &t->params[k]
+                                                                                           : ol_hpo_find_param(t, p->name);
+            everywhere = q && !strcmp(q->distribution_json, p->distribution_json);
+        }
+        if (everywhere) ps[(*n)++] = p;
+    }
+    if (*n) *out = ps;
+    else free(ps);
+    return OL_OK;
+}
+
 /* A 64-bit digest step over n bytes, eight at a time (the key is hashed at every suggest of a joint
  * sampler, over the whole history: byte-at-a-time FNV took most of a CMA-ES ask at 1,000 trials). */
 static uint64_t fnv(uint64_t h, const void *p, size_t n) {

@@ -80,27 +80,24 @@ static int has_all(const ol_trial_rec *t, const mv_dim *dims, size_t d) {
 static ol_status joint_space(const ol_sample_ctx *ctx, mv_dim **out, size_t *n_out, ol_error *err) {
     *out = NULL;
     *n_out = 0;
-    const ol_trial_rec *first = NULL;
-    for (size_t i = 0; i < ctx->n_trials && !first; i++)
-        if (finished(&ctx->trials[i])) first = &ctx->trials[i];
-    if (!first || !first->n_params) return OL_OK;
-    mv_dim *dims = calloc(first->n_params, sizeof *dims);
-    if (!dims) return ol_fail(err, OL_ENOMEM, "out of memory");
+    const ol_param_rec **shared = NULL;
+    size_t n_shared = 0;
+    ol_status rc = ol_hpo_intersection_space(ctx, finished, &shared, &n_shared, NULL, err);
+    if (rc || !n_shared) return rc;
+    mv_dim *dims = calloc(n_shared, sizeof *dims);
+    if (!dims) {
+        free(shared);
+        return ol_fail(err, OL_ENOMEM, "out of memory");
+    }
     size_t n = 0;
-    for (size_t k = 0; k < first->n_params; k++) {
-        const ol_param_rec *p = &first->params[k];
-        int everywhere = 1;
-        for (size_t i = 0; i < ctx->n_trials && everywhere; i++) {
-            if (!finished(&ctx->trials[i])) continue;
-            const ol_param_rec *q = ol_hpo_find_param(&ctx->trials[i], p->name);
-            everywhere = q && !strcmp(q->distribution_json, p->distribution_json);
-        }
+    for (size_t s = 0; s < n_shared; s++) {
         ol_error perr = {0};
-        if (!everywhere || ol_distribution_from_json(&dims[n].dist, p->distribution_json, &perr)) continue;
-        dims[n].name = p->name;
-        dims[n].dist_json = p->distribution_json;
+        if (ol_distribution_from_json(&dims[n].dist, shared[s]->distribution_json, &perr)) continue;
+        dims[n].name = shared[s]->name;
+        dims[n].dist_json = shared[s]->distribution_json;
         n++;
     }
+    free(shared);
     qsort(dims, n, sizeof *dims, cmp_dim);
     *out = dims;
     *n_out = n;
