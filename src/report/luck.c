@@ -31,6 +31,7 @@ typedef struct {
     double orig_test; /* its test accuracy if recorded, else NAN */
     int n_seeds;      /* seeds with a value */
     double *valid, *test; /* [R] by seed index, NAN where missing */
+    unsigned char *never; /* [R]: that seed's trial never learned */
     double mean_valid, mean_test, half_test;
 } luck_cfg;
 
@@ -52,6 +53,7 @@ static void luck_free(luck_study *ls) {
     for (int i = 0; i < ls->n; i++) {
         free(ls->cfg[i].valid);
         free(ls->cfg[i].test);
+        free(ls->cfg[i].never);
     }
     free(ls->cfg);
     memset(ls, 0, sizeof *ls);
@@ -96,8 +98,9 @@ static int luck_collect(const rp_study *s, luck_study *ls) {
                 }
             g->valid = malloc((size_t)ls->r * sizeof *g->valid);
             g->test = malloc((size_t)ls->r * sizeof *g->test);
+            g->never = calloc((size_t)ls->r, 1);
             ls->n++;
-            if (!g->valid || !g->test) {
+            if (!g->valid || !g->test || !g->never) {
                 luck_free(ls);
                 return 0;
             }
@@ -105,6 +108,7 @@ static int luck_collect(const rp_study *s, luck_study *ls) {
         }
         if (q->has_value) ls->cfg[c].valid[q->seed_index] = q->value;
         if (q->has_test) ls->cfg[c].test[q->seed_index] = q->test_accuracy;
+        if (q->never_learned) ls->cfg[c].never[q->seed_index] = 1;
     }
     qsort(ls->cfg, (size_t)ls->n, sizeof *ls->cfg, by_original);
     int best_number = s->best >= 0 ? s->trials[s->best].number : -1;
@@ -149,34 +153,52 @@ int rp_luck_result_of(const rp_study *s, rp_luck_result *out) {
  * usual group-size for unequal groups. Variances in squared points. 0 if there
  * are fewer than 2 configurations or no replication.
  */
-static int decompose(const luck_study *ls, int test, double *between, double *within) {
+/* x[j] of configuration c as used by decompose: NAN when missing, or when skip_never and that seed never learned */
+static double seed_value(const luck_cfg *g, int test, int skip_never, int j) {
+    if (skip_never && g->never[j]) return NAN;
+    return test ? g->test[j] : g->valid[j];
+}
+
+static int decompose(const luck_study *ls, int test, int skip_never, double *between, double *within) {
     int k = 0, N = 0;
     double sum = 0, sum_n2 = 0;
     for (int c = 0; c < ls->n; c++) {
-        const double *x = test ? ls->cfg[c].test : ls->cfg[c].valid;
         int m = 0;
-        for (int j = 0; j < ls->r; j++)
-            if (isfinite(x[j])) m++, sum += 100 * x[j];
+        for (int j = 0; j < ls->r; j++) {
+            double x = seed_value(&ls->cfg[c], test, skip_never, j);
+            if (isfinite(x)) m++, sum += 100 * x;
+        }
         if (m > 0) k++, N += m, sum_n2 += (double)m * m;
     }
     if (k < 2 || N <= k) return 0;
     double grand = sum / N, ssw = 0, ssb = 0;
     for (int c = 0; c < ls->n; c++) {
-        const double *x = test ? ls->cfg[c].test : ls->cfg[c].valid;
         double s = 0;
         int m = 0;
-        for (int j = 0; j < ls->r; j++)
-            if (isfinite(x[j])) m++, s += 100 * x[j];
+        for (int j = 0; j < ls->r; j++) {
+            double x = seed_value(&ls->cfg[c], test, skip_never, j);
+            if (isfinite(x)) m++, s += 100 * x;
+        }
         if (!m) continue;
         double mean = s / m;
-        for (int j = 0; j < ls->r; j++)
-            if (isfinite(x[j])) ssw += (100 * x[j] - mean) * (100 * x[j] - mean);
+        for (int j = 0; j < ls->r; j++) {
+            double x = seed_value(&ls->cfg[c], test, skip_never, j);
+            if (isfinite(x)) ssw += (100 * x - mean) * (100 * x - mean);
+        }
         ssb += m * (mean - grand) * (mean - grand);
     }
     double msw = ssw / (N - k), msb = ssb / (k - 1), n0 = (N - sum_n2 / N) / (k - 1);
     *within = msw;
     *between = msb > msw ? (msb - msw) / n0 : 0;
     return 1;
+}
+
+/* How many of the study's re-evaluation trials never learned. */
+static int n_never(const luck_study *ls) {
+    int n = 0;
+    for (int c = 0; c < ls->n; c++)
+        for (int j = 0; j < ls->r; j++) n += ls->cfg[c].never[j];
+    return n;
 }
 
 static void pts(char *buf, size_t n, double v) {
@@ -258,19 +280,44 @@ void rp_write_luck(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
                     : "\n| Optimizer | metric | between-configuration SD (points) | within-configuration (seed) SD "
                       "(points) | seed's share of variance |\n");
     rp_printf(b, "|---|---|---|---|---|\n");
-    for (size_t i = 0; i < ex->n_studies; i++)
-        for (int test = 0; test <= 1; test++) {
-            double bv, wv;
-            if (!ls[i].n || !decompose(&ls[i], test, &bv, &wv)) continue;
-            rp_printf(b, "| %s | %s | %.2f | %.2f | %.0f %% |\n", ex->studies[i].label,
-                      test ? (ko ? "테스트" : "test") : (ko ? "Valid (Trial)" : "valid-trial"), sqrt(bv), sqrt(wv),
-                      bv + wv > 0 ? 100 * wv / (bv + wv) : 0.0);
-        }
+    int any_never = 0;
+    for (size_t i = 0; i < ex->n_studies; i++) {
+        int nn = ls[i].n ? n_never(&ls[i]) : 0;
+        any_never |= nn > 0;
+        /* with never-learning seeds, the same decomposition without them: a collapse to chance is
+           a different outcome, and a few of them would otherwise make up most of the seed variance */
+        for (int skip = 0; skip <= (nn > 0); skip++)
+            for (int test = 0; test <= 1; test++) {
+                double bv, wv;
+                if (!ls[i].n || !decompose(&ls[i], test, skip, &bv, &wv)) continue;
+                const char *metric = test ? (ko ? "테스트" : "test") : (ko ? "Valid (Trial)" : "valid-trial");
+                rp_printf(b, "| %s | %s%s | %.2f | %.2f | %.0f %% |\n", ex->studies[i].label, metric,
+                          skip ? (ko ? ", 학습되지 않은 시드 제외" : ", never-learning seeds left out") : "", sqrt(bv),
+                          sqrt(wv), bv + wv > 0 ? 100 * wv / (bv + wv) : 0.0);
+            }
+    }
     rp_printf(b,
               ko ? "\n재평가한 설정들 (상위와 중앙값 부근) 에 대한 일원 랜덤효과 분해: 설정 내 분산은 같은 설정을 시드만 "
                    "바꿔 다시 학습했을 때의 흩어짐이다.\n"
                  : "\nOne-way random-effects decomposition over the re-evaluated configurations (top and median): the "
                    "within-configuration variance is the spread of one configuration retrained with other seeds.\n");
+    if (any_never) {
+        rp_printf(b, ko ? "학습되지 않은 재평가 Trial (우연 수준에 머묾): " : "Re-evaluation trials that never learned "
+                                                                        "(they stayed near chance): ");
+        int first = 1;
+        for (size_t i = 0; i < ex->n_studies; i++)
+            for (int c = 0; c < ls[i].n; c++) {
+                int k = 0;
+                for (int j = 0; j < ls[i].r; j++) k += ls[i].cfg[c].never[j];
+                if (!k) continue;
+                rp_printf(b, ko ? "%s%s #%d 의 시드 %d 개" : "%s%s #%d, %d seed%s", first ? "" : ", ",
+                          ex->studies[i].label, ls[i].cfg[c].source, k, ko ? "" : (k == 1 ? "" : "s"));
+                first = 0;
+            }
+        rp_printf(b, ko ? ". 이들이 시드 분산의 대부분을 차지할 수 있어, 이들을 뺀 분해도 함께 싣는다.\n"
+                        : ". Such collapses can make up most of the seed variance, so the decomposition is also "
+                          "given without them.\n");
+    }
     /* 3. the ranking: single trial against re-evaluated, with paired tests across seeds */
     int order_single[64], order_re[64], m = 0;
     for (size_t i = 0; i < ex->n_studies && m < 64; i++)

@@ -211,6 +211,9 @@ static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_e
             q->test_accuracy = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_TEST_ACCURACY, NAN);
             q->has_test = q->has_value && isfinite(q->test_accuracy);
             q->seconds = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_SECONDS, -1);
+            char *rstatus = attr_string(r->user_attrs, r->n_user_attrs, OL_ATTR_STATUS);
+            q->never_learned = rstatus && !strcmp(rstatus, OL_TRIAL_STATUS_NEVER_LEARNED);
+            free(rstatus);
             continue;
         }
         size_t i = s->n_trials;

@@ -59,6 +59,7 @@ typedef struct {
     int has_test;
     double test_accuracy;
     double seconds; /* < 0 if unknown */
+    int never_learned; /* its status is never_learned (it stayed near chance) */
 } rp_reeval;
 
 typedef struct {
