@@ -48,9 +48,9 @@ static int cmp_reeval(const void *a, const void *b) {
 /* The conclusion's first line when re-evaluation trials exist: the optimizers ranked by
    their re-evaluated result (luck.c), each with its 95 % interval. */
 static void reeval_ranking(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
-    reeval_ranked r[64];
+    reeval_ranked r[RP_MAX_RANKED];
     size_t n = 0;
-    for (size_t i = 0; i < ex->n_studies && n < 64; i++)
+    for (size_t i = 0; i < ex->n_studies && n < RP_MAX_RANKED; i++)
         if (rp_luck_result_of(&ex->studies[i], &r[n].r) && r[n].r.n_test > 0) r[n++].s = &ex->studies[i];
     if (!n) return;
     qsort(r, n, sizeof *r, cmp_reeval);
