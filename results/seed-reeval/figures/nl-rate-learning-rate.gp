@@ -17,7 +17,7 @@ set yrange [0:105]
 set logscale x
 set format x "%.0e"
 set xrange [0.0001:0.01]
-plot "nl-rate-learning-rate.dat" using 3:4 with linespoints lw 2 pt 7 ps 1.2 lc rgb "#0072B2" title "Adam", "nl-rate-learning-rate.dat" using 3:6 with linespoints lw 1 dt 2 pt 6 lc rgb "#7f7f7f" title "all"
+plot "nl-rate-learning-rate.dat" using 3:4 with linespoints lw 2 pt 7 ps 1.2 lc rgb "#0072B2" title "Adam", "nl-rate-learning-rate.dat" using 3:6 with linespoints lw 2 pt 7 ps 1.2 lc rgb "#D55E00" title "AdamW", "nl-rate-learning-rate.dat" using 3:8 with linespoints lw 1 dt 2 pt 6 lc rgb "#7f7f7f" title "all"
 set terminal svg size 800,500 noenhanced font font linewidth 1.2 background "white"
 set output "nl-rate-learning-rate.svg"
 replot
