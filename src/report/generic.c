@@ -17,16 +17,6 @@
 
 #define TOP_TRIALS 10
 
-/* The URL without a password ("postgresql://u:secret@h/db" -> "postgresql://u@h/db"). */
-static void redact(char *out, size_t n, const char *url) {
-    snprintf(out, n, "%s", url ? url : "?");
-    char *scheme = strstr(out, "://");
-    if (!scheme) return;
-    char *at = strchr(scheme + 3, '@');
-    char *colon = strchr(scheme + 3, ':');
-    if (at && colon && colon < at) memmove(colon, at, strlen(at) + 1);
-}
-
 static const rp_study *sort_study; /* for cmp_trials (qsort has no context argument) */
 
 static int cmp_trials(const void *a, const void *b) {
@@ -60,7 +50,7 @@ ol_status rp_write_generic_markdown(const rp_experiment *ex, const ol_report_opt
     const rp_study *s = &ex->studies[0];
     rp_buf b = {0};
     char safe_url[1024], v[64];
-    redact(safe_url, sizeof safe_url, url);
+    rp_redact_url(safe_url, sizeof safe_url, url);
     const char *dir_en = s->maximize ? "maximize" : "minimize", *dir_ko = s->maximize ? "최대화" : "최소화";
     const char *better_en = s->maximize ? "highest" : "lowest", *better_ko = s->maximize ? "가장 큰" : "가장 작은";
 
