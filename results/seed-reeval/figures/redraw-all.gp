@@ -41,6 +41,16 @@ load "param-adamw-weight-decay-zoom.gp"
 reset session
 load "curves-adamw.gp"
 reset session
+load "trend-adadelta.gp"
+reset session
+load "trend-adadelta-zoom.gp"
+reset session
+load "param-adadelta-rho.gp"
+reset session
+load "param-adadelta-rho-zoom.gp"
+reset session
+load "curves-adadelta.gp"
+reset session
 load "nl-rate-learning-rate.gp"
 reset session
 load "nl-rate-weight-decay.gp"
@@ -50,3 +60,5 @@ reset session
 load "luck-adam.gp"
 reset session
 load "luck-adamw.gp"
+reset session
+load "luck-adadelta.gp"
