@@ -8,7 +8,6 @@
  * output (no .optlab-paths marker) is never replaced.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,7 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <dirent.h>
 
 #include "optlab/optim.h"
 #include "paths_internal.h"
@@ -75,39 +73,10 @@ static ol_status parse_optimizers(const char *list, const char **out, size_t *n,
     return OL_OK;
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-static void remove_tree(const char *path) { nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
-
 /* 0 absent, 1 empty, 2 an earlier output, -1 anything else (err set). */
 static int classify(const char *dir, ol_error *err) {
-    struct stat sb;
-    if (lstat(dir, &sb) != 0) {
-        if (errno == ENOENT) return 0;
-        ol_fail(err, OL_EIO, "cannot examine %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(sb.st_mode)) {
-        ol_fail(err, OL_EINVAL, "%s exists and is not a directory", dir);
-        return -1;
-    }
-    char marker[PATH_MAX + 32];
-    snprintf(marker, sizeof marker, "%s/" MARKER, dir);
-    if (access(marker, F_OK) == 0) return 2;
-    DIR *d = opendir(dir);
-    if (!d) {
-        ol_fail(err, OL_EIO, "cannot read %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    int empty = 1;
-    for (struct dirent *e; (e = readdir(d));)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = 0;
-    closedir(d);
-    if (empty) return 1;
+    int kind = rp_classify_out_dir(dir, MARKER, "", err);
+    if (kind != 3) return kind;
     ol_fail(err, OL_EINVAL, "%s exists and is not an `optlab paths` output (no %s in it); choose another --out", dir,
             MARKER);
     return -1;
@@ -281,8 +250,8 @@ ol_status ol_paths_write(const ol_paths_options *opt_in, ol_paths_summary *summa
         rc = ol_fail(err, OL_EIO, "cannot move the new output into %s: %s", out, strerror(errno));
         if (old[0] && rename(old, out) == 0) old[0] = '\0';
     }
-    if (rc && tmp[0]) remove_tree(tmp);
-    if (old[0]) remove_tree(old);
+    if (rc && tmp[0]) rp_remove_tree(tmp);
+    if (old[0]) rp_remove_tree(old);
     if (!rc && summary) {
         summary->n_surfaces = (int)r.n_surfaces;
         summary->n_optimizers = (int)r.n_optimizers;

@@ -30,8 +30,7 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
     return remove(path);
 }
 
-/* Remove a directory tree we created (does not follow symbolic links). */
-static void remove_tree(const char *path) { nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+void rp_remove_tree(const char *path) { nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 /* The file in a report's temporary directory naming the process that writes it. */
 #define OWNER_FILE ".optlab-report-writer"
@@ -67,29 +66,28 @@ static void remove_stale(const char *parent, const char *base, const char *mine)
             if (fscanf(f, "%ld", &pid) == 1 && pid > 0) stale = kill((pid_t)pid, 0) != 0 && errno == ESRCH;
             fclose(f);
         }
-        if (stale) remove_tree(path);
+        if (stale) rp_remove_tree(path);
     }
     closedir(d);
 }
 
-/* 0: absent, 1: empty directory, 2: a previous report, -1: something else (err set). */
-static int classify_out_dir(const char *dir, ol_error *err) {
+int rp_classify_out_dir(const char *dir, const char *marker_file, const char *noun, ol_error *err) {
     struct stat sb;
     if (lstat(dir, &sb) != 0) {
         if (errno == ENOENT) return 0;
-        ol_fail(err, OL_EIO, "cannot examine report directory %s: %s", dir, strerror(errno));
+        ol_fail(err, OL_EIO, "cannot examine %s%s: %s", noun, dir, strerror(errno));
         return -1;
     }
     if (!S_ISDIR(sb.st_mode)) {
-        ol_fail(err, OL_EINVAL, "report directory %s exists and is not a directory", dir);
+        ol_fail(err, OL_EINVAL, "%s%s exists and is not a directory", noun, dir);
         return -1;
     }
-    char marker[PATH_MAX];
-    snprintf(marker, sizeof marker, "%s/" MARKER, dir);
+    char marker[PATH_MAX + NAME_MAX + 2];
+    snprintf(marker, sizeof marker, "%s/%s", dir, marker_file);
     if (access(marker, F_OK) == 0) return 2;
     DIR *d = opendir(dir);
     if (!d) {
-        ol_fail(err, OL_EIO, "cannot read report directory %s: %s", dir, strerror(errno));
+        ol_fail(err, OL_EIO, "cannot read %s%s: %s", noun, dir, strerror(errno));
         return -1;
     }
     int empty = 1;
@@ -97,7 +95,13 @@ static int classify_out_dir(const char *dir, ol_error *err) {
     while ((e = readdir(d)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = 0;
     closedir(d);
-    if (empty) return 1;
+    return empty ? 1 : 3;
+}
+
+/* 0: absent, 1: empty directory, 2: a previous report, -1: something else (err set). */
+static int classify_out_dir(const char *dir, ol_error *err) {
+    int kind = rp_classify_out_dir(dir, MARKER, "report directory ", err);
+    if (kind != 3) return kind;
     ol_fail(err, OL_EINVAL,
             "%s exists and is not an optlab report (no %s file in it); choose another --out or move it away", dir,
             MARKER);
@@ -221,8 +225,8 @@ ol_status ol_report_write(ol_storage *st, const ol_report_options *opt_in, ol_re
         rc = ol_fail(err, OL_EIO, "cannot move the new report into %s: %s", opt.out_dir, strerror(errno));
         if (old[0] && rename(old, opt.out_dir) == 0) old[0] = '\0';
     }
-    if (rc) remove_tree(tmp);
-    if (old[0]) remove_tree(old);
+    if (rc) rp_remove_tree(tmp);
+    if (old[0]) rp_remove_tree(old);
     if (!rc && summary) {
         snprintf(summary->experiment, sizeof summary->experiment, "%s", ex.experiment);
         summary->n_experiments = ex.n_experiments;

@@ -304,6 +304,13 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
    string literal, and a padded y range in percent. */
 void rp_fig_begin(rp_buf *gp, const char *name, const char *what, ol_report_lang lang);
 void rp_fig_end(rp_buf *gp, const char *name);
+/* report.c, shared with `optlab paths` (src/paths/write.c), which writes its output the same way:
+   a directory tree removed without following symbolic links; and what an output directory is:
+   0 absent, 1 empty, 2 an earlier output (it holds marker_file), 3 anything else, -1 an error
+   (err set; its message names the directory after `noun`, e.g. "report directory "). */
+void rp_remove_tree(const char *path);
+int rp_classify_out_dir(const char *dir, const char *marker_file, const char *noun, ol_error *err);
+
 ol_status rp_fig_emit(const char *dir, const char *name, rp_buf *dat, rp_buf *gp, rp_buf *all, int *n_fig,
                       ol_error *err);
 void rp_gp_string(rp_buf *b, const char *s);
