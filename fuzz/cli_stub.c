@@ -1,11 +1,10 @@
 /*
  * cli_stub.c — what src/cli/main.c gives the subcommands, for harnesses that
- * call a subcommand directly (main.c itself has main()). Messages are
+ * call a subcommand directly (main.c itself has main(); cli_wants_help is in options.c). Messages are
  * formatted, as the real cli_error does, but not printed: a fuzzer would drown in them.
  */
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 
@@ -18,8 +17,3 @@ int cli_error(const char *fmt, ...) {
     return 1;
 }
 
-int cli_wants_help(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return 1;
-    return 0;
-}

@@ -48,12 +48,6 @@ int cli_error(const char *fmt, ...) {
     return 1;
 }
 
-int cli_wants_help(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return 1;
-    return 0;
-}
-
 int cli_open_existing_storage(const char *url, ol_storage **st) {
     ol_error err = {0};
     ol_status rc = ol_storage_open_flags(st, url, OL_STORAGE_OPEN_EXISTING, &err);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "optlab/core.h"
+#include "cli.h"
 
 #define CLI_MAX_OPTIONS 64
 #define ID_BASE 256 /* getopt values of table entries: ID_BASE + index, clear of any short option */
@@ -130,5 +131,11 @@ int cli_parse_double(const cli_parser *p, const char *opt, const char *text, dou
     if (!text || !*text || *end || errno == ERANGE || !isfinite(v) || v < min || v > max)
         return cli_usage_error(p, "%s: '%s' is not a number from %g to %g", opt, text ? text : "", min, max);
     *out = v;
+    return 0;
+}
+
+int cli_wants_help(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return 1;
     return 0;
 }
