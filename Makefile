@@ -257,7 +257,7 @@ FUZZ_PLAIN ?=
 $(patsubst %,$(BUILD)/obj/nn/%.o,$(FUZZ_PLAIN)): override CFLAGS += -fno-sanitize=all
 fuzz-build: $(FUZZ_BINS)
 fuzz:
-	@$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz OPT=-O1 FUZZ_MAIN= \
+	@$(MAKE) --no-print-directory $(SUBJOBS) CC=clang BUILD=build-fuzz OPT=-O1 FUZZ_MAIN= \
 	  FUZZ_PLAIN='gemm convpool conv im2col pointwise pool winograd winograd4 linear' \
 	  CFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-pass-failed -Wno-format-security' \
 	  FUZZ_LDFLAGS='-fsanitize=fuzzer,address,undefined' fuzz-build
@@ -265,12 +265,17 @@ fuzz:
 
 test-build: all $(TEST_BINS) $(FUZZ_BINS) $(OPTIM_ONLY_BIN)
 
+# The builds that make test, run and fuzz start compile on every core (JOBS, default
+# nproc), unless make itself was given -j (then its jobserver is shared as usual).
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+SUBJOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS))
+
 # The suite: a normal build, then the same suite under ASan+UBSan in build-asan/.
 # The CLI and training tests run on real MNIST (fetched once, checked by SHA-256).
 test: deps
 	@scripts/fetch-mnist.sh data/mnist
-	@$(MAKE) --no-print-directory test-build
-	@$(MAKE) --no-print-directory SAN=1 OPT=-O1 BUILD=build-asan test-build
+	@$(MAKE) --no-print-directory $(SUBJOBS) test-build
+	@$(MAKE) --no-print-directory $(SUBJOBS) SAN=1 OPT=-O1 BUILD=build-asan test-build
 	@scripts/run-tests.sh build build-asan
 
 # Run the suite of one build only (no dependency install, no sanitizer pass).
@@ -284,7 +289,7 @@ bench: deps all $(BENCH_BINS)
 	@scripts/run-bench.sh $(BUILD)
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(SUBJOBS) all
 	@scripts/fetch-mnist.sh data/mnist
 	$(BIN) run
 
