@@ -1218,6 +1218,57 @@ int ol_hpo_cmaes_tell_check(size_t n, int lam, const double *m0, double sigma0, 
     return rc;
 }
 
+int ol_hpo_cmaes_margin_check(size_t n, const ol_distribution *dists, int margin, int lam, const double *m0,
+                              double sigma0, int gens, const double *X, const double *f, double *sigma, double *mean,
+                              double *A, double *p_other) {
+    cm_dim *dims = calloc(n, sizeof *dims);
+    cm_es es = {0};
+    int rc = dims ? 0 : -1;
+    for (size_t j = 0; j < n && !rc; j++) { /* cm_space's mapping of each distribution */
+        cm_dim *d = &dims[j];
+        d->dist = dists[j]; /* a shallow copy, only read */
+        d->grid = d->dist.kind == OL_DIST_INT || d->dist.step > 0;
+        if (d->grid)
+            d->K = d->dist.log ? (long)(d->dist.high - d->dist.low) + 1
+                               : (long)floor((d->dist.high - d->dist.low) / d->dist.step + 0.5) + 1;
+        double half = d->grid ? 0.5 * d->dist.step : 0;
+        d->lo = d->dist.log ? log(d->dist.kind == OL_DIST_INT ? d->dist.low - 0.5 : d->dist.low) : d->dist.low - half;
+        d->hi = d->dist.log ? log(d->dist.kind == OL_DIST_INT ? d->dist.high + 0.5 : d->dist.high) : d->dist.high + half;
+    }
+    if (!rc) rc = es_init(&es, n, lam, m0, sigma0, NULL);
+    for (int g = 0; g < gens && !rc; g++) {
+        rc = es_tell(&es, X + (size_t)g * lam * n, f + (size_t)g * lam);
+        if (!rc && margin) es_margin(&es, dims);
+    }
+    if (!rc) {
+        *sigma = es.sigma;
+        memcpy(mean, es.m, n * sizeof *mean);
+        memcpy(A, es.A, n * sizeof *A);
+        for (size_t j = 0; j < n; j++) {
+            p_other[j] = NAN;
+            if (!dims[j].grid) continue;
+            double s = es.sigma * es.A[j] * sqrt(es.C[j * n + j]);
+            long k = grid_cell(&dims[j], es.m[j]);
+            double below = k > 0 ? norm_cdf((grid_bound(&dims[j], k) - es.m[j]) / s) : 0;
+            double above = k < dims[j].K - 1 ? 1 - norm_cdf((grid_bound(&dims[j], k + 1) - es.m[j]) / s) : 0;
+            p_other[j] = below + above;
+        }
+    }
+    es_free(&es);
+    free(dims);
+    return rc;
+}
+
+size_t ol_hpo_cmaes_prior(const ol_sampler *s, size_t i, double *mean, double *sigma, double *C, size_t cap) {
+    const cmaes_state *st = s->state;
+    if (i >= st->n_priors || st->priors[i].n > cap) return 0;
+    const cm_prior *p = &st->priors[i];
+    memcpy(mean, p->mean, p->n * sizeof *mean);
+    memcpy(C, p->C, p->n * p->n * sizeof *C);
+    *sigma = p->sigma;
+    return p->n;
+}
+
 void ol_hpo_cmaes_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx) {
     cmaes_state *st = s->state;
     st->opt.log = log;
