@@ -178,9 +178,9 @@ typedef struct {
     int maximize;                /**< the source study's direction */
 } ol_cmaes_source;
 
-/** The warm start's fixed constants, as the cmaes package's get_warm_start_mgd has them: the best
- *  gamma fraction of a source's COMPLETE trials (floor(gamma N) of them, at least one) and the
- *  prior alpha^2 I added to their covariance, on the unit cube. */
+/** The warm start's defaults, the cmaes package's get_warm_start_mgd's (which Optuna uses, fixed):
+ *  the best gamma fraction of a source's COMPLETE trials (floor(gamma N) of them, at least one) and
+ *  the prior alpha^2 I added to their covariance, on the unit cube (Optuna: in raw units). */
 #define OL_CMAES_WS_GAMMA 0.1
 #define OL_CMAES_WS_ALPHA 0.1
 
@@ -206,6 +206,8 @@ typedef struct {
     const ol_cmaes_source *sources; /**< NULL, or n_sources source tasks for the warm start (read, with
                                 their trials, by ol_sampler_cmaes_new only); not with x0 or sigma0 */
     size_t n_sources;
+    double source_gamma;   /**< 0: OL_CMAES_WS_GAMMA; else in (0, 1]: the fraction of best source trials */
+    double source_alpha;   /**< 0: OL_CMAES_WS_ALPHA; else in (0, 1]: the prior's scale on the unit cube */
     /** Called (if not NULL) when an ask leaves CMA-ES for the independent sampler (a one-parameter
      *  space): the reason, one line. */
     ol_sampler_log_fn log;
@@ -228,7 +230,7 @@ ol_status ol_sampler_cmaes_new(ol_sampler **out, const ol_cmaes_options *opt, ol
  * n_startup_trials, popsize, sigma0, restart_strategy ("ipop" | "none" | null), inc_popsize,
  * x0 (object), independent_sampler ("random" | "tpe"), with_margin (bool), source_study (a study
  * name or an array of them: checked for form here, read by ol_sampler_new_in_storage; not with x0
- * or sigma0); "seed" is accepted and ignored (the study's seed rules). Into *opt (which should hold
+ * or sigma0), source_gamma and source_alpha (optlab's, in (0, 1]); "seed" is accepted and ignored (the study's seed rules). Into *opt (which should hold
  * the defaults); *x0_json receives a malloc'd copy of x0's text (or NULL) that opt->x0_json then
  * points at: the caller frees it. An unknown key or a bad value is OL_EINVAL naming it.
  */

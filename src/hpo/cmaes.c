@@ -1009,12 +1009,13 @@ static int cmp_ranked(const void *a, const void *b) {
  * WS-CMA-ES (M. Nomura, S. Watanabe, Y. Akimoto, Y. Ozaki, M. Onishi, AAAI 2021, arXiv:2012.06932),
  * as the cmaes package's get_warm_start_mgd estimates it: the source's space is the float/int
  * parameters all its COMPLETE trials share (cm_space); its best floor(gamma N) COMPLETE trials
- * (gamma = 0.1, by the source's own direction), x_i on the unit cube, give
- *   mu = mean of x_i,  Sigma = alpha^2 I + (1/k) sum (x_i - mu)(x_i - mu)^T   (alpha = 0.1),
+ * (gamma = 0.1 unless source_gamma says, by the source's own direction), x_i on the unit cube, give
+ *   mu = mean of x_i,  Sigma = alpha^2 I + (1/k) sum (x_i - mu)(x_i - mu)^T   (alpha = 0.1 or source_alpha),
  * and the run starts at m = mu, sigma = det(Sigma)^(1/2n), C = Sigma / det(Sigma)^(1/n).
  * The determinant comes from LAPACK's Cholesky factor (Sigma is positive definite: alpha^2 I).
  */
-static ol_status prior_from_source(cm_prior *p, const ol_cmaes_source *src, ol_error *err) {
+static ol_status prior_from_source(cm_prior *p, const ol_cmaes_source *src, double gamma, double alpha,
+                                   ol_error *err) {
     memset(p, 0, sizeof *p);
     const char *nm = src->name ? src->name : "(unnamed)";
     if (!(p->study = strdup(nm))) return ol_fail(err, OL_ENOMEM, "out of memory");
@@ -1035,13 +1036,13 @@ static ol_status prior_from_source(cm_prior *p, const ol_cmaes_source *src, ol_e
                        "COMPLETE trials; CMA-ES needs two or more",
                        nm, n, n == 1 ? "" : "s");
     }
-    size_t top = (size_t)floor((double)nc * OL_CMAES_WS_GAMMA + 1e-9);
+    size_t top = (size_t)floor((double)nc * gamma + 1e-9);
     if (top < 1) {
         dims_free(dims, n);
         return ol_fail(err, OL_EINVAL,
                        "CMA-ES warm start: source_study \"%s\" has %zu COMPLETE trial%s; the warm start takes the best "
                        "%g %% of them and needs at least %d",
-                       nm, nc, nc == 1 ? "" : "s", 100 * OL_CMAES_WS_GAMMA, (int)ceil(1 / OL_CMAES_WS_GAMMA - 1e-9));
+                       nm, nc, nc == 1 ? "" : "s", 100 * gamma, (int)ceil(1 / gamma - 1e-9));
     }
     cm_ranked *rk = malloc(nc * sizeof *rk);
     p->n = n;
@@ -1074,7 +1075,7 @@ static ol_status prior_from_source(cm_prior *p, const ol_cmaes_source *src, ol_e
         }
     for (size_t a = 0; a < n; a++)
         for (size_t b = 0; b < n; b++) {
-            double c = a == b ? OL_CMAES_WS_ALPHA * OL_CMAES_WS_ALPHA : 0;
+            double c = a == b ? alpha * alpha : 0;
             for (size_t i = 0; i < top; i++) c += (xs[i * n + a] - p->mean[a]) * (xs[i * n + b] - p->mean[b]) / (double)top;
             p->C[b * n + a] = c;
         }
@@ -1121,7 +1122,7 @@ static void cmaes_destroy(ol_sampler *s) {
 ol_cmaes_options ol_cmaes_defaults(void) {
     return (ol_cmaes_options){.n_startup_trials = 1, .popsize = 0, .sigma0 = 0, .restart_ipop = 1, .inc_popsize = 2,
                               .independent_tpe = 0, .x0_json = NULL, .with_margin = 0, .sources = NULL,
-                              .n_sources = 0, .log = NULL, .log_ctx = NULL};
+                              .n_sources = 0, .source_gamma = 0, .source_alpha = 0, .log = NULL, .log_ctx = NULL};
 }
 
 static ol_status check_x0(const char *json, ol_error *err) {
@@ -1162,10 +1163,18 @@ ol_status ol_sampler_cmaes_new(ol_sampler **out, const ol_cmaes_options *opt, ol
         return ol_fail(err, OL_EINVAL, "CMA-ES: source_study sets the first mean and step size; it cannot be "
                                        "combined with %s (as in Optuna)", o.x0_json ? "x0" : "sigma0");
     if (o.n_sources && !o.sources) return ol_fail(err, OL_EINVAL, "CMA-ES: n_sources is %zu but sources is NULL", o.n_sources);
+    if (!(o.source_gamma >= 0 && o.source_gamma <= 1))
+        return ol_fail(err, OL_EINVAL, "CMA-ES: source_gamma must be in (0, 1] (0 = %g), got %g", OL_CMAES_WS_GAMMA,
+                       o.source_gamma);
+    if (!(o.source_alpha >= 0 && o.source_alpha <= 1))
+        return ol_fail(err, OL_EINVAL, "CMA-ES: source_alpha must be in (0, 1] (0 = %g), got %g", OL_CMAES_WS_ALPHA,
+                       o.source_alpha);
+    double gamma = o.source_gamma > 0 ? o.source_gamma : OL_CMAES_WS_GAMMA;
+    double alpha = o.source_alpha > 0 ? o.source_alpha : OL_CMAES_WS_ALPHA;
     cm_prior *priors = o.n_sources ? calloc(o.n_sources, sizeof *priors) : NULL;
     if (o.n_sources && !priors) return ol_fail(err, OL_ENOMEM, "out of memory");
     for (size_t i = 0; i < o.n_sources; i++) {
-        ol_status rc = prior_from_source(&priors[i], &o.sources[i], err);
+        ol_status rc = prior_from_source(&priors[i], &o.sources[i], gamma, alpha, err);
         if (rc) {
             priors_free(priors, i + 1);
             return rc;
@@ -1292,7 +1301,7 @@ ol_status ol_cmaes_options_from_json(const char *json, ol_cmaes_options *opt, ch
         return ol_fail(err, OL_EINVAL, "CMA-ES options: not a JSON object: %s", json);
     }
     ol_status rc = OL_OK;
-    int has_source = 0, has_x0 = 0, has_sigma0 = 0;
+    int has_source = 0, has_x0 = 0, has_sigma0 = 0, has_ws_opt = 0;
     for (const cJSON *c = root->child; c && !rc; c = c->next) {
         const char *k = c->string;
         if (!strcmp(k, "n_startup_trials")) {
@@ -1344,6 +1353,11 @@ ol_status ol_cmaes_options_from_json(const char *json, ol_cmaes_options *opt, ch
                              "CMA-ES options: source_study must be a study name or a non-empty array of names "
                              "(studies in the same storage whose trials warm-start CMA-ES)");
             has_source = ok;
+        } else if (!strcmp(k, "source_gamma") || !strcmp(k, "source_alpha")) {
+            if (!cJSON_IsNumber(c) || !(c->valuedouble > 0) || c->valuedouble > 1)
+                rc = ol_fail(err, OL_EINVAL, "CMA-ES options: %s must be a number in (0, 1] (default 0.1)", k);
+            else if (k[7] == 'g') opt->source_gamma = c->valuedouble, has_ws_opt = 1;
+            else opt->source_alpha = c->valuedouble, has_ws_opt = 1;
         } else if (!strcmp(k, "source_trials")) {
             rc = ol_fail(err, OL_EINVAL,
                          "CMA-ES options: source_trials is Optuna's list of trial objects; in optlab name the source "
@@ -1354,11 +1368,14 @@ ol_status ol_cmaes_options_from_json(const char *json, ol_cmaes_options *opt, ch
         } else {
             rc = ol_fail(err, OL_EINVAL,
                          "CMA-ES options: unknown option '%s' (known: n_startup_trials, popsize, sigma0, "
-                         "restart_strategy, inc_popsize, x0, independent_sampler, with_margin, source_study, seed)",
+                         "restart_strategy, inc_popsize, x0, independent_sampler, with_margin, source_study, "
+                         "source_gamma, source_alpha, seed)",
                          k);
         }
     }
     cJSON_Delete(root);
+    if (!rc && has_ws_opt && !has_source)
+        rc = ol_fail(err, OL_EINVAL, "CMA-ES options: source_gamma and source_alpha need a source_study");
     if (!rc && has_source && (has_x0 || has_sigma0))
         rc = ol_fail(err, OL_EINVAL,
                      "CMA-ES options: source_study sets the first mean and step size; it cannot be combined with %s "

@@ -269,13 +269,18 @@ Test(cmaes_warm_start, matches_the_cmaes_package) {
     int n;
     cr_assert_eq(sscanf(line, "trials %d", &n), 1, "bad line: %s", line);
     cr_assert(n <= 100);
-    double rows[300], f[100], neg[100], want_mean[3], want_sigma, want_c[9];
+    double rows[300], f[100], neg[100], want_mean[2][3], want_sigma[2], want_c[2][9], gamma[2], alpha[2];
     for (int i = 0; i < n; i++) {
         cr_assert_eq(fscanf(fp, "%lf %lf %lf %lf", &rows[3 * i], &rows[3 * i + 1], &rows[3 * i + 2], &f[i]), 4);
         neg[i] = -f[i];
     }
-    cr_assert_eq(fscanf(fp, " mean %lf %lf %lf sigma %lf C", &want_mean[0], &want_mean[1], &want_mean[2], &want_sigma), 4);
-    for (int j = 0; j < 9; j++) cr_assert_eq(fscanf(fp, "%lf", &want_c[j]), 1);
+    for (int c = 0; c < 2; c++) {
+        cr_assert_eq(fscanf(fp, " gamma %lf alpha %lf", &gamma[c], &alpha[c]), 2);
+        cr_assert_eq(fscanf(fp, " mean %lf %lf %lf sigma %lf C", &want_mean[c][0], &want_mean[c][1], &want_mean[c][2],
+                            &want_sigma[c]),
+                     4);
+        for (int j = 0; j < 9; j++) cr_assert_eq(fscanf(fp, "%lf", &want_c[c][j]), 1);
+    }
     fclose(fp);
     const char *names[3] = {"x0", "x1", "x2"};
     ol_storage *st;
@@ -283,19 +288,24 @@ Test(cmaes_warm_start, matches_the_cmaes_package) {
     cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
     store_study(st, "src-min", 0, 3, rows, f, n, names);
     store_study(st, "src-max", 1, 3, rows, neg, n, names); /* the same trials, maximising -f: the same best */
-    const char *kws[2] = {"{\"source_study\": \"src-min\"}", "{\"source_study\": [\"src-max\"]}"};
-    for (int c = 0; c < 2; c++) {
+    char kws[3][200];
+    snprintf(kws[0], sizeof kws[0], "{\"source_study\": \"src-min\"}");
+    snprintf(kws[1], sizeof kws[1], "{\"source_study\": [\"src-max\"]}");
+    snprintf(kws[2], sizeof kws[2], "{\"source_study\": \"src-min\", \"source_gamma\": %.17g, \"source_alpha\": %.17g}",
+             gamma[1], alpha[1]);
+    for (int c = 0; c < 3; c++) {
+        int g = c == 2; /* the golden setting */
         ol_sampler *sm;
         cr_assert_eq(ol_sampler_new_in_storage(&sm, "cmaes", kws[c], st, &err), OL_OK, "%s", err.msg);
         double mean[3], sigma, C[9];
         cr_assert_eq(ol_hpo_cmaes_prior(sm, 0, mean, &sigma, C, 3), 3);
-        cr_expect(fabs(sigma - want_sigma) <= 1e-10 * want_sigma, "%s: sigma %.17g, cmaes %.17g", kws[c], sigma,
-                  want_sigma);
+        cr_expect(fabs(sigma - want_sigma[g]) <= 1e-10 * want_sigma[g], "%s: sigma %.17g, cmaes %.17g", kws[c], sigma,
+                  want_sigma[g]);
         for (int j = 0; j < 3; j++)
-            cr_expect(fabs(mean[j] - want_mean[j]) <= 1e-12, "%s: mean[%d] %.17g, cmaes %.17g", kws[c], j, mean[j],
-                      want_mean[j]);
+            cr_expect(fabs(mean[j] - want_mean[g][j]) <= 1e-12, "%s: mean[%d] %.17g, cmaes %.17g", kws[c], j, mean[j],
+                      want_mean[g][j]);
         for (int j = 0; j < 9; j++)
-            cr_expect(fabs(C[j] - want_c[j]) <= 1e-10, "%s: C[%d] %.17g, cmaes %.17g", kws[c], j, C[j], want_c[j]);
+            cr_expect(fabs(C[j] - want_c[g][j]) <= 1e-10, "%s: C[%d] %.17g, cmaes %.17g", kws[c], j, C[j], want_c[g][j]);
         ol_sampler_free(sm);
     }
     ol_storage_close(st);
@@ -389,6 +399,10 @@ Test(cmaes_warm_start, bad_sources_are_refused) {
     expect_refused(st, "{\"source_study\": 3}", "source_study must be a study name");
     expect_refused(st, "{\"source_study\": []}", "source_study must be a study name");
     expect_refused(st, "{\"source_trials\": []}", "source_trials is Optuna's list of trial objects");
+    expect_refused(st, "{\"source_study\": \"ten\", \"source_gamma\": 0}", "source_gamma must be a number in (0, 1]");
+    expect_refused(st, "{\"source_study\": \"ten\", \"source_alpha\": 1.5}", "source_alpha must be a number in (0, 1]");
+    expect_refused(st, "{\"source_alpha\": 0.05}", "source_gamma and source_alpha need a source_study");
+    expect_refused(st, "{\"source_study\": \"ten\", \"source_gamma\": 0.05}", "needs at least 20");
     /* without a storage: refused when making it, accepted by the form check */
     ol_sampler *sm = NULL;
     cr_expect_eq(ol_sampler_new_by_name_kwargs(&sm, "cmaes", "{\"source_study\": \"ten\"}", &err), OL_EINVAL);

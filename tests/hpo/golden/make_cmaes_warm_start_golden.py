@@ -7,11 +7,11 @@ which stores the same trials as a source study and reads optlab's estimate.
     /usr/bin/python3 tests/hpo/golden/make_cmaes_warm_start_golden.py > tests/hpo/golden/cmaes_warm_start.txt
 
 The parameters x0, x1, x2 are floats on [-5, 5]; optlab estimates on its unit cube, (v + 5) / 10,
-so the package is given those coordinates (its gamma 0.1 and alpha 0.1 are the defaults, which
-Optuna uses).
+so the package is given those coordinates: with its defaults gamma 0.1 and alpha 0.1 (which Optuna
+uses), then with gamma 0.2 and alpha 0.05 (optlab's source_gamma and source_alpha).
 
-Format: "trials N", N lines "x0 x1 x2 value" (smaller is better), then "mean ...", "sigma S",
-"C ..." (row-major)."""
+Format: "trials N", N lines "x0 x1 x2 value" (smaller is better), then per setting "gamma G alpha A",
+"mean ...", "sigma S", "C ..." (row-major)."""
 import math
 
 import cmaes
@@ -28,7 +28,9 @@ print("trials %d" % n_trials)
 for v, f in rows:
     print(" ".join("%.17g" % x for x in v), "%.17g" % f)
 sols = [(np.array([(x - (-5)) / (5 - (-5)) for x in v]), f) for v, f in rows]
-mean, sigma, cov = cmaes.get_warm_start_mgd(sols, gamma=0.1, alpha=0.1)
-print("mean", " ".join("%.17g" % x for x in mean))
-print("sigma %.17g" % sigma)
-print("C", " ".join("%.17g" % x for x in cov.flatten()))
+for gamma, alpha in ((0.1, 0.1), (0.2, 0.05)):
+    mean, sigma, cov = cmaes.get_warm_start_mgd(sols, gamma=gamma, alpha=alpha)
+    print("gamma %.17g alpha %.17g" % (gamma, alpha))
+    print("mean", " ".join("%.17g" % x for x in mean))
+    print("sigma %.17g" % sigma)
+    print("C", " ".join("%.17g" % x for x in cov.flatten()))
