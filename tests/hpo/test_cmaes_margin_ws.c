@@ -10,8 +10,9 @@
  *    optlab:cma:x points) asks what an uninterrupted one asks;
  *  - the warm start (source_study): the mean, step size and covariance estimated from a source
  *    study equal the package's get_warm_start_mgd (golden/cmaes_warm_start.txt, made by
- *    golden/make_cmaes_warm_start_golden.py), whichever the source's direction; the first
- *    generation of a warm-started study lies near the source's optimum; a missing source, one with
+ *    golden/make_cmaes_warm_start_golden.py), whichever the source's direction, and with other gamma
+ *    and alpha; the first generation of a warm-started study lies near the source's optimum, and
+ *    the same seed draws the same trials; a missing source, one with
  *    too few COMPLETE trials or too few parameters, and a space that does not match are refused with
  *    messages naming them.
  */
@@ -348,7 +349,7 @@ Test(cmaes_warm_start, starts_near_the_sources_optimum) {
     ol_storage *st;
     ol_error err = {0};
     cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
-    static double src[100 * 3], cold[8 * 3], warm[8 * 3];
+    static double src[100 * 3], cold[8 * 3], warm[8 * 3], again[8 * 3];
     ol_sampler *sm;
     cr_assert_eq(ol_sampler_new_by_name_kwargs(&sm, "cmaes", NULL, &err), OL_OK);
     run_shifted(st, sm, "source", 100, src); /* the source task: CMA-ES, 100 trials */
@@ -358,6 +359,12 @@ Test(cmaes_warm_start, starts_near_the_sources_optimum) {
                  err.msg);
     run_shifted(st, sm, "warm", 8, warm);
     ol_sampler_free(sm);
+    /* seeded: a fresh sampler on a fresh study with the same seed draws the same trials */
+    cr_assert_eq(ol_sampler_new_in_storage(&sm, "cmaes", "{\"source_study\": \"source\"}", st, &err), OL_OK, "%s",
+                 err.msg);
+    run_shifted(st, sm, "warm-again", 8, again);
+    ol_sampler_free(sm);
+    cr_expect_eq(memcmp(warm, again, sizeof warm), 0, "one seed, one source: different draws");
     ol_storage_close(st);
     /* trials 1..7: the first CMA-ES generation (popsize 4 + floor(3 ln 3) = 7) after the random start-up */
     double dc = centroid_distance(cold, 1, 7), dw = centroid_distance(warm, 1, 7);
