@@ -14,7 +14,8 @@ independent samples of final regrets:
     (U / n1 n2; 0.5 means no difference);
 
 and, within each program, TPE (and CMA-ES, when both files hold "cmaes") against random the
-same way. When optlab's
+same way, and each CMA-ES variant ("cmaes-margin", "cmaes-ws": bench/cmaes_options.c) against
+plain "cmaes". When optlab's
 file holds the GP sampler ("gp") a third family compares it with each of
 Optuna's model-based samplers in the other file (tpe, and mvtpe = multivariate
 TPE). The p values are Holm-adjusted within each family, and the verdict uses
@@ -135,8 +136,10 @@ def main():
              "verdict"))
     functions = sorted({f for f, _ in ours} | {f for f, _ in theirs})
     versus, gain = [], []
+    # CMA-ES variants (bench/cmaes_options.c): "cmaes-margin" (with_margin), "cmaes-ws" (warm start)
+    variants = sorted({sm for _, sm in ours if sm.startswith("cmaes-")} | {sm for _, sm in theirs if sm.startswith("cmaes-")})
     for fn in functions:
-        for sm in ("tpe", "mvtpe", "cmaes", "random"):
+        for sm in ("tpe", "mvtpe", "cmaes", "random", *variants):
             if (fn, sm) in ours and (fn, sm) in theirs:
                 versus.append(compare("%s %s: optlab/Optuna" % (fn, sm),
                                       [r[col] for r in ours[(fn, sm)].values()],
@@ -147,6 +150,11 @@ def main():
                     gain.append(compare("%s %s: %s/random" % (fn, who, sm),
                                         [r[col] for r in d[(fn, sm)].values()],
                                         [r[col] for r in d[(fn, "random")].values()], rng))
+            for sm in variants:  # each option against plain CMA-ES, within one program
+                if (fn, sm) in d and (fn, "cmaes") in d:
+                    gain.append(compare("%s %s: %s/cmaes" % (fn, who, sm),
+                                        [r[col] for r in d[(fn, sm)].values()],
+                                        [r[col] for r in d[(fn, "cmaes")].values()], rng))
     print_family(versus)
     print_family(gain)
     gp = []

@@ -165,6 +165,26 @@ void ol_sampler_gp_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx);
  */
 ol_status ol_sampler_mvtpe_new(ol_sampler **out, const ol_tpe_options *opt, ol_error *err);
 /**
+ * A source task for the CMA-ES warm start (WS-CMA-ES, Nomura et al., AAAI 2021; Optuna's
+ * source_trials): a finished study whose best trials say where to begin. Its search space is the
+ * float/int parameters (not single-valued) that all its COMPLETE trials hold with one
+ * distribution; a target study uses it when its own CMA-ES space is the same (names and
+ * distributions). "Best" follows the source's own direction.
+ */
+typedef struct {
+    const char *name;            /**< for messages (the study's name) */
+    const ol_trial_rec *trials;  /**< its trials, any states (read during ol_sampler_cmaes_new only) */
+    size_t n_trials;
+    int maximize;                /**< the source study's direction */
+} ol_cmaes_source;
+
+/** The warm start's defaults, the cmaes package's get_warm_start_mgd's (which Optuna uses, fixed):
+ *  the best gamma fraction of a source's COMPLETE trials (floor(gamma N) of them, at least one) and
+ *  the prior alpha^2 I added to their covariance, on the unit cube (Optuna: in raw units). */
+#define OL_CMAES_WS_GAMMA 0.1
+#define OL_CMAES_WS_ALPHA 0.1
+
+/**
  * Options of the CMA-ES sampler (src/hpo/cmaes.c: Hansen's tutorial, IPOP restarts, on the unit
  * cube of the float and int parameters); ol_cmaes_defaults() gives them. Optuna's CmaEsSampler
  * names are kept.
@@ -180,6 +200,14 @@ typedef struct {
                                 one-parameter space) and the start-up are drawn at random; 1: by TPE */
     const char *x0_json;   /**< NULL (the cube's centre) or a JSON object {"name": external value}: the first
                                 mean (copied by ol_sampler_cmaes_new) */
+    int with_margin;       /**< 0; 1: CMA-ES with Margin (Hamano et al., GECCO 2022) on the int and stepped
+                                float parameters: the probability of leaving the mean's grid value is kept
+                                >= 1 / (n lambda) (each side >= half of it) */
+    const ol_cmaes_source *sources; /**< NULL, or n_sources source tasks for the warm start (read, with
+                                their trials, by ol_sampler_cmaes_new only); not with x0 or sigma0 */
+    size_t n_sources;
+    double source_gamma;   /**< 0: OL_CMAES_WS_GAMMA; else in (0, 1]: the fraction of best source trials */
+    double source_alpha;   /**< 0: OL_CMAES_WS_ALPHA; else in (0, 1]: the prior's scale on the unit cube */
     /** Called (if not NULL) when an ask leaves CMA-ES for the independent sampler (a one-parameter
      *  space): the reason, one line. */
     ol_sampler_log_fn log;
@@ -190,6 +218,9 @@ typedef struct {
  *  (JSON integers) whose distribution drew it. The sampler's state is recomputed from them. */
 #define OL_CMAES_ATTR_RESTART "optlab:cma:restart"
 #define OL_CMAES_ATTR_GENERATION "optlab:cma:generation"
+/** With with_margin, also the point CMA-ES drew on the unit cube before the grid values were read
+ *  from it (a JSON array, by parameter name): what the update is told (Optuna's x_for_tell). */
+#define OL_CMAES_ATTR_X "optlab:cma:x"
 
 ol_cmaes_options ol_cmaes_defaults(void);
 /** The CMA-ES sampler (opt NULL = defaults); bad options are OL_EINVAL naming the option. */
@@ -197,17 +228,39 @@ ol_status ol_sampler_cmaes_new(ol_sampler **out, const ol_cmaes_options *opt, ol
 /**
  * Parse Optuna-style keyword arguments of CmaEsSampler, a JSON object (NULL or "" = none):
  * n_startup_trials, popsize, sigma0, restart_strategy ("ipop" | "none" | null), inc_popsize,
- * x0 (object), independent_sampler ("random" | "tpe"); "seed" is accepted and ignored (the
- * study's seed rules). Into *opt (which should hold the defaults); *x0_json receives a malloc'd
- * copy of x0's text (or NULL) that opt->x0_json then points at: the caller frees it. An unknown
- * key or a bad value is OL_EINVAL naming it.
+ * x0 (object), independent_sampler ("random" | "tpe"), with_margin (bool), source_study (a study
+ * name or an array of them: checked for form here, read by ol_sampler_new_in_storage; not with x0
+ * or sigma0), source_gamma and source_alpha (optlab's, in (0, 1]); "seed" is accepted and ignored (the study's seed rules). Into *opt (which should hold
+ * the defaults); *x0_json receives a malloc'd copy of x0's text (or NULL) that opt->x0_json then
+ * points at: the caller frees it. An unknown key or a bad value is OL_EINVAL naming it.
  */
 ol_status ol_cmaes_options_from_json(const char *json, ol_cmaes_options *opt, char **x0_json, ol_error *err);
+/**
+ * The source studies a CMA-ES kwargs object names (its "source_study": a name or an array of names),
+ * malloc'd (free each, then the array); *n = 0 when it names none. Bad JSON is OL_EINVAL.
+ */
+ol_status ol_cmaes_source_names(const char *json, char ***names, size_t *n, ol_error *err);
+/**
+ * Does a CMA-ES sampler's warm start fit a target space, given before any trial? names/dists are
+ * the target's searched parameters (categoricals and single-valued ones are skipped here). OL_OK when
+ * the sampler has no source, or the float/int ones are exactly one source's space; else OL_EINVAL
+ * saying what differs. Samplers other than cmaes: OL_OK.
+ */
+ol_status ol_sampler_cmaes_check_space(const ol_sampler *s, const char *const *names, const ol_distribution *dists,
+                                       size_t n, ol_error *err);
 /** "random", "tpe", "mvtpe", "gp" or "cmaes" (for command lines and experiment files). */
 ol_status ol_sampler_new_by_name(ol_sampler **out, const char *name, ol_error *err);
 /** A sampler by name with keyword arguments (JSON object text; NULL = defaults). Only cmaes reads
  *  any; for the others anything but {} or {"seed": N} is OL_EINVAL. */
 ol_status ol_sampler_new_by_name_kwargs(ol_sampler **out, const char *name, const char *kwargs_json, ol_error *err);
+/** As ol_sampler_new_by_name_kwargs, and a cmaes "source_study" (docs/hpo.md) is read from st: each
+ *  named study must exist there and have enough COMPLETE trials (OL_EINVAL naming it otherwise).
+ *  ol_sampler_new_by_name_kwargs refuses source_study, having no storage to read it from. */
+ol_status ol_sampler_new_in_storage(ol_sampler **out, const char *name, const char *kwargs_json, ol_storage *st,
+                                    ol_error *err);
+/** Check a sampler's name and kwargs without making it (source studies are not looked up): for an
+ *  experiment file read before its storage is known. */
+ol_status ol_sampler_check_kwargs(const char *name, const char *kwargs_json, ol_error *err);
 /** Set the log callback of a sampler that has one (gp, cmaes); no effect on the others. */
 void ol_sampler_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx);
 void ol_sampler_free(ol_sampler *s);

@@ -67,7 +67,9 @@ static void ask_usage(FILE *out) {
           "                        RandomSampler, GPSampler and CmaEsSampler are accepted\n"
           "  --sampler-kwargs JSON Optuna's sampler arguments: {\"seed\": N} (same as --seed) for every sampler;\n"
           "                        cmaes also reads n_startup_trials, popsize, sigma0, restart_strategy,\n"
-          "                        inc_popsize, x0 and independent_sampler (docs/hpo.md)\n"
+          "                        inc_popsize, x0, independent_sampler, with_margin (true: CMA-ES with\n"
+          "                        margin on int and stepped parameters) and source_study (\"NAME\" or a list:\n"
+          "                        studies in the same storage that warm-start it) (docs/hpo.md)\n"
           "  --seed N              sampler seed, stored with the study when it is created (default: a random\n"
           "                        seed, as Optuna's; it is stored too); later asks reuse the stored seed\n"
           "  --trials N            refuse to start a trial once N are COMPLETE, PRUNED or RUNNING (exit 3)\n"
@@ -306,18 +308,27 @@ int cmd_ask(int argc, char **argv) {
         rc = usage_rc;
         goto done;
     }
-    if (ol_sampler_new_by_name_kwargs(&sampler, sampler_name, kwargs_json, &err)) {
+    if (ol_sampler_check_kwargs(sampler_name, kwargs_json, &err)) {
         rc = cli_usage_error(&cp, "--sampler %s%s%s: %s", sampler_name, kwargs_json ? " --sampler-kwargs " : "",
                              kwargs_json ? kwargs_json : "", err.msg);
         goto done;
     }
-    ol_sampler_set_log(sampler, ask_sampler_note, NULL);
     /* the GP's matrices (at most 500 x 500) factor faster on one thread than on contended ones */
     openblas_set_num_threads(1);
     if (ol_storage_open(&storage, url, &err)) {
         cli_error("%s", err.msg);
         goto done;
     }
+    /* made once the storage is open: cmaes's source_study is read from it, and checked against the
+     * parameters to suggest before any trial is created */
+    const char *pnames[ASK_MAX_PARAMS];
+    for (int i = 0; i < n_params; i++) pnames[i] = params[i].name;
+    if (ol_sampler_new_in_storage(&sampler, sampler_name, kwargs_json, storage, &err) ||
+        ol_sampler_cmaes_check_space(sampler, pnames, dists, (size_t)n_params, &err)) {
+        cli_error("--sampler-kwargs %s: %s", kwargs_json ? kwargs_json : "", err.msg);
+        goto done;
+    }
+    ol_sampler_set_log(sampler, ask_sampler_note, NULL);
     int64_t sid;
     int stored_max;
     ol_status fst = ol_storage_find_study(storage, study_name, &sid, &stored_max, &err);

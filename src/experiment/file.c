@@ -547,14 +547,13 @@ static void name_from_path(char *dst, size_t n, const char *path) {
  */
 static void check_sampler(parse_state *ps) {
     ol_experiment *e = ps->exp;
-    ol_sampler *sm = NULL;
     ol_error e2;
-    if (ol_sampler_new_by_name_kwargs(&sm, ol_exp_sampler_name(e->sampler), e->sampler_kwargs, &e2)) {
+    /* source studies (cmaes's source_study) are looked up in the storage, before the first trial */
+    if (ol_sampler_check_kwargs(ol_exp_sampler_name(e->sampler), e->sampler_kwargs, &e2)) {
         fail_at(ps, ps->kwargs_line, OL_EINVAL, "sampler_kwargs = %s: %s", e->sampler_kwargs ? e->sampler_kwargs : "",
                 e2.msg);
         return;
     }
-    ol_sampler_free(sm);
     if (e->sampler != OL_EXP_SAMPLER_CMAES) return;
     for (int i = 0; i < e->n_optimizers; i++) {
         const ol_exp_optimizer *o = &e->optimizers[i];

@@ -274,9 +274,34 @@ int ol_exp_fail_dead_trials(const ol_exp_runner *r, ol_storage *st, int64_t stud
 
 /* ---- making studies ready ---- */
 
+/* Every study's searched space against the sampler's warm start (cmaes source_study), before any trial:
+ * a source that does not fit is named with the optimizer section. */
+static ol_status exp_check_sampler_spaces(const ol_exp_runner *r, const ol_sampler *sampler, ol_error *err) {
+    for (int i = 0; i < r->n_studies; i++) {
+        const ol_exp_optimizer *o = r->studies[i].opt;
+        const char *names[OL_EXP_MAX_PARAMS];
+        ol_distribution dists[OL_EXP_MAX_PARAMS];
+        size_t n = 0;
+        for (int k = 0; k < o->n_params && n < OL_EXP_MAX_PARAMS; k++) {
+            if (o->params[k].spec.fixed) continue;
+            names[n] = o->params[k].name;
+            dists[n++] = o->params[k].spec.dist; /* a shallow copy, only read */
+        }
+        ol_status rc = ol_sampler_cmaes_check_space(sampler, names, dists, n, err);
+        if (rc) return ol_error_prefix(err, "[optimizer %s] (line %d)", o->study, o->line);
+    }
+    return OL_OK;
+}
+
 ol_status ol_exp_prepare(ol_exp_runner *r, ol_storage *st, ol_exp_create_mode mode, int *n_failed, ol_error *err) {
     int created[OL_EXP_MAX_STUDIES] = {0};
     ol_status rc;
+    /* the sampler's source studies (cmaes source_study) exist and fit every section, before anything is made */
+    ol_sampler *sampler = NULL;
+    rc = ol_sampler_new_in_storage(&sampler, ol_exp_sampler_name(r->exp->sampler), r->exp->sampler_kwargs, st, err);
+    if (!rc) rc = exp_check_sampler_spaces(r, sampler, err);
+    ol_sampler_free(sampler);
+    if (rc) return rc;
     /* OL_EXP_CREATE: every existing study is checked before any is created, so a wrong file stores nothing */
     for (int i = 0; i < r->n_studies; i++) {
         ol_exp_study *s = &r->studies[i];
@@ -549,8 +574,8 @@ ol_status ol_exp_worker_run(ol_exp_runner *r, ol_error *err) {
     if ((rc = ol_storage_open(&st, r->storage_url, err)) ||
         (rc = ol_model_create(&model, e->model, r->splits.train.channels, r->splits.train.height,
                               r->splits.train.width, e->batch_size, err)) ||
-        (rc = ol_sampler_new_by_name_kwargs(&sampler, ol_exp_sampler_name(e->sampler), e->sampler_kwargs, err)) ||
-        (rc = heartbeat_start(r, err)))
+        (rc = ol_sampler_new_in_storage(&sampler, ol_exp_sampler_name(e->sampler), e->sampler_kwargs, st, err)) ||
+        (rc = exp_check_sampler_spaces(r, sampler, err)) || (rc = heartbeat_start(r, err)))
         goto out;
     sampler_note_ctx note = {.r = r};
     ol_sampler_set_log(sampler, sampler_note, &note);

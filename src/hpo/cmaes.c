@@ -47,6 +47,16 @@
  * trial is its stored parameters mapped back to the cube, so the grid
  * rounding is what CMA-ES learns from.
  *
+ * with_margin (CMA-ES with Margin, Hamano et al., GECCO 2022; es_margin below): after each told
+ * generation the mean and a per-coordinate scale A of every int / stepped-float coordinate are
+ * corrected so that the marginal probability of a value other than the mean's stays >= 1/(n lambda).
+ * A trial's grid values are read from m + A (x - m), and the point x itself, which the update is
+ * told instead of the stored values, is kept in a third attribute, optlab:cma:x.
+ *
+ * Warm start (source studies, WS-CMA-ES, Nomura et al., AAAI 2021; prior_from_source below): the
+ * first mean, step size and covariance of every run (restarts too, as in Optuna) are estimated from
+ * the best 10 % of a source study's COMPLETE trials on the same space, with the prior alpha = 0.1.
+ *
  * All parameters of a trial are chosen at its first suggest and cached
  * (joint_cache.c), as the GP sampler does. A sampler object also keeps a memo
  * of the generations it has told (cm_memo), so a long study's ask tells only
@@ -64,6 +74,8 @@
 /* OpenBLAS's LAPACK (Fortran interface): symmetric eigendecomposition. */
 extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
                    double *work, const int *lwork, int *info);
+/* and the Cholesky factorisation, for the warm start's determinant */
+extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 
 #define CM_EPS 1e-8
 #define CM_TOLFUN 1e-12
@@ -77,6 +89,7 @@ typedef struct {
     size_t json_len, pos;         /* strlen(dist_json); index in the first COMPLETE trial's parameters */
     ol_distribution dist;
     int grid;
+    long K;        /* grid values (grid dimensions only) */
     double lo, hi; /* transformed bounds (log applied), widened by half a step for grids */
 } cm_dim;
 
@@ -88,6 +101,7 @@ typedef struct {
     double mueff, cc, cs, ds, c1, cmu, chin;
     double *m, *ps, *pc;
     double *C, *B, *D; /* C = B diag(D^2) B^T; n x n column-major */
+    double *A;         /* with_margin: the margin's scaling of each grid coordinate (1 elsewhere) */
     double sigma, sigma0;
     int g;
     int funhist_term;
@@ -111,8 +125,20 @@ typedef struct {
     int restart;
 } cm_memo;
 
+/* A source task's warm-start distribution (WS-CMA-ES): its space (sorted by name), and the mean,
+ * step size and covariance (det C = 1) estimated from its best trials, on the unit cube. */
+typedef struct {
+    char *study;
+    size_t n, n_complete, n_top;
+    char **names;
+    ol_distribution *dists;
+    double *mean, *C, sigma;
+} cm_prior;
+
 typedef struct {
     ol_cmaes_options opt;
+    cm_prior *priors;
+    size_t n_priors;
     char *x0_json; /* owned copy of opt.x0_json */
     ol_sampler *independent;
     ol_hpo_joint_cache cache;
@@ -185,6 +211,7 @@ static ol_status cm_space(const ol_sample_ctx *ctx, cm_dim **out, size_t *n_out,
         d->json_len = len;
         d->pos = (size_t)(p - first->params);
         d->grid = ds->kind == OL_DIST_INT || ds->step > 0;
+        if (d->grid) d->K = ds->log ? (long)(ds->high - ds->low) + 1 : (long)floor((ds->high - ds->low) / ds->step + 0.5) + 1;
         double half = d->grid ? 0.5 * ds->step : 0;
         d->lo = ds->low - half;
         d->hi = ds->high + half;
@@ -215,6 +242,49 @@ static double decode(const cm_dim *d, double u) {
     return fmin(fmax(v, d->dist.low), d->dist.high);
 }
 
+/*
+ * A grid dimension's cells on the cube. Value k (0..K-1) owns the cell between boundaries k and
+ * k+1: j / K on a linear grid (every value an equal cell, as the widened range gives), and on a
+ * log int grid the cube point of the external value low + j - 0.5 (where decode's rounding
+ * changes its answer). The margin's thresholds are these boundaries.
+ */
+static double grid_bound(const cm_dim *d, long j) {
+    if (!d->dist.log) return (double)j / (double)d->K;
+    return (log(d->dist.low + (double)j - 0.5) - d->lo) / (d->hi - d->lo);
+}
+
+/* the cell (grid value index) a cube point falls in */
+static long grid_cell(const cm_dim *d, double u) {
+    long k;
+    if (!d->dist.log) {
+        double c = floor(u * (double)d->K);
+        k = c < 0 ? 0 : c >= (double)d->K ? d->K - 1 : (long)c;
+    } else {
+        double v = floor(exp(d->lo + fmin(fmax(u, -1), 2) * (d->hi - d->lo)) + 0.5) - d->dist.low;
+        k = v < 0 ? 0 : v >= (double)d->K ? d->K - 1 : (long)v;
+    }
+    return k;
+}
+
+/* internal value of cell k */
+static double grid_value(const cm_dim *d, long k) {
+    double v = d->dist.log ? d->dist.low + (double)k : ol_hpo_round_to_grid(&d->dist, d->dist.low + (double)k * d->dist.step);
+    return fmin(fmax(v, d->dist.low), d->dist.high);
+}
+
+/* the standard normal's CDF and its inverse (bisection to the last bit: called a few times per told generation) */
+static double norm_cdf(double x) { return 0.5 * erfc(-x / M_SQRT2); }
+static double norm_ppf(double p) {
+    double lo = -40, hi = 40;
+    for (int i = 0; i < 200; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (mid == lo || mid == hi) break;
+        if (norm_cdf(mid) < p) lo = mid;
+        else hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
 /* ---- one CMA-ES run ---- */
 
 static void es_free(cm_es *es) {
@@ -225,6 +295,7 @@ static void es_free(cm_es *es) {
     free(es->C);
     free(es->B);
     free(es->D);
+    free(es->A);
     free(es->funhist);
     free(es->work);
     memset(es, 0, sizeof *es);
@@ -242,9 +313,11 @@ static int es_copy(cm_es *dst, const cm_es *src) {
     dst->C = malloc(n * n * sizeof *dst->C);
     dst->B = malloc(n * n * sizeof *dst->B);
     dst->D = malloc(n * sizeof *dst->D);
+    dst->A = malloc(n * sizeof *dst->A);
     dst->funhist = malloc(2 * (size_t)src->funhist_term * sizeof *dst->funhist);
     dst->work = malloc((n * n + 3 * n + lam * (n + 2)) * sizeof *dst->work);
-    if (!dst->w || !dst->m || !dst->ps || !dst->pc || !dst->C || !dst->B || !dst->D || !dst->funhist || !dst->work) {
+    if (!dst->w || !dst->m || !dst->ps || !dst->pc || !dst->C || !dst->B || !dst->D || !dst->A || !dst->funhist ||
+        !dst->work) {
         es_free(dst);
         return -1;
     }
@@ -255,6 +328,7 @@ static int es_copy(cm_es *dst, const cm_es *src) {
     memcpy(dst->C, src->C, n * n * sizeof *dst->C);
     memcpy(dst->B, src->B, n * n * sizeof *dst->B);
     memcpy(dst->D, src->D, n * sizeof *dst->D);
+    memcpy(dst->A, src->A, n * sizeof *dst->A);
     memcpy(dst->funhist, src->funhist, 2 * (size_t)src->funhist_term * sizeof *dst->funhist);
     return 0;
 }
@@ -278,8 +352,8 @@ static int es_eigen(cm_es *es) {
     return 0;
 }
 
-/* A fresh run in n dimensions: population lambda, mean m0, step size sigma0, C = I. 0 on success. */
-static int es_init(cm_es *es, size_t n, int lambda, const double *m0, double sigma0) {
+/* A fresh run in n dimensions: population lambda, mean m0, step size sigma0, C = C0 (NULL: I). 0 on success. */
+static int es_init(cm_es *es, size_t n, int lambda, const double *m0, double sigma0, const double *C0) {
     memset(es, 0, sizeof *es);
     es->n = n;
     es->lambda = lambda;
@@ -291,12 +365,18 @@ static int es_init(cm_es *es, size_t n, int lambda, const double *m0, double sig
     es->C = calloc(n * n, sizeof *es->C);
     es->B = calloc(n * n, sizeof *es->B);
     es->D = malloc(n * sizeof *es->D);
+    es->A = malloc(n * sizeof *es->A);
     es->funhist_term = 10 + (int)ceil(30.0 * (double)n / lambda);
     es->funhist = malloc(2 * (size_t)es->funhist_term * sizeof *es->funhist);
     es->work = malloc((n * n + 3 * n + (size_t)lambda * (n + 2)) * sizeof *es->work);
-    if (!es->w || !es->m || !es->ps || !es->pc || !es->C || !es->B || !es->D || !es->funhist || !es->work) return -1;
+    if (!es->w || !es->m || !es->ps || !es->pc || !es->C || !es->B || !es->D || !es->A || !es->funhist || !es->work)
+        return -1;
     memcpy(es->m, m0, n * sizeof *m0);
-    for (size_t i = 0; i < n; i++) es->C[i * n + i] = es->B[i * n + i] = es->D[i] = 1;
+    for (size_t i = 0; i < n; i++) es->C[i * n + i] = es->B[i * n + i] = es->D[i] = es->A[i] = 1;
+    if (C0) {
+        memcpy(es->C, C0, n * n * sizeof *C0);
+        if (es_eigen(es)) return -1;
+    }
     es->sigma = es->sigma0 = sigma0;
     double dn = (double)n;
     /* (49) raw weights; mueff of the positive and of the negative ones */
@@ -455,12 +535,53 @@ static const char *es_should_stop(const cm_es *es) {
     return NULL;
 }
 
+/*
+ * The margin (CMA-ES with Margin: R. Hamano, S. Saito, M. Nomura, S. Shirakawa, GECCO 2022,
+ * arXiv:2205.13482), after each told generation, on every grid coordinate j. A trial's value on j
+ * is the cell of m_j + A_j (x_j - m_j), so its marginal is N(m_j, (sigma A_j)^2 C_jj). Let k be the
+ * cell of m_j and alpha = 1 / (n lambda):
+ *  - k at either end of the grid (one boundary b next to it): if the probability of crossing b is
+ *    below alpha, m_j moves towards b until it is exactly alpha;
+ *  - k inside: the probabilities p_lo of falling below its lower boundary and p_up above its
+ *    upper one are raised to at least alpha / 2 each (what is added is taken back from the three
+ *    in proportion to their excess over alpha / 2), and m_j and A_j are solved so that the
+ *    marginal gives exactly those two (sigma and C are left alone).
+ * So the chance of a value other than the mean's never collapses below alpha; ints cannot freeze.
+ */
+static void es_margin(cm_es *es, const cm_dim *dims) {
+    size_t n = es->n;
+    double alpha = 1.0 / ((double)n * es->lambda);
+    for (size_t j = 0; j < n; j++) {
+        const cm_dim *d = &dims[j];
+        if (!d->grid) continue;
+        double cjj = sqrt(es->C[j * n + j]), s = es->sigma * es->A[j] * cjj, m = es->m[j];
+        long k = grid_cell(d, m);
+        if (k == 0 || k == d->K - 1) {
+            double b = grid_bound(d, k == 0 ? 1 : d->K - 1), dir = k == 0 ? -1 : 1;
+            double cross = norm_cdf(-fabs(b - m) / s);
+            if (cross < alpha) es->m[j] = b + dir * s * norm_ppf(1 - alpha);
+            continue;
+        }
+        double lo = grid_bound(d, k), up = grid_bound(d, k + 1);
+        double p_lo = norm_cdf((lo - m) / s), p_up = 1 - norm_cdf((up - m) / s), mid = 1 - p_lo - p_up;
+        double h = alpha / 2, q_lo = fmax(p_lo, h), q_up = fmax(p_up, h);
+        double excess = 1 - q_lo - q_up - mid, rest = q_lo + mid + q_up - 3 * h;
+        double r_lo = q_lo + excess * (q_lo - h) / rest, r_up = q_up + excess * (q_up - h) / rest;
+        r_lo = fmin(fmax(r_lo, 1e-10), 0.5 - 1e-10);
+        r_up = fmin(fmax(r_up, 1e-10), 0.5 - 1e-10);
+        double z_lo = norm_ppf(1 - r_lo), z_up = norm_ppf(1 - r_up); /* boundary distances in marginal sds */
+        es->A[j] = (up - lo) / ((z_lo + z_up) * es->sigma * cjj);
+        es->m[j] = (lo * z_up + up * z_lo) / (z_lo + z_up);
+    }
+}
+
 /* ---- replay and one ask ---- */
 
 typedef struct {
     int restart, generation, number;
     double t_complete, f;
     const ol_trial_rec *trial;
+    const double *x; /* with_margin: the point drawn (its optlab:cma:x), else NULL */
 } cm_told;
 
 static int cmp_told(const void *a, const void *b) {
@@ -481,6 +602,35 @@ static int int_attr(const ol_trial_rec *t, const char *key) {
 }
 
 static int default_popsize(size_t n) { return 4 + (int)floor(3 * log((double)n)); }
+
+/* A trial's optlab:cma:x: n finite numbers into x. 0 on success, -1 if absent or not n numbers. */
+static int x_attr(const ol_trial_rec *t, size_t n, double *x) {
+    const char *v = ol_attr_find(t->system_attrs, t->n_system_attrs, OL_CMAES_ATTR_X);
+    if (!v) return -1;
+    while (*v == ' ') v++;
+    if (*v++ != '[') return -1;
+    for (size_t j = 0; j < n; j++) {
+        char *end;
+        x[j] = strtod(v, &end);
+        if (end == v || !isfinite(x[j])) return -1;
+        v = end;
+        while (*v == ' ') v++;
+        if (*v++ != (j + 1 < n ? ',' : ']')) return -1;
+    }
+    return 0;
+}
+
+/* The source whose space is exactly dims (names and distributions), or NULL. */
+static const cm_prior *matching_prior(const cmaes_state *st, const cm_dim *dims, size_t n) {
+    for (size_t i = 0; i < st->n_priors; i++) {
+        const cm_prior *p = &st->priors[i];
+        int same = p->n == n;
+        for (size_t j = 0; j < n && same; j++)
+            same = !strcmp(p->names[j], dims[j].name) && ol_distribution_equal(&p->dists[j], &dims[j].dist);
+        if (same) return p;
+    }
+    return NULL;
+}
 
 /* The first mean: x0's values where it names a parameter, else the cube's centre. */
 static void first_mean(const cmaes_state *st, const cm_dim *dims, size_t n, double *m0) {
@@ -522,17 +672,31 @@ static int memo_push(cm_memo *mm, uint64_t digest, int restart, int generation, 
  * eigendecomposition failed.
  */
 static ol_status cm_choose(cmaes_state *st, const ol_sample_ctx *ctx, const cm_dim *dims, size_t n, double *out,
-                           int *restart, int *generation, int *failed, ol_error *err) {
+                           double *x, int *restart, int *generation, int *failed, ol_error *err) {
     *failed = 0;
     const ol_cmaes_options *o = &st->opt;
+    int margin = o->with_margin;
+    const cm_prior *prior = NULL;
+    if (st->n_priors && !(prior = matching_prior(st, dims, n))) {
+        char have[300] = "";
+        for (size_t j = 0; j < n; j++) {
+            size_t l = strlen(have);
+            snprintf(have + l, sizeof have - l, "%s%s", j ? ", " : "", dims[j].name);
+        }
+        return ol_fail(err, OL_EINVAL,
+                       "CMA-ES warm start: no source_study has this study's search space (%s, with the same "
+                       "distributions); the first source, \"%s\", has %zu float/int parameters",
+                       have, st->priors[0].study, st->priors[0].n);
+    }
     double sign = ctx->maximize ? -1.0 : 1.0;
     cm_told *told = malloc((ctx->n_trials ? ctx->n_trials : 1) * sizeof *told);
-    double *m0 = malloc(n * sizeof *m0), *x = malloc(n * sizeof *x);
+    double *m0 = malloc(n * sizeof *m0);
+    double *xs = margin ? malloc((ctx->n_trials ? ctx->n_trials : 1) * n * sizeof *xs) : NULL;
     double *X = NULL, *f = NULL;
     cm_es es = {0};
     ol_status rc = OL_OK;
-    if (!told || !m0 || !x) {
-        free(told), free(m0), free(x);
+    if (!told || !m0 || (margin && !xs)) {
+        free(told), free(m0), free(xs);
         return ol_fail(err, OL_ENOMEM, "out of memory");
     }
     size_t nt = 0;
@@ -545,20 +709,31 @@ static ol_status cm_choose(cmaes_state *st, const ol_sample_ctx *ctx, const cm_d
         for (size_t j = 0; j < n && has_all; j++)
             has_all = find_same(t, dims[j].name, dims[j].dist_json, dims[j].json_len, dims[j].pos) != NULL;
         if (!has_all) continue;
-        told[nt++] = (cm_told){.restart = r, .generation = g, .number = t->number, .t_complete = t->datetime_complete,
-                               .f = sign * t->value, .trial = t};
+        if (margin && x_attr(t, n, xs + nt * n)) continue; /* drawn without the margin: not this run's */
+        told[nt] = (cm_told){.restart = r, .generation = g, .number = t->number, .t_complete = t->datetime_complete,
+                             .f = sign * t->value, .trial = t, .x = margin ? xs + nt * n : NULL};
+        nt++;
     }
     qsort(told, nt, sizeof *told, cmp_told);
 
     uint64_t space_key = fnv(14695981039346656037ULL, &ctx->seed, sizeof ctx->seed);
     space_key = fnv(space_key, &ctx->maximize, sizeof ctx->maximize);
+    space_key = fnv(space_key, &margin, sizeof margin);
+    space_key = fnv(space_key, &prior, sizeof prior);
     for (size_t j = 0; j < n; j++) {
         space_key = fnv(space_key, dims[j].name, strlen(dims[j].name) + 1);
         space_key = fnv(space_key, dims[j].dist_json, strlen(dims[j].dist_json) + 1);
     }
     int lambda0 = o->popsize > 0 ? o->popsize : default_popsize(n);
     double sigma0 = o->sigma0 > 0 ? o->sigma0 : 1.0 / 6.0;
-    first_mean(st, dims, n, m0);
+    const double *C0 = NULL;
+    if (prior) { /* the warm start: the source's distribution (x0 and sigma0 are refused with it) */
+        memcpy(m0, prior->mean, n * sizeof *m0);
+        sigma0 = prior->sigma;
+        C0 = prior->C;
+    } else {
+        first_mean(st, dims, n, m0);
+    }
 
     pthread_mutex_lock(&st->memo_lock);
     cm_memo *mm = &st->memo;
@@ -569,7 +744,7 @@ static ol_status cm_choose(cmaes_state *st, const ol_sample_ctx *ctx, const cm_d
         size_t pos = 0, k = 0, kept = 0;
         int mismatch = 0;
         es_free(&es);
-        if (live && es_init(&es, n, lambda0, m0, sigma0)) {
+        if (live && es_init(&es, n, lambda0, m0, sigma0, C0)) {
             rc = ol_fail(err, OL_ENOMEM, "out of memory");
             break;
         }
@@ -613,16 +788,18 @@ static ol_status cm_choose(cmaes_state *st, const ol_sample_ctx *ctx, const cm_d
                 break;
             }
             for (int q = 0; q < lam; q++) {
-                const ol_trial_rec *t = told[pos + (size_t)q].trial;
+                const cm_told *c = &told[pos + (size_t)q];
                 for (size_t j = 0; j < n; j++)
-                    X[(size_t)q * n + j] = encode(&dims[j], find_param_at(t, dims[j].name, dims[j].pos)->value);
-                f[q] = told[pos + (size_t)q].f;
+                    X[(size_t)q * n + j] =
+                        c->x ? c->x[j] : encode(&dims[j], find_param_at(c->trial, dims[j].name, dims[j].pos)->value);
+                f[q] = c->f;
             }
             pos += have;
             if (es_tell(&es, X, f)) {
                 *failed = 1;
                 break;
             }
+            if (margin) es_margin(&es, dims);
             g = es.g;
             if (o->restart_ipop && es_should_stop(&es)) {
                 int next = lam * o->inc_popsize;
@@ -631,12 +808,12 @@ static ol_status cm_choose(cmaes_state *st, const ol_sample_ctx *ctx, const cm_d
                 ol_rng rrng;
                 ol_rng_derive(&rrng, ctx->seed, stream);
                 double *mr = X; /* lam * n >= n doubles */
-                for (size_t j = 0; j < n; j++) mr[j] = ol_rng_uniform(&rrng);
+                for (size_t j = 0; j < n; j++) mr[j] = prior ? prior->mean[j] : ol_rng_uniform(&rrng);
                 es_free(&es);
                 r++;
                 g = 0;
                 lam = next;
-                if (es_init(&es, n, next, mr, sigma0)) {
+                if (es_init(&es, n, next, mr, sigma0, C0)) {
                     rc = ol_fail(err, OL_ENOMEM, "out of memory");
                     break;
                 }
@@ -666,7 +843,7 @@ static ol_status cm_choose(cmaes_state *st, const ol_sample_ctx *ctx, const cm_d
                 rc = ol_fail(err, OL_ENOMEM, "out of memory");
                 break;
             }
-            if (es_init(&es, n, lambda0, m0, sigma0)) {
+            if (es_init(&es, n, lambda0, m0, sigma0, C0)) {
                 rc = ol_fail(err, OL_ENOMEM, "out of memory");
                 break;
             }
@@ -681,7 +858,9 @@ static ol_status cm_choose(cmaes_state *st, const ol_sample_ctx *ctx, const cm_d
     pthread_mutex_unlock(&st->memo_lock);
     if (rc || *failed) goto out;
 
-    /* (38)-(40): x = m + sigma B D z, redrawn while outside the cube (at most 10 n times), then clipped */
+    /* (38)-(40): x = m + sigma B D z, redrawn while outside the cube (at most 10 n times), then clipped.
+     * With the margin a grid coordinate may leave the cube (its value is read from m + A (x - m), and
+     * the cells at either end extend to infinity), as in the cmaes package's CMAwM. */
     ol_rng rng;
     ol_hpo_param_rng(&rng, ctx->seed, "cmaes", ctx->trial_number, "");
     for (size_t attempt = 0; attempt <= 10 * n; attempt++) {
@@ -692,16 +871,23 @@ static ol_status cm_choose(cmaes_state *st, const ol_sample_ctx *ctx, const cm_d
             double sum = 0;
             for (size_t q = 0; q < n; q++) sum += es.B[q * n + i] * z[q];
             x[i] = es.m[i] + es.sigma * sum;
-            inside &= x[i] >= 0 && x[i] <= 1;
+            inside &= (margin && dims[i].grid) || (x[i] >= 0 && x[i] <= 1);
         }
         if (inside) break;
     }
-    for (size_t j = 0; j < n; j++) out[j] = decode(&dims[j], x[j]);
+    for (size_t j = 0; j < n; j++) {
+        if (margin && dims[j].grid) {
+            out[j] = grid_value(&dims[j], grid_cell(&dims[j], es.m[j] + es.A[j] * (x[j] - es.m[j])));
+        } else {
+            x[j] = fmin(fmax(x[j], 0), 1); /* what is told is the clipped point */
+            out[j] = decode(&dims[j], x[j]);
+        }
+    }
 out:
     es_free(&es);
     free(told);
     free(m0);
-    free(x);
+    free(xs);
     free(X);
     free(f);
     return rc;
@@ -732,9 +918,10 @@ static ol_status cmaes_sample(const ol_sampler *self, const ol_sample_ctx *ctx, 
     ol_status rc = OL_OK;
     if ((int)n_complete >= st->opt.n_startup_trials) rc = cm_space(ctx, &dims, &n, err);
     if (rc) return rc;
-    double *vals = malloc((n ? n : 1) * sizeof *vals);
+    double *vals = malloc((n ? n : 1) * sizeof *vals), *xraw = malloc((n ? n : 1) * sizeof *xraw);
     const char **names = malloc((n ? n : 1) * sizeof *names);
-    if (!vals || !names) {
+    char *xjson = NULL;
+    if (!vals || !xraw || !names) {
         rc = ol_fail(err, OL_ENOMEM, "out of memory");
         goto out;
     }
@@ -747,7 +934,7 @@ static ol_status cmaes_sample(const ol_sampler *self, const ol_sample_ctx *ctx, 
                ctx->trial_number, dims[0].name);
     } else if (n >= 2) {
         int restart = 0, generation = 0, failed = 0;
-        rc = cm_choose(st, ctx, dims, n, vals, &restart, &generation, &failed, err);
+        rc = cm_choose(st, ctx, dims, n, vals, xraw, &restart, &generation, &failed, err);
         if (rc) goto out;
         if (failed) {
             cm_log(&st->opt, "cmaes: trial %d: %s; drawn by the independent sampler", ctx->trial_number,
@@ -760,6 +947,17 @@ static ol_status cmaes_sample(const ol_sampler *self, const ol_sample_ctx *ctx, 
                 rc = ctx->tag(ctx->tag_ctx, OL_CMAES_ATTR_RESTART, num, err);
                 snprintf(num, sizeof num, "%d", generation);
                 if (!rc) rc = ctx->tag(ctx->tag_ctx, OL_CMAES_ATTR_GENERATION, num, err);
+                if (!rc && st->opt.with_margin) { /* %.17g: read back to the same doubles */
+                    xjson = malloc(n * 26 + 3);
+                    if (!xjson) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+                    else {
+                        size_t l = 0;
+                        xjson[l++] = '[';
+                        for (size_t j = 0; j < n; j++) l += (size_t)sprintf(xjson + l, "%s%.17g", j ? ", " : "", xraw[j]);
+                        strcpy(xjson + l, "]");
+                        rc = ctx->tag(ctx->tag_ctx, OL_CMAES_ATTR_X, xjson, err);
+                    }
+                }
                 if (rc) goto out;
             }
         }
@@ -774,13 +972,142 @@ static ol_status cmaes_sample(const ol_sampler *self, const ol_sample_ctx *ctx, 
     if (!found) rc = st->independent->sample(st->independent, ctx, internal, err);
 out:
     free(vals);
+    free(xraw);
+    free(xjson);
     free(names);
+    dims_free(dims, n);
+    return rc;
+}
+
+static void priors_free(cm_prior *p, size_t n) {
+    for (size_t i = 0; p && i < n; i++) {
+        for (size_t j = 0; j < p[i].n; j++) {
+            if (p[i].names) free(p[i].names[j]);
+            if (p[i].dists) ol_distribution_free(&p[i].dists[j]);
+        }
+        free(p[i].study);
+        free(p[i].names);
+        free(p[i].dists);
+        free(p[i].mean);
+        free(p[i].C);
+    }
+    free(p);
+}
+
+typedef struct {
+    double f;
+    const ol_trial_rec *t;
+} cm_ranked;
+
+static int cmp_ranked(const void *a, const void *b) {
+    const cm_ranked *x = a, *y = b;
+    if (x->f != y->f) return x->f < y->f ? -1 : 1;
+    return (x->t->number > y->t->number) - (x->t->number < y->t->number);
+}
+
+/*
+ * WS-CMA-ES (M. Nomura, S. Watanabe, Y. Akimoto, Y. Ozaki, M. Onishi, AAAI 2021, arXiv:2012.06932),
+ * as the cmaes package's get_warm_start_mgd estimates it: the source's space is the float/int
+ * parameters all its COMPLETE trials share (cm_space); its best floor(gamma N) COMPLETE trials
+ * (gamma = 0.1 unless source_gamma says, by the source's own direction), x_i on the unit cube, give
+ *   mu = mean of x_i,  Sigma = alpha^2 I + (1/k) sum (x_i - mu)(x_i - mu)^T   (alpha = 0.1 or source_alpha),
+ * and the run starts at m = mu, sigma = det(Sigma)^(1/2n), C = Sigma / det(Sigma)^(1/n).
+ * The determinant comes from LAPACK's Cholesky factor (Sigma is positive definite: alpha^2 I).
+ */
+static ol_status prior_from_source(cm_prior *p, const ol_cmaes_source *src, double gamma, double alpha,
+                                   ol_error *err) {
+    memset(p, 0, sizeof *p);
+    const char *nm = src->name ? src->name : "(unnamed)";
+    if (!(p->study = strdup(nm))) return ol_fail(err, OL_ENOMEM, "out of memory");
+    ol_sample_ctx sctx = {.trials = src->trials, .n_trials = src->n_trials, .maximize = src->maximize};
+    cm_dim *dims = NULL;
+    size_t n = 0, nc = 0;
+    for (size_t i = 0; i < src->n_trials; i++) nc += usable_complete(&src->trials[i]);
+    ol_status rc = cm_space(&sctx, &dims, &n, err);
+    if (rc) return rc;
+    if (nc == 0) {
+        dims_free(dims, n);
+        return ol_fail(err, OL_EINVAL, "CMA-ES warm start: source_study \"%s\" has no COMPLETE trial", nm);
+    }
+    if (n < 2) {
+        dims_free(dims, n);
+        return ol_fail(err, OL_EINVAL,
+                       "CMA-ES warm start: source_study \"%s\" searches %zu float/int parameter%s shared by all its "
+                       "COMPLETE trials; CMA-ES needs two or more",
+                       nm, n, n == 1 ? "" : "s");
+    }
+    size_t top = (size_t)floor((double)nc * gamma + 1e-9);
+    if (top < 1) {
+        dims_free(dims, n);
+        return ol_fail(err, OL_EINVAL,
+                       "CMA-ES warm start: source_study \"%s\" has %zu COMPLETE trial%s; the warm start takes the best "
+                       "%g %% of them and needs at least %d",
+                       nm, nc, nc == 1 ? "" : "s", 100 * gamma, (int)ceil(1 / gamma - 1e-9));
+    }
+    cm_ranked *rk = malloc(nc * sizeof *rk);
+    p->n = n;
+    p->n_complete = nc;
+    p->n_top = top;
+    p->names = calloc(n, sizeof *p->names);
+    p->dists = calloc(n, sizeof *p->dists);
+    p->mean = calloc(n, sizeof *p->mean);
+    p->C = calloc(n * n, sizeof *p->C);
+    double *L = malloc(n * n * sizeof *L);
+    if (!rk || !p->names || !p->dists || !p->mean || !p->C || !L) {
+        rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        goto out;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < src->n_trials; i++)
+        if (usable_complete(&src->trials[i]))
+            rk[k++] = (cm_ranked){.f = (src->maximize ? -1 : 1) * src->trials[i].value, .t = &src->trials[i]};
+    qsort(rk, nc, sizeof *rk, cmp_ranked);
+    double *x = L; /* scratch: top x n, then the factor */
+    double *xs = malloc(top * n * sizeof *xs);
+    if (!xs) {
+        rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < top; i++)
+        for (size_t j = 0; j < n; j++) {
+            xs[i * n + j] = encode(&dims[j], find_param_at(rk[i].t, dims[j].name, dims[j].pos)->value);
+            p->mean[j] += xs[i * n + j] / (double)top;
+        }
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b < n; b++) {
+            double c = a == b ? alpha * alpha : 0;
+            for (size_t i = 0; i < top; i++) c += (xs[i * n + a] - p->mean[a]) * (xs[i * n + b] - p->mean[b]) / (double)top;
+            p->C[b * n + a] = c;
+        }
+    free(xs);
+    memcpy(x, p->C, n * n * sizeof *x);
+    int nn = (int)n, info = 0;
+    dpotrf_("L", &nn, x, &nn, &info);
+    if (info) {
+        rc = ol_fail(err, OL_EINVAL, "CMA-ES warm start: source_study \"%s\": the covariance is not positive definite", nm);
+        goto out;
+    }
+    double logdet = 0;
+    for (size_t j = 0; j < n; j++) logdet += 2 * log(x[j * n + j]);
+    p->sigma = exp(logdet / (2.0 * (double)n));
+    double scale = exp(-logdet / (double)n);
+    for (size_t q = 0; q < n * n; q++) p->C[q] *= scale;
+    for (size_t j = 0; j < n; j++) {
+        if (!(p->names[j] = strdup(dims[j].name)) || ol_distribution_from_json(&p->dists[j], dims[j].dist_json, err)) {
+            rc = p->names[j] ? err->status : ol_fail(err, OL_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+out:
+    free(rk);
+    free(L);
     dims_free(dims, n);
     return rc;
 }
 
 static void cmaes_destroy(ol_sampler *s) {
     cmaes_state *st = s->state;
+    priors_free(st->priors, st->n_priors);
     ol_sampler_free(st->independent);
     ol_hpo_joint_cache_destroy(&st->cache);
     pthread_mutex_destroy(&st->memo_lock);
@@ -794,7 +1121,8 @@ static void cmaes_destroy(ol_sampler *s) {
 
 ol_cmaes_options ol_cmaes_defaults(void) {
     return (ol_cmaes_options){.n_startup_trials = 1, .popsize = 0, .sigma0 = 0, .restart_ipop = 1, .inc_popsize = 2,
-                              .independent_tpe = 0, .x0_json = NULL, .log = NULL, .log_ctx = NULL};
+                              .independent_tpe = 0, .x0_json = NULL, .with_margin = 0, .sources = NULL,
+                              .n_sources = 0, .source_gamma = 0, .source_alpha = 0, .log = NULL, .log_ctx = NULL};
 }
 
 static ol_status check_x0(const char *json, ol_error *err) {
@@ -829,24 +1157,52 @@ ol_status ol_sampler_cmaes_new(ol_sampler **out, const ol_cmaes_options *opt, ol
         ol_status rc = check_x0(o.x0_json, err);
         if (rc) return rc;
     }
+    if (o.with_margin != 0 && o.with_margin != 1)
+        return ol_fail(err, OL_EINVAL, "CMA-ES: with_margin must be 0 or 1, got %d", o.with_margin);
+    if (o.n_sources && (o.x0_json || o.sigma0 > 0))
+        return ol_fail(err, OL_EINVAL, "CMA-ES: source_study sets the first mean and step size; it cannot be "
+                                       "combined with %s (as in Optuna)", o.x0_json ? "x0" : "sigma0");
+    if (o.n_sources && !o.sources) return ol_fail(err, OL_EINVAL, "CMA-ES: n_sources is %zu but sources is NULL", o.n_sources);
+    if (!(o.source_gamma >= 0 && o.source_gamma <= 1))
+        return ol_fail(err, OL_EINVAL, "CMA-ES: source_gamma must be in (0, 1] (0 = %g), got %g", OL_CMAES_WS_GAMMA,
+                       o.source_gamma);
+    if (!(o.source_alpha >= 0 && o.source_alpha <= 1))
+        return ol_fail(err, OL_EINVAL, "CMA-ES: source_alpha must be in (0, 1] (0 = %g), got %g", OL_CMAES_WS_ALPHA,
+                       o.source_alpha);
+    double gamma = o.source_gamma > 0 ? o.source_gamma : OL_CMAES_WS_GAMMA;
+    double alpha = o.source_alpha > 0 ? o.source_alpha : OL_CMAES_WS_ALPHA;
+    cm_prior *priors = o.n_sources ? calloc(o.n_sources, sizeof *priors) : NULL;
+    if (o.n_sources && !priors) return ol_fail(err, OL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < o.n_sources; i++) {
+        ol_status rc = prior_from_source(&priors[i], &o.sources[i], gamma, alpha, err);
+        if (rc) {
+            priors_free(priors, i + 1);
+            return rc;
+        }
+    }
     ol_sampler *s = calloc(1, sizeof *s);
     cmaes_state *st = calloc(1, sizeof *st);
     if (!s || !st) {
         free(s);
         free(st);
+        priors_free(priors, o.n_sources);
         return ol_fail(err, OL_ENOMEM, "out of memory");
     }
+    st->priors = priors;
+    st->n_priors = o.n_sources;
     ol_status rc = o.independent_tpe ? ol_sampler_tpe_new(&st->independent, NULL, err)
                                      : ol_sampler_random_new(&st->independent, err);
     if (!rc && o.x0_json && !(st->x0_json = strdup(o.x0_json))) rc = ol_fail(err, OL_ENOMEM, "out of memory");
     if (rc) {
         ol_sampler_free(st->independent);
+        priors_free(st->priors, st->n_priors);
         free(st);
         free(s);
         return rc;
     }
     st->opt = o;
     st->opt.x0_json = st->x0_json;
+    st->opt.sources = NULL; /* read above; the priors are what is kept */
     ol_hpo_joint_cache_init(&st->cache);
     pthread_mutex_init(&st->memo_lock, NULL);
     s->name = "cmaes";
@@ -860,7 +1216,7 @@ ol_status ol_sampler_cmaes_new(ol_sampler **out, const ol_cmaes_options *opt, ol
 int ol_hpo_cmaes_tell_check(size_t n, int lam, const double *m0, double sigma0, int gens, const double *X,
                             const double *f, double *sigma, double *mean, double *C) {
     cm_es es;
-    int rc = es_init(&es, n, lam, m0, sigma0);
+    int rc = es_init(&es, n, lam, m0, sigma0, NULL);
     for (int g = 0; g < gens && !rc; g++) rc = es_tell(&es, X + (size_t)g * lam * n, f + (size_t)g * lam);
     if (!rc) {
         *sigma = es.sigma;
@@ -869,6 +1225,57 @@ int ol_hpo_cmaes_tell_check(size_t n, int lam, const double *m0, double sigma0, 
     }
     es_free(&es);
     return rc;
+}
+
+int ol_hpo_cmaes_margin_check(size_t n, const ol_distribution *dists, int margin, int lam, const double *m0,
+                              double sigma0, int gens, const double *X, const double *f, double *sigma, double *mean,
+                              double *A, double *p_other) {
+    cm_dim *dims = calloc(n, sizeof *dims);
+    cm_es es = {0};
+    int rc = dims ? 0 : -1;
+    for (size_t j = 0; j < n && !rc; j++) { /* cm_space's mapping of each distribution */
+        cm_dim *d = &dims[j];
+        d->dist = dists[j]; /* a shallow copy, only read */
+        d->grid = d->dist.kind == OL_DIST_INT || d->dist.step > 0;
+        if (d->grid)
+            d->K = d->dist.log ? (long)(d->dist.high - d->dist.low) + 1
+                               : (long)floor((d->dist.high - d->dist.low) / d->dist.step + 0.5) + 1;
+        double half = d->grid ? 0.5 * d->dist.step : 0;
+        d->lo = d->dist.log ? log(d->dist.kind == OL_DIST_INT ? d->dist.low - 0.5 : d->dist.low) : d->dist.low - half;
+        d->hi = d->dist.log ? log(d->dist.kind == OL_DIST_INT ? d->dist.high + 0.5 : d->dist.high) : d->dist.high + half;
+    }
+    if (!rc) rc = es_init(&es, n, lam, m0, sigma0, NULL);
+    for (int g = 0; g < gens && !rc; g++) {
+        rc = es_tell(&es, X + (size_t)g * lam * n, f + (size_t)g * lam);
+        if (!rc && margin) es_margin(&es, dims);
+    }
+    if (!rc) {
+        *sigma = es.sigma;
+        memcpy(mean, es.m, n * sizeof *mean);
+        memcpy(A, es.A, n * sizeof *A);
+        for (size_t j = 0; j < n; j++) {
+            p_other[j] = NAN;
+            if (!dims[j].grid) continue;
+            double s = es.sigma * es.A[j] * sqrt(es.C[j * n + j]);
+            long k = grid_cell(&dims[j], es.m[j]);
+            double below = k > 0 ? norm_cdf((grid_bound(&dims[j], k) - es.m[j]) / s) : 0;
+            double above = k < dims[j].K - 1 ? 1 - norm_cdf((grid_bound(&dims[j], k + 1) - es.m[j]) / s) : 0;
+            p_other[j] = below + above;
+        }
+    }
+    es_free(&es);
+    free(dims);
+    return rc;
+}
+
+size_t ol_hpo_cmaes_prior(const ol_sampler *s, size_t i, double *mean, double *sigma, double *C, size_t cap) {
+    const cmaes_state *st = s->state;
+    if (i >= st->n_priors || st->priors[i].n > cap) return 0;
+    const cm_prior *p = &st->priors[i];
+    memcpy(mean, p->mean, p->n * sizeof *mean);
+    memcpy(C, p->C, p->n * p->n * sizeof *C);
+    *sigma = p->sigma;
+    return p->n;
 }
 
 void ol_hpo_cmaes_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx) {
@@ -894,6 +1301,7 @@ ol_status ol_cmaes_options_from_json(const char *json, ol_cmaes_options *opt, ch
         return ol_fail(err, OL_EINVAL, "CMA-ES options: not a JSON object: %s", json);
     }
     ol_status rc = OL_OK;
+    int has_source = 0, has_x0 = 0, has_sigma0 = 0, has_ws_opt = 0;
     for (const cJSON *c = root->child; c && !rc; c = c->next) {
         const char *k = c->string;
         if (!strcmp(k, "n_startup_trials")) {
@@ -908,7 +1316,7 @@ ol_status ol_cmaes_options_from_json(const char *json, ol_cmaes_options *opt, ch
             else if (!cJSON_IsNumber(c) || !(c->valuedouble > 0) || c->valuedouble > 1)
                 rc = ol_fail(err, OL_EINVAL,
                              "CMA-ES options: sigma0 must be a number in (0, 1] (on the unit cube; default 1/6), or null");
-            else opt->sigma0 = c->valuedouble;
+            else opt->sigma0 = c->valuedouble, has_sigma0 = 1;
         } else if (!strcmp(k, "restart_strategy")) {
             if (cJSON_IsNull(c) || (cJSON_IsString(c) && !strcmp(c->valuestring, "none"))) opt->restart_ipop = 0;
             else if (cJSON_IsString(c) && !strcmp(c->valuestring, "ipop")) opt->restart_ipop = 1;
@@ -929,25 +1337,146 @@ ol_status ol_cmaes_options_from_json(const char *json, ol_cmaes_options *opt, ch
                 free(*x0_json);
                 *x0_json = text;
                 opt->x0_json = text;
+                has_x0 = 1;
             }
         } else if (!strcmp(k, "seed")) {
             /* the study's seed rules every draw; accepted for Optuna's sake */
-        } else if (!strcmp(k, "with_margin") || !strcmp(k, "source_trials") || !strcmp(k, "use_separable_cma") ||
-                   !strcmp(k, "consider_pruned_trials")) {
+        } else if (!strcmp(k, "with_margin")) {
+            if (cJSON_IsBool(c)) opt->with_margin = cJSON_IsTrue(c);
+            else rc = ol_fail(err, OL_EINVAL, "CMA-ES options: with_margin must be true or false");
+        } else if (!strcmp(k, "source_study")) {
+            int ok = (cJSON_IsString(c) && *c->valuestring) || (cJSON_IsArray(c) && c->child);
+            for (const cJSON *e = cJSON_IsArray(c) ? c->child : NULL; e && ok; e = e->next)
+                ok = cJSON_IsString(e) && *e->valuestring;
+            if (!ok)
+                rc = ol_fail(err, OL_EINVAL,
+                             "CMA-ES options: source_study must be a study name or a non-empty array of names "
+                             "(studies in the same storage whose trials warm-start CMA-ES)");
+            has_source = ok;
+        } else if (!strcmp(k, "source_gamma") || !strcmp(k, "source_alpha")) {
+            if (!cJSON_IsNumber(c) || !(c->valuedouble > 0) || c->valuedouble > 1)
+                rc = ol_fail(err, OL_EINVAL, "CMA-ES options: %s must be a number in (0, 1] (default 0.1)", k);
+            else if (k[7] == 'g') opt->source_gamma = c->valuedouble, has_ws_opt = 1;
+            else opt->source_alpha = c->valuedouble, has_ws_opt = 1;
+        } else if (!strcmp(k, "source_trials")) {
+            rc = ol_fail(err, OL_EINVAL,
+                         "CMA-ES options: source_trials is Optuna's list of trial objects; in optlab name the source "
+                         "studies instead: \"source_study\": \"NAME\" or [\"NAME\", ...] (docs/hpo.md)");
+        } else if (!strcmp(k, "use_separable_cma") || !strcmp(k, "consider_pruned_trials")) {
             if (!cJSON_IsFalse(c) && !cJSON_IsNull(c))
                 rc = ol_fail(err, OL_EINVAL, "CMA-ES options: %s is not implemented in optlab (docs/hpo.md)", k);
         } else {
             rc = ol_fail(err, OL_EINVAL,
                          "CMA-ES options: unknown option '%s' (known: n_startup_trials, popsize, sigma0, "
-                         "restart_strategy, inc_popsize, x0, independent_sampler, seed)",
+                         "restart_strategy, inc_popsize, x0, independent_sampler, with_margin, source_study, "
+                         "source_gamma, source_alpha, seed)",
                          k);
         }
     }
     cJSON_Delete(root);
+    if (!rc && has_ws_opt && !has_source)
+        rc = ol_fail(err, OL_EINVAL, "CMA-ES options: source_gamma and source_alpha need a source_study");
+    if (!rc && has_source && (has_x0 || has_sigma0))
+        rc = ol_fail(err, OL_EINVAL,
+                     "CMA-ES options: source_study sets the first mean and step size; it cannot be combined with %s "
+                     "(as in Optuna)",
+                     has_x0 ? "x0" : "sigma0");
     if (rc) {
         free(*x0_json);
         *x0_json = NULL;
         opt->x0_json = NULL;
     }
+    return rc;
+}
+
+ol_status ol_cmaes_source_names(const char *json, char ***names, size_t *n, ol_error *err) {
+    *names = NULL;
+    *n = 0;
+    if (!json || !*json) return OL_OK;
+    cJSON *root = cJSON_Parse(json);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return ol_fail(err, OL_EINVAL, "CMA-ES options: not a JSON object: %s", json);
+    }
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "source_study");
+    size_t count = cJSON_IsString(c) ? 1 : cJSON_IsArray(c) ? (size_t)cJSON_GetArraySize(c) : 0;
+    ol_status rc = OL_OK;
+    char **out = count ? calloc(count, sizeof *out) : NULL;
+    if (count && !out) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < count && !rc; i++) {
+        const cJSON *e = cJSON_IsString(c) ? c : cJSON_GetArrayItem(c, (int)i);
+        if (!cJSON_IsString(e) || !*e->valuestring)
+            rc = ol_fail(err, OL_EINVAL, "CMA-ES options: source_study must be a study name or an array of names");
+        else if (!(out[i] = strdup(e->valuestring))) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+    }
+    cJSON_Delete(root);
+    if (rc) {
+        for (size_t i = 0; out && i < count; i++) free(out[i]);
+        free(out);
+        return rc;
+    }
+    *names = out;
+    *n = count;
+    return OL_OK;
+}
+
+static int cmp_str_ptr(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+ol_status ol_sampler_cmaes_check_space(const ol_sampler *s, const char *const *names, const ol_distribution *dists,
+                                       size_t n, ol_error *err) {
+    if (!s || !s->name || strcmp(s->name, "cmaes")) return OL_OK;
+    const cmaes_state *st = s->state;
+    if (!st->n_priors) return OL_OK;
+    /* the float/int, not single-valued parameters, by name: the space cm_space would find */
+    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    const char **sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!idx || !sorted) {
+        free(idx);
+        free(sorted);
+        return ol_fail(err, OL_ENOMEM, "out of memory");
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (dists[i].kind != OL_DIST_CATEGORICAL && dists[i].high > dists[i].low) sorted[m++] = names[i];
+    qsort(sorted, m, sizeof *sorted, cmp_str_ptr);
+    for (size_t j = 0; j < m; j++)
+        for (size_t i = 0; i < n; i++)
+            if (names[i] == sorted[j]) idx[j] = i;
+    ol_status rc = OL_OK;
+    const cm_prior *match = NULL;
+    for (size_t p = 0; p < st->n_priors && !match; p++) {
+        const cm_prior *pr = &st->priors[p];
+        int same = pr->n == m;
+        for (size_t j = 0; j < m && same; j++)
+            same = !strcmp(pr->names[j], sorted[j]) && ol_distribution_equal(&pr->dists[j], &dists[idx[j]]);
+        if (same) match = pr;
+    }
+    if (!match) {
+        /* say what differs from the first source: a missing, extra or differently distributed parameter */
+        const cm_prior *pr = &st->priors[0];
+        char what[400] = "";
+        for (size_t j = 0; j < m && !what[0]; j++) {
+            size_t q = 0;
+            while (q < pr->n && strcmp(pr->names[q], sorted[j])) q++;
+            if (q == pr->n) snprintf(what, sizeof what, "%s is searched here, not in the source", sorted[j]);
+            else if (!ol_distribution_equal(&pr->dists[q], &dists[idx[j]])) {
+                char *a = ol_distribution_to_json(&pr->dists[q]), *b = ol_distribution_to_json(&dists[idx[j]]);
+                snprintf(what, sizeof what, "%s is %s in the source, %s here", sorted[j], a ? a : "?", b ? b : "?");
+                free(a);
+                free(b);
+            }
+        }
+        for (size_t q = 0; q < pr->n && !what[0]; q++) {
+            size_t j = 0;
+            while (j < m && strcmp(pr->names[q], sorted[j])) j++;
+            if (j == m) snprintf(what, sizeof what, "the source also searches %s", pr->names[q]);
+        }
+        rc = ol_fail(err, OL_EINVAL,
+                     "CMA-ES warm start: the search space does not match source_study \"%s\"%s: %s (a source must "
+                     "search the same float/int parameters with the same distributions)",
+                     pr->study, st->n_priors > 1 ? " (nor any other source)" : "", what);
+    }
+    free(idx);
+    free(sorted);
     return rc;
 }

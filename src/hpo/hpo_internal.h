@@ -134,4 +134,15 @@ void ol_hpo_cmaes_set_log(ol_sampler *s, ol_sampler_log_fn log, void *log_ctx);
  */
 int ol_hpo_cmaes_tell_check(size_t n, int lam, const double *m0, double sigma0, int gens, const double *X,
                             const double *f, double *sigma, double *mean, double *C);
+/**
+ * Tests: as ol_hpo_cmaes_tell_check over the space of dists (n float/int distributions, in the
+ * sampler's unit cube), with the margin after each generation when margin = 1. Out: sigma, mean (n),
+ * A (n), and p_other (n): for each grid coordinate the probability, under the final distribution,
+ * that a draw's grid value differs from the mean's (NaN for continuous ones). -1 on failure.
+ */
+int ol_hpo_cmaes_margin_check(size_t n, const ol_distribution *dists, int margin, int lam, const double *m0,
+                              double sigma0, int gens, const double *X, const double *f, double *sigma, double *mean,
+                              double *A, double *p_other);
+/** Tests: a CMA-ES sampler's warm-start distribution from source i (mean n, C n*n): its size n, or 0. */
+size_t ol_hpo_cmaes_prior(const ol_sampler *s, size_t i, double *mean, double *sigma, double *C, size_t cap);
 #endif

@@ -85,16 +85,70 @@ ol_status ol_sampler_new_by_name(ol_sampler **out, const char *name, ol_error *e
     return ol_fail(err, OL_EINVAL, "unknown sampler '%s' (known: tpe, random, gp, mvtpe, cmaes)", name ? name : "(null)");
 }
 
+/* cmaes by kwargs; its source_study read from st (NULL: refused, or with check_only, not looked up) */
+static ol_status cmaes_from_kwargs(ol_sampler **out, const char *kwargs_json, ol_storage *st, int check_only,
+                                   ol_error *err) {
+    ol_cmaes_options o = ol_cmaes_defaults();
+    char *x0 = NULL, **names = NULL;
+    size_t n_names = 0, n_loaded = 0;
+    ol_cmaes_source *src = NULL;
+    ol_status rc = ol_cmaes_options_from_json(kwargs_json, &o, &x0, err);
+    if (!rc) rc = ol_cmaes_source_names(kwargs_json, &names, &n_names, err);
+    if (!rc && n_names && !st && !check_only)
+        rc = ol_fail(err, OL_EINVAL, "CMA-ES options: source_study needs the storage the studies are in "
+                                     "(ol_sampler_new_in_storage)");
+    if (!rc && n_names && st) {
+        src = calloc(n_names, sizeof *src);
+        if (!src) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n_names && !rc; i++) {
+            int64_t id;
+            int maximize = 0;
+            rc = ol_storage_find_study(st, names[i], &id, &maximize, err);
+            if (rc == OL_ENOTFOUND)
+                rc = ol_fail(err, OL_EINVAL, "CMA-ES options: source_study \"%s\": no such study in %s", names[i],
+                             ol_storage_url(st));
+            if (!rc) rc = ol_storage_get_trials(st, id, (ol_trial_rec **)&src[i].trials, &src[i].n_trials, err);
+            if (!rc) {
+                src[i].name = names[i];
+                src[i].maximize = maximize;
+                n_loaded = i + 1;
+            }
+        }
+        o.sources = src;
+        o.n_sources = n_names;
+    }
+    if (!rc && check_only) { /* everything but the sources: made without them, then dropped */
+        o.sources = NULL;
+        o.n_sources = 0;
+        if (n_names) o.x0_json = NULL, o.sigma0 = 0; /* refused above when combined */
+    }
+    if (!rc) rc = ol_sampler_cmaes_new(out, &o, err);
+    for (size_t i = 0; i < n_loaded; i++) ol_trials_free((ol_trial_rec *)src[i].trials, src[i].n_trials);
+    free(src);
+    for (size_t i = 0; i < n_names; i++) free(names[i]);
+    free(names);
+    free(x0);
+    return rc;
+}
+
+ol_status ol_sampler_new_in_storage(ol_sampler **out, const char *name, const char *kwargs_json, ol_storage *st,
+                                    ol_error *err) {
+    *out = NULL;
+    if (name && !strcmp(name, "cmaes")) return cmaes_from_kwargs(out, kwargs_json, st, 0, err);
+    return ol_sampler_new_by_name_kwargs(out, name, kwargs_json, err);
+}
+
+ol_status ol_sampler_check_kwargs(const char *name, const char *kwargs_json, ol_error *err) {
+    ol_sampler *s = NULL;
+    ol_status rc = name && !strcmp(name, "cmaes") ? cmaes_from_kwargs(&s, kwargs_json, NULL, 1, err)
+                                                   : ol_sampler_new_by_name_kwargs(&s, name, kwargs_json, err);
+    ol_sampler_free(s);
+    return rc;
+}
+
 ol_status ol_sampler_new_by_name_kwargs(ol_sampler **out, const char *name, const char *kwargs_json, ol_error *err) {
     *out = NULL;
-    if (name && !strcmp(name, "cmaes")) {
-        ol_cmaes_options o = ol_cmaes_defaults();
-        char *x0 = NULL;
-        ol_status rc = ol_cmaes_options_from_json(kwargs_json, &o, &x0, err);
-        if (!rc) rc = ol_sampler_cmaes_new(out, &o, err);
-        free(x0);
-        return rc;
-    }
+    if (name && !strcmp(name, "cmaes")) return cmaes_from_kwargs(out, kwargs_json, NULL, 0, err);
     if (kwargs_json && *kwargs_json) {
         cJSON *root = cJSON_Parse(kwargs_json);
         const char *bad = NULL;

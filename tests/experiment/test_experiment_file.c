@@ -420,6 +420,16 @@ Test(experiment, cmaes_sampler_and_its_options) {
     expect_error("sampler = cmaes\nsampler_kwargs = popsize=8\n[optimizer adam]\nlearning_rate = log 1e-4 1e-2\n"
                  "beta1 = 0.8 0.95\n",
                  "t.ini:5:", "not a JSON object");
+    /* with_margin and a warm start: the form is checked at load, the source study in the storage at run time */
+    parse_ok(&e, "sampler = cmaes\nsampler_kwargs = {\"with_margin\": true, \"source_study\": [\"old/adam\"]}\n"
+                 "[optimizer adam]\nlearning_rate = log 1e-4 1e-2\nbeta1 = 0.8 0.95\n");
+    ol_experiment_free(&e);
+    expect_error("sampler = cmaes\nsampler_kwargs = {\"source_study\": 3}\n[optimizer adam]\nlearning_rate = log 1e-4 1e-2\n"
+                 "beta1 = 0.8 0.95\n",
+                 "t.ini:5:", "source_study must be a study name");
+    expect_error("sampler = cmaes\nsampler_kwargs = {\"source_study\": \"a\", \"sigma0\": 0.1}\n[optimizer adam]\n"
+                 "learning_rate = log 1e-4 1e-2\nbeta1 = 0.8 0.95\n",
+                 "t.ini:5:", "cannot be combined with sigma0");
     /* spaces: one float parameter, only categoricals; named with the section, at the line of sampler = */
     expect_error("sampler = cmaes\n[optimizer adam]\nlearning_rate = log 1e-4 1e-2\nbeta1 = 0.9\n", "t.ini:4:",
                  "[optimizer adam] (line 5) searches only one float/int parameter (learning_rate); CMA-ES needs two");

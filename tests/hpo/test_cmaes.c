@@ -287,7 +287,9 @@ Test(cmaes, bad_options_are_refused) {
         {"{\"x0\": [1, 2]}", "x0 must be a JSON object"},
         {"{\"x0\": {\"lr\": \"big\"}}", "x0's \"lr\" must be a finite number"},
         {"{\"independent_sampler\": \"gp\"}", "independent_sampler"},
-        {"{\"with_margin\": true}", "with_margin is not implemented"},
+        {"{\"with_margin\": 1}", "with_margin must be true or false"},
+        {"{\"use_separable_cma\": true}", "use_separable_cma is not implemented"},
+        {"{\"source_study\": \"s\"}", "source_study needs the storage"},
         {"{\"popsiz\": 8}", "unknown option 'popsiz'"},
         {"[1]", "not a JSON object"},
     };
