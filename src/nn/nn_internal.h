@@ -66,6 +66,9 @@ float nn_sum(const float *a, size_t n);
 
 /* Own AVX-512 kernels in use: CPU has them and nn_gemm_own_kernels != 0. */
 int nn_use_avx512(void);
+/* Own AVX2+FMA kernels in use: the CPU has AVX2 and FMA but not AVX-512F, and
+ * nn_gemm_own_kernels != 0. Dispatch order everywhere: AVX-512, AVX2, generic. */
+int nn_use_avx2(void);
 
 /* ---- kernels (conv.c, pool.c, convpool.c, linear.c, pointwise.c). B = batch; shapes
  * from the layer. ---- */
