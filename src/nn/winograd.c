@@ -53,6 +53,8 @@ int nn_wino_applies(const nn_layer *L) {
     /* Only with the AVX-512 kernels: on the portable path (OpenBLAS, scalar
      * transforms) F(2,3) measured no faster (train +3 %, forward −6 %). With
      * few input channels the products are too thin to pay for the transforms. */
+    if (nn_use_avx2()) /* AVX2+FMA (no AVX-512): F(4×4,3×3) with winograd4.c's AVX2 transforms */
+        return L->in_c >= 4 && L->out_w >= 8 && L->out_h >= 8 ? 4 : 0;
     if (!nn_use_avx512() || L->in_c < 4) return 0;
     if (!nn_wino4_fast()) return L->out_w >= 8 ? 2 : 0;
     /*

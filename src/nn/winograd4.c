@@ -638,6 +638,235 @@ W4AVX static void w4_weight_adjoint_avx512(const float *dU, int Co, int Ci, floa
         }
 }
 
+/*
+ * AVX2+FMA forms (CPUs without AVX-512): the same v16 transforms (GCC lowers
+ * each v16 operation to two 8-lane ones), lane = tile as above. AVX2 has no
+ * 16×16 register transposes worth their cost here (16 registers), so tiles
+ * come into the lanes by gathers (vgatherdps, masked where a tile crosses
+ * the image edge or the group is partial) and go back by 4×4 transposes of
+ * output rows (forward) or lane by lane (the input-gradient adjoint, whose
+ * tiles overlap and must be added one after another). The arithmetic is the
+ * plain form's, in the same order, so the transforms give the same floats.
+ */
+#define W4AVX2 __attribute__((target("avx2,fma")))
+#define W4AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
+
+/* lanes 0..7 / 8..15 of a v16 */
+/* (v16s pass by pointer: by value they would need the AVX-512 ABI) */
+W4AVX2_INLINE __m256 lo8(const v16 *v) { return _mm256_loadu_ps((const float *)v); }
+W4AVX2_INLINE __m256 hi8(const v16 *v) { return _mm256_loadu_ps((const float *)v + 8); }
+W4AVX2_INLINE void from8(v16 *v, __m256 lo, __m256 hi) {
+    _mm256_storeu_ps((float *)v, lo);
+    _mm256_storeu_ps((float *)v + 8, hi);
+}
+
+/* all-ones in the lanes of the first n (0..16) of 16, as two 8-lane masks */
+W4AVX2_INLINE void avx2_lanes16(int n, __m256i m[2]) {
+    __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    m[0] = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx);
+    m[1] = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8), idx);
+}
+
+/* 1 when all 16 lanes (n of them live) hold a tile whose input rows and columns
+ * (6-bit masks) lie inside the image: no masks needed */
+static int group_inside(const tgroup *g, int n, unsigned all_rows, unsigned all_cols) {
+    if (n < 16) return 0;
+    for (int l = 0; l < 16; l++)
+        if (g->in_rows[l] != all_rows || g->in_cols[l] != all_cols) return 0;
+    return 1;
+}
+
+/* 16 lanes of src[off[l] + k], masked lanes 0 */
+W4AVX2_INLINE void gather16(v16 *d, const float *src, const __m256i off[2], int k,
+                            const __m256i m[2], int masked) {
+    __m256i k8 = _mm256_set1_epi32(k);
+    __m256i o0 = _mm256_add_epi32(off[0], k8), o1 = _mm256_add_epi32(off[1], k8);
+    if (!masked) {
+        from8(d, _mm256_i32gather_ps(src, o0, 4), _mm256_i32gather_ps(src, o1, 4));
+        return;
+    }
+    __m256 z = _mm256_setzero_ps();
+    from8(d, _mm256_mask_i32gather_ps(z, src, o0, _mm256_castsi256_ps(m[0]), 4),
+          _mm256_mask_i32gather_ps(z, src, o1, _mm256_castsi256_ps(m[1]), 4));
+}
+
+/* lanes whose bit `bit` of the 32-bit masks bits[16] is set, and'ed with live[2] */
+W4AVX2_INLINE void bit_lanes(const unsigned *bits, int bit, const __m256i live[2], __m256i m[2]) {
+    __m256i one = _mm256_set1_epi32(1);
+    for (int h = 0; h < 2; h++) {
+        __m256i b = _mm256_loadu_si256((const __m256i *)(bits + 8 * h));
+        b = _mm256_and_si256(_mm256_srli_epi32(b, bit), one);
+        m[h] = _mm256_and_si256(_mm256_cmpeq_epi32(b, one), live[h]);
+    }
+}
+
+/* store lanes 0..n-1 of v at p */
+W4AVX2_INLINE void store16(float *p, const v16 *v, int n, const __m256i lm[2]) {
+    if (n == 16) {
+        _mm256_storeu_ps(p, lo8(v));
+        _mm256_storeu_ps(p + 8, hi8(v));
+    } else {
+        _mm256_maskstore_ps(p, lm[0], lo8(v));
+        _mm256_maskstore_ps(p + 8, lm[1], hi8(v));
+    }
+}
+
+/* lanes 0..n-1 from p, the others 0 */
+W4AVX2_INLINE void load16(v16 *v, const float *p, int n, const __m256i lm[2]) {
+    if (n == 16) from8(v, _mm256_loadu_ps(p), _mm256_loadu_ps(p + 8));
+    else from8(v, _mm256_maskload_ps(p, lm[0]), _mm256_maskload_ps(p + 8, lm[1]));
+}
+
+W4AVX2 static void w4_input_avx2(const nn_layer *L, const tgroup *tab, const float *in, size_t cs,
+                                 float *V, size_t plane, int T) {
+    int W = L->in_w;
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        const tgroup *g = tab + t0 / 16;
+        int n = T - t0 < 16 ? T - t0 : 16, inside = group_inside(g, n, 0x3f, 0x3f);
+        __m256i lm[2], off[2], rm[6][2], cm[6][2], m[36][2];
+        avx2_lanes16(n, lm);
+        off[0] = _mm256_loadu_si256((const __m256i *)g->in_off);
+        off[1] = _mm256_loadu_si256((const __m256i *)(g->in_off + 8));
+        if (!inside) {
+            for (int i = 0; i < 6; i++) {
+                bit_lanes(g->in_rows, i, lm, rm[i]);
+                bit_lanes(g->in_cols, i, lm, cm[i]);
+            }
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 6; j++)
+                    for (int h = 0; h < 2; h++) m[i * 6 + j][h] = _mm256_and_si256(rm[i][h], cm[j][h]);
+        }
+        for (int c = 0; c < L->in_c; c++) {
+            const float *src = in + c * cs;
+            v16 d[36];
+            #pragma GCC unroll 36
+            for (int x = 0; x < 36; x++)
+                gather16(&d[x], src, off, (x / 6) * W + x % 6, m[inside ? 0 : x], !inside);
+            input_tf(d);
+            float *v = V + (size_t)c * T + t0;
+            #pragma GCC unroll 36
+            for (int x = 0; x < 36; x++) store16(v + x * plane, &d[x], n, lm);
+        }
+    }
+}
+
+W4AVX2 static void w4_output_avx2(const nn_layer *L, const tgroup *tab, const float *M,
+                                  const float *bias, float *out, size_t ocs, size_t plane, int T) {
+    int Wo = L->out_w;
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        const tgroup *g = tab + t0 / 16;
+        int n = T - t0 < 16 ? T - t0 : 16; /* (the table's g->n is for a whole chunk) */
+        __m256i lm[2];
+        avx2_lanes16(n, lm);
+        for (int co = 0; co < L->out_c; co++) {
+            const float *mp = M + (size_t)co * T + t0;
+            v16 mm[36], y[16];
+            #pragma GCC unroll 36
+            for (int x = 0; x < 36; x++) load16(&mm[x], mp + x * plane, n, lm);
+            output_tf(mm, y);
+            __m256 bv = _mm256_set1_ps(bias[co]), zero = _mm256_setzero_ps();
+            float rows[4][16][4]; /* [i][lane][j]: output row i of each tile */
+            #pragma GCC unroll 4
+            for (int i = 0; i < 4; i++)
+                #pragma GCC unroll 2
+                for (int h = 0; h < 2; h++) {
+                    __m256 a[4];
+                    #pragma GCC unroll 4
+                    for (int j = 0; j < 4; j++) {
+                        __m256 v = _mm256_add_ps(h ? hi8(&y[i * 4 + j]) : lo8(&y[i * 4 + j]), bv);
+                        /* max(0, v): v itself when v is NaN or −0, as the plain form's v < 0 test */
+                        a[j] = L->fuse_relu ? _mm256_max_ps(zero, v) : v;
+                    }
+                    __m256 t0v = _mm256_unpacklo_ps(a[0], a[1]), t1v = _mm256_unpackhi_ps(a[0], a[1]);
+                    __m256 t2v = _mm256_unpacklo_ps(a[2], a[3]), t3v = _mm256_unpackhi_ps(a[2], a[3]);
+                    __m256 r[4] = {_mm256_shuffle_ps(t0v, t2v, 0x44), _mm256_shuffle_ps(t0v, t2v, 0xee),
+                                   _mm256_shuffle_ps(t1v, t3v, 0x44), _mm256_shuffle_ps(t1v, t3v, 0xee)};
+                    #pragma GCC unroll 4
+                    for (int k = 0; k < 4; k++) {
+                        _mm_storeu_ps(rows[i][8 * h + k], _mm256_castps256_ps128(r[k]));
+                        _mm_storeu_ps(rows[i][8 * h + 4 + k], _mm256_extractf128_ps(r[k], 1));
+                    }
+                }
+            float *dst = out + co * ocs;
+            for (int l = 0; l < n; l++) {
+                float *o = dst + g->out_off[l];
+                if (g->cols[l] == 0xf)
+                    for (int i = 0; i < g->rows[l]; i++) _mm_storeu_ps(o + i * Wo, _mm_loadu_ps(rows[i][l]));
+                else
+                    for (int i = 0; i < g->rows[l]; i++)
+                        for (int j = 0; j < 4; j++)
+                            if (g->cols[l] >> j & 1) o[i * Wo + j] = rows[i][l][j];
+            }
+        }
+    }
+}
+
+W4AVX2 static void w4_output_adjoint_avx2(const nn_layer *L, const tgroup *tab, const float *dout,
+                                          size_t ocs, float *Mg, size_t plane, int T) {
+    int Wo = L->out_w;
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        const tgroup *g = tab + t0 / 16;
+        int n = T - t0 < 16 ? T - t0 : 16, inside = n == 16;
+        for (int l = 0; l < 16 && inside; l++) inside = g->rows[l] == 4 && g->cols[l] == 0xf;
+        __m256i lm[2], off[2], m[16][2];
+        avx2_lanes16(n, lm);
+        off[0] = _mm256_loadu_si256((const __m256i *)g->out_off);
+        off[1] = _mm256_loadu_si256((const __m256i *)(g->out_off + 8));
+        if (!inside) {
+            unsigned rowbits[16];
+            for (int l = 0; l < 16; l++) rowbits[l] = (1u << g->rows[l]) - 1;
+            __m256i rm[4][2], cm[4][2];
+            for (int i = 0; i < 4; i++) {
+                bit_lanes(rowbits, i, lm, rm[i]);
+                bit_lanes(g->cols, i, lm, cm[i]);
+            }
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++)
+                    for (int h = 0; h < 2; h++) m[i * 4 + j][h] = _mm256_and_si256(rm[i][h], cm[j][h]);
+        }
+        for (int co = 0; co < L->out_c; co++) {
+            const float *src = dout + co * ocs;
+            v16 gy[16], p[36];
+            #pragma GCC unroll 16
+            for (int x = 0; x < 16; x++)
+                gather16(&gy[x], src, off, (x / 4) * Wo + x % 4, m[inside ? 0 : x], !inside);
+            output_adj(gy, p);
+            float *mp = Mg + (size_t)co * T + t0;
+            #pragma GCC unroll 36
+            for (int x = 0; x < 36; x++) store16(mp + x * plane, &p[x], n, lm);
+        }
+    }
+}
+
+/* din += B Z Bᵀ per tile, lane after lane (tiles overlap by 2); din zeroed first */
+W4AVX2 static void w4_input_adjoint_avx2(const nn_layer *L, const tgroup *tab, const float *Z,
+                                         float *din, size_t cs, size_t plane, int T) {
+    int W = L->in_w;
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        const tgroup *g = tab + t0 / 16;
+        int n = T - t0 < 16 ? T - t0 : 16; /* (the table's g->n is for a whole chunk) */
+        __m256i lm[2];
+        avx2_lanes16(n, lm);
+        for (int c = 0; c < L->in_c; c++) {
+            const float *zp = Z + (size_t)c * T + t0;
+            v16 d[36];
+            #pragma GCC unroll 36
+            for (int x = 0; x < 36; x++) load16(&d[x], zp + x * plane, n, lm);
+            input_adj(d);
+            float *dst = din + c * cs;
+            for (int l = 0; l < n; l++) {
+                float *p = dst + g->in_off[l];
+                unsigned ir = g->in_rows[l], ic = g->in_cols[l];
+                for (int i = 0; i < 6; i++) {
+                    if (!(ir >> i & 1)) continue;
+                    for (int j = 0; j < 6; j++)
+                        if (ic >> j & 1) p[i * W + j] += d[i * 6 + j][l];
+                }
+            }
+        }
+    }
+}
+
 static int have_vl(void) {
     static int cached = -1;
     if (cached < 0) {
@@ -654,6 +883,15 @@ static int have_vl(void) {
 static int w4_avx512(void) {
 #if W4_X86
     return nn_use_avx512() && have_vl();
+#else
+    return 0;
+#endif
+}
+
+/* The AVX2 transforms apply: the CPU has AVX2+FMA but not AVX-512, kernel switch on. */
+static int w4_avx2(void) {
+#if W4_X86
+    return nn_use_avx2();
 #else
     return 0;
 #endif
@@ -728,6 +966,10 @@ static void input_transform(const nn_layer *L, const tgroup *tab, const float *i
         w4_input_avx512(L, tab, in, cs, V, plane, T);
         return;
     }
+    if (w4_avx2()) {
+        w4_input_avx2(L, tab, in, cs, V, plane, T);
+        return;
+    }
 #endif
     (void)tab;
     input_transform_plain(L, in, cs, bs, V, plane, T);
@@ -751,6 +993,10 @@ void nn_wino4_forward(const nn_layer *L, const float *params, const float *in, s
             w4_output_avx512(L, S.tab, S.M, params + L->b_off, o, ocs, sm, T);
             continue;
         }
+        if (w4_avx2()) {
+            w4_output_avx2(L, S.tab, S.M, params + L->b_off, o, ocs, sm, T);
+            continue;
+        }
 #endif
         output_transform_plain(L, S.M, params + L->b_off, o, ocs, sm, T);
     }
@@ -764,7 +1010,7 @@ void nn_wino4_backward(const nn_layer *L, const float *params, float *grads, con
     float *V = S.V, *Mg = S.M, *U = S.U, *dU = scratch2;
     size_t su = S.su, ocs = (size_t)B * L->out_h * L->out_w;
 #if W4_X86
-    int avx = w4_avx512();
+    int avx = w4_avx512(), avx2 = w4_avx2();
 #endif
     if (din) weight_transform(params + L->w_off, Co, Ci, U, su);
     for (int b0 = 0; b0 < B; b0 += L->chunk) {
@@ -775,6 +1021,8 @@ void nn_wino4_backward(const nn_layer *L, const float *params, float *grads, con
 #if W4_X86
         if (avx)
             w4_output_adjoint_avx512(L, S.tab, dchunk, ocs, Mg, sm, T);
+        else if (avx2)
+            w4_output_adjoint_avx2(L, S.tab, dchunk, ocs, Mg, sm, T);
         else
 #endif
             output_transform_adjoint_plain(L, dchunk, ocs, Mg, sm, T);
@@ -785,6 +1033,8 @@ void nn_wino4_backward(const nn_layer *L, const float *params, float *grads, con
 #if W4_X86
         if (avx)
             w4_input_adjoint_avx512(L, S.tab, Z, dc, cs, sv, T);
+        else if (avx2)
+            w4_input_adjoint_avx2(L, S.tab, Z, dc, cs, sv, T);
         else
 #endif
             input_transform_adjoint_plain(L, Z, dc, cs, bs, sv, T);
