@@ -218,3 +218,44 @@ Test(avx2, same_seed_gives_bit_identical_weights) {
     cr_assert(diff < 1e-3 * mx, "AVX2 and generic weights after 4 steps: max difference %g (max %g)", diff, mx);
     free(a); free(b); free(g);
 }
+
+/* The fused conv1 → ReLU → pool (convpool.c) sums in the order the layer
+ * statistics recompute (nn_convpool_conv_output): pooling the recomputed
+ * conv output gives the forward's pooled output bit for bit. */
+Test(avx2, fused_first_layer_recomputes_exactly) {
+    need_avx2();
+    const char *specs[] = {OL_SEED_CNN_SPEC, "conv5k3p1 relu maxpool2 flatten linear3",
+                           "conv6k3 relu maxpool2 conv4k3 relu flatten linear2"};
+    int chans[] = {1, 3, 2}, hs[] = {28, 9, 13}, ws[] = {28, 30, 11};
+    for (int s = 0; s < 3; s++) {
+        int B = 3, c = chans[s], h = hs[s], w = ws[s];
+        ol_model *m = build(specs[s], c, h, w, B, -1);
+        cr_assert(m->layers[0].pool_fused, "%s: conv1 not fused on the AVX2 path", specs[s]);
+        ol_rng rng;
+        ol_rng_seed(&rng, 100 + s);
+        ol_model_init(m, &rng);
+        size_t in = (size_t)c * h * w;
+        float *x = malloc(sizeof(float) * B * in), *o = malloc(sizeof(float) * B * ol_model_num_classes(m));
+        for (size_t i = 0; i < B * in; i++) x[i] = (float)(2 * ol_rng_uniform(&rng) - 1);
+        ol_error err;
+        cr_assert_eq(ol_model_forward(m, x, B, o, &err), OL_OK);
+        const nn_layer *L = &m->layers[0], *P = &m->layers[2];
+        size_t n_conv = (size_t)L->out_c * B * L->out_h * L->out_w;
+        float *conv = malloc(sizeof(float) * n_conv);
+        nn_convpool_conv_output(L, L->xpad, B, conv);
+        size_t i = 0;
+        for (int p = 0; p < L->out_c * B; p++)
+            for (int py = 0; py < P->out_h; py++)
+                for (int px = 0; px < P->out_w; px++, i++) {
+                    const float *r0 = conv + ((size_t)p * L->out_h + 2 * py) * L->out_w + 2 * px;
+                    float mx = r0[0];
+                    if (r0[1] > mx) mx = r0[1];
+                    if (r0[L->out_w] > mx) mx = r0[L->out_w];
+                    if (r0[L->out_w + 1] > mx) mx = r0[L->out_w + 1];
+                    cr_assert(memcmp(&mx, &P->out[i], sizeof mx) == 0,
+                              "%s: pooled %zu: recomputed %.9g forward %.9g", specs[s], i, mx, P->out[i]);
+                }
+        free(conv); free(x); free(o);
+        ol_model_free(m);
+    }
+}
