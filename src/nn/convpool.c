@@ -388,6 +388,31 @@ NN_AVX2_INLINE void cp_split(__m256 lo, __m256 hi, __m256 *ev, __m256 *od) {
     *od = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, 0xdd)), 0xd8));
 }
 
+/* The pooled values (at out) and window-mask bits (or'ed into bits, shifted
+ * to px0) of one channel's nw <= 8 windows from its two conv rows r0 = (r0lo,
+ * r0hi) and r1, bias added, before the ReLU. */
+NN_AVX2_INLINE void cp_pool_seg(__m256 r0lo, __m256 r0hi, __m256 r1lo, __m256 r1hi, int nw, int px0,
+                                float *out, int whole, unsigned bits[4]) {
+    const __m256 zero = _mm256_setzero_ps();
+    __m256 a, b, c, d;
+    cp_split(r0lo, r0hi, &a, &b);
+    cp_split(r1lo, r1hi, &c, &d);
+    __m256 m = _mm256_max_ps(d, _mm256_max_ps(c, _mm256_max_ps(b, a)));
+    __m256 pos = _mm256_cmp_ps(m, zero, _CMP_GT_OQ);
+    __m256 o = _mm256_and_ps(m, pos);
+    if (whole) _mm256_storeu_ps(out, o); /* whole: nw == 8, or lanes past it are written later */
+    else _mm256_maskstore_ps(out, cp_lanes8(nw), o);
+    unsigned live = ((1u << nw) - 1) & (unsigned)_mm256_movemask_ps(pos);
+    unsigned ja = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(a, m, _CMP_EQ_OQ));
+    unsigned jb = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(b, m, _CMP_EQ_OQ)) & ~ja;
+    unsigned jc = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(c, m, _CMP_EQ_OQ)) & ~(ja | jb);
+    unsigned jd = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(d, m, _CMP_EQ_OQ)) & ~(ja | jb | jc);
+    bits[0] |= ja << px0;
+    bits[1] |= jb << px0;
+    bits[2] |= jc << px0;
+    bits[3] |= jd << px0;
+}
+
 /*
  * Forward of G (≤ 2) output channels, one pooled row of one image, the nw
  * (≤ 8) windows from pooled column px0: x at the image's padded input at conv
@@ -425,53 +450,13 @@ NN_AVX2_INLINE void convpool_fwd_seg_avx2(const int G, int C, const float *x, si
                 }
             }
     }
-    const __m256 zero = _mm256_setzero_ps();
-    unsigned live_lanes = (1u << nw) - 1;
 #pragma GCC unroll 2
     for (int g = 0; g < G; g++) {
-        __m256 bv = _mm256_set1_ps(bias[g]), a, b, c, d;
-        cp_split(_mm256_add_ps(acc[g][0][0], bv), _mm256_add_ps(acc[g][0][1], bv), &a, &b);
-        cp_split(_mm256_add_ps(acc[g][1][0], bv), _mm256_add_ps(acc[g][1][1], bv), &c, &d);
-        /* the plain form's order: m = a, then b, c, d each taken when greater */
-        __m256 m = _mm256_max_ps(d, _mm256_max_ps(c, _mm256_max_ps(b, a)));
-        __m256 pos = _mm256_cmp_ps(m, zero, _CMP_GT_OQ);
-        __m256 o = _mm256_and_ps(m, pos); /* ReLU: m > 0 ? m : 0 */
-        if (nw == 8) _mm256_storeu_ps(out + g * ostride, o);
-        else _mm256_maskstore_ps(out + g * ostride, cp_lanes8(nw), o);
-        unsigned live = live_lanes & (unsigned)_mm256_movemask_ps(pos);
-        unsigned ja = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(a, m, _CMP_EQ_OQ));
-        unsigned jb = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(b, m, _CMP_EQ_OQ)) & ~ja;
-        unsigned jc = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(c, m, _CMP_EQ_OQ)) & ~(ja | jb);
-        unsigned jd = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(d, m, _CMP_EQ_OQ)) & ~(ja | jb | jc);
-        bits[g][0] |= ja << px0;
-        bits[g][1] |= jb << px0;
-        bits[g][2] |= jc << px0;
-        bits[g][3] |= jd << px0;
+        __m256 bv = _mm256_set1_ps(bias[g]);
+        cp_pool_seg(_mm256_add_ps(acc[g][0][0], bv), _mm256_add_ps(acc[g][0][1], bv),
+                    _mm256_add_ps(acc[g][1][0], bv), _mm256_add_ps(acc[g][1][1], bv), nw, px0,
+                    out + g * ostride, nw == 8, bits[g]);
     }
-}
-
-/* The pooled values and window-mask bits of one channel's segment (as
- * convpool_fwd_seg_avx2's tail) from its conv rows r0 = (r0lo, r0hi), r1. */
-NN_AVX2_INLINE void cp_pool_seg(__m256 r0lo, __m256 r0hi, __m256 r1lo, __m256 r1hi, int nw, int px0,
-                                float *out, unsigned bits[4]) {
-    const __m256 zero = _mm256_setzero_ps();
-    __m256 a, b, c, d;
-    cp_split(r0lo, r0hi, &a, &b);
-    cp_split(r1lo, r1hi, &c, &d);
-    __m256 m = _mm256_max_ps(d, _mm256_max_ps(c, _mm256_max_ps(b, a)));
-    __m256 pos = _mm256_cmp_ps(m, zero, _CMP_GT_OQ);
-    __m256 o = _mm256_and_ps(m, pos);
-    if (nw == 8) _mm256_storeu_ps(out, o);
-    else _mm256_maskstore_ps(out, cp_lanes8(nw), o);
-    unsigned live = ((1u << nw) - 1) & (unsigned)_mm256_movemask_ps(pos);
-    unsigned ja = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(a, m, _CMP_EQ_OQ));
-    unsigned jb = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(b, m, _CMP_EQ_OQ)) & ~ja;
-    unsigned jc = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(c, m, _CMP_EQ_OQ)) & ~(ja | jb);
-    unsigned jd = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(d, m, _CMP_EQ_OQ)) & ~(ja | jb | jc);
-    bits[0] |= ja << px0;
-    bits[1] |= jb << px0;
-    bits[2] |= jc << px0;
-    bits[3] |= jd << px0;
 }
 
 /*
@@ -481,7 +466,7 @@ NN_AVX2_INLINE void cp_pool_seg(__m256 r0lo, __m256 r0hi, __m256 r1lo, __m256 r1
  * latency was the limit). Same sums in the same order.
  */
 NN_AVX2_INLINE void convpool_c1_rows(const int PY, const float *x, int Wps, int Wpo, const __m256 *wv,
-                                     __m256 bv, float *out, uint16_t *wm) {
+                                     __m256 bv, float *out, const float *out_end, uint16_t *wm) {
     unsigned bits[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     for (int px0 = 0; px0 < Wpo; px0 += 8) {
         int nw = Wpo - px0 < 8 ? Wpo - px0 : 8;
@@ -507,7 +492,9 @@ NN_AVX2_INLINE void convpool_c1_rows(const int PY, const float *x, int Wps, int 
         for (int q = 0; q < PY; q++)
             cp_pool_seg(_mm256_add_ps(acc[2 * q][0], bv), _mm256_add_ps(acc[2 * q][1], bv),
                         _mm256_add_ps(acc[2 * q + 1][0], bv), _mm256_add_ps(acc[2 * q + 1][1], bv), nw,
-                        px0, out + q * Wpo + px0, bits[q]);
+                        px0, out + q * Wpo + px0,
+                        /* row q + 1's first segment is already stored: only the last row may spill */
+                        nw == 8 || (q == PY - 1 && out + q * Wpo + px0 + 8 <= out_end), bits[q]);
     }
     if (wm)
         for (int q = 0; q < PY; q++)
@@ -519,6 +506,10 @@ NN_AVX2 static void convpool_fwd_c1_avx2(const nn_layer *L, const nn_layer *P, c
     int M = L->out_c, Wps = cp_wps(L), Hpo = P->out_h, Wpo = P->out_w;
     size_t xplane = (size_t)cp_hp(L) * Wps, rstride = (size_t)B * Hpo;
     const float *Wt = params + L->w_off, *bias = params + L->b_off;
+    /* rows are written in address order (channel, image, row): a whole-vector
+     * store's lanes past its row are overwritten by the next row (masked
+     * stores are slow on AMD) */
+    const float *out_end = out + (size_t)M * rstride * Wpo;
     for (int m = 0; m < M; m++) {
         __m256 wv[9], bv = _mm256_set1_ps(bias[m]);
         for (int t = 0; t < 9; t++) wv[t] = _mm256_broadcast_ss(Wt + (size_t)m * 9 + t);
@@ -527,8 +518,8 @@ NN_AVX2 static void convpool_fwd_c1_avx2(const nn_layer *L, const nn_layer *P, c
                 const float *x = xpad + (size_t)b * xplane + (size_t)(2 * py) * Wps;
                 size_t row = (size_t)m * rstride + (size_t)b * Hpo + py;
                 uint16_t *wm = wmask ? wmask + 4 * row : NULL;
-                if (py + 1 < Hpo) convpool_c1_rows(2, x, Wps, Wpo, wv, bv, out + row * Wpo, wm);
-                else convpool_c1_rows(1, x, Wps, Wpo, wv, bv, out + row * Wpo, wm);
+                if (py + 1 < Hpo) convpool_c1_rows(2, x, Wps, Wpo, wv, bv, out + row * Wpo, out_end, wm);
+                else convpool_c1_rows(1, x, Wps, Wpo, wv, bv, out + row * Wpo, out_end, wm);
             }
     }
 }

@@ -154,6 +154,9 @@ NN_AVX2_INLINE void split_row(const float *r, int nw, __m256 *ev, __m256 *od) {
 
 NN_AVX2 static void maxpool_fwd_avx2(const float *in, size_t planes, int H, int W, int Ho, int Wo,
                                      int mask_relu, float *out, uint16_t *wmask) {
+    /* rows are written in address order: a whole-vector store's lanes past its
+     * row are overwritten by the next row (masked stores are slow on AMD) */
+    const float *out_end = out + planes * Ho * Wo;
     for (size_t p = 0; p < planes; p++) {
         const float *src = in + p * H * W;
         for (int oy = 0; oy < Ho; oy++) {
@@ -166,7 +169,7 @@ NN_AVX2 static void maxpool_fwd_avx2(const float *in, size_t planes, int H, int 
                 split_row(r0 + 2 * ox, nw, &a, &b);
                 split_row(r1 + 2 * ox, nw, &c, &d);
                 __m256 m = _mm256_max_ps(d, _mm256_max_ps(c, _mm256_max_ps(b, a)));
-                if (nw == 8) _mm256_storeu_ps(dst + ox, m);
+                if (dst + ox + 8 <= out_end) _mm256_storeu_ps(dst + ox, m);
                 else _mm256_maskstore_ps(dst + ox, pool_lanes8(nw), m);
                 if (!wmask) continue;
                 unsigned live = (1u << nw) - 1;

@@ -259,3 +259,44 @@ Test(avx2, fused_first_layer_recomputes_exactly) {
         ol_model_free(m);
     }
 }
+
+/* ---- im2col / col2im, bit for bit (data movement and adds in the same order) ---- */
+
+static void im2col_case(int C, int H, int W, int B, int k, int pad, uint64_t seed) {
+    int Ho = H + 2 * pad - k + 1, Wo = W + 2 * pad - k + 1;
+    size_t cs = (size_t)B * H * W, bs = (size_t)H * W, n_in = (size_t)C * cs;
+    size_t n_col = (size_t)C * k * k * B * Ho * Wo;
+    ol_rng r;
+    ol_rng_seed(&r, seed);
+    float *in = malloc(sizeof(float) * n_in), *dcol = malloc(sizeof(float) * n_col);
+    for (size_t i = 0; i < n_in; i++) in[i] = (float)(2 * ol_rng_uniform(&r) - 1);
+    for (size_t i = 0; i < n_col; i++) dcol[i] = (float)(2 * ol_rng_uniform(&r) - 1);
+    float *col[2], *din[2];
+    for (int p = 0; p < 2; p++) {
+        col[p] = malloc(sizeof(float) * n_col);
+        din[p] = malloc(sizeof(float) * n_in);
+        memset(col[p], 0x55, sizeof(float) * n_col); /* every element must be written */
+        memset(din[p], 0x55, sizeof(float) * n_in);
+        nn_gemm_own_kernels = p ? -1 : 0;
+        nn_im2col(in, cs, bs, C, H, W, B, k, pad, Ho, Wo, col[p]);
+        nn_col2im(dcol, cs, bs, C, H, W, B, k, pad, Ho, Wo, din[p]);
+    }
+    nn_gemm_own_kernels = -1;
+    cr_assert(memcmp(col[0], col[1], sizeof(float) * n_col) == 0,
+              "im2col C=%d %dx%d B=%d k=%d pad=%d differs", C, H, W, B, k, pad);
+    cr_assert(memcmp(din[0], din[1], sizeof(float) * n_in) == 0,
+              "col2im C=%d %dx%d B=%d k=%d pad=%d differs", C, H, W, B, k, pad);
+    for (int p = 0; p < 2; p++) { free(col[p]); free(din[p]); }
+    free(in); free(dcol);
+}
+
+Test(avx2, im2col_col2im_match_generic_bit_for_bit) {
+    need_avx2();
+    im2col_case(64, 6, 6, 3, 3, 0, 1);   /* the seed CNN's conv3: rows of 4 */
+    im2col_case(32, 14, 14, 2, 3, 0, 2); /* conv2's shape: rows of 12 */
+    im2col_case(1, 28, 28, 2, 3, 1, 3);  /* padded, rows of 28 */
+    im2col_case(3, 9, 11, 2, 5, 2, 4);   /* 5×5, padding 2, odd sizes */
+    im2col_case(2, 5, 70, 1, 3, 1, 5);   /* rows of 70: past the AVX2 form (plain on both sides) */
+    im2col_case(2, 4, 62, 1, 3, 2, 6);   /* rows of 64, padding wider than the kernel's reach */
+    im2col_case(2, 3, 3, 2, 2, 3, 7);    /* padding larger than the input */
+}
