@@ -22,6 +22,8 @@
 #include "nn_internal.h"
 
 #include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -398,11 +400,23 @@ __attribute__((target("avx2,fma"))) static void dot_gemm_avx2(int M, int N, int 
     }
 }
 
+/* OPTLAB_NN_KERNELS=generic in the environment: behave as on a CPU without
+ * AVX-512 or AVX2 (OpenBLAS and plain C), for results comparable with that
+ * path's (tests/experiment/identical_results.sh). Read once. */
+static int env_generic(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        const char *s = getenv("OPTLAB_NN_KERNELS");
+        cached = s && !strcmp(s, "generic") ? 1 : 0;
+    }
+    return cached;
+}
+
 static int have_avx2_fma(void) {
     static int cached = -1;
     if (cached < 0) {
         __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !env_generic() ? 1 : 0;
     }
     return cached;
 }
@@ -411,7 +425,7 @@ static int have_avx512(void) {
     static int cached = -1;
     if (cached < 0) {
         __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+        cached = __builtin_cpu_supports("avx512f") && !env_generic() ? 1 : 0;
     }
     return cached;
 }
