@@ -1328,6 +1328,183 @@ W4AVX void nn_wino2_input_adjoint_tiles(const nn_layer *L, const float *Z, float
 }
 #endif
 
+#if W4_X86
+/*
+ * The same lane = tile F(2,3) transforms with AVX2+FMA (CPUs without
+ * AVX-512): tiles come into the lanes by gathers (16 positions, masked at
+ * the image's edges and past the chunk's last tile), leave through a small
+ * tile-major buffer (outputs: 2×2 a tile; input gradients: 4×4 a tile,
+ * added tile after tile since tiles overlap). Same arithmetic in the same
+ * order as the AVX-512 forms.
+ */
+int nn_wino2_by_tile_avx2(const nn_layer *L, int T) {
+    return w4_avx2() && T <= T2_MAX && t2_tiles_w(L) < 4;
+}
+
+/* the int32 offsets (in_off or out_off) of tiles t0 .. t0+15 (repeating the last past n) */
+static void t2_offsets(const tile2 *g, int t0, int n, int in, int32_t off[16]) {
+    for (int l = 0; l < 16; l++) {
+        const tile2 *q = &g[t0 + (l < n ? l : n - 1)];
+        off[l] = in ? q->in_off : q->out_off;
+    }
+}
+
+W4AVX2 void nn_wino2_input_tiles_avx2(const nn_layer *L, const float *in, size_t cs, size_t bs,
+                                      float *V, size_t plane, int T) {
+    tile2 g[T2_MAX];
+    t2_geometry(L, bs, T, g);
+    int W = L->in_w;
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        int n = T - t0 < 16 ? T - t0 : 16;
+        int32_t o[16];
+        unsigned rows[16], cols[16];
+        t2_offsets(g, t0, n, 1, o);
+        for (int l = 0; l < 16; l++) {
+            rows[l] = l < n ? g[t0 + l].in_rows : 0;
+            cols[l] = l < n ? g[t0 + l].in_cols : 0;
+        }
+        __m256i lm[2], off[2] = {_mm256_loadu_si256((const __m256i *)o),
+                                 _mm256_loadu_si256((const __m256i *)(o + 8))};
+        avx2_lanes16(n, lm);
+        __m256i rm[4][2], cm[4][2], m[16][2];
+        for (int i = 0; i < 4; i++) {
+            bit_lanes(rows, i, lm, rm[i]);
+            bit_lanes(cols, i, lm, cm[i]);
+        }
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+                for (int h = 0; h < 2; h++) m[i * 4 + j][h] = _mm256_and_si256(rm[i][h], cm[j][h]);
+        for (int c = 0; c < L->in_c; c++) {
+            v16 d[16];
+#pragma GCC unroll 16
+            for (int x = 0; x < 16; x++) gather16(&d[x], in + c * cs, off, (x / 4) * W + x % 4, m[x], 1);
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) bt4(d + j, 4);
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) bt4(d + 4 * i, 1);
+            float *v = V + (size_t)c * T + t0;
+#pragma GCC unroll 16
+            for (int x = 0; x < 16; x++) store16(v + x * plane, &d[x], n, lm);
+        }
+    }
+}
+
+W4AVX2 void nn_wino2_output_tiles_avx2(const nn_layer *L, const float *M, const float *bias,
+                                       float *out, size_t ocs, size_t plane, int T) {
+    tile2 g[T2_MAX];
+    t2_geometry(L, 0, T, g);
+    int Wo = L->out_w;
+    for (int co = 0; co < L->out_c; co++) {
+        float *dst = out + co * ocs;
+        __m256 bv = _mm256_set1_ps(bias[co]), zero = _mm256_setzero_ps();
+        for (int t0 = 0; t0 < T; t0 += 16) {
+            int n = T - t0 < 16 ? T - t0 : 16;
+            __m256i lm[2];
+            avx2_lanes16(n, lm);
+            const float *mp = M + (size_t)co * T + t0;
+            v16 m[16], t[8], y[4];
+#pragma GCC unroll 16
+            for (int x = 0; x < 16; x++) load16(&m[x], mp + x * plane, n, lm);
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) at4(m + j, 4, t + j, 4);
+#pragma GCC unroll 2
+            for (int i = 0; i < 2; i++) at4(t + 4 * i, 1, y + 2 * i, 1);
+            float r[4][16]; /* y(i, j) of each tile, bias added, ReLU when fused */
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++)
+#pragma GCC unroll 2
+                for (int h = 0; h < 2; h++) {
+                    __m256 v = _mm256_add_ps(h ? hi8(&y[k]) : lo8(&y[k]), bv);
+                    if (L->fuse_relu) v = _mm256_max_ps(v, zero); /* as the AVX-512 form */
+                    _mm256_storeu_ps(r[k] + 8 * h, v);
+                }
+            for (int l = 0; l < n; l++) {
+                const tile2 *q = &g[t0 + l];
+                float *o = dst + q->out_off;
+                o[0] = r[0][l];
+                if (q->cols & 2) o[1] = r[1][l];
+                if (q->rows > 1) {
+                    o[Wo] = r[2][l];
+                    if (q->cols & 2) o[Wo + 1] = r[3][l];
+                }
+            }
+        }
+    }
+}
+
+W4AVX2 void nn_wino2_output_adjoint_tiles_avx2(const nn_layer *L, const float *dout, size_t ocs,
+                                               float *Mg, size_t plane, int T) {
+    tile2 g[T2_MAX];
+    t2_geometry(L, 0, T, g);
+    int Wo = L->out_w;
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        int n = T - t0 < 16 ? T - t0 : 16;
+        int32_t o[16];
+        unsigned rowbits[16], cols[16];
+        t2_offsets(g, t0, n, 0, o);
+        for (int l = 0; l < 16; l++) {
+            rowbits[l] = l < n ? (1u << g[t0 + l].rows) - 1 : 0;
+            cols[l] = l < n ? g[t0 + l].cols : 0;
+        }
+        __m256i lm[2], off[2] = {_mm256_loadu_si256((const __m256i *)o),
+                                 _mm256_loadu_si256((const __m256i *)(o + 8))};
+        avx2_lanes16(n, lm);
+        __m256i rm[2][2], cm[2][2], m[4][2];
+        for (int i = 0; i < 2; i++) {
+            bit_lanes(rowbits, i, lm, rm[i]);
+            bit_lanes(cols, i, lm, cm[i]);
+        }
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 2; j++)
+                for (int h = 0; h < 2; h++) m[i * 2 + j][h] = _mm256_and_si256(rm[i][h], cm[j][h]);
+        for (int co = 0; co < L->out_c; co++) {
+            v16 gy[4], t[8], p[16];
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) gather16(&gy[k], dout + co * ocs, off, (k / 2) * Wo + k % 2, m[k], 1);
+#pragma GCC unroll 2
+            for (int j = 0; j < 2; j++) a4(gy + j, 2, t + j, 2);
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) a4(t + 2 * k, 1, p + 4 * k, 1);
+            float *mp = Mg + (size_t)co * T + t0;
+#pragma GCC unroll 16
+            for (int x = 0; x < 16; x++) store16(mp + x * plane, &p[x], n, lm);
+        }
+    }
+}
+
+W4AVX2 void nn_wino2_input_adjoint_tiles_avx2(const nn_layer *L, const float *Z, float *din,
+                                              size_t cs, size_t bs, size_t plane, int T) {
+    tile2 g[T2_MAX];
+    t2_geometry(L, bs, T, g);
+    int W = L->in_w;
+    for (int c = 0; c < L->in_c; c++) {
+        float *dst = din + c * cs;
+        for (int t0 = 0; t0 < T; t0 += 16) {
+            int n = T - t0 < 16 ? T - t0 : 16;
+            __m256i lm[2];
+            avx2_lanes16(n, lm);
+            const float *zp = Z + (size_t)c * T + t0;
+            v16 d[16];
+#pragma GCC unroll 16
+            for (int x = 0; x < 16; x++) load16(&d[x], zp + x * plane, n, lm);
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) b4(d + j, 4);
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) b4(d + 4 * i, 1);
+            for (int l = 0; l < n; l++) { /* tile after tile: they overlap */
+                const tile2 *q = &g[t0 + l];
+                float *p = dst + q->in_off;
+                for (int i = 0; i < 4; i++) {
+                    if (!(q->in_rows >> i & 1)) continue;
+                    for (int j = 0; j < 4; j++)
+                        if (q->in_cols >> j & 1) p[i * W + j] += d[i * 4 + j][l];
+                }
+            }
+        }
+    }
+}
+#endif
+
 /* F(2,3)'s G (4×3): rows (1,0,0) (½,½,½) (½,−½,½) (0,0,1); y = G x */
 AI void g4(const v16 *x, int s, v16 *y, int ys) {
     v16 x0 = x[0], x1 = x[s], x2 = x[2 * s];
