@@ -168,6 +168,9 @@ Test(avx2, other_specs_match_generic) {
     /* F(4,3) with padding 1 and 2 on several channels, partial 4×4 tiles (10×10, 13×9) */
     compare("conv6k3p1 relu conv8k3p1 tanh maxpool2 conv12k3p2 relu flatten linear4", 3, 10, 10, 7, 5);
     compare("conv5k3 sigmoid conv9k3p1 relu maxpool2 flatten linear3 softmax", 2, 15, 11, 3, 6);
+    /* fused first layers with several input channels (their backward too), odd pools */
+    compare("conv5k3p1 relu maxpool2 conv6k3 relu flatten linear3", 3, 12, 14, 4, 8);
+    compare("conv7k3 relu maxpool2 flatten linear4", 2, 15, 13, 3, 9);
     /* a wide layer: pooled rows of 20 windows (no window masks), 36-wide F(4,3) */
     compare("conv4k3p1 relu conv8k3p1 relu maxpool2 flatten linear3", 2, 40, 36, 2, 7);
 }
