@@ -17,8 +17,14 @@ void nn_sgemm_bias_act(int M, int N, int K, const float *A, int lda, const float
 /* 1 when the CPU runs AVX-512F (checked once). */
 int nn_cpu_has_avx512(void);
 
-/* -1 (default): own AVX-512 kernels when the CPU has them; 0: always CBLAS
- * (lets a test compare the two paths). */
+/* 1 when the CPU runs AVX2 and FMA but not AVX-512F (checked once): the
+ * AVX2 kernels' case. */
+int nn_cpu_has_avx2(void);
+
+/* -1 (default): own kernels when the CPU has them (AVX-512, else AVX2+FMA);
+ * 0: always CBLAS and plain C, the generic path (lets a test compare them).
+ * The environment variable OPTLAB_NN_KERNELS=generic makes the CPU checks
+ * report neither AVX-512 nor AVX2, so -1 then means the generic path too. */
 extern int nn_gemm_own_kernels;
 
 /* Winograd for 3×3 convolutions (winograd.c, winograd4.c): -1 (default) the

@@ -66,6 +66,9 @@ float nn_sum(const float *a, size_t n);
 
 /* Own AVX-512 kernels in use: CPU has them and nn_gemm_own_kernels != 0. */
 int nn_use_avx512(void);
+/* Own AVX2+FMA kernels in use: the CPU has AVX2 and FMA but not AVX-512F, and
+ * nn_gemm_own_kernels != 0. Dispatch order everywhere: AVX-512, AVX2, generic. */
+int nn_use_avx2(void);
 
 /* ---- kernels (conv.c, pool.c, convpool.c, linear.c, pointwise.c). B = batch; shapes
  * from the layer. ---- */
@@ -147,6 +150,16 @@ void nn_wino2_output_adjoint_tiles(const nn_layer *L, const float *dout, size_t 
                                    size_t plane, int T);
 void nn_wino2_input_adjoint_tiles(const nn_layer *L, const float *Z, float *din, size_t cs,
                                   size_t bs, size_t plane, int T);
+/* The same four with AVX2+FMA (winograd4.c), where nn_wino2_by_tile_avx2 says so. */
+int nn_wino2_by_tile_avx2(const nn_layer *L, int T);
+void nn_wino2_input_tiles_avx2(const nn_layer *L, const float *in, size_t cs, size_t bs, float *V,
+                               size_t plane, int T);
+void nn_wino2_output_tiles_avx2(const nn_layer *L, const float *M, const float *bias, float *out,
+                                size_t ocs, size_t plane, int T);
+void nn_wino2_output_adjoint_tiles_avx2(const nn_layer *L, const float *dout, size_t ocs, float *Mg,
+                                        size_t plane, int T);
+void nn_wino2_input_adjoint_tiles_avx2(const nn_layer *L, const float *Z, float *din, size_t cs,
+                                       size_t bs, size_t plane, int T);
 /* F(2×2,3×3) weight transform and its adjoint, 16 input channels in the lanes */
 int nn_wino2_weight_by_tile(void);
 void nn_wino2_weight_tiles(const float *Wt, int Co, int Ci, float *U, size_t su);

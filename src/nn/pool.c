@@ -1,6 +1,7 @@
 /*
  * MaxPool2d(2, 2): forward and backward over C·B planes in CB layout, in
- * plain C and, for rows of at most 32 floats, AVX-512 (chosen at run time).
+ * plain C and, for rows of at most 32 floats, AVX-512, or on CPUs without it
+ * AVX2 for any row (chosen at run time).
  * A training forward records window masks (pool_window.h) so that the
  * backward reads neither the pool's input nor its output; when the pool's
  * input is a ReLU output its backward is folded in here.
@@ -119,6 +120,111 @@ __attribute__((target("avx512f"))) static void maxpool_fwd_avx512(const float *i
         }
     }
 }
+
+/*
+ * AVX2 forms (CPUs without AVX-512), any W: 8 windows at a time, their 16
+ * inputs of each row loaded (masked at the row's end) and split into even
+ * and odd columns. The maximum is taken in the scalar code's order, m = a,
+ * then b, c, d each replacing m when greater (vmaxps(x, m) is exactly
+ * x > m ? x : m, NaN and −0 included), and the window masks from the same
+ * comparisons, so both forms give the same floats and masks.
+ */
+#define NN_AVX2 __attribute__((target("avx2,fma")))
+#define NN_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
+
+/* lanes 0..n-1 of 8 */
+NN_AVX2_INLINE __m256i pool_lanes8(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* even and odd columns of the 2·nw floats at r (nw <= 8) */
+NN_AVX2_INLINE void split_row(const float *r, int nw, __m256 *ev, __m256 *od) {
+    __m256 a, b;
+    if (nw == 8) {
+        a = _mm256_loadu_ps(r);
+        b = _mm256_loadu_ps(r + 8);
+    } else {
+        a = _mm256_maskload_ps(r, pool_lanes8(2 * nw));
+        b = _mm256_maskload_ps(r + 8, pool_lanes8(2 * nw - 8));
+    }
+    /* shuffle: [a0 a2 b0 b2 | a4 a6 b4 b6]; permute 64-bit pairs 0,2,1,3 → a0 a2 a4 a6 b0 b2 b4 b6 */
+    *ev = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xd8));
+    *od = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xdd)), 0xd8));
+}
+
+NN_AVX2 static void maxpool_fwd_avx2(const float *in, size_t planes, int H, int W, int Ho, int Wo,
+                                     int mask_relu, float *out, uint16_t *wmask) {
+    /* rows are written in address order: a whole-vector store's lanes past its
+     * row are overwritten by the next row (masked stores are slow on AMD) */
+    const float *out_end = out + planes * Ho * Wo;
+    for (size_t p = 0; p < planes; p++) {
+        const float *src = in + p * H * W;
+        for (int oy = 0; oy < Ho; oy++) {
+            const float *r0 = src + (size_t)(2 * oy) * W, *r1 = r0 + W;
+            float *dst = out + (p * Ho + oy) * Wo;
+            unsigned bits[4] = {0, 0, 0, 0};
+            for (int ox = 0; ox < Wo; ox += 8) {
+                int nw = Wo - ox < 8 ? Wo - ox : 8;
+                __m256 a, b, c, d;
+                split_row(r0 + 2 * ox, nw, &a, &b);
+                split_row(r1 + 2 * ox, nw, &c, &d);
+                __m256 m = _mm256_max_ps(d, _mm256_max_ps(c, _mm256_max_ps(b, a)));
+                if (dst + ox + 8 <= out_end) _mm256_storeu_ps(dst + ox, m);
+                else _mm256_maskstore_ps(dst + ox, pool_lanes8(nw), m);
+                if (!wmask) continue;
+                unsigned live = (1u << nw) - 1;
+                if (mask_relu) live &= (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(m, _mm256_setzero_ps(), _CMP_GT_OQ));
+                unsigned ja = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(a, m, _CMP_EQ_OQ));
+                unsigned jb = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(b, m, _CMP_EQ_OQ)) & ~ja;
+                unsigned jc = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(c, m, _CMP_EQ_OQ)) & ~(ja | jb);
+                unsigned jd = live & (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(d, m, _CMP_EQ_OQ)) & ~(ja | jb | jc);
+                bits[0] |= ja << ox;
+                bits[1] |= jb << ox;
+                bits[2] |= jc << ox;
+                bits[3] |= jd << ox;
+            }
+            if (wmask)
+                for (int j = 0; j < 4; j++) wmask[4 * (p * Ho + oy) + j] = (uint16_t)bits[j];
+        }
+    }
+}
+
+/* g where bit x of bits (window x of these 8) is set, else 0 */
+NN_AVX2_INLINE __m256 grad_lanes(__m256 g, unsigned bits) {
+    __m256i sel = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    __m256i on = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)bits), sel), sel);
+    return _mm256_and_ps(g, _mm256_castsi256_ps(on));
+}
+
+/* 2·nw floats at r ← columns even (ev) and odd (od) interleaved */
+NN_AVX2_INLINE void join_row(float *r, int nw, __m256 ev, __m256 od) {
+    __m256 lo = _mm256_unpacklo_ps(ev, od), hi = _mm256_unpackhi_ps(ev, od);
+    __m256 a = _mm256_permute2f128_ps(lo, hi, 0x20), b = _mm256_permute2f128_ps(lo, hi, 0x31);
+    if (nw == 8) {
+        _mm256_storeu_ps(r, a);
+        _mm256_storeu_ps(r + 8, b);
+    } else {
+        _mm256_maskstore_ps(r, pool_lanes8(2 * nw), a);
+        _mm256_maskstore_ps(r + 8, pool_lanes8(2 * nw - 8), b);
+    }
+}
+
+/* Backward from the window masks maxpool_fwd_avx2 (or the plain forward) recorded. */
+NN_AVX2 static void maxpool_bwd_masks_avx2(const uint16_t *wmask, const float *dout, size_t planes,
+                                           int H, int W, int Ho, int Wo, float *din) {
+    for (size_t p = 0; p < planes; p++)
+        for (int oy = 0; oy < Ho; oy++) {
+            const uint16_t *wm = wmask + 4 * (p * Ho + oy);
+            const float *g = dout + (p * Ho + oy) * Wo;
+            float *d0 = din + p * H * W + (size_t)(2 * oy) * W, *d1 = d0 + W;
+            for (int ox = 0; ox < Wo; ox += 8) {
+                int nw = Wo - ox < 8 ? Wo - ox : 8;
+                __m256 gv = nw == 8 ? _mm256_loadu_ps(g + ox) : _mm256_maskload_ps(g + ox, pool_lanes8(nw));
+                join_row(d0 + 2 * ox, nw, grad_lanes(gv, wm[0] >> ox), grad_lanes(gv, wm[1] >> ox));
+                join_row(d1 + 2 * ox, nw, grad_lanes(gv, wm[2] >> ox), grad_lanes(gv, wm[3] >> ox));
+            }
+        }
+}
 #endif
 
 /*
@@ -139,6 +245,10 @@ void nn_maxpool_forward(const nn_layer *L, const float *in, int B, float *out, u
             maxpool_fwd_masks_avx512(in, planes, H, W, Ho, Wo, L->pool_masks_relu, out, wmask);
             return;
         }
+    }
+    if (nn_use_avx2()) {
+        maxpool_fwd_avx2(in, planes, H, W, Ho, Wo, L->pool_masks_relu, out, wmask);
+        return;
     }
 #endif
     for (size_t p = 0; p < planes; p++) {
@@ -178,6 +288,10 @@ void nn_maxpool_backward(const nn_layer *L, const float *in, const float *out, c
 #if NN_X86
     if (wmask && nn_use_avx512_bmi2() && W % 2 == 0 && W <= 32) {
         maxpool_bwd_masks_avx512(wmask, dout, planes, H, W, Ho, Wo, din);
+        return;
+    }
+    if (wmask && nn_use_avx2()) {
+        maxpool_bwd_masks_avx2(wmask, dout, planes, H, W, Ho, Wo, din);
         return;
     }
 #endif

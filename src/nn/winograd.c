@@ -53,6 +53,16 @@ int nn_wino_applies(const nn_layer *L) {
     /* Only with the AVX-512 kernels: on the portable path (OpenBLAS, scalar
      * transforms) F(2,3) measured no faster (train +3 %, forward −6 %). With
      * few input channels the products are too thin to pay for the transforms. */
+    /*
+     * AVX2+FMA (no AVX-512): F(4×4,3×3) with winograd4.c's AVX2 transforms where
+     * the output is at least 8×8 (conv2). Narrower outputs stay direct: F(2,3)
+     * with the AVX2 lane = tile transforms (nn_wino2_*_tiles_avx2, taken when
+     * nn_winograd = 1) on conv3 measured faster (bench/cnn CPU-time rates +3 to
+     * +20 % on a loaded machine) but its different rounding of conv3's input
+     * gradient moved conv2's F(4,3) weight gradient from 0.70 to 1.15 of the
+     * PyTorch parity tolerance (tests/nn/test_parity.c), so it is not chosen.
+     */
+    if (nn_use_avx2()) return L->in_c >= 4 && L->out_w >= 8 && L->out_h >= 8 ? 4 : 0;
     if (!nn_use_avx512() || L->in_c < 4) return 0;
     if (!nn_wino4_fast()) return L->out_w >= 8 ? 2 : 0;
     /*
@@ -426,6 +436,10 @@ static void input_transform(const nn_layer *L, const float *in, size_t cs, size_
         nn_wino2_input_tiles(L, in, cs, bs, V, plane, (int)T);
         return;
     }
+    if (nn_wino2_by_tile_avx2(L, (int)T)) {
+        nn_wino2_input_tiles_avx2(L, in, cs, bs, V, plane, (int)T);
+        return;
+    }
     if (wino_avx512(L)) {
         input_transform_avx512(L, in, cs, bs, nb, V, plane, T);
         return;
@@ -481,6 +495,10 @@ static void output_transform(const nn_layer *L, const float *M, const float *bia
         nn_wino2_output_tiles(L, M, bias, out, ocs, plane, (int)T);
         return;
     }
+    if (nn_wino2_by_tile_avx2(L, (int)T)) {
+        nn_wino2_output_tiles_avx2(L, M, bias, out, ocs, plane, (int)T);
+        return;
+    }
     if (wino_avx512(L)) {
         output_transform_avx512(L, M, bias, nb, out, ocs, plane, T);
         return;
@@ -529,6 +547,10 @@ static void output_transform_adjoint(const nn_layer *L, const float *dout, size_
         nn_wino2_output_adjoint_tiles(L, dout, ocs, Mg, plane, (int)T);
         return;
     }
+    if (nn_wino2_by_tile_avx2(L, (int)T)) {
+        nn_wino2_output_adjoint_tiles_avx2(L, dout, ocs, Mg, plane, (int)T);
+        return;
+    }
     if (wino_avx512(L)) {
         output_transform_adjoint_avx512(L, dout, ocs, nb, Mg, plane, T);
         return;
@@ -573,6 +595,10 @@ static void input_transform_adjoint(const nn_layer *L, const float *Z, int nb, f
 #if WINO_X86
     if (nn_wino2_by_tile(L, (int)T)) {
         nn_wino2_input_adjoint_tiles(L, Z, din, cs, bs, plane, (int)T);
+        return;
+    }
+    if (nn_wino2_by_tile_avx2(L, (int)T)) {
+        nn_wino2_input_adjoint_tiles_avx2(L, Z, din, cs, bs, plane, (int)T);
         return;
     }
     if (wino_avx512(L)) {

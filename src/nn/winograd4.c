@@ -638,6 +638,261 @@ W4AVX static void w4_weight_adjoint_avx512(const float *dU, int Co, int Ci, floa
         }
 }
 
+/*
+ * AVX2+FMA forms (CPUs without AVX-512): the same v16 transforms (GCC lowers
+ * each v16 operation to two 8-lane ones), lane = tile as above. AVX2 has no
+ * 16×16 register transposes worth their cost here (16 registers), so tiles
+ * come into the lanes by gathers (vgatherdps, masked where a tile crosses
+ * the image edge or the group is partial) and go back by 4×4 transposes of
+ * output rows (forward) or lane by lane (the input-gradient adjoint, whose
+ * tiles overlap and must be added one after another). The arithmetic is the
+ * plain form's, in the same order, so the transforms give the same floats.
+ */
+#define W4AVX2 __attribute__((target("avx2,fma")))
+#define W4AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
+
+/* lanes 0..7 / 8..15 of a v16 */
+/* (v16s pass by pointer: by value they would need the AVX-512 ABI) */
+W4AVX2_INLINE __m256 lo8(const v16 *v) { return _mm256_loadu_ps((const float *)v); }
+W4AVX2_INLINE __m256 hi8(const v16 *v) { return _mm256_loadu_ps((const float *)v + 8); }
+W4AVX2_INLINE void from8(v16 *v, __m256 lo, __m256 hi) {
+    _mm256_storeu_ps((float *)v, lo);
+    _mm256_storeu_ps((float *)v + 8, hi);
+}
+
+/* all-ones in the lanes of the first n (0..16) of 16, as two 8-lane masks */
+W4AVX2_INLINE void avx2_lanes16(int n, __m256i m[2]) {
+    __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    m[0] = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx);
+    m[1] = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8), idx);
+}
+
+/* 16 lanes of src[off[l] + k], masked lanes 0 */
+W4AVX2_INLINE void gather16(v16 *d, const float *src, const __m256i off[2], int k,
+                            const __m256i m[2], int masked) {
+    __m256i k8 = _mm256_set1_epi32(k);
+    __m256i o0 = _mm256_add_epi32(off[0], k8), o1 = _mm256_add_epi32(off[1], k8);
+    if (!masked) {
+        from8(d, _mm256_i32gather_ps(src, o0, 4), _mm256_i32gather_ps(src, o1, 4));
+        return;
+    }
+    __m256 z = _mm256_setzero_ps();
+    from8(d, _mm256_mask_i32gather_ps(z, src, o0, _mm256_castsi256_ps(m[0]), 4),
+          _mm256_mask_i32gather_ps(z, src, o1, _mm256_castsi256_ps(m[1]), 4));
+}
+
+/* lanes whose bit `bit` of the 32-bit masks bits[16] is set, and'ed with live[2] */
+W4AVX2_INLINE void bit_lanes(const unsigned *bits, int bit, const __m256i live[2], __m256i m[2]) {
+    __m256i one = _mm256_set1_epi32(1);
+    for (int h = 0; h < 2; h++) {
+        __m256i b = _mm256_loadu_si256((const __m256i *)(bits + 8 * h));
+        b = _mm256_and_si256(_mm256_srli_epi32(b, bit), one);
+        m[h] = _mm256_and_si256(_mm256_cmpeq_epi32(b, one), live[h]);
+    }
+}
+
+/* store lanes 0..n-1 of v at p */
+W4AVX2_INLINE void store16(float *p, const v16 *v, int n, const __m256i lm[2]) {
+    if (n == 16) {
+        _mm256_storeu_ps(p, lo8(v));
+        _mm256_storeu_ps(p + 8, hi8(v));
+    } else {
+        _mm256_maskstore_ps(p, lm[0], lo8(v));
+        _mm256_maskstore_ps(p + 8, lm[1], hi8(v));
+    }
+}
+
+/* lanes 0..n-1 from p, the others 0 */
+W4AVX2_INLINE void load16(v16 *v, const float *p, int n, const __m256i lm[2]) {
+    if (n == 16) from8(v, _mm256_loadu_ps(p), _mm256_loadu_ps(p + 8));
+    else from8(v, _mm256_maskload_ps(p, lm[0]), _mm256_maskload_ps(p + 8, lm[1]));
+}
+
+/* columns 0..5 of the 8×8 transpose of r[8]: out[j] lane k = r[k] lane j */
+W4AVX2_INLINE void transpose8x6(const __m256 *r, __m256 *out) {
+    __m256 t[8], u[8];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; i++) {
+        u[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) out[j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20);
+    out[4] = _mm256_permute2f128_ps(u[0], u[4], 0x31);
+    out[5] = _mm256_permute2f128_ps(u[1], u[5], 0x31);
+}
+
+/*
+ * Tiles into the lanes by rows: each tile row (6 floats, a masked load: the
+ * tile's columns inside the image) of 8 tiles, then an 8×8 transpose. (The
+ * first version gathered each of the 36 positions with vgatherdps: 11–13 %
+ * of bench/cnn, the largest transform.) Rows outside the image and unused
+ * lanes are zero, as in the plain form.
+ */
+W4AVX2 static void w4_input_avx2(const nn_layer *L, const tgroup *tab, const float *in, size_t cs,
+                                 float *V, size_t plane, int T) {
+    int W = L->in_w;
+    const __m256i colbit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 0, 0);
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        const tgroup *g = tab + t0 / 16;
+        int n = T - t0 < 16 ? T - t0 : 16;
+        __m256i lm[2], cmask[16];
+        unsigned rows[16];
+        avx2_lanes16(n, lm);
+        for (int l = 0; l < 16; l++) {
+            __m256i bits = _mm256_set1_epi32(l < n ? (int)g->in_cols[l] : 0);
+            cmask[l] = _mm256_cmpeq_epi32(_mm256_and_si256(bits, colbit), colbit);
+            rows[l] = l < n ? g->in_rows[l] : 0;
+        }
+        for (int c = 0; c < L->in_c; c++) {
+            const float *src = in + c * cs;
+            v16 d[36];
+            for (int h = 0; h < 2; h++)
+                #pragma GCC unroll 6
+                for (int i = 0; i < 6; i++) {
+                    __m256 r[8], o[6];
+                    #pragma GCC unroll 8
+                    for (int k = 0; k < 8; k++) {
+                        int l = 8 * h + k;
+                        r[k] = rows[l] >> i & 1 ? _mm256_maskload_ps(src + g->in_off[l] + i * W, cmask[l])
+                                                : _mm256_setzero_ps();
+                    }
+                    transpose8x6(r, o);
+                    #pragma GCC unroll 6
+                    for (int j = 0; j < 6; j++) _mm256_storeu_ps((float *)&d[i * 6 + j] + 8 * h, o[j]);
+                }
+            input_tf(d);
+            float *v = V + (size_t)c * T + t0;
+            #pragma GCC unroll 36
+            for (int x = 0; x < 36; x++) store16(v + x * plane, &d[x], n, lm);
+        }
+    }
+}
+
+W4AVX2 static void w4_output_avx2(const nn_layer *L, const tgroup *tab, const float *M,
+                                  const float *bias, float *out, size_t ocs, size_t plane, int T) {
+    int Wo = L->out_w;
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        const tgroup *g = tab + t0 / 16;
+        int n = T - t0 < 16 ? T - t0 : 16; /* (the table's g->n is for a whole chunk) */
+        __m256i lm[2];
+        avx2_lanes16(n, lm);
+        for (int co = 0; co < L->out_c; co++) {
+            const float *mp = M + (size_t)co * T + t0;
+            v16 mm[36], y[16];
+            #pragma GCC unroll 36
+            for (int x = 0; x < 36; x++) load16(&mm[x], mp + x * plane, n, lm);
+            output_tf(mm, y);
+            __m256 bv = _mm256_set1_ps(bias[co]), zero = _mm256_setzero_ps();
+            float rows[4][16][4]; /* [i][lane][j]: output row i of each tile */
+            #pragma GCC unroll 4
+            for (int i = 0; i < 4; i++)
+                #pragma GCC unroll 2
+                for (int h = 0; h < 2; h++) {
+                    __m256 a[4];
+                    #pragma GCC unroll 4
+                    for (int j = 0; j < 4; j++) {
+                        __m256 v = _mm256_add_ps(h ? hi8(&y[i * 4 + j]) : lo8(&y[i * 4 + j]), bv);
+                        /* max(0, v): v itself when v is NaN or −0, as the plain form's v < 0 test */
+                        a[j] = L->fuse_relu ? _mm256_max_ps(zero, v) : v;
+                    }
+                    __m256 t0v = _mm256_unpacklo_ps(a[0], a[1]), t1v = _mm256_unpackhi_ps(a[0], a[1]);
+                    __m256 t2v = _mm256_unpacklo_ps(a[2], a[3]), t3v = _mm256_unpackhi_ps(a[2], a[3]);
+                    __m256 r[4] = {_mm256_shuffle_ps(t0v, t2v, 0x44), _mm256_shuffle_ps(t0v, t2v, 0xee),
+                                   _mm256_shuffle_ps(t1v, t3v, 0x44), _mm256_shuffle_ps(t1v, t3v, 0xee)};
+                    #pragma GCC unroll 4
+                    for (int k = 0; k < 4; k++) {
+                        _mm_storeu_ps(rows[i][8 * h + k], _mm256_castps256_ps128(r[k]));
+                        _mm_storeu_ps(rows[i][8 * h + 4 + k], _mm256_extractf128_ps(r[k], 1));
+                    }
+                }
+            float *dst = out + co * ocs;
+            for (int l = 0; l < n; l++) {
+                float *o = dst + g->out_off[l];
+                if (g->cols[l] == 0xf)
+                    for (int i = 0; i < g->rows[l]; i++) _mm_storeu_ps(o + i * Wo, _mm_loadu_ps(rows[i][l]));
+                else
+                    for (int i = 0; i < g->rows[l]; i++)
+                        for (int j = 0; j < 4; j++)
+                            if (g->cols[l] >> j & 1) o[i * Wo + j] = rows[i][l][j];
+            }
+        }
+    }
+}
+
+W4AVX2 static void w4_output_adjoint_avx2(const nn_layer *L, const tgroup *tab, const float *dout,
+                                          size_t ocs, float *Mg, size_t plane, int T) {
+    int Wo = L->out_w;
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        const tgroup *g = tab + t0 / 16;
+        int n = T - t0 < 16 ? T - t0 : 16, inside = n == 16;
+        for (int l = 0; l < 16 && inside; l++) inside = g->rows[l] == 4 && g->cols[l] == 0xf;
+        __m256i lm[2], off[2], m[16][2];
+        avx2_lanes16(n, lm);
+        off[0] = _mm256_loadu_si256((const __m256i *)g->out_off);
+        off[1] = _mm256_loadu_si256((const __m256i *)(g->out_off + 8));
+        if (!inside) {
+            unsigned rowbits[16];
+            for (int l = 0; l < 16; l++) rowbits[l] = (1u << g->rows[l]) - 1;
+            __m256i rm[4][2], cm[4][2];
+            for (int i = 0; i < 4; i++) {
+                bit_lanes(rowbits, i, lm, rm[i]);
+                bit_lanes(g->cols, i, lm, cm[i]);
+            }
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++)
+                    for (int h = 0; h < 2; h++) m[i * 4 + j][h] = _mm256_and_si256(rm[i][h], cm[j][h]);
+        }
+        for (int co = 0; co < L->out_c; co++) {
+            const float *src = dout + co * ocs;
+            v16 gy[16], p[36];
+            #pragma GCC unroll 16
+            for (int x = 0; x < 16; x++)
+                gather16(&gy[x], src, off, (x / 4) * Wo + x % 4, m[inside ? 0 : x], !inside);
+            output_adj(gy, p);
+            float *mp = Mg + (size_t)co * T + t0;
+            #pragma GCC unroll 36
+            for (int x = 0; x < 36; x++) store16(mp + x * plane, &p[x], n, lm);
+        }
+    }
+}
+
+/* din += B Z Bᵀ per tile, lane after lane (tiles overlap by 2); din zeroed first */
+W4AVX2 static void w4_input_adjoint_avx2(const nn_layer *L, const tgroup *tab, const float *Z,
+                                         float *din, size_t cs, size_t plane, int T) {
+    int W = L->in_w;
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        const tgroup *g = tab + t0 / 16;
+        int n = T - t0 < 16 ? T - t0 : 16; /* (the table's g->n is for a whole chunk) */
+        __m256i lm[2];
+        avx2_lanes16(n, lm);
+        for (int c = 0; c < L->in_c; c++) {
+            const float *zp = Z + (size_t)c * T + t0;
+            v16 d[36];
+            #pragma GCC unroll 36
+            for (int x = 0; x < 36; x++) load16(&d[x], zp + x * plane, n, lm);
+            input_adj(d);
+            float *dst = din + c * cs;
+            for (int l = 0; l < n; l++) {
+                float *p = dst + g->in_off[l];
+                unsigned ir = g->in_rows[l], ic = g->in_cols[l];
+                for (int i = 0; i < 6; i++) {
+                    if (!(ir >> i & 1)) continue;
+                    for (int j = 0; j < 6; j++)
+                        if (ic >> j & 1) p[i * W + j] += d[i * 6 + j][l];
+                }
+            }
+        }
+    }
+}
+
 static int have_vl(void) {
     static int cached = -1;
     if (cached < 0) {
@@ -654,6 +909,15 @@ static int have_vl(void) {
 static int w4_avx512(void) {
 #if W4_X86
     return nn_use_avx512() && have_vl();
+#else
+    return 0;
+#endif
+}
+
+/* The AVX2 transforms apply: the CPU has AVX2+FMA but not AVX-512, kernel switch on. */
+static int w4_avx2(void) {
+#if W4_X86
+    return nn_use_avx2();
 #else
     return 0;
 #endif
@@ -728,6 +992,10 @@ static void input_transform(const nn_layer *L, const tgroup *tab, const float *i
         w4_input_avx512(L, tab, in, cs, V, plane, T);
         return;
     }
+    if (w4_avx2()) {
+        w4_input_avx2(L, tab, in, cs, V, plane, T);
+        return;
+    }
 #endif
     (void)tab;
     input_transform_plain(L, in, cs, bs, V, plane, T);
@@ -751,6 +1019,10 @@ void nn_wino4_forward(const nn_layer *L, const float *params, const float *in, s
             w4_output_avx512(L, S.tab, S.M, params + L->b_off, o, ocs, sm, T);
             continue;
         }
+        if (w4_avx2()) {
+            w4_output_avx2(L, S.tab, S.M, params + L->b_off, o, ocs, sm, T);
+            continue;
+        }
 #endif
         output_transform_plain(L, S.M, params + L->b_off, o, ocs, sm, T);
     }
@@ -764,7 +1036,7 @@ void nn_wino4_backward(const nn_layer *L, const float *params, float *grads, con
     float *V = S.V, *Mg = S.M, *U = S.U, *dU = scratch2;
     size_t su = S.su, ocs = (size_t)B * L->out_h * L->out_w;
 #if W4_X86
-    int avx = w4_avx512();
+    int avx = w4_avx512(), avx2 = w4_avx2();
 #endif
     if (din) weight_transform(params + L->w_off, Co, Ci, U, su);
     for (int b0 = 0; b0 < B; b0 += L->chunk) {
@@ -775,6 +1047,8 @@ void nn_wino4_backward(const nn_layer *L, const float *params, float *grads, con
 #if W4_X86
         if (avx)
             w4_output_adjoint_avx512(L, S.tab, dchunk, ocs, Mg, sm, T);
+        else if (avx2)
+            w4_output_adjoint_avx2(L, S.tab, dchunk, ocs, Mg, sm, T);
         else
 #endif
             output_transform_adjoint_plain(L, dchunk, ocs, Mg, sm, T);
@@ -785,6 +1059,8 @@ void nn_wino4_backward(const nn_layer *L, const float *params, float *grads, con
 #if W4_X86
         if (avx)
             w4_input_adjoint_avx512(L, S.tab, Z, dc, cs, sv, T);
+        else if (avx2)
+            w4_input_adjoint_avx2(L, S.tab, Z, dc, cs, sv, T);
         else
 #endif
             input_transform_adjoint_plain(L, Z, dc, cs, bs, sv, T);
@@ -1046,6 +1322,183 @@ W4AVX void nn_wino2_input_adjoint_tiles(const nn_layer *L, const float *Z, float
                     if (ir >> i & 1)
                         _mm_mask_storeu_ps(p + i * W, cm,
                                            _mm_add_ps(_mm_maskz_loadu_ps(cm, p + i * W), v[i]));
+            }
+        }
+    }
+}
+#endif
+
+#if W4_X86
+/*
+ * The same lane = tile F(2,3) transforms with AVX2+FMA (CPUs without
+ * AVX-512): tiles come into the lanes by gathers (16 positions, masked at
+ * the image's edges and past the chunk's last tile), leave through a small
+ * tile-major buffer (outputs: 2×2 a tile; input gradients: 4×4 a tile,
+ * added tile after tile since tiles overlap). Same arithmetic in the same
+ * order as the AVX-512 forms.
+ */
+int nn_wino2_by_tile_avx2(const nn_layer *L, int T) {
+    return w4_avx2() && T <= T2_MAX && t2_tiles_w(L) < 4;
+}
+
+/* the int32 offsets (in_off or out_off) of tiles t0 .. t0+15 (repeating the last past n) */
+static void t2_offsets(const tile2 *g, int t0, int n, int in, int32_t off[16]) {
+    for (int l = 0; l < 16; l++) {
+        const tile2 *q = &g[t0 + (l < n ? l : n - 1)];
+        off[l] = in ? q->in_off : q->out_off;
+    }
+}
+
+W4AVX2 void nn_wino2_input_tiles_avx2(const nn_layer *L, const float *in, size_t cs, size_t bs,
+                                      float *V, size_t plane, int T) {
+    tile2 g[T2_MAX];
+    t2_geometry(L, bs, T, g);
+    int W = L->in_w;
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        int n = T - t0 < 16 ? T - t0 : 16;
+        int32_t o[16];
+        unsigned rows[16], cols[16];
+        t2_offsets(g, t0, n, 1, o);
+        for (int l = 0; l < 16; l++) {
+            rows[l] = l < n ? g[t0 + l].in_rows : 0;
+            cols[l] = l < n ? g[t0 + l].in_cols : 0;
+        }
+        __m256i lm[2], off[2] = {_mm256_loadu_si256((const __m256i *)o),
+                                 _mm256_loadu_si256((const __m256i *)(o + 8))};
+        avx2_lanes16(n, lm);
+        __m256i rm[4][2], cm[4][2], m[16][2];
+        for (int i = 0; i < 4; i++) {
+            bit_lanes(rows, i, lm, rm[i]);
+            bit_lanes(cols, i, lm, cm[i]);
+        }
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+                for (int h = 0; h < 2; h++) m[i * 4 + j][h] = _mm256_and_si256(rm[i][h], cm[j][h]);
+        for (int c = 0; c < L->in_c; c++) {
+            v16 d[16];
+#pragma GCC unroll 16
+            for (int x = 0; x < 16; x++) gather16(&d[x], in + c * cs, off, (x / 4) * W + x % 4, m[x], 1);
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) bt4(d + j, 4);
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) bt4(d + 4 * i, 1);
+            float *v = V + (size_t)c * T + t0;
+#pragma GCC unroll 16
+            for (int x = 0; x < 16; x++) store16(v + x * plane, &d[x], n, lm);
+        }
+    }
+}
+
+W4AVX2 void nn_wino2_output_tiles_avx2(const nn_layer *L, const float *M, const float *bias,
+                                       float *out, size_t ocs, size_t plane, int T) {
+    tile2 g[T2_MAX];
+    t2_geometry(L, 0, T, g);
+    int Wo = L->out_w;
+    for (int co = 0; co < L->out_c; co++) {
+        float *dst = out + co * ocs;
+        __m256 bv = _mm256_set1_ps(bias[co]), zero = _mm256_setzero_ps();
+        for (int t0 = 0; t0 < T; t0 += 16) {
+            int n = T - t0 < 16 ? T - t0 : 16;
+            __m256i lm[2];
+            avx2_lanes16(n, lm);
+            const float *mp = M + (size_t)co * T + t0;
+            v16 m[16], t[8], y[4];
+#pragma GCC unroll 16
+            for (int x = 0; x < 16; x++) load16(&m[x], mp + x * plane, n, lm);
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) at4(m + j, 4, t + j, 4);
+#pragma GCC unroll 2
+            for (int i = 0; i < 2; i++) at4(t + 4 * i, 1, y + 2 * i, 1);
+            float r[4][16]; /* y(i, j) of each tile, bias added, ReLU when fused */
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++)
+#pragma GCC unroll 2
+                for (int h = 0; h < 2; h++) {
+                    __m256 v = _mm256_add_ps(h ? hi8(&y[k]) : lo8(&y[k]), bv);
+                    if (L->fuse_relu) v = _mm256_max_ps(v, zero); /* as the AVX-512 form */
+                    _mm256_storeu_ps(r[k] + 8 * h, v);
+                }
+            for (int l = 0; l < n; l++) {
+                const tile2 *q = &g[t0 + l];
+                float *o = dst + q->out_off;
+                o[0] = r[0][l];
+                if (q->cols & 2) o[1] = r[1][l];
+                if (q->rows > 1) {
+                    o[Wo] = r[2][l];
+                    if (q->cols & 2) o[Wo + 1] = r[3][l];
+                }
+            }
+        }
+    }
+}
+
+W4AVX2 void nn_wino2_output_adjoint_tiles_avx2(const nn_layer *L, const float *dout, size_t ocs,
+                                               float *Mg, size_t plane, int T) {
+    tile2 g[T2_MAX];
+    t2_geometry(L, 0, T, g);
+    int Wo = L->out_w;
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        int n = T - t0 < 16 ? T - t0 : 16;
+        int32_t o[16];
+        unsigned rowbits[16], cols[16];
+        t2_offsets(g, t0, n, 0, o);
+        for (int l = 0; l < 16; l++) {
+            rowbits[l] = l < n ? (1u << g[t0 + l].rows) - 1 : 0;
+            cols[l] = l < n ? g[t0 + l].cols : 0;
+        }
+        __m256i lm[2], off[2] = {_mm256_loadu_si256((const __m256i *)o),
+                                 _mm256_loadu_si256((const __m256i *)(o + 8))};
+        avx2_lanes16(n, lm);
+        __m256i rm[2][2], cm[2][2], m[4][2];
+        for (int i = 0; i < 2; i++) {
+            bit_lanes(rowbits, i, lm, rm[i]);
+            bit_lanes(cols, i, lm, cm[i]);
+        }
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 2; j++)
+                for (int h = 0; h < 2; h++) m[i * 2 + j][h] = _mm256_and_si256(rm[i][h], cm[j][h]);
+        for (int co = 0; co < L->out_c; co++) {
+            v16 gy[4], t[8], p[16];
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) gather16(&gy[k], dout + co * ocs, off, (k / 2) * Wo + k % 2, m[k], 1);
+#pragma GCC unroll 2
+            for (int j = 0; j < 2; j++) a4(gy + j, 2, t + j, 2);
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) a4(t + 2 * k, 1, p + 4 * k, 1);
+            float *mp = Mg + (size_t)co * T + t0;
+#pragma GCC unroll 16
+            for (int x = 0; x < 16; x++) store16(mp + x * plane, &p[x], n, lm);
+        }
+    }
+}
+
+W4AVX2 void nn_wino2_input_adjoint_tiles_avx2(const nn_layer *L, const float *Z, float *din,
+                                              size_t cs, size_t bs, size_t plane, int T) {
+    tile2 g[T2_MAX];
+    t2_geometry(L, bs, T, g);
+    int W = L->in_w;
+    for (int c = 0; c < L->in_c; c++) {
+        float *dst = din + c * cs;
+        for (int t0 = 0; t0 < T; t0 += 16) {
+            int n = T - t0 < 16 ? T - t0 : 16;
+            __m256i lm[2];
+            avx2_lanes16(n, lm);
+            const float *zp = Z + (size_t)c * T + t0;
+            v16 d[16];
+#pragma GCC unroll 16
+            for (int x = 0; x < 16; x++) load16(&d[x], zp + x * plane, n, lm);
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) b4(d + j, 4);
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) b4(d + 4 * i, 1);
+            for (int l = 0; l < n; l++) { /* tile after tile: they overlap */
+                const tile2 *q = &g[t0 + l];
+                float *p = dst + q->in_off;
+                for (int i = 0; i < 4; i++) {
+                    if (!(q->in_rows >> i & 1)) continue;
+                    for (int j = 0; j < 4; j++)
+                        if (q->in_cols >> j & 1) p[i * W + j] += d[i * 4 + j][l];
+                }
             }
         }
     }

@@ -1,9 +1,14 @@
 /*
- * The nn layer's own GEMM kernels (src/nn/gemm.c, AVX-512 when the CPU has
- * it) against OpenBLAS on every case they take: op(A)·B with A plain or
- * transposed, A·Bᵀ with a long K, beta 0 and 1, the fused bias+ReLU
- * epilogue, and sizes that leave partial register tiles and K blocks.
- * On a CPU without AVX-512 both paths are OpenBLAS and the test is trivial.
+ * The nn layer's own GEMM kernels (src/nn/gemm.c: AVX-512 when the CPU has
+ * it, else AVX2+FMA) against OpenBLAS on every case they take: op(A)·B with
+ * A plain or transposed, A·Bᵀ with a long K, beta 0 and 1, the fused
+ * bias+ReLU epilogue, and sizes that leave partial register tiles (8×48 and
+ * 4×6 with AVX-512, 6×16 and 3×4 with AVX2), K tails and K blocks.
+ * On a CPU with neither both paths are OpenBLAS and the test is trivial.
+ * Tolerance: both sides sum K products in float in different orders (FMA or
+ * not, blocked differently), so each differs from the exact sum by about
+ * K·2⁻²⁴·Σ|a·b| in the worst case and √K times that typically; with |a|,
+ * |b| < 1 that is ~1e-5·√K at most for these K.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -40,7 +45,8 @@ static void check(int ta, int tb, int M, int N, int K, float beta, int epilogue)
 
 Test(gemm, broadcast_kernel_matches_blas) {
     int shapes[][3] = {{8, 48, 1}, {9, 49, 9}, {32, 100, 9}, {64, 150, 288}, {13, 97, 300},
-                       {20, 63, 513}, {64, 48, 64}};
+                       {20, 63, 513}, {64, 48, 64},
+                       {6, 16, 1}, {7, 17, 3}, {12, 33, 129}, {5, 40, 50}, {64, 144, 256}};
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
         for (int ta = 0; ta < 2; ta++)
             for (int b = 0; b < 2; b++)
@@ -51,11 +57,14 @@ Test(gemm, fused_bias_relu_matches_blas) {
     check(0, 0, 64, 150, 288, 0, 1);
     check(0, 0, 11, 61, 300, 0, 2);
     check(0, 0, 32, 200, 9, 0, 2);
+    check(0, 0, 7, 23, 9, 0, 2); /* AVX2: partial 6×16 tiles in both directions */
+    check(0, 0, 6, 16, 5, 0, 1);
     check(0, 0, 3, 5, 4, 0, 2); /* too small for our kernels: BLAS + loop on both sides */
 }
 
 Test(gemm, dot_kernel_matches_blas) {
-    int shapes[][3] = {{64, 288, 300}, {32, 9, 1000}, {13, 7, 257}, {9, 23, 600}, {40, 700, 900}};
+    int shapes[][3] = {{64, 288, 300}, {32, 9, 1000}, {13, 7, 257}, {9, 23, 600}, {40, 700, 900},
+                       {3, 4, 32}, {7, 5, 33}, {6, 9, 71}, {64, 32, 2000}};
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
         for (int b = 0; b < 2; b++)
             check(0, 1, shapes[s][0], shapes[s][1], shapes[s][2], (float)b, 0);

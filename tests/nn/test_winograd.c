@@ -10,7 +10,9 @@
  * AVX-512 transforms and narrow enough for its lane = tile ones (outputs
  * under 8 wide), channel counts that are not multiples of 16, groups of
  * fewer than 16 tiles, chunks with a partial last chunk, and both
- * GEMM/transform paths (own AVX-512 kernels and the portable one).
+ * GEMM/transform paths (own kernels: AVX-512, or on CPUs without it AVX2+FMA,
+ * whose F(2,3) lane = tile transforms only these forced runs take; and the
+ * portable one).
  * Tolerance as test_parity.c: 1e-4 relative plus 1e-6 of the tensor's max.
  */
 #include <criterion/criterion.h>
