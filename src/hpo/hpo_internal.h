@@ -59,6 +59,14 @@ ol_status ol_hpo_tpe_pick(const ol_sample_ctx *ctx, const double *cand, size_t m
  */
 ol_status ol_hpo_mvtpe_pick(const ol_sample_ctx *ctx, const char *const *names, size_t d, const double *cand,
                             size_t m, size_t *best, double *scores, int *startup, ol_error *err);
+/**
+ * m draws from the same l(x) as ol_hpo_mvtpe_pick, from given uniforms, into out (m rows of d, in
+ * the order of names): u_component[c] picks candidate c's component, u_value[c*d+k] the category
+ * or truncated-normal quantile of its parameter names[k] (as Optuna's sample uses them). For tests
+ * that redraw Optuna's candidates from its own uniforms.
+ */
+ol_status ol_hpo_mvtpe_draw(const ol_sample_ctx *ctx, const char *const *names, size_t d, const double *u_component,
+                            const double *u_value, size_t m, double *out, int *startup, ol_error *err);
 
 /**
  * TPE's rank of a trial (tpe.c; Optuna 3.1's (step, value) keys, smaller is better): COMPLETE

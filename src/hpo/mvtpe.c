@@ -203,6 +203,22 @@ static double mv_score(const ol_hpo_parzen *lp, const ol_hpo_parzen *gp, size_t 
     return joint_log_pdf(lp, d, x, terms) - joint_log_pdf(gp, d, x, terms);
 }
 
+/* One candidate from l(x) into x: the component whose cumulative weight first exceeds u_component
+ * (numpy's choice with p), then parameter j from that component with the uniform u_value[j]
+ * (x may be u_value). */
+static void mv_draw(const ol_hpo_parzen *lp, size_t d, double u_component, const double *u_value, double *x) {
+    size_t comp = lp[0].n - 1;
+    double acc = 0;
+    for (size_t i = 0; i < lp[0].n; i++) {
+        acc += lp[0].w[i];
+        if (u_component < acc) {
+            comp = i;
+            break;
+        }
+    }
+    for (size_t j = 0; j < d; j++) x[j] = ol_hpo_parzen_sample_component(&lp[j], comp, u_value[j]);
+}
+
 /* Choose every parameter of dims for ctx's trial into out; *startup = 1 (nothing chosen) in the start-up. */
 static ol_status mv_choose(const ol_tpe_options *o, const ol_sample_ctx *ctx, const mv_dim *dims, size_t d,
                            double *out, int *startup, ol_error *err) {
@@ -220,16 +236,9 @@ static ol_status mv_choose(const ol_tpe_options *o, const ol_sample_ctx *ctx, co
     ol_hpo_param_rng(&rng, ctx->seed, "mvtpe", ctx->trial_number, "");
     double best = -INFINITY;
     for (size_t c = 0; c < n_cand; c++) {
-        double *x = cbuf + c * d, u = ol_rng_uniform(&rng), acc = 0;
-        size_t comp = lp[0].n - 1;
-        for (size_t i = 0; i < lp[0].n; i++) {
-            acc += lp[0].w[i];
-            if (u < acc) {
-                comp = i;
-                break;
-            }
-        }
-        for (size_t j = 0; j < d; j++) x[j] = ol_hpo_parzen_sample_component(&lp[j], comp, ol_rng_uniform(&rng));
+        double *x = cbuf + c * d, u = ol_rng_uniform(&rng);
+        for (size_t j = 0; j < d; j++) x[j] = ol_rng_uniform(&rng);
+        mv_draw(lp, d, u, x, x);
         double score = mv_score(lp, gp, d, x, terms);
         if (c == 0 || score > best) {
             best = score;
@@ -243,47 +252,60 @@ out:
     return rc;
 }
 
+/* The tests' entry points: the joint space and estimators of ctx's ask, and col[j], the column of
+ * the callers' rows (parameters in the order of names) that holds dims[j]. */
+typedef struct {
+    mv_dim *dims;
+    size_t d;
+    size_t *col;
+    ol_hpo_parzen *lp, *gp;
+} mv_replay;
+
+static void replay_free(mv_replay *r) {
+    mv_models_free(r->lp, r->gp, r->d);
+    free(r->col);
+    dims_free(r->dims, r->d);
+}
+
+static ol_status replay_prepare(const ol_sample_ctx *ctx, const char *const *names, size_t d, mv_replay *r,
+                                int *startup, ol_error *err) {
+    memset(r, 0, sizeof *r);
+    *startup = 1;
+    ol_status rc = joint_space(ctx, &r->dims, &r->d, err);
+    if (rc || !r->d) return rc;
+    ol_tpe_options o = ol_tpe_defaults();
+    rc = mv_models(&o, ctx, r->dims, r->d, &r->lp, &r->gp, startup, err);
+    if (rc || *startup) return rc;
+    if (r->d != d) return ol_fail(err, OL_EINVAL, "the joint space has %zu parameters, the candidates %zu", r->d, d);
+    r->col = malloc(r->d * sizeof *r->col);
+    if (!r->col) return ol_fail(err, OL_ENOMEM, "out of memory");
+    for (size_t j = 0; j < r->d; j++) {
+        size_t k = 0;
+        while (k < d && strcmp(names[k], r->dims[j].name)) k++;
+        if (k == d)
+            return ol_fail(err, OL_EINVAL, "the candidates have no column for parameter '%s' of the joint space",
+                           r->dims[j].name);
+        r->col[j] = k;
+    }
+    return OL_OK;
+}
+
 ol_status ol_hpo_mvtpe_pick(const ol_sample_ctx *ctx, const char *const *names, size_t d, const double *cand,
                             size_t m, size_t *best, double *scores, int *startup, ol_error *err) {
-    mv_dim *dims;
-    size_t nd;
-    *startup = 1;
-    ol_status rc = joint_space(ctx, &dims, &nd, err);
-    if (rc) return rc;
-    /* col[j]: the candidates' column of dims[j] */
-    size_t *col = malloc((nd ? nd : 1) * sizeof *col);
-    double *x = malloc((nd ? nd : 1) * sizeof *x);
-    ol_hpo_parzen *lp = NULL, *gp = NULL;
-    double *terms = NULL;
-    if (!col || !x) {
-        rc = ol_fail(err, OL_ENOMEM, "out of memory");
-        goto out;
-    }
-    if (!nd) goto out;
-    ol_tpe_options o = ol_tpe_defaults();
-    rc = mv_models(&o, ctx, dims, nd, &lp, &gp, startup, err);
+    mv_replay r;
+    ol_status rc = replay_prepare(ctx, names, d, &r, startup, err);
+    double *x = NULL, *terms = NULL;
     if (rc || *startup) goto out;
-    if (nd != d) {
-        rc = ol_fail(err, OL_EINVAL, "the joint space has %zu parameters, the candidates %zu", nd, d);
-        goto out;
-    }
-    for (size_t j = 0; j < nd && !rc; j++) {
-        size_t k = 0;
-        while (k < d && strcmp(names[k], dims[j].name)) k++;
-        if (k == d)
-            rc = ol_fail(err, OL_EINVAL, "the candidates have no column for parameter '%s' of the joint space", dims[j].name);
-        col[j] = k;
-    }
-    if (rc) goto out;
-    terms = malloc((lp[0].n > gp[0].n ? lp[0].n : gp[0].n) * sizeof *terms);
-    if (!terms) {
+    x = malloc(d * sizeof *x);
+    terms = malloc((r.lp[0].n > r.gp[0].n ? r.lp[0].n : r.gp[0].n) * sizeof *terms);
+    if (!x || !terms) {
         rc = ol_fail(err, OL_ENOMEM, "out of memory");
         goto out;
     }
     double top = -INFINITY;
     for (size_t c = 0; c < m; c++) {
-        for (size_t j = 0; j < nd; j++) x[j] = cand[c * d + col[j]];
-        double score = mv_score(lp, gp, nd, x, terms);
+        for (size_t j = 0; j < d; j++) x[j] = cand[c * d + r.col[j]];
+        double score = mv_score(r.lp, r.gp, d, x, terms);
         if (scores) scores[c] = score;
         if (c == 0 || score > top) {
             top = score;
@@ -291,11 +313,33 @@ ol_status ol_hpo_mvtpe_pick(const ol_sample_ctx *ctx, const char *const *names, 
         }
     }
 out:
-    mv_models_free(lp, gp, nd);
-    free(terms);
-    free(col);
     free(x);
-    dims_free(dims, nd);
+    free(terms);
+    replay_free(&r);
+    return rc;
+}
+
+ol_status ol_hpo_mvtpe_draw(const ol_sample_ctx *ctx, const char *const *names, size_t d, const double *u_component,
+                            const double *u_value, size_t m, double *out, int *startup, ol_error *err) {
+    mv_replay r;
+    ol_status rc = replay_prepare(ctx, names, d, &r, startup, err);
+    double *u = NULL, *x = NULL;
+    if (rc || *startup) goto out;
+    u = malloc(d * sizeof *u);
+    x = malloc(d * sizeof *x);
+    if (!u || !x) {
+        rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t c = 0; c < m; c++) {
+        for (size_t j = 0; j < d; j++) u[j] = u_value[c * d + r.col[j]];
+        mv_draw(r.lp, d, u_component[c], u, x);
+        for (size_t j = 0; j < d; j++) out[c * d + r.col[j]] = x[j];
+    }
+out:
+    free(u);
+    free(x);
+    replay_free(&r);
     return rc;
 }
 

@@ -10,7 +10,10 @@
  * name with two distributions, a one-choice categorical: all left out), the
  * start-up count, the ranking and gamma split over COMPLETE and PRUNED
  * trials, the weights, the multivariate bandwidths, every kernel and the
- * comparison; only the random draws differ between the two.
+ * comparison. After each study's last decision, optlab also redraws Optuna's
+ * 24 candidates from the uniforms numpy gave it (component, then each
+ * parameter from that component), so the two differ only in their random
+ * numbers.
  *
  * A near-tie (optlab's scores of the two choices within 1e-9: the same
  * mathematical score, rounded differently) counts as agreement and is logged
@@ -108,7 +111,8 @@ static void free_study(golden_study *g) {
 }
 
 typedef struct {
-    int decisions, agreed, near_ties, startups;
+    int decisions, agreed, near_ties, startups, draws;
+    double worst_draw; /* largest |optlab - Optuna| of a continuous redraw, in units of its range */
 } tally;
 
 static ol_sample_ctx ctx_at(const golden_study *g, int number) {
@@ -131,14 +135,74 @@ static void check_startup(const golden_study *g, int first, int last, tally *t) 
     }
 }
 
-/* Replay the decide lines that follow a study's trials; stops at the next study (or EOF). */
+/* The range of parameter `name` (its distribution in the golden file), for the draw tolerance. */
+static double param_range(const golden_study *g, const char *name, int *continuous) {
+    ol_distribution d;
+    ol_error err = {0};
+    cr_assert_eq(ol_distribution_from_json(&d, find_dist(g, name)->json, &err), OL_OK, "%s", err.msg);
+    *continuous = d.kind == OL_DIST_FLOAT && !(d.step > 0);
+    double r = d.kind == OL_DIST_CATEGORICAL ? 1 : d.high - d.low;
+    ol_distribution_free(&d);
+    return r;
+}
+
+/*
+ * A draw line: optlab redraws the m candidates of the decision just read from the uniforms numpy
+ * gave Optuna. Categories and grid values must be equal; continuous values within 1e-12 of the
+ * parameter's range (truncated-normal quantiles by bisection, and exp for log scales, round off
+ * differently).
+ */
+static void check_draw(FILE *f, const golden_study *g, int number, size_t m, size_t d, const char *const *names,
+                       const double *cand, tally *t) {
+    int n2;
+    cr_assert_eq(fscanf(f, "%d", &n2), 1);
+    cr_assert_eq(n2, number, "golden file: draw line for trial %d after the decision of trial %d", n2, number);
+    double u_comp[MAX_CAND], u_value[MAX_CAND * MAX_DISTS], out[MAX_CAND * MAX_DISTS];
+    for (size_t c = 0; c < m; c++) cr_assert_eq(fscanf(f, "%lf", &u_comp[c]), 1);
+    for (size_t i = 0; i < m * d; i++) cr_assert_eq(fscanf(f, "%lf", &u_value[i]), 1);
+    ol_sample_ctx ctx = ctx_at(g, number);
+    int startup = 0;
+    ol_error err = {0};
+    cr_assert_eq(ol_hpo_mvtpe_draw(&ctx, names, d, u_comp, u_value, m, out, &startup, &err), OL_OK, "trial %d: %s",
+                 number, err.msg);
+    cr_assert_not(startup);
+    for (size_t k = 0; k < d; k++) {
+        int continuous;
+        double range = param_range(g, names[k], &continuous);
+        for (size_t c = 0; c < m; c++) {
+            double ours = out[c * d + k], theirs = cand[c * d + k], diff = fabs(ours - theirs) / range;
+            if (continuous) {
+                cr_assert_leq(diff, 1e-12, "trial %d, candidate %zu, %s: optlab drew %.17g, Optuna %.17g", number, c,
+                              names[k], ours, theirs);
+                if (diff > t->worst_draw) t->worst_draw = diff;
+            } else
+                cr_assert_eq(ours, theirs, "trial %d, candidate %zu, %s: optlab drew %.17g, Optuna %.17g", number, c,
+                             names[k], ours, theirs);
+        }
+    }
+    t->draws += (int)m;
+}
+
+/* Replay the decide (and draw) lines that follow a study's trials; stops at the next study (or EOF). */
 static void replay_decisions(FILE *f, const golden_study *g, tally *t) {
     int next = 0; /* the first trial not yet checked */
+    /* the decision just read, for a draw line that follows it */
+    static double last_cand[MAX_CAND * MAX_DISTS];
+    static char last_name_buf[MAX_DISTS][32];
+    const char *last_names[MAX_DISTS];
+    size_t last_m = 0, last_d = 0;
+    int have_last = 0;
     for (;;) {
         long at = ftell(f);
         char word[16];
-        if (fscanf(f, " %15s", word) != 1 || strcmp(word, "decide")) {
-            if (!feof(f)) fseek(f, at, SEEK_SET);
+        int got = fscanf(f, " %15s", word) == 1;
+        if (got && !strcmp(word, "draw")) {
+            cr_assert(have_last, "golden file: a draw line before any decision");
+            check_draw(f, g, next - 1, last_m, last_d, last_names, last_cand, t);
+            continue;
+        }
+        if (!got || strcmp(word, "decide")) {
+            if (got) fseek(f, at, SEEK_SET);
             check_startup(g, next, g->n_trials, t);
             return;
         }
@@ -161,6 +225,13 @@ static void replay_decisions(FILE *f, const golden_study *g, tally *t) {
         for (size_t c = 0; c < m && theirs == m; c++)
             if (!memcmp(&cand[c * d], chosen, d * sizeof *chosen)) theirs = c;
         cr_assert_lt(theirs, m, "trial %d: Optuna's choice is not among its candidates", number);
+
+        memcpy(last_cand, cand, m * d * sizeof *cand);
+        for (size_t j = 0; j < d; j++) {
+            strcpy(last_name_buf[j], names[j]);
+            last_names[j] = last_name_buf[j];
+        }
+        last_m = m, last_d = d, have_last = 1;
 
         ol_sample_ctx ctx = ctx_at(g, number);
         size_t best = 0;
@@ -200,9 +271,11 @@ Test(mvtpe_replay, chooses_what_optuna_31_chose) {
         studies++;
     }
     fclose(f);
-    cr_log_info("mvtpe_replay: %d studies, %d joint decisions, %d identical, %d near-ties; %d start-up asks", studies,
-                t.decisions, t.agreed, t.near_ties, t.startups);
+    cr_log_info("mvtpe_replay: %d studies, %d joint decisions, %d identical, %d near-ties; %d start-up asks; "
+                "%d candidates redrawn, continuous ones within %.3g of the range",
+                studies, t.decisions, t.agreed, t.near_ties, t.startups, t.draws, t.worst_draw);
     cr_assert_eq(studies, 3);
     cr_assert_geq(t.decisions, 60, "only %d decisions read", t.decisions);
+    cr_assert_eq(t.draws, 3 * 24, "expected a draw line (24 candidates) per study, read %d candidates", t.draws);
     cr_assert_eq(t.agreed + t.near_ties, t.decisions);
 }

@@ -22,7 +22,9 @@ finished when a trial is asked:
   group is ranked from pruned trials (by step reached, then value).
 
 For every relative (joint) decision the file keeps Optuna's 24 candidate
-vectors, drawn from l(x), and the one it chose. Trials without a decide line
+vectors, drawn from l(x), and the one it chose; for the last decision of each
+study, also the uniforms behind the candidates (the recorder hands numpy's own
+draws through, so the studies run as they would without it). Trials without a decide line
 were sampled at random (start-up): optlab must be in its start-up there too.
 
 Line format:
@@ -30,6 +32,9 @@ Line format:
   dist KEY JSON                   (KEY: the name, or name#2 for a second distribution of it)
   trial NUMBER STATE HAS_VALUE VALUE N_STEPS (STEP VALUE)* N_PARAMS (KEY INTERNAL_VALUE)*
   decide NUMBER M D NAME_1..NAME_D (M rows of D candidate values) (D chosen values)
+  draw NUMBER (M component uniforms) (M rows of D value uniforms)
+                                  (after a study's last decide: the uniforms numpy gave Optuna
+                                  for those candidates, for optlab to redraw them)
 STATE: 0 RUNNING, 1 COMPLETE, 2 PRUNED, 3 FAIL (optlab's ol_trial_state).
 Values are in optlab's internal representation (categorical: the index).
 """
@@ -54,9 +59,41 @@ _orig_compare = SM.TPESampler._compare
 _orig_relative = SM.TPESampler._sample_relative
 
 
+class _Recorder:
+    """The sampler's RandomState, keeping the uniforms behind the estimator's draws: one per
+    candidate for the component, then one per candidate for each parameter in turn."""
+
+    def __init__(self, base):
+        self.base = base
+        self.u_component = None
+        self.u_value = []
+
+    def choice(self, a, size, p):
+        state = self.base.get_state()
+        u = self.base.random_sample(size)
+        self.base.set_state(state)
+        out = self.base.choice(a, size, p=p)
+        cdf = np.cumsum(p)
+        assert (out == np.searchsorted(cdf / cdf[-1], u, side="right")).all()
+        self.u_component = u
+        return out
+
+    def uniform(self, low, high, size):
+        assert (low, high) == (0, 1)
+        self.u_value.append(self.base.uniform(low, high, size))
+        return self.u_value[-1]
+
+    def rand(self, n):
+        self.u_value.append(self.base.rand(n))
+        return self.u_value[-1]
+
+
 def _sample(self, rng, size):
-    out = _orig_sample(self, rng, size)
+    rec = _Recorder(rng)
+    out = _orig_sample(self, rec, size)
     current["cand"] = {k: np.asarray(v, dtype=float).copy() for k, v in out.items()}
+    assert len(rec.u_value) == len(out)
+    current["u"] = (rec.u_component, dict(zip(self._search_space.keys(), rec.u_value)))
     return out
 
 
@@ -71,7 +108,7 @@ def _relative(self, study, trial, search_space):
     ret = _orig_relative(self, study, trial, search_space)
     if "chosen" in current:
         names = list(search_space.keys())
-        decisions.append((trial.number, names, current["cand"], current["chosen"]))
+        decisions.append((trial.number, names, current["cand"], current["chosen"], current["u"]))
     return ret
 
 
@@ -183,13 +220,17 @@ def run(name, direction, seed, n_trials, fn):
         print("trial %d %d %d %r %d%s %d%s" % (
             t.number, STATE[t.state], has, t.value if has else 0.0, len(steps),
             "".join(" %d %r" % (s, v) for s, v in steps), len(ps), "".join(ps)))
-    for number, names, cand, chosen in decisions:
+    for i, (number, names, cand, chosen, (u_comp, u_value)) in enumerate(decisions):
         m = len(cand[names[0]])
-        rows = " ".join(" ".join(repr(float(cand[n][i])) for n in names) for i in range(m))
+        rows = " ".join(" ".join(repr(float(cand[n][c])) for n in names) for c in range(m))
         print("decide %d %d %d %s %s %s" % (number, m, len(names), " ".join(names), rows,
                                            " ".join(repr(float(chosen[n])) for n in names)))
+        if i == len(decisions) - 1:
+            print("draw %d %s %s" % (number, " ".join(repr(float(u)) for u in u_comp),
+                                     " ".join(" ".join(repr(float(u_value[n][c])) for n in names)
+                                              for c in range(m))))
 
 
-run("mv-mixed", "minimize", 3, 38, mixed)
+run("mv-mixed", "minimize", 3, 36, mixed)
 run("mv-branin", "maximize", 11, 36, branin)
 run("mv-pruned", "minimize", 5, 26, mostly_pruned)
