@@ -48,6 +48,27 @@ ol_status ol_hpo_tpe_pick(const ol_sample_ctx *ctx, const double *cand, size_t m
                           int *startup, ol_error *err);
 
 /**
+ * Multivariate TPE's choice among given candidates: takes the joint space
+ * from ctx's history, builds the joint l(x) and g(x) exactly as an ask with
+ * Optuna 3.1's default options does, scores the m candidates (row c of cand:
+ * d internal values, in the order of names) by log l(x) - log g(x) into
+ * scores (if not NULL) and sets *best to the first with the largest score.
+ * *startup = 1 (nothing scored) in the random start-up or with an empty
+ * joint space. OL_EINVAL when names are not the joint space's parameters.
+ * For tests that replay Optuna's own decisions.
+ */
+ol_status ol_hpo_mvtpe_pick(const ol_sample_ctx *ctx, const char *const *names, size_t d, const double *cand,
+                            size_t m, size_t *best, double *scores, int *startup, ol_error *err);
+/**
+ * m draws from the same l(x) as ol_hpo_mvtpe_pick, from given uniforms, into out (m rows of d, in
+ * the order of names): u_component[c] picks candidate c's component, u_value[c*d+k] the category
+ * or truncated-normal quantile of its parameter names[k] (as Optuna's sample uses them). For tests
+ * that redraw Optuna's candidates from its own uniforms.
+ */
+ol_status ol_hpo_mvtpe_draw(const ol_sample_ctx *ctx, const char *const *names, size_t d, const double *u_component,
+                            const double *u_value, size_t m, double *out, int *startup, ol_error *err);
+
+/**
  * TPE's rank of a trial (tpe.c; Optuna 3.1's (step, value) keys, smaller is better): COMPLETE
  * (-inf, value), PRUNED (-last step, last value; NaN as +inf; (1, 0) without intermediates), and
  * with constant_liar any RUNNING trial but `asking` (+inf, +inf). Values negated when maximising.

@@ -4,8 +4,10 @@
  * parameter, so correlations between parameters count.
  *
  *  - Search space: the parameters that every COMPLETE and PRUNED trial holds
- *    with the same distribution. Parameters outside it (conditional ones)
- *    are sampled by the univariate TPE (Optuna's independent sampler there).
+ *    with the same distribution, but for single-valued ones (a one-choice
+ *    categorical: Optuna's distribution.single(), which would otherwise count
+ *    in d below). Parameters outside it (conditional ones) are sampled by the
+ *    univariate TPE (Optuna's independent sampler there).
  *  - Start-up: random while fewer than n_startup_trials (10) trials are
  *    COMPLETE or PRUNED.
  *  - Observations: COMPLETE and PRUNED trials holding every parameter of the
@@ -77,6 +79,13 @@ static int has_all(const ol_trial_rec *t, const mv_dim *dims, size_t d) {
     return 1;
 }
 
+/* One possible value (Optuna's distribution.single()): a one-choice categorical, or a range
+ * narrower than its step (optlab's own distributions never are; a foreign storage's may be). */
+static int single_valued(const ol_distribution *d) {
+    if (d->kind == OL_DIST_CATEGORICAL) return d->n_choices == 1;
+    return d->low == d->high || (!d->log && d->step > 0 && d->high - d->low < d->step);
+}
+
 static ol_status joint_space(const ol_sample_ctx *ctx, mv_dim **out, size_t *n_out, ol_error *err) {
     *out = NULL;
     *n_out = 0;
@@ -93,6 +102,10 @@ static ol_status joint_space(const ol_sample_ctx *ctx, mv_dim **out, size_t *n_o
     for (size_t s = 0; s < n_shared; s++) {
         ol_error perr = {0};
         if (ol_distribution_from_json(&dims[n].dist, shared[s]->distribution_json, &perr)) continue;
+        if (single_valued(&dims[n].dist)) { /* Optuna leaves it out of the relative space */
+            ol_distribution_free(&dims[n].dist);
+            continue;
+        }
         dims[n].name = shared[s]->name;
         dims[n].dist_json = shared[s]->distribution_json;
         n++;
@@ -121,9 +134,22 @@ static double joint_log_pdf(const ol_hpo_parzen *est, size_t d, const double *x,
     return mx + log(s);
 }
 
-/* Choose every parameter of dims for ctx's trial into out; *startup = 1 (nothing chosen) in the start-up. */
-static ol_status mv_choose(const ol_tpe_options *o, const ol_sample_ctx *ctx, const mv_dim *dims, size_t d,
-                           double *out, int *startup, ol_error *err) {
+static void mv_models_free(ol_hpo_parzen *lp, ol_hpo_parzen *gp, size_t d) {
+    for (size_t j = 0; lp && gp && j < d; j++) {
+        ol_hpo_parzen_free(&lp[j]);
+        ol_hpo_parzen_free(&gp[j]);
+    }
+    free(lp);
+    free(gp);
+}
+
+/*
+ * The joint estimators of one ask over dims: l(x) into *lp_out, g(x) into *gp_out (d each,
+ * free with mv_models_free). *startup = 1 (and no estimators) in the random start-up.
+ */
+static ol_status mv_models(const ol_tpe_options *o, const ol_sample_ctx *ctx, const mv_dim *dims, size_t d,
+                           ol_hpo_parzen **lp_out, ol_hpo_parzen **gp_out, int *startup, ol_error *err) {
+    *lp_out = *gp_out = NULL;
     *startup = 0;
     size_t nt = ctx->n_trials, n = 0, n_done = 0;
     mv_obs *obs = malloc((nt ? nt : 1) * sizeof *obs);
@@ -150,13 +176,7 @@ static ol_status mv_choose(const ol_tpe_options *o, const ol_sample_ctx *ctx, co
     ol_status rc = OL_OK;
     ol_hpo_parzen *lp = calloc(d, sizeof *lp), *gp = calloc(d, sizeof *gp);
     double *vals = malloc((n ? n : 1) * sizeof *vals);
-    double *terms = malloc((n + 2) * sizeof *terms);
-    size_t n_cand = (size_t)o->n_ei_candidates;
-    double *cbuf = malloc(n_cand * d * sizeof *cbuf);
-    if (!lp || !gp || !vals || !terms || !cbuf) {
-        rc = ol_fail(err, OL_ENOMEM, "out of memory");
-        goto out;
-    }
+    if (!lp || !gp || !vals) rc = ol_fail(err, OL_ENOMEM, "out of memory");
     for (size_t j = 0; j < d && !rc; j++) {
         for (size_t i = 0; i < n; i++) vals[i] = ol_hpo_find_param(&ctx->trials[obs[i].index], dims[j].name)->value;
         if (ol_hpo_parzen_build(&lp[j], &dims[j].dist, vals, n_below, o) ||
@@ -167,38 +187,159 @@ static ol_status mv_choose(const ol_tpe_options *o, const ol_sample_ctx *ctx, co
             ol_hpo_parzen_multivariate_sigmas(&gp[j], d, o);
         }
     }
-    if (rc) goto out;
+    free(vals);
+    free(obs);
+    if (rc) {
+        mv_models_free(lp, gp, d);
+        return rc;
+    }
+    *lp_out = lp;
+    *gp_out = gp;
+    return OL_OK;
+}
+
+/* A candidate's score, log l(x) - log g(x); terms: scratch of l's and g's component counts. */
+static double mv_score(const ol_hpo_parzen *lp, const ol_hpo_parzen *gp, size_t d, const double *x, double *terms) {
+    return joint_log_pdf(lp, d, x, terms) - joint_log_pdf(gp, d, x, terms);
+}
+
+/* One candidate from l(x) into x: the component whose cumulative weight first exceeds u_component
+ * (numpy's choice with p), then parameter j from that component with the uniform u_value[j]
+ * (x may be u_value). */
+static void mv_draw(const ol_hpo_parzen *lp, size_t d, double u_component, const double *u_value, double *x) {
+    size_t comp = lp[0].n - 1;
+    double acc = 0;
+    for (size_t i = 0; i < lp[0].n; i++) {
+        acc += lp[0].w[i];
+        if (u_component < acc) {
+            comp = i;
+            break;
+        }
+    }
+    for (size_t j = 0; j < d; j++) x[j] = ol_hpo_parzen_sample_component(&lp[j], comp, u_value[j]);
+}
+
+/* Choose every parameter of dims for ctx's trial into out; *startup = 1 (nothing chosen) in the start-up. */
+static ol_status mv_choose(const ol_tpe_options *o, const ol_sample_ctx *ctx, const mv_dim *dims, size_t d,
+                           double *out, int *startup, ol_error *err) {
+    ol_hpo_parzen *lp, *gp;
+    ol_status rc = mv_models(o, ctx, dims, d, &lp, &gp, startup, err);
+    if (rc || *startup) return rc;
+    size_t n_cand = (size_t)o->n_ei_candidates, n_terms = lp[0].n > gp[0].n ? lp[0].n : gp[0].n;
+    double *terms = malloc(n_terms * sizeof *terms);
+    double *cbuf = malloc(n_cand * d * sizeof *cbuf);
+    if (!terms || !cbuf) {
+        rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        goto out;
+    }
     ol_rng rng;
     ol_hpo_param_rng(&rng, ctx->seed, "mvtpe", ctx->trial_number, "");
     double best = -INFINITY;
     for (size_t c = 0; c < n_cand; c++) {
-        double *x = cbuf + c * d, u = ol_rng_uniform(&rng), acc = 0;
-        size_t comp = lp[0].n - 1;
-        for (size_t i = 0; i < lp[0].n; i++) {
-            acc += lp[0].w[i];
-            if (u < acc) {
-                comp = i;
-                break;
-            }
-        }
-        for (size_t j = 0; j < d; j++) x[j] = ol_hpo_parzen_sample_component(&lp[j], comp, ol_rng_uniform(&rng));
-        double score = joint_log_pdf(lp, d, x, terms) - joint_log_pdf(gp, d, x, terms);
+        double *x = cbuf + c * d, u = ol_rng_uniform(&rng);
+        for (size_t j = 0; j < d; j++) x[j] = ol_rng_uniform(&rng);
+        mv_draw(lp, d, u, x, x);
+        double score = mv_score(lp, gp, d, x, terms);
         if (c == 0 || score > best) {
             best = score;
             memcpy(out, x, d * sizeof *x);
         }
     }
 out:
-    for (size_t j = 0; lp && gp && j < d; j++) {
-        ol_hpo_parzen_free(&lp[j]);
-        ol_hpo_parzen_free(&gp[j]);
-    }
-    free(lp);
-    free(gp);
-    free(vals);
+    mv_models_free(lp, gp, d);
     free(terms);
     free(cbuf);
-    free(obs);
+    return rc;
+}
+
+/* The tests' entry points: the joint space and estimators of ctx's ask, and col[j], the column of
+ * the callers' rows (parameters in the order of names) that holds dims[j]. */
+typedef struct {
+    mv_dim *dims;
+    size_t d;
+    size_t *col;
+    ol_hpo_parzen *lp, *gp;
+} mv_replay;
+
+static void replay_free(mv_replay *r) {
+    mv_models_free(r->lp, r->gp, r->d);
+    free(r->col);
+    dims_free(r->dims, r->d);
+}
+
+static ol_status replay_prepare(const ol_sample_ctx *ctx, const char *const *names, size_t d, mv_replay *r,
+                                int *startup, ol_error *err) {
+    memset(r, 0, sizeof *r);
+    *startup = 1;
+    ol_status rc = joint_space(ctx, &r->dims, &r->d, err);
+    if (rc || !r->d) return rc;
+    ol_tpe_options o = ol_tpe_defaults();
+    rc = mv_models(&o, ctx, r->dims, r->d, &r->lp, &r->gp, startup, err);
+    if (rc || *startup) return rc;
+    if (r->d != d) return ol_fail(err, OL_EINVAL, "the joint space has %zu parameters, the candidates %zu", r->d, d);
+    r->col = malloc(r->d * sizeof *r->col);
+    if (!r->col) return ol_fail(err, OL_ENOMEM, "out of memory");
+    for (size_t j = 0; j < r->d; j++) {
+        size_t k = 0;
+        while (k < d && strcmp(names[k], r->dims[j].name)) k++;
+        if (k == d)
+            return ol_fail(err, OL_EINVAL, "the candidates have no column for parameter '%s' of the joint space",
+                           r->dims[j].name);
+        r->col[j] = k;
+    }
+    return OL_OK;
+}
+
+ol_status ol_hpo_mvtpe_pick(const ol_sample_ctx *ctx, const char *const *names, size_t d, const double *cand,
+                            size_t m, size_t *best, double *scores, int *startup, ol_error *err) {
+    mv_replay r;
+    ol_status rc = replay_prepare(ctx, names, d, &r, startup, err);
+    double *x = NULL, *terms = NULL;
+    if (rc || *startup) goto out;
+    x = malloc(d * sizeof *x);
+    terms = malloc((r.lp[0].n > r.gp[0].n ? r.lp[0].n : r.gp[0].n) * sizeof *terms);
+    if (!x || !terms) {
+        rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        goto out;
+    }
+    double top = -INFINITY;
+    for (size_t c = 0; c < m; c++) {
+        for (size_t j = 0; j < d; j++) x[j] = cand[c * d + r.col[j]];
+        double score = mv_score(r.lp, r.gp, d, x, terms);
+        if (scores) scores[c] = score;
+        if (c == 0 || score > top) {
+            top = score;
+            *best = c;
+        }
+    }
+out:
+    free(x);
+    free(terms);
+    replay_free(&r);
+    return rc;
+}
+
+ol_status ol_hpo_mvtpe_draw(const ol_sample_ctx *ctx, const char *const *names, size_t d, const double *u_component,
+                            const double *u_value, size_t m, double *out, int *startup, ol_error *err) {
+    mv_replay r;
+    ol_status rc = replay_prepare(ctx, names, d, &r, startup, err);
+    double *u = NULL, *x = NULL;
+    if (rc || *startup) goto out;
+    u = malloc(d * sizeof *u);
+    x = malloc(d * sizeof *x);
+    if (!u || !x) {
+        rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t c = 0; c < m; c++) {
+        for (size_t j = 0; j < d; j++) u[j] = u_value[c * d + r.col[j]];
+        mv_draw(r.lp, d, u_component[c], u, x);
+        for (size_t j = 0; j < d; j++) out[c * d + r.col[j]] = x[j];
+    }
+out:
+    free(u);
+    free(x);
+    replay_free(&r);
     return rc;
 }
 
