@@ -86,6 +86,15 @@ void ol_format_pyfloat(char *buf, size_t n, double v);
 /** Store a system attribute (key, JSON value) on the trial being sampled (see ol_sample_ctx.tag). */
 typedef ol_status (*ol_sample_tag_fn)(void *tag_ctx, const char *key, const char *value_json, ol_error *err);
 
+/** Work a sampler keeps in a study between its asks (see ol_sample_ctx.memo): `owner` says which
+ *  sampler code filled `data` (another one clears it first), `free_data` frees it. All zero: empty.
+ *  Thread safety: the study's, one thread at a time. */
+typedef struct {
+    const void *owner;
+    void *data;
+    void (*free_data)(void *data);
+} ol_sampler_memo;
+
 /** What a sampler sees when asked for one parameter of one trial. */
 typedef struct {
     const ol_trial_rec *trials; /**< the study's trials (all states) as of the ask, by number */
@@ -104,6 +113,11 @@ typedef struct {
     /** Set by the study (NULL elsewhere): where the digest of this trial's history is kept once a
      *  joint sampler has computed it (0 = not yet), so its other suggests need not digest it again. */
     uint64_t *history_key_memo;
+    /** Set by the study (NULL elsewhere): the study's memo, kept until it closes. Finished trials
+     *  never change, so what a sampler derived from one (identified by its trial_id) holds at every
+     *  later ask; TPE keeps each finished trial's rank and parameter value there, so a long
+     *  history is not searched by name again at every ask. The draws are the same without it. */
+    ol_sampler_memo *memo;
 } ol_sample_ctx;
 
 /** A sampler: one function that draws an internal value for ctx's parameter.

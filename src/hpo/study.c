@@ -5,7 +5,9 @@
  * checks the distribution, asks the sampler (or takes a fixed value) and
  * records the parameter with its Optuna JSON; tell finishes the trial.
  * The study holds no sampler state: everything a sampler needs is in the
- * storage and the seed, so any process can resume any study.
+ * storage and the seed, so any process can resume any study. (Its memo,
+ * ol_sample_ctx.memo, only saves a sampler work: the draws are the same
+ * without it.)
  *
  * Incremental reads. Finished trials never change, so the study keeps every
  * trial it has read (its cache) and each ask or pruning check reads only the
@@ -54,6 +56,7 @@ struct ol_study {
     ol_trial_rec **retired; /* caches replaced by a full re-read: trials' snapshots may still share them */
     size_t n_retired;
     size_t *retired_n;
+    ol_sampler_memo memo; /* ol_sample_ctx.memo: the sampler's work kept between asks */
 };
 
 struct ol_trial {
@@ -151,6 +154,7 @@ void ol_study_close(ol_study *s) {
     free(s->retired);
     free(s->retired_n);
     fixed_free(s->fixed, s->n_fixed);
+    if (s->memo.free_data) s->memo.free_data(s->memo.data);
     free(s->ignore_attr);
     free(s->name);
     free(s);
@@ -526,7 +530,8 @@ ol_status ol_trial_suggest(ol_trial *t, const char *name, const ol_distribution 
                              .dist_json = json,
                              .tag = trial_tag,
                              .tag_ctx = t,
-                             .history_key_memo = &t->history_key};
+                             .history_key_memo = &t->history_key,
+                             .memo = &t->study->memo};
         rc = t->study->sampler->sample(t->study->sampler, &ctx, &v, err);
         if (rc) goto out;
         if (!ol_distribution_contains(d, v)) {
