@@ -357,6 +357,17 @@ ol_status ol_trial_fix_param(ol_trial *t, const char *name, double external_valu
  * the internal value.
  */
 ol_status ol_trial_suggest(ol_trial *t, const char *name, const ol_distribution *d, double *internal, ol_error *err);
+/**
+ * Suggest n parameters at once: internal[i] receives the value that
+ * ol_trial_suggest(t, names[i], &dists[i], ...) called for i = 0, 1, ... in
+ * turn would give, bit for bit, but the new ones are recorded in one storage
+ * transaction (ol_storage_set_params) instead of one each: one commit for an
+ * ask's parameters. On an error none of this call's parameters is recorded
+ * or kept by the trial; a parameter that could not be drawn is named first
+ * in the message ("parameter lr: ...").
+ */
+ol_status ol_trial_suggest_many(ol_trial *t, const char *const *names, const ol_distribution *dists, size_t n,
+                                double *internal, ol_error *err);
 /** Float in [low, high] (log: sampled in log space; step 0 = continuous). */
 ol_status ol_trial_suggest_float(ol_trial *t, const char *name, double low, double high, int log, double step,
                                  double *out, ol_error *err);

@@ -372,14 +372,15 @@ int cmd_ask(int argc, char **argv) {
         cli_error("%s", err.msg);
         goto done;
     }
+    /* all parameters recorded in one transaction (one commit), each drawn as its own suggest would */
     double internal[ASK_MAX_PARAMS];
-    for (int i = 0; i < n_params; i++) {
-        if (ol_trial_suggest(trial, params[i].name, &dists[i], &internal[i], &err)) {
-            cli_error("parameter %s: %s", params[i].name, err.msg);
-            ol_study_tell(study, trial, OL_TRIAL_FAIL, NAN, &err);
-            trial = NULL;
-            goto done;
-        }
+    const char *names[ASK_MAX_PARAMS];
+    for (int i = 0; i < n_params; i++) names[i] = params[i].name;
+    if (ol_trial_suggest_many(trial, names, dists, (size_t)n_params, internal, &err)) {
+        cli_error("%s", err.msg);
+        ol_study_tell(study, trial, OL_TRIAL_FAIL, NAN, &err);
+        trial = NULL;
+        goto done;
     }
     /* json.dumps's layout, as `optuna ask` prints it: ints as ints, floats as Python's repr, choices as stored */
     printf("{\"number\": %d, \"params\": {", ol_trial_number(trial));

@@ -23,8 +23,8 @@ struct ol_storage_ops {
     /* creates the trial, its heartbeat and the n_attrs system attributes in one transaction */
     ol_status (*create_trial)(ol_storage *st, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
                               size_t n_attrs, int64_t *trial_id, int *number, ol_error *err);
-    ol_status (*set_param)(ol_storage *st, int64_t trial_id, const char *name, double value,
-                           const char *distribution_json, ol_error *err);
+    /* records params[0..n) (n >= 1, names distinct) of a RUNNING trial in one transaction: all or none */
+    ol_status (*set_params)(ol_storage *st, int64_t trial_id, const ol_param_rec *params, size_t n, ol_error *err);
     ol_status (*set_intermediate)(ol_storage *st, int64_t trial_id, int64_t step, double value, ol_error *err);
     ol_status (*set_trial_attr)(ol_storage *st, int64_t trial_id, int system, const char *key,
                                 const char *value_json, ol_error *err);

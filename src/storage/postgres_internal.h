@@ -91,8 +91,7 @@ ol_status pg_get_study_attrs(ol_storage *st, int64_t study_id, ol_attr_rec **att
 /* postgres_trial.c */
 ol_status pg_create_trial(ol_storage *st, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
                           size_t n_attrs, int64_t *trial_id, int *number, ol_error *err);
-ol_status pg_set_param(ol_storage *st, int64_t trial_id, const char *name, double value,
-                       const char *distribution_json, ol_error *err);
+ol_status pg_set_params(ol_storage *st, int64_t trial_id, const ol_param_rec *params, size_t n, ol_error *err);
 ol_status pg_set_intermediate(ol_storage *st, int64_t trial_id, int64_t step, double value, ol_error *err);
 ol_status pg_set_trial_attr(ol_storage *st, int64_t trial_id, int system, const char *key,
                             const char *value_json, ol_error *err);

@@ -126,28 +126,68 @@ static ol_status pg_write_running(pg_storage *pg, const char *what, const char *
     return rows ? OL_OK : trial_not_running(pg, id, verb, err);
 }
 
-static ol_status set_param_once(pg_storage *pg, int64_t trial_id, const char *name, double value,
-                                const char *dist, ol_error *err) {
-    char id[24], v[32];
-    pg_fmt_i64(id, trial_id);
-    pg_fmt_double(v, value);
-    const char *p[] = {id, name, v, dist};
-    return pg_write_running(pg, "setting a parameter",
-                            "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
-                            "SELECT $1::int, $2, $3::float8, $4 WHERE EXISTS "
-                            "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') "
-                            "ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = EXCLUDED.param_value, "
-                            "distribution_json = EXCLUDED.distribution_json RETURNING 1",
-                            4, p, id, "set a parameter of", err);
+/* Append text to a PostgreSQL array literal as one quoted element ("a\"b"). */
+static void pg_array_put_text(char **o, const char *text) {
+    *(*o)++ = '"';
+    for (const char *c = text; *c; c++) {
+        if (*c == '"' || *c == '\\') *(*o)++ = '\\';
+        *(*o)++ = *c;
+    }
+    *(*o)++ = '"';
 }
 
-ol_status pg_set_param(ol_storage *st, int64_t trial_id, const char *name, double value,
-                       const char *distribution_json, ol_error *err) {
+/* All the parameters in one statement (one round trip, one commit): the names, values and
+ * distributions as three arrays, unnested in their order, so param_id follows the call's order. */
+static ol_status set_params_once(pg_storage *pg, int64_t trial_id, const ol_param_rec *params, size_t n,
+                                 ol_error *err) {
+    size_t names_len = 3, dists_len = 3;
+    for (size_t i = 0; i < n; i++) {
+        names_len += 2 * strlen(params[i].name) + 3;
+        dists_len += 2 * strlen(params[i].distribution_json) + 3;
+    }
+    char *names = malloc(names_len), *dists = malloc(dists_len), *values = malloc(3 + n * 33);
+    if (!names || !dists || !values) {
+        free(names);
+        free(dists);
+        free(values);
+        return pg_fail(pg, err, OL_ENOMEM, "out of memory setting parameters");
+    }
+    char *on = names, *od = dists, *ov = values;
+    *on++ = '{', *od++ = '{', *ov++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i) *on++ = ',', *od++ = ',', *ov++ = ',';
+        pg_array_put_text(&on, params[i].name);
+        pg_array_put_text(&od, params[i].distribution_json);
+        pg_fmt_double(ov, params[i].value);
+        ov += strlen(ov);
+    }
+    *on++ = '}', *od++ = '}', *ov++ = '}';
+    *on = 0, *od = 0, *ov = 0;
+    char id[24];
+    pg_fmt_i64(id, trial_id);
+    const char *p[] = {id, names, values, dists};
+    ol_status st = pg_write_running(
+        pg, n == 1 ? "setting a parameter" : "setting parameters",
+        "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+        "SELECT $1::int, u.name, u.value, u.dist FROM unnest($2::text[], $3::float8[], $4::text[]) "
+        "WITH ORDINALITY AS u(name, value, dist, ord) WHERE EXISTS "
+        "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') ORDER BY u.ord "
+        "ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = EXCLUDED.param_value, "
+        "distribution_json = EXCLUDED.distribution_json RETURNING 1",
+        4, p, id, "set a parameter of", err);
+    free(names);
+    free(dists);
+    free(values);
+    return st;
+}
+
+ol_status pg_set_params(ol_storage *st, int64_t trial_id, const ol_param_rec *params, size_t n, ol_error *err) {
     pg_storage *pg = (pg_storage *)st;
-    if (!name || !*name || !distribution_json)
-        return pg_fail(pg, err, OL_EINVAL, "trial %lld: parameter name or distribution is missing",
-                       (long long)trial_id);
-    PG_WITH_RETRY(pg, err, set_param_once(pg, trial_id, name, value, distribution_json, err));
+    for (size_t i = 0; i < n; i++)
+        if (!params[i].name || !*params[i].name || !params[i].distribution_json)
+            return pg_fail(pg, err, OL_EINVAL, "trial %lld: parameter name or distribution is missing",
+                           (long long)trial_id);
+    PG_WITH_RETRY(pg, err, set_params_once(pg, trial_id, params, n, err));
 }
 
 static ol_status set_intermediate_once(pg_storage *pg, int64_t trial_id, int64_t step, double value, ol_error *err) {

@@ -134,8 +134,7 @@ ol_status sq_get_study_attrs(ol_storage *base, int64_t study_id, ol_attr_rec **o
 ol_status sq_count_trials(sq_storage *s, int q_id, int64_t study_id, int *count, ol_error *err);
 ol_status sq_create_trial(ol_storage *base, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
                           size_t n_attrs, int64_t *trial_id, int *number, ol_error *err);
-ol_status sq_set_param(ol_storage *base, int64_t trial_id, const char *name, double value,
-                       const char *distribution_json, ol_error *err);
+ol_status sq_set_params(ol_storage *base, int64_t trial_id, const ol_param_rec *params, size_t n, ol_error *err);
 ol_status sq_set_intermediate(ol_storage *base, int64_t trial_id, int64_t step_no, double value,
                               ol_error *err);
 ol_status sq_set_trial_attr(ol_storage *base, int64_t trial_id, int system, const char *key,
