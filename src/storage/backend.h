@@ -86,6 +86,11 @@ typedef struct {
 ol_trial_index *ol_trial_index_build(const ol_trial_rec *trials, size_t n);
 /* The trial with this id, or NULL if it is not in the index (or ix is NULL). */
 ol_trial_rec *ol_trial_index_find(ol_trial_rec *trials, const ol_trial_index *ix, size_t n, int64_t trial_id);
+/* The same, looking first at trials[*hint] and the one after it (*hint: the position found last,
+ * 0 to begin): the child rows of a study mostly come in trial order, so most rows are found
+ * there without a search. *hint becomes the position found. */
+ol_trial_rec *ol_trial_index_find_near(ol_trial_rec *trials, const ol_trial_index *ix, size_t n, int64_t trial_id,
+                                       size_t *hint);
 /* Sets *state from a stored state name ("RUNNING", "COMPLETE", ...); returns 0
  * (state untouched) if text is NULL or no state has that name. */
 int ol_trial_state_parse(const char *text, ol_trial_state *state);

@@ -57,6 +57,7 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
     PGresult *res[Q_N] = {0};
     ol_trial_rec *trials = NULL;
     ol_trial_index *ix = NULL;
+    size_t hint = 0;
     size_t n = 0;
     ol_status st = OL_OK;
     /* Finished trials never change and the trial rows come first, so rows the
@@ -123,7 +124,7 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
     for (int q = 0; q < Q_N; q++) {
         int rows = PQntuples(res[q]);
         for (int i = 0; i < rows; i++) {
-            ol_trial_rec *t = ol_trial_index_find(trials, ix, n, atoll(PQgetvalue(res[q], i, 0)));
+            ol_trial_rec *t = ol_trial_index_find_near(trials, ix, n, atoll(PQgetvalue(res[q], i, 0)), &hint);
             if (!t) continue;
             if (q == Q_PARAMS) t->n_params++;
             else if (q == Q_INTER) t->n_intermediate++;
@@ -150,7 +151,7 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
         PGresult *rq = res[q];
         int rows = PQntuples(rq);
         for (int i = 0; i < rows; i++) {
-            ol_trial_rec *t = ol_trial_index_find(trials, ix, n, atoll(PQgetvalue(rq, i, 0)));
+            ol_trial_rec *t = ol_trial_index_find_near(trials, ix, n, atoll(PQgetvalue(rq, i, 0)), &hint);
             if (!t) continue;
             if (q == Q_PARAMS) {
                 if (PQgetisnull(rq, i, 1) || PQgetisnull(rq, i, 2) || PQgetisnull(rq, i, 3) ||
