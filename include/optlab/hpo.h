@@ -341,6 +341,14 @@ ol_status ol_study_ask_with_attrs(ol_study *s, const ol_attr_rec *system_attrs, 
  */
 ol_status ol_study_tell(ol_study *s, ol_trial *t, ol_trial_state state, double value, ol_error *err);
 
+/**
+ * Read the study's trials now, as the next ask would (that ask then reads only
+ * what changed since). A command that must not write to a damaged storage
+ * calls it before its first ask: a damaged page the study needs is refused
+ * here (OL_EFORMAT), before the ask creates a trial.
+ */
+ol_status ol_study_load(ol_study *s, ol_error *err);
+
 /** Give up a trial without telling (it stays RUNNING in storage; for crashes in tests). */
 void ol_trial_abandon(ol_trial *t);
 

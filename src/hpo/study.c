@@ -260,6 +260,11 @@ static ol_status cache_refresh(ol_study *s, ol_error *err) {
     return OL_OK;
 }
 
+ol_status ol_study_load(ol_study *s, ol_error *err) {
+    ol_status rc = cache_refresh(s, err);
+    return rc ? ol_error_prefix(err, "study '%s'", s->name) : OL_OK;
+}
+
 /* A snapshot of the study as stored now: finished records shared with the cache, unfinished ones copied. */
 static ol_status study_snapshot(ol_study *s, ol_trial_rec **out, size_t *n, ol_error *err) {
     *out = NULL;

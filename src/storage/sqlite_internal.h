@@ -68,6 +68,7 @@ typedef struct {
     char *path;
     sqlite3_stmt *stmt[Q_COUNT];
     unsigned jitter; /* state of the backoff jitter */
+    int no_page_check; /* OL_STORAGE_OPEN_NO_CHECK: no PRAGMA quick_check on open */
 } sq_storage;
 
 static inline sq_storage *sq(ol_storage *st) { return (sq_storage *)st; }

@@ -717,3 +717,41 @@ Test(sqlite, datetime_seconds_read_as_strtod_reads_them) {
     ol_trials_free(tr, n);
     ol_storage_close(st);
 }
+
+/* OL_STORAGE_OPEN_NO_CHECK skips only the whole-file check: the same damaged file opens, and
+ * the first read of a damaged page is refused as OL_EFORMAT naming the file. */
+Test(sqlite, open_without_the_page_check_still_refuses_damaged_pages_when_read) {
+    ol_storage *st = open_file("nocheck.db");
+    ol_error err = {0};
+    int64_t study, tid;
+    cr_assert_eq(ol_storage_create_study(st, "c", 1, &study, &err), OL_OK);
+    for (int i = 0; i < 50; i++) {
+        cr_assert_eq(ol_storage_create_trial(st, study, 0, &tid, NULL, &err), OL_OK, "%s", err.msg);
+        cr_assert_eq(ol_storage_set_trial_attr(st, tid, "note", "\"a long enough note to fill a few pages\"", &err),
+                     OL_OK);
+    }
+    ol_storage_close(st);
+    char path[512], url[600];
+    path_in_tmp(path, sizeof path, "nocheck.db");
+    raw_sql(path, "PRAGMA journal_mode = DELETE");
+    /* one leaf page of the attributes, past its 8-byte header (the schema pages stay readable) */
+    long long page = raw_int(path, "SELECT max(pageno) FROM dbstat WHERE name = 'trial_user_attributes' "
+                                   "AND pagetype = 'leaf'"),
+              page_size = raw_int(path, "PRAGMA page_size");
+    cr_assert_gt(page, 1);
+    size_t n;
+    unsigned char *bytes = slurp(path, &n);
+    for (size_t i = (size_t)((page - 1) * page_size + 8); i < (size_t)(page * page_size); i++)
+        bytes[i] = (unsigned char)(i * 7 + 3);
+    write_file(path, bytes, n);
+    free(bytes);
+    snprintf(url, sizeof url, "sqlite:///%s", path);
+    cr_assert_eq(ol_storage_open_flags(&st, url, OL_STORAGE_OPEN_NO_CHECK, &err), OL_OK, "%s", err.msg);
+    ol_trial_rec *tr = NULL;
+    size_t nt = 0;
+    ol_status s = ol_storage_get_trials(st, study, &tr, &nt, &err);
+    cr_assert_eq(s, OL_EFORMAT, "status %d: %s", s, err.msg);
+    cr_assert(strstr(err.msg, path) && strstr(err.msg, "corrupt"), "%s", err.msg);
+    ol_storage_close(st);
+    expect_refused(path, OL_EFORMAT, "corrupt"); /* the default open still checks every page */
+}
