@@ -114,9 +114,11 @@ PGresult *pg_exec(pg_storage *pg, const char *what, const char *sql, int nparams
 }
 
 /*
- * n queries in one round trip (libpq's pipeline mode): all are sent, then
+ * n statements in one round trip (libpq's pipeline mode): all are sent, then
  * their results read in order; each runs as pg_exec would run it alone (its
- * own snapshot, no transaction around them). res[i] receives query i's result,
+ * own snapshot, unless a BEGIN among them opens a transaction; after a failure
+ * inside one, the caller rolls it back). res[i] receives statement i's result
+ * (rows or a command's),
  * or, on the first failure, every res[] is NULL (cleared) and err says which
  * and why, as pg_exec says it. Without pipeline support in libpq, the queries
  * go one by one through pg_exec.
@@ -150,7 +152,7 @@ ol_status pg_exec_pipeline(pg_storage *pg, const char *what, size_t n, const cha
             sent = 0;
             break;
         }
-        if (PQresultStatus(r) == PGRES_TUPLES_OK && st == OL_OK) {
+        if ((PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK) && st == OL_OK) {
             res[i] = r;
         } else {
             if (st == OL_OK) {
@@ -197,6 +199,16 @@ ol_status pg_exec_pipeline(pg_storage *pg, const char *what, size_t n, const cha
     }
     return OL_OK;
 #endif
+}
+
+/* Append text to a PostgreSQL array literal as one quoted element ("a\"b"). */
+void pg_array_put_text(char **o, const char *text) {
+    *(*o)++ = '"';
+    for (const char *c = text; *c; c++) {
+        if (*c == '"' || *c == '\\') *(*o)++ = '\\';
+        *(*o)++ = *c;
+    }
+    *(*o)++ = '"';
 }
 
 /* A statement whose result rows don't matter. */

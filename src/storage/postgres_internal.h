@@ -62,7 +62,9 @@ ol_status pg_fail(pg_storage *pg, ol_error *err, ol_status st, const char *fmt, 
 char *pg_redact_url(const char *url);
 PGresult *pg_exec(pg_storage *pg, const char *what, const char *sql, int nparams,
                   const char *const *params, ExecStatusType want, char *sqlstate, ol_error *err);
-/* n row-returning queries in one round trip (pipeline mode), each with its own snapshot; res[i] its result */
+/* Append text to an array literal as one quoted element (room: 2 * strlen(text) + 2 bytes). */
+void pg_array_put_text(char **o, const char *text);
+/* n statements in one round trip (pipeline mode), each with its own snapshot; res[i] its result */
 ol_status pg_exec_pipeline(pg_storage *pg, const char *what, size_t n, const char *const *sql, const int *nparams,
                            const char *const *const *params, PGresult **res, ol_error *err);
 ol_status pg_cmd(pg_storage *pg, const char *what, const char *sql, int nparams, const char *const *params,

@@ -230,6 +230,16 @@ static void case_trial_with_attrs(ol_storage *st) {
     cr_assert_str_eq(ol_attr_find(tr[0].system_attrs, tr[0].n_system_attrs, "optlab:worker"), "\"host:123\"");
     cr_assert_str_eq(ol_attr_find(tr[0].system_attrs, tr[0].n_system_attrs, "extra"), "[1, 2]");
     ol_trials_free(tr, n);
+    /* a key given twice keeps its last value; keys with quotes and backslashes are plain text */
+    ol_attr_rec twice[] = {{"k\"ey\\", "1"}, {"other", "\"x\""}, {"k\"ey\\", "2"}};
+    cr_assert_eq(ol_storage_create_trial_with_attrs(st, sid, 0, twice, 3, &tid, &number, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(number, 1);
+    cr_assert_eq(ol_storage_get_trials(st, sid, &tr, &n, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(ol_attr_find(tr[1].system_attrs, tr[1].n_system_attrs, "k\"ey\\"), "2");
+    cr_assert_str_eq(ol_attr_find(tr[1].system_attrs, tr[1].n_system_attrs, "other"), "\"x\"");
+    cr_assert_eq(tr[1].n_system_attrs, 2);
+    ol_trials_free(tr, n);
 }
 
 static void case_trials_since(ol_storage *st) {
