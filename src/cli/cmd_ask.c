@@ -31,6 +31,10 @@
 #define ASK_MAX_PARAMS 64
 
 void openblas_set_num_threads(int num_threads); /* OpenBLAS's; cblas.h is not included here */
+/* OpenBLAS's pthreads build starts its worker threads when it is loaded, and they spin
+ * (sched_yield) for about 0.1 s waiting for work: a whole fresh ask. This stops them; weak, so a
+ * BLAS without it links too. */
+void blas_thread_shutdown_(void) __attribute__((weak));
 
 /* A GP or CMA-ES ask that fell back to random says why on stderr (the trial is still made). */
 static void ask_sampler_note(void *user, const char *msg) {
@@ -312,8 +316,11 @@ int cmd_ask(int argc, char **argv) {
         goto done;
     }
     ol_sampler_set_log(sampler, ask_sampler_note, NULL);
-    /* the GP's matrices (at most 500 x 500) factor faster on one thread than on contended ones */
+    /* the GP's matrices (at most 500 x 500) factor faster on one thread than on contended ones;
+     * with one thread OpenBLAS needs none of its workers, whose spinning would take a core from
+     * the ask (or from other jobs) for the whole command */
     openblas_set_num_threads(1);
+    if (blas_thread_shutdown_) blas_thread_shutdown_();
     /* no whole-file check on open (it reads every page, ~8 ms on a 10,000-trial file): the study is
      * read (ol_study_load) before the trial is created, so a damaged page it needs stops the ask
      * before anything is written */
