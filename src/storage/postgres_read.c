@@ -64,8 +64,9 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
     /* Finished trials never change and the trial rows come first, so rows the
      * child queries return for trials not yet listed are simply skipped. All the
      * queries go in one round trip (pg_exec_pipeline), each with its own snapshot
-     * as before; the last one counts the study's trials for the case that
-     * nothing is new (and says whether the study exists). */
+     * as before; the last one says whether the study exists (a primary-key
+     * lookup: counting the study's trials scans the whole table, so that is done
+     * only when nothing is new, in its own round trip as before). */
     enum { R_TRIALS = Q_N, R_COUNT, R_N };
     const char *sql[R_N] = {
         [Q_PARAMS] = child_sql[Q_PARAMS], [Q_INTER] = child_sql[Q_INTER], [Q_UATTR] = child_sql[Q_UATTR],
@@ -76,8 +77,7 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
                      "FROM trials t LEFT JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0 "
                      "WHERE t.study_id = $1::int AND (t.trial_id > $2::int OR t.trial_id = ANY($3::int[])) "
                      "ORDER BY t.number, t.trial_id",
-        [R_COUNT] = "SELECT count(*), EXISTS (SELECT 1 FROM studies WHERE study_id = $1::int) FROM trials "
-                    "WHERE study_id = $1::int"};
+        [R_COUNT] = "SELECT EXISTS (SELECT 1 FROM studies WHERE study_id = $1::int)"};
     /* the trials first: the child rows of a trial committed between two snapshots are skipped, never orphaned */
     const char *order_sql[R_N] = {sql[R_TRIALS], sql[Q_PARAMS], sql[Q_INTER], sql[Q_UATTR], sql[Q_SATTR], sql[R_COUNT]};
     const int nparams[R_N] = {3, 3, 3, 3, 3, 1};
@@ -91,12 +91,17 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
     n = (size_t)PQntuples(r);
     if (n == 0) {
         /* nothing new: the count comes from its own query */
-        *n_total = (size_t)atoll(PQgetvalue(count, 0, 0));
-        int exists = !strcmp(PQgetvalue(count, 0, 1), "t");
+        int exists = !strcmp(PQgetvalue(count, 0, 0), "t");
         PQclear(r);
         PQclear(count);
         for (int q = 0; q < Q_N; q++) PQclear(res[q]);
         if (!exists) return pg_fail(pg, err, OL_ENOTFOUND, "no study with id %s", id);
+        const char *pc[] = {id};
+        r = pg_exec(pg, "reading trials", "SELECT count(*) FROM trials WHERE study_id = $1::int", 1, pc,
+                    PGRES_TUPLES_OK, NULL, err);
+        if (!r) return err->status;
+        *n_total = (size_t)atoll(PQgetvalue(r, 0, 0));
+        PQclear(r);
         *out = calloc(1, sizeof **out);
         *n_out = 0;
         return *out ? OL_OK : ol_fail(err, OL_ENOMEM, "PostgreSQL: out of memory");
