@@ -10,8 +10,8 @@
 #   - Optuna in-process: bench/ask_scale_optuna.py (ask + suggest + tell).
 #   bench/ask_scale.sh [N_TRIALS]        ASK_SCALE_DB=FILE reuses a study made before
 # Figures measured on a machine whose cores are shared must say so; ask_scale prints the
-# asking thread's CPU ms beside wall ms for that reason. Last run's figures (2026-12-06,
-# load 34-48): docs/scaling.md#asking-on-a-large-study-measured. TPE alone: build/bench/tpe_ask.
+# asking thread's CPU ms beside wall ms for that reason. Last run's figures (2026-12-07,
+# load 2.5-4.4, before and after side by side): docs/scaling.md#asking-on-a-large-study-measured. TPE alone: build/bench/tpe_ask.
 set -eu
 cd "$(dirname "$0")/.."
 build=${OPTLAB_BUILD:-$PWD/build}
