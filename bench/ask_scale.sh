@@ -4,13 +4,14 @@
 # itself (../shared/anchors/make_big_study.py; minutes), then copied row for row
 # into a throwaway PostgreSQL cluster (bench/ask_scale_copy_pg.py). For each backend:
 #   - optlab in-process: build/bench/ask_scale (a worker's repeated TPE asks; the
-#     first reads the whole study, the rest only what changed), with the storage part;
-#   - optlab as a fresh process: `optlab ask` 5 times (wall and CPU seconds);
+#     first reads the whole study, the rest only what changed), with the storage part,
+#     the parameters recorded in one call (suggest_many) and then one by one (--each);
+#   - optlab as a fresh process: `optlab ask` 7 times (wall and CPU ms, min and median);
 #   - Optuna in-process: bench/ask_scale_optuna.py (ask + suggest + tell).
 #   bench/ask_scale.sh [N_TRIALS]        ASK_SCALE_DB=FILE reuses a study made before
 # Figures measured on a machine whose cores are shared must say so; ask_scale prints the
-# asking thread's CPU ms beside wall ms for that reason. Last run's figures (2026-12-06,
-# load 34-48): docs/scaling.md#asking-on-a-large-study-measured. TPE alone: build/bench/tpe_ask.
+# asking thread's CPU ms beside wall ms for that reason. Last run's figures (2026-12-07,
+# load 2.5-4.4, before and after side by side): docs/scaling.md#asking-on-a-large-study-measured. TPE alone: build/bench/tpe_ask.
 set -eu
 cd "$(dirname "$0")/.."
 build=${OPTLAB_BUILD:-$PWD/build}
@@ -33,17 +34,23 @@ else
 fi
 params=(--param learning_rate=float:0.0001:0.01:log --param beta1=float:0.8:0.95 --param beta2=float:0.99:0.9999)
 
-fresh_asks() { # URL: five fresh-process asks, wall and CPU seconds each
-    local url=$1 out=""
-    for i in 1 2 3 4 5; do
-        out+=$( { /usr/bin/time -f "%e/%U+%S" "$bin" ask --storage "$url" --study big "${params[@]}" >/dev/null; } 2>&1 | tail -1 )" "
+fresh_asks() { # URL: seven fresh-process asks: wall and CPU (user+sys) ms each, then min and median
+    local url=$1 t all="" walls="" cpus="" TIMEFORMAT='%3R %3U %3S'
+    for i in 1 2 3 4 5 6 7; do
+        t=$( { time "$bin" ask --storage "$url" --study big "${params[@]}" >/dev/null; } 2>&1 | tail -1 )
+        read -r w u s <<<"$t"
+        w=$(awk -v x="$w" 'BEGIN { printf "%.0f", x * 1000 }'); c=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.0f", (u + s) * 1000 }')
+        all+=" $w/$c"; walls+="$w"$'\n'; cpus+="$c"$'\n'
     done
-    echo "optlab ask as a fresh process, wall/user+sys s: $out"
+    pick() { sort -n <<<"${1%$'\n'}" | sed -n "${2}p"; }
+    echo "optlab ask as a fresh process, wall/CPU ms:$all; min $(pick "$walls" 1)/$(pick "$cpus" 1), median $(pick "$walls" 4)/$(pick "$cpus" 4)"
 }
 
 echo "== SQLite (cores shared: $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
 cp "$base" "$tmp/a.db"
 OPENBLAS_NUM_THREADS=1 "$build/bench/ask_scale" "sqlite:///$tmp/a.db" big 20
+cp "$base" "$tmp/a.db"
+OPENBLAS_NUM_THREADS=1 "$build/bench/ask_scale" "sqlite:///$tmp/a.db" big 20 --each
 cp "$base" "$tmp/b.db"
 OPENBLAS_NUM_THREADS=1 fresh_asks "sqlite:///$tmp/b.db"
 cp "$base" "$tmp/c.db"
@@ -55,5 +62,6 @@ pg_cluster_start
 pg_up=1
 /usr/bin/python3 bench/ask_scale_copy_pg.py "$base" "$PG_URL" >/dev/null
 OPENBLAS_NUM_THREADS=1 "$build/bench/ask_scale" "$PG_URL" big 20
+OPENBLAS_NUM_THREADS=1 "$build/bench/ask_scale" "$PG_URL" big 20 --each
 OPENBLAS_NUM_THREADS=1 fresh_asks "$PG_URL"
 /usr/bin/python3 bench/ask_scale_optuna.py "$PG_URL" big 5

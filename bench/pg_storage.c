@@ -71,9 +71,10 @@ static int typical_trial(ol_storage *st, int64_t sid, int budget, ol_error *err)
     if (ol_storage_get_trials(st, sid, &hist, &n, err)) return -1;
     ol_trials_free(hist, n);
     if (ol_storage_set_trial_system_attr(st, tid, "optlab:worker", "\"host:1\"", err)) return -1;
-    const char *names[3] = {"learning_rate", "beta1", "beta2"};
-    for (int i = 0; i < 3; i++)
-        if (ol_storage_set_param(st, tid, names[i], 0.001 * (i + 1), DIST, err)) return -1;
+    /* the three parameters in one statement, as the worker records them (ol_trial_suggest_many) */
+    ol_param_rec params[3] = {{"learning_rate", 0.001, (char *)DIST}, {"beta1", 0.002, (char *)DIST},
+                              {"beta2", 0.003, (char *)DIST}};
+    if (ol_storage_set_params(st, tid, params, 3, err)) return -1;
     for (int e = 0; e < 30; e++)
         if (ol_storage_set_intermediate(st, tid, e, 0.9 + e * 1e-3, err) || ol_storage_heartbeat(st, tid, err))
             return -1;

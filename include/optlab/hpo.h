@@ -86,6 +86,15 @@ void ol_format_pyfloat(char *buf, size_t n, double v);
 /** Store a system attribute (key, JSON value) on the trial being sampled (see ol_sample_ctx.tag). */
 typedef ol_status (*ol_sample_tag_fn)(void *tag_ctx, const char *key, const char *value_json, ol_error *err);
 
+/** Work a sampler keeps in a study between its asks (see ol_sample_ctx.memo): `owner` says which
+ *  sampler code filled `data` (another one clears it first), `free_data` frees it. All zero: empty.
+ *  Thread safety: the study's, one thread at a time. */
+typedef struct {
+    const void *owner;
+    void *data;
+    void (*free_data)(void *data);
+} ol_sampler_memo;
+
 /** What a sampler sees when asked for one parameter of one trial. */
 typedef struct {
     const ol_trial_rec *trials; /**< the study's trials (all states) as of the ask, by number */
@@ -104,6 +113,11 @@ typedef struct {
     /** Set by the study (NULL elsewhere): where the digest of this trial's history is kept once a
      *  joint sampler has computed it (0 = not yet), so its other suggests need not digest it again. */
     uint64_t *history_key_memo;
+    /** Set by the study (NULL elsewhere): the study's memo, kept until it closes. Finished trials
+     *  never change, so what a sampler derived from one (identified by its trial_id) holds at every
+     *  later ask; TPE keeps each finished trial's rank and parameter value there, so a long
+     *  history is not searched by name again at every ask. The draws are the same without it. */
+    ol_sampler_memo *memo;
 } ol_sample_ctx;
 
 /** A sampler: one function that draws an internal value for ctx's parameter.
@@ -380,6 +394,14 @@ ol_status ol_study_ask_with_attrs(ol_study *s, const ol_attr_rec *system_attrs, 
  */
 ol_status ol_study_tell(ol_study *s, ol_trial *t, ol_trial_state state, double value, ol_error *err);
 
+/**
+ * Read the study's trials now, as the next ask would (that ask then reads only
+ * what changed since). A command that must not write to a damaged storage
+ * calls it before its first ask: a damaged page the study needs is refused
+ * here (OL_EFORMAT), before the ask creates a trial.
+ */
+ol_status ol_study_load(ol_study *s, ol_error *err);
+
 /** Give up a trial without telling (it stays RUNNING in storage; for crashes in tests). */
 void ol_trial_abandon(ol_trial *t);
 
@@ -396,6 +418,17 @@ ol_status ol_trial_fix_param(ol_trial *t, const char *name, double external_valu
  * the internal value.
  */
 ol_status ol_trial_suggest(ol_trial *t, const char *name, const ol_distribution *d, double *internal, ol_error *err);
+/**
+ * Suggest n parameters at once: internal[i] receives the value that
+ * ol_trial_suggest(t, names[i], &dists[i], ...) called for i = 0, 1, ... in
+ * turn would give, bit for bit, but the new ones are recorded in one storage
+ * transaction (ol_storage_set_params) instead of one each: one commit for an
+ * ask's parameters. On an error none of this call's parameters is recorded
+ * or kept by the trial; a parameter that could not be drawn is named first
+ * in the message ("parameter lr: ...").
+ */
+ol_status ol_trial_suggest_many(ol_trial *t, const char *const *names, const ol_distribution *dists, size_t n,
+                                double *internal, ol_error *err);
 /** Float in [low, high] (log: sampled in log space; step 0 = continuous). */
 ol_status ol_trial_suggest_float(ol_trial *t, const char *name, double low, double high, int log, double step,
                                  double *out, ol_error *err);

@@ -31,6 +31,10 @@
 #define ASK_MAX_PARAMS 64
 
 void openblas_set_num_threads(int num_threads); /* OpenBLAS's; cblas.h is not included here */
+/* OpenBLAS's pthreads build starts its worker threads when it is loaded, and they spin
+ * (sched_yield) for about 0.1 s waiting for work: a whole fresh ask. This stops them; weak, so a
+ * BLAS without it links too. */
+void blas_thread_shutdown_(void) __attribute__((weak));
 
 /* A GP or CMA-ES ask that fell back to random says why on stderr (the trial is still made). */
 static void ask_sampler_note(void *user, const char *msg) {
@@ -313,9 +317,15 @@ int cmd_ask(int argc, char **argv) {
                              kwargs_json ? kwargs_json : "", err.msg);
         goto done;
     }
-    /* the GP's matrices (at most 500 x 500) factor faster on one thread than on contended ones */
+    /* the GP's matrices (at most 500 x 500) factor faster on one thread than on contended ones;
+     * with one thread OpenBLAS needs none of its workers, whose spinning would take a core from
+     * the ask (or from other jobs) for the whole command */
     openblas_set_num_threads(1);
-    if (ol_storage_open(&storage, url, &err)) {
+    if (blas_thread_shutdown_) blas_thread_shutdown_();
+    /* no whole-file check on open (it reads every page, ~8 ms on a 10,000-trial file): the study is
+     * read (ol_study_load) before the trial is created, so a damaged page it needs stops the ask
+     * before anything is written */
+    if (ol_storage_open_flags(&storage, url, OL_STORAGE_OPEN_NO_CHECK, &err)) {
         cli_error("%s", err.msg);
         goto done;
     }
@@ -332,6 +342,15 @@ int cmd_ask(int argc, char **argv) {
     int64_t sid;
     int stored_max;
     ol_status fst = ol_storage_find_study(storage, study_name, &sid, &stored_max, &err);
+    if (fst == OL_ENOTFOUND && maximize >= 0) {
+        /* the study is to be created: a write before any read, so the file gets its full check first */
+        ol_storage_close(storage);
+        storage = NULL;
+        if (ol_storage_open(&storage, url, &err)) {
+            cli_error("%s", err.msg);
+            goto done;
+        }
+    }
     if (fst == OL_ENOTFOUND && maximize < 0) {
         cli_error("no study '%s' in %s (add --direction maximize or --direction minimize to create it)", study_name,
                   url);
@@ -374,6 +393,10 @@ int cmd_ask(int argc, char **argv) {
             goto done;
         }
     }
+    if (ol_study_load(study, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
     ol_status ast = ol_study_ask(study, &trial, &err);
     if (ast == OL_ESTOPPED) {
         cli_error("study '%s' is full: %d trials are COMPLETE, PRUNED or RUNNING", study_name, n_trials);
@@ -383,14 +406,15 @@ int cmd_ask(int argc, char **argv) {
         cli_error("%s", err.msg);
         goto done;
     }
+    /* all parameters recorded in one transaction (one commit), each drawn as its own suggest would */
     double internal[ASK_MAX_PARAMS];
-    for (int i = 0; i < n_params; i++) {
-        if (ol_trial_suggest(trial, params[i].name, &dists[i], &internal[i], &err)) {
-            cli_error("parameter %s: %s", params[i].name, err.msg);
-            ol_study_tell(study, trial, OL_TRIAL_FAIL, NAN, &err);
-            trial = NULL;
-            goto done;
-        }
+    const char *names[ASK_MAX_PARAMS];
+    for (int i = 0; i < n_params; i++) names[i] = params[i].name;
+    if (ol_trial_suggest_many(trial, names, dists, (size_t)n_params, internal, &err)) {
+        cli_error("%s", err.msg);
+        ol_study_tell(study, trial, OL_TRIAL_FAIL, NAN, &err);
+        trial = NULL;
+        goto done;
     }
     /* json.dumps's layout, as `optuna ask` prints it: ints as ints, floats as Python's repr, choices as stored */
     printf("{\"number\": %d, \"params\": {", ol_trial_number(trial));

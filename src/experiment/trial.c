@@ -142,13 +142,24 @@ static ol_status study_best(ol_storage *st, int64_t study_id, double *best, ol_e
  * `schedule.KEY` values go to values[] (for the schedule's JSON), not to the optimizer. */
 static ol_status apply_params(ol_trial *t, const ol_exp_optimizer *o, ol_optimizer *opt, double *values,
                               ol_error *err) {
+    /* the suggested ones first, recorded in one transaction (each drawn as its own suggest would be) */
+    const char *names[OL_EXP_MAX_PARAMS];
+    ol_distribution dists[OL_EXP_MAX_PARAMS];
+    double drawn[OL_EXP_MAX_PARAMS];
+    size_t n_drawn = 0;
+    for (int i = 0; i < o->n_params; i++)
+        if (!o->params[i].spec.fixed) {
+            names[n_drawn] = o->params[i].name;
+            dists[n_drawn++] = o->params[i].spec.dist; /* a shallow copy: the spec keeps its choices */
+        }
+    ol_status ds = ol_trial_suggest_many(t, names, dists, n_drawn, drawn, err);
+    if (ds) return ds;
+    n_drawn = 0;
     for (int i = 0; i < o->n_params; i++) {
         const ol_exp_param *h = &o->params[i];
         double v = h->spec.value;
         if (!h->spec.fixed) {
-            double internal = 0;
-            ol_status s = ol_trial_suggest(t, h->name, &h->spec.dist, &internal, err);
-            if (s) return s;
+            double internal = drawn[n_drawn++];
             if (h->spec.dist.kind == OL_DIST_CATEGORICAL) v = ol_param_spec_choice_value(&h->spec, (size_t)internal);
             else if (h->spec.dist.kind == OL_DIST_INT) v = (double)llround(internal);
             else v = internal;

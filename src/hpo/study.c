@@ -3,9 +3,13 @@
  * ask creates a RUNNING trial through the storage (which enforces the trial
  * budget across processes) and reads the study's history once; each suggest
  * checks the distribution, asks the sampler (or takes a fixed value) and
- * records the parameter with its Optuna JSON; tell finishes the trial.
+ * records the parameter with its Optuna JSON (ol_trial_suggest_many draws
+ * several exactly so and records them in one transaction); tell finishes
+ * the trial.
  * The study holds no sampler state: everything a sampler needs is in the
- * storage and the seed, so any process can resume any study.
+ * storage and the seed, so any process can resume any study. (Its memo,
+ * ol_sample_ctx.memo, only saves a sampler work: the draws are the same
+ * without it.)
  *
  * Incremental reads. Finished trials never change, so the study keeps every
  * trial it has read (its cache) and each ask or pruning check reads only the
@@ -54,6 +58,7 @@ struct ol_study {
     ol_trial_rec **retired; /* caches replaced by a full re-read: trials' snapshots may still share them */
     size_t n_retired;
     size_t *retired_n;
+    ol_sampler_memo memo; /* ol_sample_ctx.memo: the sampler's work kept between asks */
 };
 
 struct ol_trial {
@@ -151,6 +156,7 @@ void ol_study_close(ol_study *s) {
     free(s->retired);
     free(s->retired_n);
     fixed_free(s->fixed, s->n_fixed);
+    if (s->memo.free_data) s->memo.free_data(s->memo.data);
     free(s->ignore_attr);
     free(s->name);
     free(s);
@@ -252,6 +258,11 @@ static ol_status cache_refresh(ol_study *s, ol_error *err) {
     for (size_t i = 1; i < s->n_cache && sorted; i++) sorted = cmp_number(&s->cache[i - 1], &s->cache[i]) < 0;
     if (!sorted) qsort(s->cache, s->n_cache, sizeof *s->cache, cmp_number);
     return OL_OK;
+}
+
+ol_status ol_study_load(ol_study *s, ol_error *err) {
+    ol_status rc = cache_refresh(s, err);
+    return rc ? ol_error_prefix(err, "study '%s'", s->name) : OL_OK;
 }
 
 /* A snapshot of the study as stored now: finished records shared with the cache, unfinished ones copied. */
@@ -482,7 +493,15 @@ static ol_status trial_tag(void *tag_ctx, const char *key, const char *value_jso
     return ol_storage_set_trial_system_attr(t->study->st, t->id, key, value_json, err);
 }
 
-ol_status ol_trial_suggest(ol_trial *t, const char *name, const ol_distribution *d, double *internal, ol_error *err) {
+/*
+ * The value of one suggest, not yet recorded: *json receives the distribution's
+ * JSON (the caller frees it) and *fresh = 1, or, for a name this trial already
+ * holds with an equal distribution, its value with *fresh = 0 and no JSON.
+ */
+static ol_status suggest_draw(ol_trial *t, const char *name, const ol_distribution *d, double *internal, char **json_out,
+                              int *fresh, ol_error *err) {
+    *json_out = NULL;
+    *fresh = 0;
     if (!name || !*name) return ol_fail(err, OL_EINVAL, "trial %d: parameter name is empty", t->number);
     ol_status rc = ol_distribution_check(d, name, err);
     if (rc) return rc;
@@ -526,7 +545,8 @@ ol_status ol_trial_suggest(ol_trial *t, const char *name, const ol_distribution 
                              .dist_json = json,
                              .tag = trial_tag,
                              .tag_ctx = t,
-                             .history_key_memo = &t->history_key};
+                             .history_key_memo = &t->history_key,
+                             .memo = &t->study->memo};
         rc = t->study->sampler->sample(t->study->sampler, &ctx, &v, err);
         if (rc) goto out;
         if (!ol_distribution_contains(d, v)) {
@@ -535,25 +555,78 @@ ol_status ol_trial_suggest(ol_trial *t, const char *name, const ol_distribution 
             goto out;
         }
     }
-    rc = ol_storage_set_param(t->study->st, t->id, name, v, json, err);
-    if (rc) goto out;
+    *internal = v;
+    *fresh = 1;
+    *json_out = json;
+    return OL_OK;
+out:
+    free(json);
+    return rc;
+}
+
+/* Remember a recorded (or about to be recorded) parameter in the trial. */
+static ol_status suggest_keep(ol_trial *t, const char *name, const ol_distribution *d, double v, ol_error *err) {
     suggested_param *p = realloc(t->params, (t->n_params + 1) * sizeof *p);
-    if (!p) {
-        rc = oom(err);
-        goto out;
-    }
+    if (!p) return oom(err);
     t->params = p;
     p[t->n_params].name = strdup(name);
     if (!p[t->n_params].name || copy_distribution(&p[t->n_params].dist, d)) {
         free(p[t->n_params].name);
-        rc = oom(err);
-        goto out;
+        return oom(err);
     }
     p[t->n_params].internal = v;
     t->n_params++;
-    *internal = v;
-out:
+    return OL_OK;
+}
+
+ol_status ol_trial_suggest(ol_trial *t, const char *name, const ol_distribution *d, double *internal, ol_error *err) {
+    double v;
+    char *json;
+    int fresh;
+    ol_status rc = suggest_draw(t, name, d, &v, &json, &fresh, err);
+    if (rc == OL_OK && fresh) {
+        rc = ol_storage_set_param(t->study->st, t->id, name, v, json, err);
+        if (rc == OL_OK) rc = suggest_keep(t, name, d, v, err);
+    }
     free(json);
+    if (rc == OL_OK) *internal = v;
+    return rc;
+}
+
+ol_status ol_trial_suggest_many(ol_trial *t, const char *const *names, const ol_distribution *dists, size_t n,
+                                double *internal, ol_error *err) {
+    if (n && (!names || !dists || !internal))
+        return ol_fail(err, OL_EINVAL, "trial %d: suggest_many needs names, distributions and outputs", t->number);
+    size_t n_before = t->n_params, n_new = 0;
+    ol_param_rec *recs = calloc(n ? n : 1, sizeof *recs);
+    if (!recs) return oom(err);
+    ol_status rc = OL_OK;
+    for (size_t i = 0; rc == OL_OK && i < n; i++) {
+        char *json;
+        int fresh;
+        rc = suggest_draw(t, names[i], &dists[i], &internal[i], &json, &fresh, err);
+        if (rc) {
+            ol_error_prefix(err, "parameter %s", names[i] ? names[i] : "(null)");
+            break;
+        }
+        if (!fresh) continue;
+        /* kept now, so a name given twice in this call is found as a repeat */
+        rc = suggest_keep(t, names[i], &dists[i], internal[i], err);
+        if (rc) {
+            free(json);
+            break;
+        }
+        recs[n_new++] = (ol_param_rec){.name = (char *)names[i], .value = internal[i], .distribution_json = json};
+    }
+    if (rc == OL_OK) rc = ol_storage_set_params(t->study->st, t->id, recs, n_new, err);
+    if (rc) /* nothing of this call was recorded: the trial forgets it too */
+        while (t->n_params > n_before) {
+            t->n_params--;
+            free(t->params[t->n_params].name);
+            ol_distribution_free(&t->params[t->n_params].dist);
+        }
+    for (size_t i = 0; i < n_new; i++) free(recs[i].distribution_json);
+    free(recs);
     return rc;
 }
 

@@ -198,6 +198,64 @@ static void sort_mu(mu_index *a, mu_index *tmp, size_t n) {
     if (src != a) memcpy(a, src, n * sizeof *a);
 }
 
+/* mu's bits as an unsigned integer in the order of mu (-0.0 as +0.0: they compare equal). */
+static uint64_t mu_radix_key(double mu) {
+    uint64_t b;
+    if (mu == 0) mu = 0.0;
+    memcpy(&b, &mu, sizeof b);
+    return (b >> 63) ? ~b : b | (1ull << 63);
+}
+
+/*
+ * The same order as sort_mu for a long history's "above" estimator (thousands
+ * of components), at a fraction of its cost: a stable least-significant-digit
+ * radix sort of mu's bits, 8 bits a pass, skipping the passes whose byte every
+ * key shares (the sign and most of the exponent). a[] arrives in idx order, and
+ * a stable sort keeps that order among equal mu: the tie rule of mu_before.
+ * Falls back to sort_mu when a mu is NaN (no order) or without scratch memory.
+ */
+static void sort_mu_long(mu_index *a, mu_index *tmp, size_t n) {
+    uint64_t *key = malloc(2 * n * sizeof *key);
+    size_t(*count)[256] = calloc(8, sizeof *count);
+    int nan = 0;
+    for (size_t i = 0; i < n && !nan; i++) nan = isnan(a[i].mu);
+    if (!key || !count || nan) {
+        free(key);
+        free(count);
+        sort_mu(a, tmp, n);
+        return;
+    }
+    uint64_t *key_tmp = key + n;
+    for (size_t i = 0; i < n; i++) {
+        key[i] = mu_radix_key(a[i].mu);
+        for (int d = 0; d < 8; d++) count[d][(key[i] >> (8 * d)) & 0xff]++;
+    }
+    mu_index *src = a, *dst = tmp;
+    uint64_t *ksrc = key, *kdst = key_tmp;
+    for (int d = 0; d < 8; d++) {
+        if (count[d][(ksrc[0] >> (8 * d)) & 0xff] == n) continue; /* every key has this byte */
+        size_t pos[256], at = 0;
+        for (int b = 0; b < 256; b++) {
+            pos[b] = at;
+            at += count[d][b];
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t p = pos[(ksrc[i] >> (8 * d)) & 0xff]++;
+            dst[p] = src[i];
+            kdst[p] = ksrc[i];
+        }
+        mu_index *t = src;
+        src = dst;
+        dst = t;
+        uint64_t *kt = ksrc;
+        ksrc = kdst;
+        kdst = kt;
+    }
+    if (src != a) memcpy(a, src, n * sizeof *a);
+    free(key);
+    free(count);
+}
+
 /* Build from k observations (internal values, in trial order). */
 static int parzen_build(parzen *p, const ol_distribution *d, const double *obs, size_t k, const ol_tpe_options *o) {
     memset(p, 0, sizeof *p);
@@ -254,7 +312,8 @@ static int parzen_build(parzen *p, const ol_distribution *d, const double *obs, 
     for (size_t i = 0; i < k; i++) p->mu[i] = d->log ? log(obs[i]) : obs[i];
     p->mu[k] = 0.5 * (low + high);
     for (size_t i = 0; i < n; i++) order[i] = (mu_index){p->mu[i], i};
-    sort_mu(order, order + n, n);
+    if (n >= 512 && !ol_hpo_tpe_exhaustive) sort_mu_long(order, order + n, n);
+    else sort_mu(order, order + n, n);
     sorted[0] = low;
     for (size_t i = 0; i < n; i++) sorted[i + 1] = order[i].mu;
     sorted[n + 1] = high;
@@ -447,6 +506,34 @@ static double parzen_log_pdf(const parzen *p, double v) {
     if (p->q > 0 && !ol_hpo_tpe_exhaustive && grid_terms(p, x, terms)) {
         for (size_t i = 0; i < p->n; i++)
             if (terms[i] > mx) mx = terms[i];
+    } else if (p->q == 0) {
+        /* the continuous case as the loop below computes it, term for term; the range test is the
+           same for every component, and without it and the max the loop is one the compiler vectorises */
+        int outside = x < p->low || x > p->high;
+        const double *mu = p->mu, *sigma = p->sigma, *log_mass = p->log_mass, *logw = p->logw;
+        size_t i = 0;
+        if (!outside) {
+            /* two components at a time in a 2-lane vector (SSE2 on x86-64): IEEE operations lane by
+               lane, in the scalar expression's order, so each term has the scalar loop's bits */
+            typedef double v2d __attribute__((vector_size(16)));
+            const v2d vx = {x, x}, minus_half = {-0.5, -0.5}, c = {LOG_SQRT_2PI, LOG_SQRT_2PI};
+            for (; i + 2 <= p->n; i += 2) {
+                v2d m, s, lm, lw;
+                memcpy(&m, mu + i, sizeof m);
+                memcpy(&s, sigma + i, sizeof s);
+                memcpy(&lm, log_mass + i, sizeof lm);
+                memcpy(&lw, logw + i, sizeof lw);
+                v2d z = (vx - m) / s;
+                v2d t = minus_half * z * z - c - lm + lw;
+                memcpy(terms + i, &t, sizeof t);
+            }
+        }
+        for (; i < p->n; i++) {
+            double z = (x - mu[i]) / sigma[i];
+            terms[i] = (outside ? -INFINITY : -0.5 * z * z - LOG_SQRT_2PI - log_mass[i]) + logw[i];
+        }
+        for (size_t i = 0; i < p->n; i++)
+            if (terms[i] > mx) mx = terms[i];
     } else {
         for (size_t i = 0; i < p->n; i++) {
             double mu = p->mu[i], s = p->sigma[i], t;
@@ -552,6 +639,90 @@ int ol_hpo_tpe_rank_key(const ol_trial_rec *t, int maximize, int constant_liar, 
 }
 
 /*
+ * What tpe_models derives from one trial, kept in the study's memo
+ * (ol_sample_ctx.memo) for the trials that were finished when it was derived:
+ * those never change, so at the next ask the row at the same position with
+ * the same trial_id is taken as it is, and a long history is not searched by
+ * parameter name and distribution text again. One list of rows per
+ * (parameter, distribution text, direction); rows are by history position.
+ */
+typedef struct {
+    int64_t trial_id;
+    int finished; /* finished when derived: the row holds at later asks */
+    int ranked;   /* ol_hpo_tpe_rank_key gave it a place in the ranking */
+    observation ob;
+} obs_row;
+
+typedef struct {
+    char *name, *dist_json;
+    int maximize;
+    obs_row *rows;
+    size_t n, cap;
+} obs_memo_param;
+
+typedef struct {
+    obs_memo_param *params;
+    size_t n;
+} obs_memo;
+
+static const char tpe_memo_owner = 0; /* its address tells TPE's memo from another sampler's */
+
+static void obs_memo_free(void *data) {
+    obs_memo *m = data;
+    if (!m) return;
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->params[i].name);
+        free(m->params[i].dist_json);
+        free(m->params[i].rows);
+    }
+    free(m->params);
+    free(m);
+}
+
+/* The memo rows of ctx's parameter, with room for every trial of ctx; NULL when there is
+ * no memo (or no memory for one: the memo saves work only, so the ask goes on without it). */
+static obs_memo_param *obs_memo_for(const ol_sample_ctx *ctx) {
+    ol_sampler_memo *slot = ctx->memo;
+    if (!slot || ol_hpo_tpe_exhaustive) return NULL;
+    if (slot->owner != &tpe_memo_owner) {
+        if (slot->free_data) slot->free_data(slot->data);
+        *slot = (ol_sampler_memo){0};
+        obs_memo *m = calloc(1, sizeof *m);
+        if (!m) return NULL;
+        *slot = (ol_sampler_memo){.owner = &tpe_memo_owner, .data = m, .free_data = obs_memo_free};
+    }
+    obs_memo *m = slot->data;
+    obs_memo_param *p = NULL;
+    for (size_t i = 0; i < m->n && !p; i++)
+        if (m->params[i].maximize == ctx->maximize && !strcmp(m->params[i].name, ctx->param_name) &&
+            !strcmp(m->params[i].dist_json, ctx->dist_json))
+            p = &m->params[i];
+    if (!p) {
+        obs_memo_param *grown = realloc(m->params, (m->n + 1) * sizeof *grown);
+        if (!grown) return NULL;
+        m->params = grown;
+        p = &grown[m->n];
+        *p = (obs_memo_param){.name = strdup(ctx->param_name), .dist_json = strdup(ctx->dist_json),
+                              .maximize = ctx->maximize};
+        if (!p->name || !p->dist_json) {
+            free(p->name);
+            free(p->dist_json);
+            return NULL;
+        }
+        m->n++;
+    }
+    if (p->cap < ctx->n_trials) {
+        size_t cap = p->cap ? p->cap : 64;
+        while (cap < ctx->n_trials) cap *= 2;
+        obs_row *rows = realloc(p->rows, cap * sizeof *rows);
+        if (!rows) return NULL;
+        p->rows = rows;
+        p->cap = cap;
+    }
+    return p;
+}
+
+/*
  * The two estimators of one ask: l(x) from the "below" observations of
  * ctx's parameter, g(x) from the "above" ones. *startup = 1 (and no
  * estimators) while fewer than n_startup_trials trials are COMPLETE or PRUNED.
@@ -564,20 +735,34 @@ static ol_status tpe_models(const ol_tpe_options *o, const ol_sample_ctx *ctx, p
     observation *obs = malloc((ctx->n_trials ? ctx->n_trials : 1) * sizeof *obs);
     if (!obs) return ol_fail(err, OL_ENOMEM, "out of memory");
     size_t n = 0, n_done = 0; /* observations; COMPLETE + PRUNED among them */
+    obs_memo_param *memo = obs_memo_for(ctx);
     for (size_t i = 0; i < ctx->n_trials; i++) {
         const ol_trial_rec *t = &ctx->trials[i];
         observation ob = {0};
-        if (!ol_hpo_tpe_rank_key(t, ctx->maximize, o->constant_liar, ctx->trial_number, &ob.key1, &ob.key2)) continue;
-        if (t->state != OL_TRIAL_RUNNING) n_done++;
-        for (size_t k = 0; k < t->n_params; k++) {
-            if (!strcmp(t->params[k].name, ctx->param_name) && same_distribution(&t->params[k], ctx)) {
-                ob.has_param = 1;
-                ob.value = t->params[k].value;
-                break;
+        int ranked;
+        if (memo && i < memo->n && memo->rows[i].finished && memo->rows[i].trial_id == t->trial_id) {
+            ranked = memo->rows[i].ranked;
+            ob = memo->rows[i].ob;
+        } else {
+            ranked = ol_hpo_tpe_rank_key(t, ctx->maximize, o->constant_liar, ctx->trial_number, &ob.key1, &ob.key2);
+            for (size_t k = 0; ranked && k < t->n_params; k++) {
+                if (!strcmp(t->params[k].name, ctx->param_name) && same_distribution(&t->params[k], ctx)) {
+                    ob.has_param = 1;
+                    ob.value = t->params[k].value;
+                    break;
+                }
             }
+            if (memo)
+                memo->rows[i] = (obs_row){.trial_id = t->trial_id,
+                                          .finished = t->state != OL_TRIAL_RUNNING && t->state != OL_TRIAL_WAITING,
+                                          .ranked = ranked,
+                                          .ob = ob};
         }
+        if (!ranked) continue;
+        if (t->state != OL_TRIAL_RUNNING) n_done++;
         obs[n++] = ob;
     }
+    if (memo) memo->n = ctx->n_trials;
 
     if ((int)n_done < o->n_startup_trials) {
         free(obs);

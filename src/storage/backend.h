@@ -23,8 +23,8 @@ struct ol_storage_ops {
     /* creates the trial, its heartbeat and the n_attrs system attributes in one transaction */
     ol_status (*create_trial)(ol_storage *st, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
                               size_t n_attrs, int64_t *trial_id, int *number, ol_error *err);
-    ol_status (*set_param)(ol_storage *st, int64_t trial_id, const char *name, double value,
-                           const char *distribution_json, ol_error *err);
+    /* records params[0..n) (n >= 1, names distinct) of a RUNNING trial in one transaction: all or none */
+    ol_status (*set_params)(ol_storage *st, int64_t trial_id, const ol_param_rec *params, size_t n, ol_error *err);
     ol_status (*set_intermediate)(ol_storage *st, int64_t trial_id, int64_t step, double value, ol_error *err);
     ol_status (*set_trial_attr)(ol_storage *st, int64_t trial_id, int system, const char *key,
                                 const char *value_json, ol_error *err);
@@ -86,6 +86,11 @@ typedef struct {
 ol_trial_index *ol_trial_index_build(const ol_trial_rec *trials, size_t n);
 /* The trial with this id, or NULL if it is not in the index (or ix is NULL). */
 ol_trial_rec *ol_trial_index_find(ol_trial_rec *trials, const ol_trial_index *ix, size_t n, int64_t trial_id);
+/* The same, looking first at trials[*hint] and the one after it (*hint: the position found last,
+ * 0 to begin): the child rows of a study mostly come in trial order, so most rows are found
+ * there without a search. *hint becomes the position found. */
+ol_trial_rec *ol_trial_index_find_near(ol_trial_rec *trials, const ol_trial_index *ix, size_t n, int64_t trial_id,
+                                       size_t *hint);
 /* Sets *state from a stored state name ("RUNNING", "COMPLETE", ...); returns 0
  * (state untouched) if text is NULL or no state has that name. */
 int ol_trial_state_parse(const char *text, ol_trial_state *state);

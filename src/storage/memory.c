@@ -311,36 +311,44 @@ static ol_status running_trial(mem_storage *m, int64_t trial_id, const char *wha
     return OL_OK;
 }
 
-static ol_status mem_set_param(ol_storage *st, int64_t trial_id, const char *name, double value,
-                               const char *distribution_json, ol_error *err) {
+static ol_status mem_set_params(ol_storage *st, int64_t trial_id, const ol_param_rec *params, size_t n,
+                                ol_error *err) {
     mem_storage *m = (mem_storage *)st;
-    if (!name || !*name || !distribution_json)
-        return ol_fail(err, OL_EINVAL, "memory storage: parameter name or distribution is missing");
+    for (size_t k = 0; k < n; k++)
+        if (!params[k].name || !*params[k].name || !params[k].distribution_json)
+            return ol_fail(err, OL_EINVAL, "memory storage: parameter name or distribution is missing");
     pthread_mutex_lock(&m->lock);
     mem_trial *t = NULL; /* set by running_trial; = NULL for gcc -O3 -Wmaybe-uninitialized */
     ol_status rc = running_trial(m, trial_id, "set a parameter of", &t, err);
     if (rc) goto out;
-    char *dj = ol_strdup(distribution_json);
-    if (!dj) {
+    /* every allocation first, so that a failure leaves the trial as it was (all or none) */
+    char **copies = calloc(2 * n, sizeof *copies);
+    int failed = !copies || grow((void **)&t->rec.params, &t->params_cap, t->rec.n_params + n, sizeof *t->rec.params);
+    for (size_t k = 0; !failed && k < n; k++) {
+        copies[2 * k] = ol_strdup(params[k].name);
+        copies[2 * k + 1] = ol_strdup(params[k].distribution_json);
+        failed = !copies[2 * k] || !copies[2 * k + 1];
+    }
+    if (failed) {
+        for (size_t k = 0; copies && k < 2 * n; k++) free(copies[k]);
+        free(copies);
         rc = oom(err);
         goto out;
     }
-    for (size_t i = 0; i < t->rec.n_params; i++) {
-        if (!strcmp(t->rec.params[i].name, name)) {
+    for (size_t k = 0; k < n; k++) {
+        size_t i = 0;
+        while (i < t->rec.n_params && strcmp(t->rec.params[i].name, params[k].name)) i++;
+        if (i < t->rec.n_params) { /* set again: the new value and distribution */
+            free(copies[2 * k]);
             free(t->rec.params[i].distribution_json);
-            t->rec.params[i].distribution_json = dj;
-            t->rec.params[i].value = value;
-            goto out;
+            t->rec.params[i].distribution_json = copies[2 * k + 1];
+            t->rec.params[i].value = params[k].value;
+        } else {
+            t->rec.params[t->rec.n_params++] = (ol_param_rec){
+                .name = copies[2 * k], .value = params[k].value, .distribution_json = copies[2 * k + 1]};
         }
     }
-    char *nm = ol_strdup(name);
-    if (!nm || grow((void **)&t->rec.params, &t->params_cap, t->rec.n_params + 1, sizeof *t->rec.params)) {
-        free(nm);
-        free(dj);
-        rc = oom(err);
-        goto out;
-    }
-    t->rec.params[t->rec.n_params++] = (ol_param_rec){.name = nm, .value = value, .distribution_json = dj};
+    free(copies);
 out:
     pthread_mutex_unlock(&m->lock);
     return rc;
@@ -509,7 +517,7 @@ static const ol_storage_ops memory_ops = {
     .set_study_attr = mem_set_study_attr,
     .get_study_attrs = mem_get_study_attrs,
     .create_trial = mem_create_trial,
-    .set_param = mem_set_param,
+    .set_params = mem_set_params,
     .set_intermediate = mem_set_intermediate,
     .set_trial_attr = mem_set_trial_attr,
     .finish_trial = mem_finish_trial,

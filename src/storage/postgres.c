@@ -10,7 +10,7 @@
  *    READ COMMITTED snapshot sees every trial committed before the lock was
  *    granted — counts the study's trials and inserts the next number. Two
  *    workers can therefore never issue the same number or overshoot the budget.
- *  - finish_trial, fail_stale, set_param and set_intermediate only act on a
+ *  - finish_trial, fail_stale, set_params and set_intermediate only act on a
  *    RUNNING trial, in single conditional statements: a trial failed by one
  *    worker cannot be completed by another, or the other way round.
  *  - Timestamps are the server's clock in UTC (now() AT TIME ZONE 'UTC'), so
@@ -262,7 +262,7 @@ static const ol_storage_ops pg_ops = {
     .set_study_attr = pg_set_study_attr,
     .get_study_attrs = pg_get_study_attrs,
     .create_trial = pg_create_trial,
-    .set_param = pg_set_param,
+    .set_params = pg_set_params,
     .set_intermediate = pg_set_intermediate,
     .set_trial_attr = pg_set_trial_attr,
     .finish_trial = pg_finish_trial,

@@ -113,6 +113,104 @@ PGresult *pg_exec(pg_storage *pg, const char *what, const char *sql, int nparams
     return NULL;
 }
 
+/*
+ * n statements in one round trip (libpq's pipeline mode): all are sent, then
+ * their results read in order; each runs as pg_exec would run it alone (its
+ * own snapshot, unless a BEGIN among them opens a transaction; after a failure
+ * inside one, the caller rolls it back). res[i] receives statement i's result
+ * (rows or a command's),
+ * or, on the first failure, every res[] is NULL (cleared) and err says which
+ * and why, as pg_exec says it. Without pipeline support in libpq, the queries
+ * go one by one through pg_exec.
+ */
+ol_status pg_exec_pipeline(pg_storage *pg, const char *what, size_t n, const char *const *sql, const int *nparams,
+                           const char *const *const *params, PGresult **res, ol_error *err) {
+    for (size_t i = 0; i < n; i++) res[i] = NULL;
+#ifdef LIBPQ_HAS_PIPELINING
+    if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
+        pg->lost = 1;
+        return pg_fail(pg, err, OL_ESTORAGE, "%s: not connected", what);
+    }
+    int sent = PQenterPipelineMode(pg->conn);
+    for (size_t i = 0; sent && i < n; i++) {
+        pg->statements++;
+        sent = PQsendQueryParams(pg->conn, sql[i], nparams[i], NULL, params[i], NULL, NULL, 0);
+    }
+    sent = sent && PQpipelineSync(pg->conn);
+    ol_status st = OL_OK;
+    char msg[700] = "";
+    if (!sent) {
+        pg_clean_msg(pg, PQerrorMessage(pg->conn), msg, sizeof msg);
+        st = OL_ESTORAGE;
+    }
+    /* every result up to the sync point is read, even after a failure, so the connection is ready again */
+    for (size_t i = 0; sent && i < n; i++) {
+        PGresult *r = PQgetResult(pg->conn);
+        if (!r) { /* the connection failed under the pipeline */
+            if (st == OL_OK) pg_clean_msg(pg, PQerrorMessage(pg->conn), msg, sizeof msg);
+            st = OL_ESTORAGE;
+            sent = 0;
+            break;
+        }
+        if ((PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK) && st == OL_OK) {
+            res[i] = r;
+        } else {
+            if (st == OL_OK) {
+                pg_clean_msg(pg, PQresultErrorMessage(r), msg, sizeof msg);
+                if (!*msg) snprintf(msg, sizeof msg, "unexpected result (%s)", PQresStatus(PQresultStatus(r)));
+                st = OL_ESTORAGE;
+            }
+            PQclear(r);
+        }
+        while ((r = PQgetResult(pg->conn)) != NULL) PQclear(r); /* the end of query i's results */
+    }
+    if (sent) { /* the sync point */
+        PGresult *r;
+        while ((r = PQgetResult(pg->conn)) != NULL) {
+            int sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+            PQclear(r);
+            if (sync) break;
+        }
+    }
+    if (!PQexitPipelineMode(pg->conn) && st == OL_OK) {
+        pg_clean_msg(pg, PQerrorMessage(pg->conn), msg, sizeof msg);
+        st = OL_ESTORAGE;
+    }
+    if (st == OL_OK) return OL_OK;
+    for (size_t i = 0; i < n; i++) {
+        PQclear(res[i]);
+        res[i] = NULL;
+    }
+    if (PQstatus(pg->conn) != CONNECTION_OK) {
+        pg->lost = 1;
+        return pg_fail(pg, err, OL_ESTORAGE, "%s: connection lost: %s", what, msg);
+    }
+    return pg_fail(pg, err, OL_ESTORAGE, "%s: %s", what, *msg ? msg : "unexpected result");
+#else
+    for (size_t i = 0; i < n; i++) {
+        res[i] = pg_exec(pg, what, sql[i], nparams[i], params[i], PGRES_TUPLES_OK, NULL, err);
+        if (!res[i]) {
+            for (size_t j = 0; j < i; j++) {
+                PQclear(res[j]);
+                res[j] = NULL;
+            }
+            return err->status;
+        }
+    }
+    return OL_OK;
+#endif
+}
+
+/* Append text to a PostgreSQL array literal as one quoted element ("a\"b"). */
+void pg_array_put_text(char **o, const char *text) {
+    *(*o)++ = '"';
+    for (const char *c = text; *c; c++) {
+        if (*c == '"' || *c == '\\') *(*o)++ = '\\';
+        *(*o)++ = *c;
+    }
+    *(*o)++ = '"';
+}
+
 /* A statement whose result rows don't matter. */
 ol_status pg_cmd(pg_storage *pg, const char *what, const char *sql, int nparams, const char *const *params,
                  ol_error *err) {

@@ -62,6 +62,11 @@ ol_status pg_fail(pg_storage *pg, ol_error *err, ol_status st, const char *fmt, 
 char *pg_redact_url(const char *url);
 PGresult *pg_exec(pg_storage *pg, const char *what, const char *sql, int nparams,
                   const char *const *params, ExecStatusType want, char *sqlstate, ol_error *err);
+/* Append text to an array literal as one quoted element (room: 2 * strlen(text) + 2 bytes). */
+void pg_array_put_text(char **o, const char *text);
+/* n statements in one round trip (pipeline mode), each with its own snapshot; res[i] its result */
+ol_status pg_exec_pipeline(pg_storage *pg, const char *what, size_t n, const char *const *sql, const int *nparams,
+                           const char *const *const *params, PGresult **res, ol_error *err);
 ol_status pg_cmd(pg_storage *pg, const char *what, const char *sql, int nparams, const char *const *params,
                  ol_error *err);
 ol_status pg_count(pg_storage *pg, const char *what, const char *sql, int nparams,
@@ -91,8 +96,7 @@ ol_status pg_get_study_attrs(ol_storage *st, int64_t study_id, ol_attr_rec **att
 /* postgres_trial.c */
 ol_status pg_create_trial(ol_storage *st, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
                           size_t n_attrs, int64_t *trial_id, int *number, ol_error *err);
-ol_status pg_set_param(ol_storage *st, int64_t trial_id, const char *name, double value,
-                       const char *distribution_json, ol_error *err);
+ol_status pg_set_params(ol_storage *st, int64_t trial_id, const ol_param_rec *params, size_t n, ol_error *err);
 ol_status pg_set_intermediate(ol_storage *st, int64_t trial_id, int64_t step, double value, ol_error *err);
 ol_status pg_set_trial_attr(ol_storage *st, int64_t trial_id, int system, const char *key,
                             const char *value_json, ol_error *err);

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "postgres_internal.h"
 
@@ -57,33 +58,55 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
     PGresult *res[Q_N] = {0};
     ol_trial_rec *trials = NULL;
     ol_trial_index *ix = NULL;
+    size_t hint = 0;
     size_t n = 0;
     ol_status st = OL_OK;
     /* Finished trials never change and the trial rows come first, so rows the
-     * child queries return for trials not yet listed are simply skipped. */
-    PGresult *r = pg_exec(pg, "reading trials",
-                          "SELECT t.trial_id, t.number, t.state, v.value, v.value_type, "
-                          "EXTRACT(EPOCH FROM t.datetime_start), EXTRACT(EPOCH FROM t.datetime_complete), "
-                          "(SELECT count(*) FROM trials c WHERE c.study_id = $1::int) "
-                          "FROM trials t LEFT JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0 "
-                          "WHERE t.study_id = $1::int AND (t.trial_id > $2::int OR t.trial_id = ANY($3::int[])) ORDER BY t.number, t.trial_id",
-                          3, p, PGRES_TUPLES_OK, NULL, err);
-    if (!r) return err->status;
+     * child queries return for trials not yet listed are simply skipped. All the
+     * queries go in one round trip (pg_exec_pipeline), each with its own snapshot
+     * as before; the last one says whether the study exists (a primary-key
+     * lookup: counting the study's trials scans the whole table, so that is done
+     * only when nothing is new, in its own round trip as before). */
+    enum { R_TRIALS = Q_N, R_COUNT, R_N };
+    const char *sql[R_N] = {
+        [Q_PARAMS] = child_sql[Q_PARAMS], [Q_INTER] = child_sql[Q_INTER], [Q_UATTR] = child_sql[Q_UATTR],
+        [Q_SATTR] = child_sql[Q_SATTR],
+        [R_TRIALS] = "SELECT t.trial_id, t.number, t.state, v.value, v.value_type, "
+                     "EXTRACT(EPOCH FROM t.datetime_start), EXTRACT(EPOCH FROM t.datetime_complete), "
+                     "(SELECT count(*) FROM trials c WHERE c.study_id = $1::int) "
+                     "FROM trials t LEFT JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0 "
+                     "WHERE t.study_id = $1::int AND (t.trial_id > $2::int OR t.trial_id = ANY($3::int[])) "
+                     "ORDER BY t.number, t.trial_id",
+        [R_COUNT] = "SELECT EXISTS (SELECT 1 FROM studies WHERE study_id = $1::int)"};
+    /* the trials first: the child rows of a trial committed between two snapshots are skipped, never orphaned */
+    const char *order_sql[R_N] = {sql[R_TRIALS], sql[Q_PARAMS], sql[Q_INTER], sql[Q_UATTR], sql[Q_SATTR], sql[R_COUNT]};
+    const int nparams[R_N] = {3, 3, 3, 3, 3, 1};
+    const char *const *params[R_N] = {p, p, p, p, p, p};
+    PGresult *got[R_N];
+    st = pg_exec_pipeline(pg, "reading trials", R_N, order_sql, nparams, params, got, err);
+    if (st) return st;
+    PGresult *r = got[0];
+    for (int q = 0; q < Q_N; q++) res[q] = got[1 + q];
+    PGresult *count = got[R_N - 1];
     n = (size_t)PQntuples(r);
     if (n == 0) {
         /* nothing new: the count comes from its own query */
+        int exists = !strcmp(PQgetvalue(count, 0, 0), "t");
         PQclear(r);
+        PQclear(count);
+        for (int q = 0; q < Q_N; q++) PQclear(res[q]);
+        if (!exists) return pg_fail(pg, err, OL_ENOTFOUND, "no study with id %s", id);
         const char *pc[] = {id};
         r = pg_exec(pg, "reading trials", "SELECT count(*) FROM trials WHERE study_id = $1::int", 1, pc,
                     PGRES_TUPLES_OK, NULL, err);
         if (!r) return err->status;
         *n_total = (size_t)atoll(PQgetvalue(r, 0, 0));
         PQclear(r);
-        if ((st = pg_require_study(pg, "reading trials", id, err))) return st;
         *out = calloc(1, sizeof **out);
         *n_out = 0;
         return *out ? OL_OK : ol_fail(err, OL_ENOMEM, "PostgreSQL: out of memory");
     }
+    PQclear(count);
     trials = calloc(n, sizeof *trials);
     if (!trials) {
         PQclear(r);
@@ -112,18 +135,11 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
         goto out;
     }
 
-    for (int q = 0; q < Q_N; q++) {
-        res[q] = pg_exec(pg, "reading trials", child_sql[q], 3, p, PGRES_TUPLES_OK, NULL, err);
-        if (!res[q]) {
-            st = err->status;
-            goto out;
-        }
-    }
     /* count, allocate, fill */
     for (int q = 0; q < Q_N; q++) {
         int rows = PQntuples(res[q]);
         for (int i = 0; i < rows; i++) {
-            ol_trial_rec *t = ol_trial_index_find(trials, ix, n, atoll(PQgetvalue(res[q], i, 0)));
+            ol_trial_rec *t = ol_trial_index_find_near(trials, ix, n, atoll(PQgetvalue(res[q], i, 0)), &hint);
             if (!t) continue;
             if (q == Q_PARAMS) t->n_params++;
             else if (q == Q_INTER) t->n_intermediate++;
@@ -150,7 +166,7 @@ static ol_status get_trials_once(pg_storage *pg, int64_t study_id, const char *a
         PGresult *rq = res[q];
         int rows = PQntuples(rq);
         for (int i = 0; i < rows; i++) {
-            ol_trial_rec *t = ol_trial_index_find(trials, ix, n, atoll(PQgetvalue(rq, i, 0)));
+            ol_trial_rec *t = ol_trial_index_find_near(trials, ix, n, atoll(PQgetvalue(rq, i, 0)), &hint);
             if (!t) continue;
             if (q == Q_PARAMS) {
                 if (PQgetisnull(rq, i, 1) || PQgetisnull(rq, i, 2) || PQgetisnull(rq, i, 3) ||

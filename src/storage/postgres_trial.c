@@ -31,61 +31,79 @@ static ol_status create_trial_once(pg_storage *pg, int64_t study_id, int max_tri
                                      p, trial_id, number, &found, err);
         if (st || found) return st;
     }
-    ol_status st = pg_cmd(pg, "creating a trial", "BEGIN", 0, NULL, err);
-    if (st) return st;
-    const char *p1[] = {id};
-    int found = 0;
-    if (pg_count(pg, "creating a trial (locking the study)",
-                 "SELECT study_id FROM studies WHERE study_id = $1::int FOR UPDATE", 1, p1, &found, err))
-        goto fail;
-    if (!found) {
-        pg_rollback(pg);
-        return pg_fail(pg, err, OL_ENOTFOUND, "no study with id %s", id);
+    /* The caller's attributes (e.g. the worker that owns the trial) as two arrays, inserted by the
+     * same statement as the trial. */
+    size_t keys_len = 3, values_len = 3;
+    for (size_t i = 0; i < n_attrs; i++) {
+        keys_len += 2 * strlen(attrs[i].key) + 3;
+        values_len += 2 * strlen(attrs[i].value_json) + 3;
     }
-    /* A new statement: its snapshot is taken after the lock was granted. */
-    const char *p2[] = {id, max, claim};
-    PGresult *r = pg_exec(pg, "creating a trial",
-                "WITH n AS (SELECT count(*) AS n_all, "
-                "           count(*) FILTER (WHERE state IN ('COMPLETE', 'PRUNED', 'RUNNING')) AS n_live "
-                "           FROM trials WHERE study_id = $1::int), "
-                "t AS (INSERT INTO trials (number, study_id, state, datetime_start) "
-                "      SELECT n_all, $1::int, 'RUNNING', now() AT TIME ZONE 'UTC' FROM n "
-                "      WHERE $2::int <= 0 OR n_live < $2::int RETURNING trial_id, number), "
-                "h AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) "
-                "      SELECT trial_id, now() AT TIME ZONE 'UTC' FROM t), "
-                "c AS (INSERT INTO trial_system_attributes (trial_id, key, value_json) "
-                "      SELECT trial_id, '" PG_CLAIM_KEY "', $3 FROM t) "
-                "SELECT t.trial_id, t.number, n.n_live FROM n LEFT JOIN t ON true",
-                3, p2, PGRES_TUPLES_OK, NULL, err);
-    if (!r) goto fail;
-    int created = !PQgetisnull(r, 0, 0);
+    char *keys = malloc(keys_len), *values = malloc(values_len);
+    if (!keys || !values) {
+        free(keys);
+        free(values);
+        return pg_fail(pg, err, OL_ENOMEM, "out of memory creating a trial");
+    }
+    char *ok = keys, *ov = values;
+    *ok++ = '{', *ov++ = '{';
+    for (size_t i = 0, put = 0; i < n_attrs; i++) {
+        size_t later = i + 1; /* a key given twice keeps its last value, as upserts one by one would */
+        while (later < n_attrs && strcmp(attrs[later].key, attrs[i].key)) later++;
+        if (later < n_attrs) continue;
+        if (put++) *ok++ = ',', *ov++ = ',';
+        pg_array_put_text(&ok, attrs[i].key);
+        pg_array_put_text(&ov, attrs[i].value_json);
+    }
+    *ok++ = '}', *ov++ = '}';
+    *ok = 0, *ov = 0;
+    /* One round trip: BEGIN, the lock on the study's row, then a new statement (its snapshot is
+     * taken after the lock was granted) that counts the study's trials and inserts the next
+     * number with its heartbeat, claim and attributes, then COMMIT. A study that is missing or
+     * full inserts nothing, and COMMIT ends an empty transaction. */
+    const char *p1[] = {id}, *p2[] = {id, max, claim, keys, values};
+    const char *sql[4] = {
+        "BEGIN",
+        "SELECT study_id FROM studies WHERE study_id = $1::int FOR UPDATE",
+        "WITH s AS (SELECT count(*) AS found FROM studies WHERE study_id = $1::int), "
+        "n AS (SELECT count(*) AS n_all, "
+        "      count(*) FILTER (WHERE state IN ('COMPLETE', 'PRUNED', 'RUNNING')) AS n_live "
+        "      FROM trials WHERE study_id = $1::int), "
+        "t AS (INSERT INTO trials (number, study_id, state, datetime_start) "
+        "      SELECT n_all, $1::int, 'RUNNING', now() AT TIME ZONE 'UTC' FROM n, s "
+        "      WHERE s.found > 0 AND ($2::int <= 0 OR n_live < $2::int) RETURNING trial_id, number), "
+        "h AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) "
+        "      SELECT trial_id, now() AT TIME ZONE 'UTC' FROM t), "
+        "c AS (INSERT INTO trial_system_attributes (trial_id, key, value_json) "
+        "      SELECT trial_id, '" PG_CLAIM_KEY "', $3 FROM t), "
+        "a AS (INSERT INTO trial_system_attributes (trial_id, key, value_json) "
+        "      SELECT t.trial_id, u.k, u.v FROM t, unnest($4::text[], $5::text[]) WITH ORDINALITY AS u(k, v, ord) "
+        "      WHERE u.k <> '" PG_CLAIM_KEY "' ORDER BY u.ord "
+        "      ON CONFLICT (trial_id, key) DO UPDATE SET value_json = EXCLUDED.value_json) "
+        "SELECT t.trial_id, t.number, n.n_live, s.found FROM n CROSS JOIN s LEFT JOIN t ON true",
+        "COMMIT"};
+    const int nparams[4] = {0, 1, 5, 0};
+    const char *const *params[4] = {NULL, p1, p2, NULL};
+    PGresult *res[4];
+    ol_status st = pg_exec_pipeline(pg, "creating a trial", 4, sql, nparams, params, res, err);
+    free(keys);
+    free(values);
+    if (st) {
+        pg_rollback(pg); /* a failure inside the transaction leaves it open and aborted */
+        return err->status ? err->status : OL_ESTORAGE;
+    }
+    PGresult *r = res[2];
+    int created = !PQgetisnull(r, 0, 0), found = atoi(PQgetvalue(r, 0, 3)) > 0;
     if (created) {
         *trial_id = atoll(PQgetvalue(r, 0, 0));
         *number = atoi(PQgetvalue(r, 0, 1));
     }
     long live = atol(PQgetvalue(r, 0, 2));
-    PQclear(r);
-    if (!created) {
-        pg_rollback(pg);
+    for (int i = 0; i < 4; i++) PQclear(res[i]);
+    if (!found) return pg_fail(pg, err, OL_ENOTFOUND, "no study with id %s", id);
+    if (!created)
         return pg_fail(pg, err, OL_ESTOPPED, "study %s is full: %ld of %d trials are complete, pruned or running", id,
                        live, max_trials);
-    }
-    /* the caller's attributes (e.g. the worker that owns the trial), in the same transaction */
-    char tid[24];
-    pg_fmt_i64(tid, *trial_id);
-    for (size_t i = 0; i < n_attrs; i++) {
-        const char *pa[] = {tid, attrs[i].key, attrs[i].value_json};
-        if (pg_cmd(pg, "creating a trial (its attributes)",
-                   "INSERT INTO trial_system_attributes (trial_id, key, value_json) VALUES ($1::int, $2, $3) "
-                   "ON CONFLICT (trial_id, key) DO UPDATE SET value_json = EXCLUDED.value_json",
-                   3, pa, err))
-            goto fail;
-    }
-    if ((st = pg_cmd(pg, "creating a trial (commit)", "COMMIT", 0, NULL, err))) return st;
     return OL_OK;
-fail:
-    pg_rollback(pg);
-    return err->status ? err->status : OL_ESTORAGE;
 }
 
 ol_status pg_create_trial(ol_storage *st, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
@@ -126,28 +144,58 @@ static ol_status pg_write_running(pg_storage *pg, const char *what, const char *
     return rows ? OL_OK : trial_not_running(pg, id, verb, err);
 }
 
-static ol_status set_param_once(pg_storage *pg, int64_t trial_id, const char *name, double value,
-                                const char *dist, ol_error *err) {
-    char id[24], v[32];
+/* All the parameters in one statement (one round trip, one commit): the names, values and
+ * distributions as three arrays, unnested in their order, so param_id follows the call's order. */
+static ol_status set_params_once(pg_storage *pg, int64_t trial_id, const ol_param_rec *params, size_t n,
+                                 ol_error *err) {
+    size_t names_len = 3, dists_len = 3;
+    for (size_t i = 0; i < n; i++) {
+        names_len += 2 * strlen(params[i].name) + 3;
+        dists_len += 2 * strlen(params[i].distribution_json) + 3;
+    }
+    char *names = malloc(names_len), *dists = malloc(dists_len), *values = malloc(3 + n * 33);
+    if (!names || !dists || !values) {
+        free(names);
+        free(dists);
+        free(values);
+        return pg_fail(pg, err, OL_ENOMEM, "out of memory setting parameters");
+    }
+    char *on = names, *od = dists, *ov = values;
+    *on++ = '{', *od++ = '{', *ov++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i) *on++ = ',', *od++ = ',', *ov++ = ',';
+        pg_array_put_text(&on, params[i].name);
+        pg_array_put_text(&od, params[i].distribution_json);
+        pg_fmt_double(ov, params[i].value);
+        ov += strlen(ov);
+    }
+    *on++ = '}', *od++ = '}', *ov++ = '}';
+    *on = 0, *od = 0, *ov = 0;
+    char id[24];
     pg_fmt_i64(id, trial_id);
-    pg_fmt_double(v, value);
-    const char *p[] = {id, name, v, dist};
-    return pg_write_running(pg, "setting a parameter",
-                            "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
-                            "SELECT $1::int, $2, $3::float8, $4 WHERE EXISTS "
-                            "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') "
-                            "ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = EXCLUDED.param_value, "
-                            "distribution_json = EXCLUDED.distribution_json RETURNING 1",
-                            4, p, id, "set a parameter of", err);
+    const char *p[] = {id, names, values, dists};
+    ol_status st = pg_write_running(
+        pg, n == 1 ? "setting a parameter" : "setting parameters",
+        "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+        "SELECT $1::int, u.name, u.value, u.dist FROM unnest($2::text[], $3::float8[], $4::text[]) "
+        "WITH ORDINALITY AS u(name, value, dist, ord) WHERE EXISTS "
+        "(SELECT 1 FROM trials WHERE trial_id = $1::int AND state = 'RUNNING') ORDER BY u.ord "
+        "ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = EXCLUDED.param_value, "
+        "distribution_json = EXCLUDED.distribution_json RETURNING 1",
+        4, p, id, "set a parameter of", err);
+    free(names);
+    free(dists);
+    free(values);
+    return st;
 }
 
-ol_status pg_set_param(ol_storage *st, int64_t trial_id, const char *name, double value,
-                       const char *distribution_json, ol_error *err) {
+ol_status pg_set_params(ol_storage *st, int64_t trial_id, const ol_param_rec *params, size_t n, ol_error *err) {
     pg_storage *pg = (pg_storage *)st;
-    if (!name || !*name || !distribution_json)
-        return pg_fail(pg, err, OL_EINVAL, "trial %lld: parameter name or distribution is missing",
-                       (long long)trial_id);
-    PG_WITH_RETRY(pg, err, set_param_once(pg, trial_id, name, value, distribution_json, err));
+    for (size_t i = 0; i < n; i++)
+        if (!params[i].name || !*params[i].name || !params[i].distribution_json)
+            return pg_fail(pg, err, OL_EINVAL, "trial %lld: parameter name or distribution is missing",
+                           (long long)trial_id);
+    PG_WITH_RETRY(pg, err, set_params_once(pg, trial_id, params, n, err));
 }
 
 static ol_status set_intermediate_once(pg_storage *pg, int64_t trial_id, int64_t step, double value, ol_error *err) {

@@ -30,6 +30,18 @@ ol_trial_rec *ol_trial_index_find(ol_trial_rec *trials, const ol_trial_index *ix
     return hit ? &trials[hit->index] : NULL;
 }
 
+ol_trial_rec *ol_trial_index_find_near(ol_trial_rec *trials, const ol_trial_index *ix, size_t n, int64_t trial_id,
+                                       size_t *hint) {
+    for (size_t i = *hint; i < n && i <= *hint + 1; i++)
+        if (trials[i].trial_id == trial_id) {
+            *hint = i;
+            return &trials[i];
+        }
+    ol_trial_rec *t = ol_trial_index_find(trials, ix, n, trial_id);
+    if (t) *hint = (size_t)(t - trials);
+    return t;
+}
+
 int ol_trial_state_parse(const char *text, ol_trial_state *state) {
     static const ol_trial_state all[] = {OL_TRIAL_RUNNING, OL_TRIAL_COMPLETE, OL_TRIAL_PRUNED, OL_TRIAL_FAIL,
                                          OL_TRIAL_WAITING};

@@ -119,7 +119,7 @@ static const ol_storage_ops sqlite_ops = {
     .set_study_attr = sq_set_study_attr,
     .get_study_attrs = sq_get_study_attrs,
     .create_trial = sq_create_trial,
-    .set_param = sq_set_param,
+    .set_params = sq_set_params,
     .set_intermediate = sq_set_intermediate,
     .set_trial_attr = sq_set_trial_attr,
     .finish_trial = sq_finish_trial,
@@ -227,7 +227,9 @@ static ol_status inspect_schema(sq_storage *s, int *empty, ol_error *err) {
         if (!have[i])
             return ol_fail(err, OL_EFORMAT, "'%s' claims Optuna schema '%s' but has no table '%s' (found: %s)",
                            s->path, version, required_tables[i], found);
-    /* A damaged page elsewhere would surface mid-study; find it now, before anything is written. */
+    /* A damaged page elsewhere would surface mid-study; find it now, before anything is written
+     * (unless the caller reads what it needs first: OL_STORAGE_OPEN_NO_CHECK). */
+    if (s->no_page_check) return OL_OK;
     rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &q, NULL);
     if (rc != SQLITE_OK) return sq_fail(s, rc, err, "checking the file");
     rc = sqlite3_step(q);
@@ -383,6 +385,7 @@ ol_status ol_storage_open_sqlite(ol_storage **out, const char *url, const char *
     s->base.ops = &sqlite_ops;
     s->path = ol_strdup(path);
     s->jitter = (unsigned)getpid() * 2654435761u;
+    s->no_page_check = (flags & OL_STORAGE_OPEN_NO_CHECK) != 0;
     if (!s->path) {
         free(s);
         return ol_fail(err, OL_ENOMEM, "out of memory opening '%s'", path);

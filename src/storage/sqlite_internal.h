@@ -68,6 +68,7 @@ typedef struct {
     char *path;
     sqlite3_stmt *stmt[Q_COUNT];
     unsigned jitter; /* state of the backoff jitter */
+    int no_page_check; /* OL_STORAGE_OPEN_NO_CHECK: no PRAGMA quick_check on open */
 } sq_storage;
 
 static inline sq_storage *sq(ol_storage *st) { return (sq_storage *)st; }
@@ -134,8 +135,7 @@ ol_status sq_get_study_attrs(ol_storage *base, int64_t study_id, ol_attr_rec **o
 ol_status sq_count_trials(sq_storage *s, int q_id, int64_t study_id, int *count, ol_error *err);
 ol_status sq_create_trial(ol_storage *base, int64_t study_id, int max_trials, const ol_attr_rec *attrs,
                           size_t n_attrs, int64_t *trial_id, int *number, ol_error *err);
-ol_status sq_set_param(ol_storage *base, int64_t trial_id, const char *name, double value,
-                       const char *distribution_json, ol_error *err);
+ol_status sq_set_params(ol_storage *base, int64_t trial_id, const ol_param_rec *params, size_t n, ol_error *err);
 ol_status sq_set_intermediate(ol_storage *base, int64_t trial_id, int64_t step_no, double value,
                               ol_error *err);
 ol_status sq_set_trial_attr(ol_storage *base, int64_t trial_id, int system, const char *key,

@@ -42,6 +42,31 @@ static int digits(const unsigned char *text, int n) {
     return v;
 }
 
+/*
+ * "SS" or "SS.f..." (up to 13 fraction digits, then the end of the text) as
+ * strtod reads it, without strtod: the digits N and their 10^k (both exact
+ * in double) divided once, which IEEE rounds to the double nearest N / 10^k,
+ * as strtod rounds the decimal text. Anything else goes to strtod.
+ */
+static double parse_seconds(const unsigned char *text) {
+    int64_t digits_value = 0;
+    double scale = 1;
+    int i = 0, k = 0;
+    for (; i < 2; i++) {
+        if (text[i] < '0' || text[i] > '9') return strtod((const char *)text, NULL);
+        digits_value = digits_value * 10 + (text[i] - '0');
+    }
+    if (text[i] == '.') {
+        for (i++; text[i] >= '0' && text[i] <= '9' && k < 13; i++, k++) {
+            digits_value = digits_value * 10 + (text[i] - '0');
+            scale *= 10;
+        }
+        if (k == 0) return strtod((const char *)text, NULL);
+    }
+    if (text[i]) return strtod((const char *)text, NULL);
+    return (double)digits_value / scale;
+}
+
 static double parse_datetime_cached(const unsigned char *text, int utc, dt_cache *c) {
     if (!text) return 0;
     int y, mo, d, h, mi;
@@ -51,7 +76,7 @@ static double parse_datetime_cached(const unsigned char *text, int utc, dt_cache
         text[13] == ':' && text[16] == ':' && (y = digits(text, 4)) >= 0 && (mo = digits(text + 5, 2)) >= 0 &&
         (d = digits(text + 8, 2)) >= 0 && (h = digits(text + 11, 2)) >= 0 && (mi = digits(text + 14, 2)) >= 0 &&
         digits(text + 17, 2) >= 0) {
-        sec = strtod((const char *)text + 17, NULL);
+        sec = parse_seconds(text + 17);
     } else if (sscanf((const char *)text, "%d-%d-%d%*[ T]%d:%d:%lf", &y, &mo, &d, &h, &mi, &sec) != 6) {
         return 0;
     }
@@ -84,6 +109,8 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
     ol_trial_rec *trials = NULL;
     size_t n = 0, cap = 0;
     ol_trial_index *ids = NULL;
+    size_t hint = 0;
+    size_t *params_cap = NULL; /* per trial: the room in its params array (grown by doubling) */
     int row = 1;
     dt_cache start_cache = {0}, end_cache = {0};
     int part = after > 0 || strcmp(ids_json, "[]"); /* part of the study: the *_SINCE queries */
@@ -120,13 +147,14 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
     if (q) sqlite3_reset(q);
     if (st == OL_OK && n) {
         ids = ol_trial_index_build(trials, n);
-        if (!ids) st = ol_fail(err, OL_ENOMEM, "out of memory reading trials");
+        params_cap = calloc(n, sizeof *params_cap);
+        if (!ids || !params_cap) st = ol_fail(err, OL_ENOMEM, "out of memory reading trials");
     }
     /* values */
     q = st == OL_OK && n ? sq_stmt(s, part ? Q_VALUES_SINCE : Q_VALUES, err, &st) : NULL;
     if (q) bind_filter(q, study_id, after, ids_json);
     while (q && st == OL_OK && (st = sq_step(s, q, &row, "reading trial values", err)) == OL_OK && row) {
-        ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
+        ol_trial_rec *t = ol_trial_index_find_near(trials, ids, n, sqlite3_column_int64(q, 0), &hint);
         if (!t) continue;
         st = ol_float_decode((const char *)sqlite3_column_text(q, 2), has_number(q, 1), sqlite3_column_double(q, 1),
                              0, &t->value, err, "'%s': the value of trial_id %lld", s->path, (long long)t->trial_id);
@@ -137,7 +165,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
     q = st == OL_OK && n ? sq_stmt(s, part ? Q_PARAMS_SINCE : Q_PARAMS, err, &st) : NULL;
     if (q) bind_filter(q, study_id, after, ids_json);
     while (q && st == OL_OK && (st = sq_step(s, q, &row, "reading trial params", err)) == OL_OK && row) {
-        ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
+        ol_trial_rec *t = ol_trial_index_find_near(trials, ids, n, sqlite3_column_int64(q, 0), &hint);
         if (!t) continue;
         const unsigned char *pname = sqlite3_column_text(q, 1);
         if (!pname || !has_number(q, 2) || sqlite3_column_type(q, 3) == SQLITE_NULL ||
@@ -149,13 +177,18 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
                                                                      : "no numeric value (NULL, text or not finite)");
             break;
         }
-        ol_param_rec *grown = realloc(t->params, (t->n_params + 1) * sizeof *grown);
-        if (!grown) {
-            st = ol_fail(err, OL_ENOMEM, "out of memory reading params");
-            break;
+        size_t *cap = &params_cap[t - trials];
+        if (t->n_params == *cap) {
+            size_t grow_to = *cap ? 2 * *cap : 4;
+            ol_param_rec *grown = realloc(t->params, grow_to * sizeof *grown);
+            if (!grown) {
+                st = ol_fail(err, OL_ENOMEM, "out of memory reading params");
+                break;
+            }
+            t->params = grown;
+            *cap = grow_to;
         }
-        t->params = grown;
-        ol_param_rec *p = &grown[t->n_params++];
+        ol_param_rec *p = &t->params[t->n_params++];
         p->name = sq_column_dup(q, 1);
         p->value = sqlite3_column_double(q, 2);
         p->distribution_json = sq_column_dup(q, 3);
@@ -166,7 +199,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
     q = st == OL_OK && n ? sq_stmt(s, part ? Q_INTERMEDIATE_SINCE : Q_INTERMEDIATE, err, &st) : NULL;
     if (q) bind_filter(q, study_id, after, ids_json);
     while (q && st == OL_OK && (st = sq_step(s, q, &row, "reading intermediate values", err)) == OL_OK && row) {
-        ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
+        ol_trial_rec *t = ol_trial_index_find_near(trials, ids, n, sqlite3_column_int64(q, 0), &hint);
         if (!t) continue;
         ol_intermediate_rec *grown = realloc(t->intermediate, (t->n_intermediate + 1) * sizeof *grown);
         if (!grown) {
@@ -187,7 +220,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
         q = st == OL_OK && n ? sq_stmt(s, system ? (part ? Q_SYSTEM_ATTRS_SINCE : Q_SYSTEM_ATTRS) : (part ? Q_USER_ATTRS_SINCE : Q_USER_ATTRS), err, &st) : NULL;
         if (q) bind_filter(q, study_id, after, ids_json);
         while (q && st == OL_OK && (st = sq_step(s, q, &row, "reading trial attributes", err)) == OL_OK && row) {
-            ol_trial_rec *t = ol_trial_index_find(trials, ids, n, sqlite3_column_int64(q, 0));
+            ol_trial_rec *t = ol_trial_index_find_near(trials, ids, n, sqlite3_column_int64(q, 0), &hint);
             if (!t) continue;
             if (system)
                 st = sq_append_attr(&t->system_attrs, &t->n_system_attrs, q, 1, err);
@@ -197,6 +230,7 @@ static ol_status read_trials(sq_storage *s, int64_t study_id, int64_t after, con
         if (q) sqlite3_reset(q);
     }
     free(ids);
+    free(params_cap);
     if (st != OL_OK) {
         ol_trials_free(trials, n);
         return st;

@@ -75,19 +75,20 @@ ol_status sq_create_trial(ol_storage *base, int64_t study_id, int max_trials, co
     return st;
 }
 
-ol_status sq_set_param(ol_storage *base, int64_t trial_id, const char *name, double value,
-                       const char *distribution_json, ol_error *err) {
+ol_status sq_set_params(ol_storage *base, int64_t trial_id, const ol_param_rec *params, size_t n, ol_error *err) {
     sq_storage *s = sq(base);
     ol_status st;
     TXN_LOOP(s, 1, st, err, {
         st = sq_require_running(s, trial_id, "set a parameter of", err);
-        sqlite3_stmt *q;
-        if (st == OL_OK && (q = sq_stmt(s, Q_UPSERT_PARAM, err, &st))) {
-            sqlite3_bind_int64(q, 1, trial_id);
-            sq_bind_text(q, 2, name);
-            sqlite3_bind_double(q, 3, value);
-            sq_bind_text(q, 4, distribution_json);
-            st = sq_run(s, q, "recording a parameter", err);
+        for (size_t i = 0; st == OL_OK && i < n; i++) {
+            sqlite3_stmt *q;
+            if ((q = sq_stmt(s, Q_UPSERT_PARAM, err, &st))) {
+                sqlite3_bind_int64(q, 1, trial_id);
+                sq_bind_text(q, 2, params[i].name);
+                sqlite3_bind_double(q, 3, params[i].value);
+                sq_bind_text(q, 4, params[i].distribution_json);
+                st = sq_run(s, q, "recording a parameter", err);
+            }
         }
     });
     return st;

@@ -136,15 +136,39 @@ ol_status ol_storage_create_trial_with_attrs(ol_storage *st, int64_t study_id, i
                                  number ? number : &number_local, err);
 }
 
-ol_status ol_storage_set_param(ol_storage *st, int64_t trial_id, const char *name, double value,
-                               const char *distribution_json, ol_error *err) {
+/* The checks of one parameter, before any backend sees it. */
+static ol_status check_param(int64_t trial_id, const char *name, double value, const char *distribution_json,
+                             ol_error *err) {
     ol_status rc = ol_check_name("parameter name", name, err);
     if (!rc) rc = ol_check_json("distribution of parameter", name, distribution_json, err);
     if (rc) return rc;
     if (!isfinite(value))
         return ol_fail(err, OL_EINVAL, "parameter '%s' of trial %lld has non-finite value %g", name,
                        (long long)trial_id, value);
-    return st->ops->set_param(st, trial_id, name, value, distribution_json, err);
+    return OL_OK;
+}
+
+ol_status ol_storage_set_param(ol_storage *st, int64_t trial_id, const char *name, double value,
+                               const char *distribution_json, ol_error *err) {
+    ol_status rc = check_param(trial_id, name, value, distribution_json, err);
+    if (rc) return rc;
+    ol_param_rec p = {.name = (char *)name, .value = value, .distribution_json = (char *)distribution_json};
+    return st->ops->set_params(st, trial_id, &p, 1, err);
+}
+
+ol_status ol_storage_set_params(ol_storage *st, int64_t trial_id, const ol_param_rec *params, size_t n,
+                                ol_error *err) {
+    if (n == 0) return OL_OK;
+    if (!params) return ol_fail(err, OL_EINVAL, "trial %lld: no parameters given", (long long)trial_id);
+    for (size_t i = 0; i < n; i++) {
+        ol_status rc = check_param(trial_id, params[i].name, params[i].value, params[i].distribution_json, err);
+        if (rc) return rc;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(params[j].name, params[i].name))
+                return ol_fail(err, OL_EINVAL, "trial %lld: parameter '%s' is given twice in one call",
+                               (long long)trial_id, params[i].name);
+    }
+    return st->ops->set_params(st, trial_id, params, n, err);
 }
 
 ol_status ol_storage_set_intermediate(ol_storage *st, int64_t trial_id, int64_t step, double value,

@@ -388,3 +388,97 @@ Test(study, tpe_maximises_and_uses_pruned_trials) {
     ol_storage_close(st);
     ol_sampler_free(tpe);
 }
+
+/* One sequence of asks with parameters suggested one by one (many = 0) or in one
+ * ol_trial_suggest_many call each (many = 1); out receives every value drawn. */
+static void suggest_sequence(int many, double out[24][4]) {
+    ol_sampler *tpe = make_sampler("tpe");
+    ol_storage *st = open_backend(0);
+    ol_error err = {0};
+    ol_study *s;
+    cr_assert_eq(ol_study_open(&s, st, &(ol_study_options){.name = "m", .seed = 11, .sampler = tpe}, &err), OL_OK);
+    const char *choices[] = {"a", "b", "c"};
+    ol_distribution d[4] = {{.kind = OL_DIST_FLOAT, .low = 1e-4, .high = 1, .log = 1},
+                            {.kind = OL_DIST_INT, .low = 1, .high = 9, .step = 2},
+                            {0},
+                            {.kind = OL_DIST_FLOAT, .low = -2, .high = 2}};
+    cr_assert_eq(ol_dist_categorical(&d[2], choices, 3, &err), OL_OK);
+    /* "x" twice: the second is the first's value, as a second ol_trial_suggest would give */
+    const char *names[5] = {"lr", "n", "act", "x", "lr"};
+    ol_distribution dd[5] = {d[0], d[1], d[2], d[3], d[0]};
+    for (int r = 0; r < 24; r++) {
+        ol_trial *t;
+        cr_assert_eq(ol_study_ask(s, &t, &err), OL_OK, "%s", err.msg);
+        if (r % 5 == 4) cr_assert_eq(ol_trial_fix_param(t, "n", 5, &err), OL_OK, "%s", err.msg);
+        double v[5];
+        if (many) {
+            cr_assert_eq(ol_trial_suggest_many(t, names, dd, 5, v, &err), OL_OK, "%s", err.msg);
+        } else {
+            for (int k = 0; k < 5; k++)
+                cr_assert_eq(ol_trial_suggest(t, names[k], &dd[k], &v[k], &err), OL_OK, "%s", err.msg);
+        }
+        cr_assert(!memcmp(&v[4], &v[0], sizeof v[0]));
+        memcpy(out[r], v, 4 * sizeof v[0]);
+        double y = log(v[0]) * log(v[0]) + v[1] + v[2] + v[3] * v[3];
+        if (r % 7 == 6) ol_trial_abandon(t); /* left RUNNING: the constant liar sees it */
+        else cr_assert_eq(ol_study_tell(s, t, OL_TRIAL_COMPLETE, y, &err), OL_OK, "%s", err.msg);
+    }
+    /* what was stored: the same rows in the same order */
+    ol_trial_rec *tr;
+    size_t n;
+    cr_assert_eq(ol_storage_get_trials(st, ol_study_id(s), &tr, &n, &err), OL_OK);
+    cr_assert_eq(n, 24);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(tr[i].n_params, 4, "trial %zu holds %zu parameters", i, tr[i].n_params);
+        for (size_t k = 0; k < 4; k++) {
+            cr_assert_str_eq(tr[i].params[k].name, names[k]);
+            cr_assert(!memcmp(&tr[i].params[k].value, &out[i][k], sizeof(double)));
+        }
+    }
+    ol_trials_free(tr, n);
+    ol_distribution_free(&d[2]);
+    ol_study_close(s);
+    ol_storage_close(st);
+    ol_sampler_free(tpe);
+}
+
+Test(study, suggest_many_draws_and_stores_as_suggests_one_by_one) {
+    double one[24][4], many[24][4];
+    suggest_sequence(0, one);
+    suggest_sequence(1, many);
+    for (int r = 0; r < 24; r++)
+        for (int k = 0; k < 4; k++)
+            cr_assert(!memcmp(&one[r][k], &many[r][k], sizeof(double)), "trial %d, parameter %d: %.17g one by one, %.17g at once",
+                      r, k, one[r][k], many[r][k]);
+}
+
+/* A call that fails records nothing and leaves the trial without its parameters. */
+Test(study, suggest_many_is_all_or_nothing) {
+    ol_sampler *rnd = make_sampler("random");
+    ol_storage *st = open_backend(1);
+    ol_error err = {0};
+    ol_study *s;
+    cr_assert_eq(ol_study_open(&s, st, &(ol_study_options){.name = "a", .seed = 3, .sampler = rnd}, &err), OL_OK);
+    ol_trial *t;
+    cr_assert_eq(ol_study_ask(s, &t, &err), OL_OK, "%s", err.msg);
+    const char *names[3] = {"x", "y", "z"};
+    ol_distribution d[3] = {{.kind = OL_DIST_FLOAT, .low = 0, .high = 1},
+                            {.kind = OL_DIST_FLOAT, .low = 2, .high = 1}, /* low > high */
+                            {.kind = OL_DIST_FLOAT, .low = 0, .high = 1}};
+    double v[3];
+    cr_assert_eq(ol_trial_suggest_many(t, names, d, 3, v, &err), OL_EINVAL);
+    cr_assert(strstr(err.msg, "parameter y"), "the message does not name the parameter: %s", err.msg);
+    ol_trial_rec *tr;
+    size_t n;
+    cr_assert_eq(ol_storage_get_trials(st, ol_study_id(s), &tr, &n, &err), OL_OK);
+    cr_assert_eq(tr[0].n_params, 0, "a failed call stored %zu parameters", tr[0].n_params);
+    ol_trials_free(tr, n);
+    /* the trial forgot x too: another distribution for it is a first suggest, not a conflict */
+    double x;
+    cr_assert_eq(ol_trial_suggest_float(t, "x", 5, 6, 0, 0, &x, &err), OL_OK, "%s", err.msg);
+    cr_assert(x >= 5 && x <= 6);
+    cr_assert_eq(ol_study_tell(s, t, OL_TRIAL_COMPLETE, x, &err), OL_OK, "%s", err.msg);
+    ol_study_close(s);
+    close_backend(st, 1);
+    ol_sampler_free(rnd);
+}

@@ -70,6 +70,37 @@ Test(tpe_fast, parzen_log_densities_equal_the_long_way_bit_for_bit) {
     cr_assert_gt(far, 0);
 }
 
+/* A long history's estimator sorts its components by radix (sort_mu_long); the order must be the
+ * comparison sort's, ties by trial order, with -0.0 equal to +0.0 and negative values before
+ * positive ones, or the bandwidths land on other components and the densities change. */
+Test(tpe_fast, radix_ordered_components_give_the_comparison_sorts_densities) {
+    const ol_distribution d = {.kind = OL_DIST_FLOAT, .low = -1, .high = 1};
+    const size_t k = 2000, m = 64;
+    double *obs = malloc(k * sizeof *obs), pts[64], fast[64], slow[64];
+    uint64_t seed = 7;
+    for (size_t i = 0; i < k; i++) {
+        switch (i % 5) {
+        case 0: obs[i] = (i % 10) ? -0.0 : 0.0; break; /* both zeros, many times, +0.0 first */
+        case 1: obs[i] = -0.25 * (double)(i % 3); break;            /* repeated negative values */
+        default: /* spread, both signs, away from 0: the zeros' neighbours are far enough that
+                    their bandwidths are not all clipped to the same minimum */
+            obs[i] = (i % 2 ? 1 : -1) * (0.5 + 0.5 * unit(&seed));
+            break;
+        }
+    }
+    for (size_t i = 0; i < m; i++) pts[i] = i < 4 ? (double)i * 0.125 - 0.25 : 2 * unit(&seed) - 1;
+    ol_error err;
+    ol_hpo_tpe_exhaustive = 0;
+    cr_assert_eq(ol_hpo_parzen_log_pdf(&d, obs, k, pts, m, fast, &err), OL_OK, "%s", err.msg);
+    ol_hpo_tpe_exhaustive = 1;
+    cr_assert_eq(ol_hpo_parzen_log_pdf(&d, obs, k, pts, m, slow, &err), OL_OK, "%s", err.msg);
+    ol_hpo_tpe_exhaustive = 0;
+    for (size_t i = 0; i < m; i++)
+        cr_assert(!memcmp(&fast[i], &slow[i], sizeof(double)), "point %.17g: radix order %.17g, comparison order %.17g",
+                  pts[i], fast[i], slow[i]);
+    free(obs);
+}
+
 /* The 40-sigma shortcut's premise: the normal tail mass beyond 40 sigma is 0 in double. */
 Test(tpe_fast, tails_beyond_40_sigma_underflow) {
     cr_assert_eq(0.5 * erfc(40 / M_SQRT2), 0.0);

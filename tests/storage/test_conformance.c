@@ -230,6 +230,16 @@ static void case_trial_with_attrs(ol_storage *st) {
     cr_assert_str_eq(ol_attr_find(tr[0].system_attrs, tr[0].n_system_attrs, "optlab:worker"), "\"host:123\"");
     cr_assert_str_eq(ol_attr_find(tr[0].system_attrs, tr[0].n_system_attrs, "extra"), "[1, 2]");
     ol_trials_free(tr, n);
+    /* a key given twice keeps its last value; keys with quotes and backslashes are plain text */
+    ol_attr_rec twice[] = {{"k\"ey\\", "1"}, {"other", "\"x\""}, {"k\"ey\\", "2"}};
+    cr_assert_eq(ol_storage_create_trial_with_attrs(st, sid, 0, twice, 3, &tid, &number, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(number, 1);
+    cr_assert_eq(ol_storage_get_trials(st, sid, &tr, &n, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(ol_attr_find(tr[1].system_attrs, tr[1].n_system_attrs, "k\"ey\\"), "2");
+    cr_assert_str_eq(ol_attr_find(tr[1].system_attrs, tr[1].n_system_attrs, "other"), "\"x\"");
+    cr_assert_eq(tr[1].n_system_attrs, 2);
+    ol_trials_free(tr, n);
 }
 
 static void case_trials_since(ol_storage *st) {
@@ -277,6 +287,53 @@ static void run_case(void (*fn)(ol_storage *), const char *kind) {
     close_backend(st);
 }
 
+/* Several parameters in one call: all stored in the call's order, with quotes and backslashes in
+ * names and distributions kept as text; any refusal (a bad one, a name twice, a finished trial)
+ * stores none of them. */
+static void case_set_params(ol_storage *st) {
+    ol_error err = {0};
+    int64_t sid = new_study(st, "params", 0), tid = new_trial(st, sid);
+    const char *odd_dist = "{\"name\": \"CategoricalDistribution\", \"attributes\": {\"choices\": "
+                           "[\"a\\\"b\", \"c\\\\d\", \"{x,y}\"]}}";
+    ol_param_rec ps[] = {{"zeta", 0.125, (char *)DIST},
+                         {"al\"pha{,}", 2, (char *)odd_dist},
+                         {"back\\slash", 0.1 + 0.2, (char *)DIST}};
+    /* refused as a whole: the third one is bad, or a name comes twice */
+    ol_param_rec bad[] = {ps[0], ps[1], {"x", NAN, (char *)DIST}};
+    REFUSED(ol_storage_set_params(st, tid, bad, 3, &err), OL_EINVAL, "non-finite");
+    ol_param_rec twice[] = {ps[0], ps[0]};
+    REFUSED(ol_storage_set_params(st, tid, twice, 2, &err), OL_EINVAL, "twice");
+    cr_assert_eq(ol_storage_set_params(st, tid, ps, 0, &err), OL_OK, "%s", err.msg);
+    ol_trial_rec *tr;
+    size_t n;
+    cr_assert_eq(ol_storage_get_trials(st, sid, &tr, &n, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(tr[0].n_params, 0, "a refused call stored %zu parameters", tr[0].n_params);
+    ol_trials_free(tr, n);
+
+    cr_assert_eq(ol_storage_set_params(st, tid, ps, 3, &err), OL_OK, "%s", err.msg);
+    /* set again in a later call: the value changes, the order stays */
+    ol_param_rec again = {"zeta", 0.75, (char *)DIST};
+    cr_assert_eq(ol_storage_set_params(st, tid, &again, 1, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(ol_storage_get_trials(st, sid, &tr, &n, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(tr[0].n_params, 3);
+    cr_assert_str_eq(tr[0].params[0].name, "zeta");
+    cr_assert_eq(tr[0].params[0].value, 0.75);
+    cr_assert_str_eq(tr[0].params[1].name, ps[1].name);
+    cr_assert_str_eq(tr[0].params[1].distribution_json, odd_dist);
+    cr_assert_eq(tr[0].params[1].value, 2);
+    cr_assert_str_eq(tr[0].params[2].name, ps[2].name);
+    cr_assert(!memcmp(&tr[0].params[2].value, &ps[2].value, sizeof(double)), "0.1 + 0.2 read back as %.17g",
+              tr[0].params[2].value);
+    ol_trials_free(tr, n);
+
+    double v = 1;
+    cr_assert_eq(ol_storage_finish_trial(st, tid, OL_TRIAL_COMPLETE, &v, &err), OL_OK, "%s", err.msg);
+    ol_param_rec late = {"late", 0.5, (char *)DIST};
+    REFUSED(ol_storage_set_params(st, tid, &late, 1, &err), OL_ESTATE, "not RUNNING");
+    REFUSED(ol_storage_set_params(st, 1 << 30, &late, 1, &err), OL_ENOTFOUND, "");
+}
+
 #define CONFORM(name)                                                                                            \
     Test(memory, name) { run_case(case_##name, "memory"); }                                                     \
     Test(sqlite, name) { run_case(case_##name, "sqlite"); }                                                     \
@@ -291,6 +348,7 @@ CONFORM(states_and_budget)
 CONFORM(duplicate_study)
 CONFORM(trial_with_attrs)
 CONFORM(trials_since)
+CONFORM(set_params)
 
 static void on_signal(int sig) {
     pg_cluster_stop();

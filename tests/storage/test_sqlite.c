@@ -661,3 +661,97 @@ Test(sqlite, opening_a_handle_keeps_the_other_threads_locks, .timeout = 60) {
     cr_assert_eq(c.errors, 0, "%d of %d reads failed while another thread opened the file; the first: %s", c.errors,
                  c.reads + c.errors, c.first_error);
 }
+
+/* Datetimes are read without strtod for their seconds (sqlite_read.c); the result must be
+ * strtod's to the bit, for every number of fraction digits and rounding case, and text in
+ * other forms must still read as strtod reads it. */
+Test(sqlite, datetime_seconds_read_as_strtod_reads_them) {
+    ol_storage *st = open_file("dt.db");
+    ol_error err = {0};
+    int64_t sid, tid;
+    cr_assert_eq(ol_storage_create_study(st, "dt", 1, &sid, &err), OL_OK, "%s", err.msg);
+    enum { N = 400 };
+    char secs[N][40];
+    uint64_t z = 20261207;
+    for (int i = 0; i < N; i++) {
+        z = z * 6364136223846793005ull + 1442695040888963407ull;
+        int digits = (int)((z >> 33) % 14), whole = (int)((z >> 20) % 60); /* 0..13 fraction digits */
+        int k = snprintf(secs[i], sizeof secs[i], "%02d", whole);
+        if (digits) k += snprintf(secs[i] + k, sizeof secs[i] - (size_t)k, ".");
+        for (int d = 0; d < digits; d++) {
+            z = z * 6364136223846793005ull + 1442695040888963407ull;
+            secs[i][k++] = (char)('0' + (z >> 40) % 10);
+        }
+        secs[i][k] = 0;
+    }
+    /* forms that go the long way: more digits than the shortcut takes, an exponent, a bare dot */
+    snprintf(secs[0], sizeof secs[0], "07.12345678901234567");
+    snprintf(secs[1], sizeof secs[1], "07.5e-1");
+    snprintf(secs[2], sizeof secs[2], "07.");
+    for (int i = 0; i < N; i++) cr_assert_eq(ol_storage_create_trial(st, sid, 0, &tid, NULL, &err), OL_OK, "%s", err.msg);
+    ol_storage_close(st);
+    char path[512];
+    path_in_tmp(path, sizeof path, "dt.db");
+    size_t cap = (size_t)N * 128 + 16, len = 0;
+    char *sql = malloc(cap);
+    cr_assert(sql);
+    len += (size_t)snprintf(sql, cap, "BEGIN;");
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(sql + len, cap - len,
+                                "UPDATE trials SET datetime_start = '2026-03-04 05:06:%.39s' WHERE number = %d;", secs[i], i);
+    snprintf(sql + len, cap - len, "COMMIT;");
+    raw_sql(path, sql);
+    free(sql);
+    st = open_file("dt.db");
+    ol_trial_rec *tr;
+    size_t n;
+    cr_assert_eq(ol_storage_get_trials(st, sid, &tr, &n, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(n, N);
+    struct tm tm = {.tm_year = 126, .tm_mon = 2, .tm_mday = 4, .tm_hour = 5, .tm_min = 6, .tm_isdst = -1};
+    double minute = (double)mktime(&tm);
+    for (int i = 0; i < N; i++) {
+        double want = minute + strtod(secs[i], NULL);
+        cr_assert(!memcmp(&tr[i].datetime_start, &want, sizeof want), "seconds '%s': read %.17g, strtod gives %.17g",
+                  secs[i], tr[i].datetime_start, want);
+    }
+    ol_trials_free(tr, n);
+    ol_storage_close(st);
+}
+
+/* OL_STORAGE_OPEN_NO_CHECK skips only the whole-file check: the same damaged file opens, and
+ * the first read of a damaged page is refused as OL_EFORMAT naming the file. */
+Test(sqlite, open_without_the_page_check_still_refuses_damaged_pages_when_read) {
+    ol_storage *st = open_file("nocheck.db");
+    ol_error err = {0};
+    int64_t study, tid;
+    cr_assert_eq(ol_storage_create_study(st, "c", 1, &study, &err), OL_OK);
+    for (int i = 0; i < 50; i++) {
+        cr_assert_eq(ol_storage_create_trial(st, study, 0, &tid, NULL, &err), OL_OK, "%s", err.msg);
+        cr_assert_eq(ol_storage_set_trial_attr(st, tid, "note", "\"a long enough note to fill a few pages\"", &err),
+                     OL_OK);
+    }
+    ol_storage_close(st);
+    char path[512], url[600];
+    path_in_tmp(path, sizeof path, "nocheck.db");
+    raw_sql(path, "PRAGMA journal_mode = DELETE");
+    /* one leaf page of the attributes, past its 8-byte header (the schema pages stay readable) */
+    long long page = raw_int(path, "SELECT max(pageno) FROM dbstat WHERE name = 'trial_user_attributes' "
+                                   "AND pagetype = 'leaf'"),
+              page_size = raw_int(path, "PRAGMA page_size");
+    cr_assert_gt(page, 1);
+    size_t n;
+    unsigned char *bytes = slurp(path, &n);
+    for (size_t i = (size_t)((page - 1) * page_size + 8); i < (size_t)(page * page_size); i++)
+        bytes[i] = (unsigned char)(i * 7 + 3);
+    write_file(path, bytes, n);
+    free(bytes);
+    snprintf(url, sizeof url, "sqlite:///%s", path);
+    cr_assert_eq(ol_storage_open_flags(&st, url, OL_STORAGE_OPEN_NO_CHECK, &err), OL_OK, "%s", err.msg);
+    ol_trial_rec *tr = NULL;
+    size_t nt = 0;
+    ol_status s = ol_storage_get_trials(st, study, &tr, &nt, &err);
+    cr_assert_eq(s, OL_EFORMAT, "status %d: %s", s, err.msg);
+    cr_assert(strstr(err.msg, path) && strstr(err.msg, "corrupt"), "%s", err.msg);
+    ol_storage_close(st);
+    expect_refused(path, OL_EFORMAT, "corrupt"); /* the default open still checks every page */
+}
