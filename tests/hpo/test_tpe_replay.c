@@ -20,90 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/hpo/hpo_internal.h"
+#include "replay_golden.h"
 
 #define GOLDEN "tests/hpo/golden/tpe_replay_optuna31.txt"
-#define MAX_DISTS 16
-
-typedef struct {
-    char name[32];
-    char *json;
-    ol_distribution dist;
-} golden_dist;
-
-typedef struct {
-    int maximize, n_trials, n_dists;
-    golden_dist dists[MAX_DISTS];
-    ol_trial_rec *trials;
-} golden_study;
-
-static const golden_dist *find_dist(const golden_study *g, const char *name) {
-    for (int i = 0; i < g->n_dists; i++)
-        if (!strcmp(g->dists[i].name, name)) return &g->dists[i];
-    cr_assert_fail("golden file: unknown parameter '%s'", name);
-    return NULL;
-}
-
-static void read_study_header(FILE *f, golden_study *g) {
-    char word[16], name[64];
-    memset(g, 0, sizeof *g);
-    cr_assert_eq(fscanf(f, "%15s", word), 1);
-    cr_assert_str_eq(word, "study");
-    cr_assert_eq(fscanf(f, "%63s %d %d %d", name, &g->maximize, &g->n_trials, &g->n_dists), 4);
-    cr_assert(g->n_dists > 0 && g->n_dists <= MAX_DISTS);
-    for (int i = 0; i < g->n_dists; i++) {
-        golden_dist *d = &g->dists[i];
-        char line[1024];
-        cr_assert_eq(fscanf(f, " dist %31s ", d->name), 1, "golden file: expected a dist line");
-        cr_assert_not_null(fgets(line, sizeof line, f));
-        line[strcspn(line, "\n")] = 0;
-        d->json = strdup(line);
-        ol_error err = {0};
-        cr_assert_eq(ol_distribution_from_json(&d->dist, d->json, &err), OL_OK, "%s: %s", d->json, err.msg);
-    }
-}
-
-static void read_trials(FILE *f, golden_study *g) {
-    g->trials = calloc((size_t)g->n_trials, sizeof *g->trials);
-    for (int i = 0; i < g->n_trials; i++) {
-        ol_trial_rec *t = &g->trials[i];
-        int state;
-        size_t steps, params;
-        cr_assert_eq(fscanf(f, " trial %d %d %d %lf %zu", &t->number, &state, &t->has_value, &t->value, &steps), 5,
-                     "golden file: trial %d", i);
-        cr_assert_eq(t->number, i);
-        t->state = (ol_trial_state)state;
-        t->n_intermediate = steps;
-        t->intermediate = calloc(steps + 1, sizeof *t->intermediate);
-        for (size_t s = 0; s < steps; s++)
-            cr_assert_eq(fscanf(f, "%lld %lf", (long long *)&t->intermediate[s].step, &t->intermediate[s].value), 2);
-        cr_assert_eq(fscanf(f, "%zu", &params), 1);
-        t->n_params = params;
-        t->params = calloc(params + 1, sizeof *t->params);
-        for (size_t p = 0; p < params; p++) {
-            char name[32];
-            cr_assert_eq(fscanf(f, "%31s %lf", name, &t->params[p].value), 2);
-            t->params[p].name = strdup(name);
-            t->params[p].distribution_json = strdup(find_dist(g, name)->json);
-        }
-    }
-}
-
-static void free_study(golden_study *g) {
-    for (int i = 0; i < g->n_trials; i++) {
-        for (size_t p = 0; p < g->trials[i].n_params; p++) {
-            free(g->trials[i].params[p].name);
-            free(g->trials[i].params[p].distribution_json);
-        }
-        free(g->trials[i].params);
-        free(g->trials[i].intermediate);
-    }
-    free(g->trials);
-    for (int i = 0; i < g->n_dists; i++) {
-        free(g->dists[i].json);
-        ol_distribution_free(&g->dists[i].dist);
-    }
-}
 
 typedef struct {
     int decisions, agreed, near_ties;
