@@ -392,24 +392,46 @@ ol_status rp_luck_figures(const rp_experiment *ex, const ol_report_options *opt,
         rp_buf dat = {0}, gp = {0};
         rp_printf(&dat, "# %s: re-evaluated configurations (x = rank by original value), valid-trial accuracy %%\n",
                   s->label);
-        rp_printf(&dat, "# block 0: x\tseed_value_pct\tseed_index\tsource_trial\n");
+        /* Seeds that never learned sit near chance, 85 points below the rest: drawn on the axis's
+         * range they would squash every learned seed into one line. So the y range is the learned
+         * seeds' and the original values', the never-learned seeds are marked at its foot (block 2,
+         * with their real values), and the mean is over the seeds that learned (the table gives the
+         * decomposition both ways). */
+        int any_never = n_never(&ls) > 0;
+        rp_printf(&dat, "# block 0: x\tseed_value_pct\tseed_index\tsource_trial (seeds that learned)\n");
         double lo = 100, hi = 0;
         for (int c = 0; c < ls.n; c++)
             for (int k = 0; k < ls.r; k++) {
                 double v = ls.cfg[c].valid[k];
-                if (!isfinite(v)) continue;
+                if (!isfinite(v) || ls.cfg[c].never[k]) continue;
                 double x = c + (ls.r > 1 ? 0.3 * ((double)k / (ls.r - 1) - 0.5) : 0);
                 rp_printf(&dat, "%.4f\t%.10g\t%d\t%d\n", x, 100 * v, k, ls.cfg[c].source);
                 if (100 * v < lo) lo = 100 * v;
                 if (100 * v > hi) hi = 100 * v;
             }
-        rp_printf(&dat, "\n\n# block 1: x\toriginal_value_pct\tmean_over_seeds_pct\tsource_trial\n");
+        rp_printf(&dat, "\n\n# block 1: x\toriginal_value_pct\tmean_over_seeds_pct\tsource_trial%s\n",
+                  any_never ? " (mean over the seeds that learned)" : "");
         for (int c = 0; c < ls.n; c++) {
             double o = 100 * ls.cfg[c].original, mv = 100 * ls.cfg[c].mean_valid;
+            if (any_never) {
+                double sum = 0;
+                int n = 0;
+                for (int k = 0; k < ls.r; k++)
+                    if (isfinite(ls.cfg[c].valid[k]) && !ls.cfg[c].never[k]) sum += ls.cfg[c].valid[k], n++;
+                mv = n ? 100 * sum / n : NAN;
+            }
             rp_printf(&dat, "%d\t%.10g\t%.10g\t%d\n", c, o, mv, ls.cfg[c].source);
             if (isfinite(o) && o < lo) lo = o;
             if (isfinite(o) && o > hi) hi = o;
         }
+        rp_printf(&dat, "\n\n# block 2: x\tseed_value_pct\tseed_index\tsource_trial (seeds that never learned)\n");
+        for (int c = 0; c < ls.n; c++)
+            for (int k = 0; k < ls.r; k++)
+                if (isfinite(ls.cfg[c].valid[k]) && ls.cfg[c].never[k])
+                    rp_printf(&dat, "%.4f\t%.10g\t%d\t%d\n",
+                              c + (ls.r > 1 ? 0.3 * ((double)k / (ls.r - 1) - 0.5) : 0), 100 * ls.cfg[c].valid[k], k,
+                              ls.cfg[c].source);
+        if (!any_never) rp_printf(&dat, "NaN\tNaN\tNaN\tNaN\n"); /* gnuplot wants a block to exist */
         double y0, y1;
         rp_y_range(lo, hi, &y0, &y1);
         rp_fig_begin(&gp, name, "re-evaluated configurations: seeds against the original single trial", lang);
@@ -425,13 +447,20 @@ ol_status rp_luck_figures(const rp_experiment *ex, const ol_report_options *opt,
         rp_gp_string(&gp, KO(lang) ? "설정 (원래 Trial 번호, 원래 값 순)" : "configuration (original trial, by original value)");
         rp_printf(&gp, "\nset xrange [-0.5:%.1f]\nset yrange [%.6g:%.6g]\nset xtics (", ls.n - 0.5, y0, y1);
         for (int c = 0; c < ls.n; c++) rp_printf(&gp, "%s\"#%d\" %d", c ? ", " : "", ls.cfg[c].source, c);
-        rp_printf(&gp, ")\nset bmargin 7.5\n");
+        rp_printf(&gp, ")\nset bmargin %s\n", any_never ? "9.5" : "7.5"); /* a fourth key line */
         rp_printf(&gp, "plot \"%s.dat\" index 0 using 1:2 with points pt 7 ps 0.9 lc rgb \"#0072B2\" title ", name);
         rp_gp_string(&gp, KO(lang) ? "새 시드 하나" : "one fresh seed");
         rp_printf(&gp, ", \\\n     \"\" index 1 using 1:3 with points pt 13 ps 1.8 lc rgb \"#009E73\" title ");
-        rp_gp_string(&gp, KO(lang) ? "시드 평균" : "mean over seeds");
+        rp_gp_string(&gp, any_never ? (KO(lang) ? "학습된 시드의 평균" : "mean of the seeds that learned")
+                                    : (KO(lang) ? "시드 평균" : "mean over seeds"));
         rp_printf(&gp, ", \\\n     \"\" index 1 using 1:2 with points pt 3 ps 2.2 lw 2 lc rgb \"#D55E00\" title ");
         rp_gp_string(&gp, KO(lang) ? "원래 단일 Trial" : "original single trial");
+        if (any_never) {
+            /* at the foot of the range, whatever their value (near chance, far below it) */
+            rp_printf(&gp, ", \\\n     \"\" index 2 using 1:(%.6g) with points pt 11 ps 1.4 lc rgb \"#CC79A7\" title ",
+                      y0 + 0.03 * (y1 - y0));
+            rp_gp_string(&gp, KO(lang) ? "학습되지 않음 (우연 수준, 축 밖)" : "never learned (at chance, off the axis)");
+        }
         rp_printf(&gp, "\n");
         rp_fig_end(&gp, name);
         rc = rp_fig_emit(dir, name, &dat, &gp, all, n_figures, err);

@@ -58,6 +58,31 @@ after=$(/usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[
 "$BIN" report --storage "sqlite:///$db" --report-dir "$tmp/rep" > /dev/null
 /usr/bin/python3 tests/experiment/reeval_check.py "$db" 11 2 1 3 "$tmp/rep/README.md" | grep '^report:'
 for f in luck-adam luck-adadelta; do [ -s "$tmp/rep/figures/$f.png" ] || { echo "FAIL: no $f.png"; exit 1; }; done
+# the strips: seeds that never learned (status never_learned) are block 2 of the figure's data, marked at the
+# foot of a range drawn from the seeds that learned; every other re-evaluation trial is a dot of block 0
+/usr/bin/python3 - "$db" "$tmp/rep/figures" <<'PY'
+import sqlite3, sys, os
+db, figs = sys.argv[1:]
+c = sqlite3.connect(db)
+q = """select s.study_name, a.value_json from trials t join studies s using(study_id)
+       join trial_user_attributes a on a.trial_id = t.trial_id and a.key = 'status'
+       where t.state = 'COMPLETE' and exists (select 1 from trial_system_attributes r
+             where r.trial_id = t.trial_id and r.key = 'optlab:reeval')"""
+want = {}
+for study, status in c.execute(q):
+    slug = study.split("/")[-1]
+    k = want.setdefault(slug, [0, 0])
+    k[1 if status == '"never_learned"' else 0] += 1
+for slug, (learned, never) in want.items():
+    blocks = open(os.path.join(figs, f"luck-{slug}.dat")).read().split("\n\n\n")
+    rows = [[l for l in b.splitlines() if l and not l.startswith("#") and not l.startswith("NaN")] for b in blocks]
+    assert len(rows[0]) == learned and len(rows[2]) == never, (slug, learned, never, len(rows[0]), len(rows[2]))
+    gp = open(os.path.join(figs, f"luck-{slug}.gp")).read()
+    assert ("index 2" in gp) == (never > 0), (slug, never)
+    lo = float(gp.split("set yrange [")[1].split(":")[0])
+    assert all(float(r.split()[1]) >= lo for r in rows[0]), slug
+    print(f"luck figure {slug}: {learned} learned seeds, {never} never learned")
+PY
 "$BIN" report --storage "sqlite:///$db" --report-dir "$tmp/rep-ko" --lang ko > /dev/null
 grep -q "## 최고 결과 중 운의 몫" "$tmp/rep-ko/README.md" || { echo "FAIL: no Korean luck section"; exit 1; }
 echo "reeval: resumed after kill -9, $after trials"
