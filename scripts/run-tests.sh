@@ -14,6 +14,7 @@ passed=0; failed=0; skipped=0; failures=()
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 export OPENBLAS_NUM_THREADS=1
+user_kernels=${OPTLAB_NN_KERNELS:-}   # the caller's choice of CNN path, if any (see the scripts below)
 # The sanitizer pass runs every test binary and every script but these end-to-end
 # scripts, which train real studies for 15-30 s each under ASan; the code they drive
 # is covered there by the unit tests and the shorter scripts, and they run in full in
@@ -47,7 +48,13 @@ for b in "${builds[@]}"; do
         printf '%-44s %3d passed %3d failed %4ds\n' "$t" "$p" "$((f + c))" "$((SECONDS - t0))"
         rm -f "$log"
     done
-    # scripted tests (CLI, interop with Python/Optuna): one test per script
+    # scripted tests (CLI, interop with Python/Optuna): one test per script.
+    # Under the sanitizers the scripts train on the generic CNN path (OpenBLAS, not instrumented):
+    # the AVX2 kernels instrumented at -O1 made the training scripts 2-3x slower, and the kernels
+    # themselves are checked under the sanitizers by the nn unit tests above (test_avx2 runs both
+    # paths). The plain build's scripts use the CPU's own path.
+    if [ $asan = 1 ]; then export OPTLAB_NN_KERNELS=generic
+    elif [ -n "$user_kernels" ]; then export OPTLAB_NN_KERNELS=$user_kernels; else unset OPTLAB_NN_KERNELS; fi
     for s in tests/*/*.sh; do
         [ -e "$s" ] || continue
         [[ "$(basename "$s")" == _* ]] && continue   # _name.sh: a helper sourced by tests, not a test
