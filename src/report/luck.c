@@ -378,6 +378,9 @@ void rp_write_luck(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
     free(ls);
 }
 
+/* x of seed k of configuration c in the luck figure: its strip, 0.3 wide around c */
+static double strip_x(int c, int k, int r) { return c + (r > 1 ? 0.3 * ((double)k / (r - 1) - 0.5) : 0); }
+
 /* Per optimizer: each re-evaluated configuration's R seeds as a strip, its mean, and its original single-trial value. */
 ol_status rp_luck_figures(const rp_experiment *ex, const ol_report_options *opt, const char *dir, rp_buf *all,
                           int *n_figures, ol_error *err) {
@@ -404,7 +407,7 @@ ol_status rp_luck_figures(const rp_experiment *ex, const ol_report_options *opt,
             for (int k = 0; k < ls.r; k++) {
                 double v = ls.cfg[c].valid[k];
                 if (!isfinite(v) || ls.cfg[c].never[k]) continue;
-                double x = c + (ls.r > 1 ? 0.3 * ((double)k / (ls.r - 1) - 0.5) : 0);
+                double x = strip_x(c, k, ls.r);
                 rp_printf(&dat, "%.4f\t%.10g\t%d\t%d\n", x, 100 * v, k, ls.cfg[c].source);
                 if (100 * v < lo) lo = 100 * v;
                 if (100 * v > hi) hi = 100 * v;
@@ -429,7 +432,7 @@ ol_status rp_luck_figures(const rp_experiment *ex, const ol_report_options *opt,
             for (int k = 0; k < ls.r; k++)
                 if (isfinite(ls.cfg[c].valid[k]) && ls.cfg[c].never[k])
                     rp_printf(&dat, "%.4f\t%.10g\t%d\t%d\n",
-                              c + (ls.r > 1 ? 0.3 * ((double)k / (ls.r - 1) - 0.5) : 0), 100 * ls.cfg[c].valid[k], k,
+                              strip_x(c, k, ls.r), 100 * ls.cfg[c].valid[k], k,
                               ls.cfg[c].source);
         if (!any_never) rp_printf(&dat, "NaN\tNaN\tNaN\tNaN\n"); /* gnuplot wants a block to exist */
         double y0, y1;
