@@ -86,6 +86,18 @@ static inline void read_trials(FILE *f, golden_study *g) {
     }
 }
 
+/* The next study of the file (header and trials) into *g: 1, or 0 at the end of the file. The
+ * study's decision lines follow; the caller reads them, then free_study(g). */
+static inline int read_next_study(FILE *f, golden_study *g) {
+    long at = ftell(f);
+    char word[16];
+    if (fscanf(f, " %15s", word) != 1) return 0;
+    fseek(f, at, SEEK_SET);
+    read_study_header(f, g);
+    read_trials(f, g);
+    return 1;
+}
+
 static inline void free_study(golden_study *g) {
     for (int i = 0; i < g->n_trials; i++) {
         for (size_t p = 0; p < g->trials[i].n_params; p++) {

@@ -78,14 +78,8 @@ Test(tpe_replay, chooses_what_optuna_31_chose) {
     cr_assert_not_null(f, GOLDEN " not found (run from the repository root)");
     tally t = {0};
     int studies = 0;
-    for (;;) {
-        long at = ftell(f);
-        char word[16];
-        if (fscanf(f, " %15s", word) != 1) break;
-        fseek(f, at, SEEK_SET);
-        golden_study g;
-        read_study_header(f, &g);
-        read_trials(f, &g);
+    golden_study g;
+    while (read_next_study(f, &g)) {
         replay_decisions(f, &g, &t);
         free_study(&g);
         studies++;
