@@ -416,12 +416,16 @@ ol_status rp_luck_figures(const rp_experiment *ex, const ol_report_options *opt,
                   any_never ? " (mean over the seeds that learned)" : "");
         for (int c = 0; c < ls.n; c++) {
             double o = 100 * ls.cfg[c].original, mv = 100 * ls.cfg[c].mean_valid;
-            if (any_never) {
-                double sum = 0;
-                int n = 0;
-                for (int k = 0; k < ls.r; k++)
-                    if (isfinite(ls.cfg[c].valid[k]) && !ls.cfg[c].never[k]) sum += ls.cfg[c].valid[k], n++;
-                mv = n ? 100 * sum / n : NAN;
+            if (any_never) { /* the mean decompose's "never-learning seeds left out" uses */
+                double *x = malloc((size_t)ls.r * sizeof *x), half;
+                if (x) {
+                    for (int k = 0; k < ls.r; k++) x[k] = seed_value(&ls.cfg[c], 0, 1, k);
+                    finite_mean_ci(x, ls.r, &mv, &half);
+                    mv *= 100;
+                } else {
+                    mv = NAN; /* out of memory: no mean rather than the one with the collapses */
+                }
+                free(x);
             }
             rp_printf(&dat, "%d\t%.10g\t%.10g\t%d\n", c, o, mv, ls.cfg[c].source);
             if (isfinite(o) && o < lo) lo = o;
