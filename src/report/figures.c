@@ -475,9 +475,24 @@ static ol_status repeats_figure(const rp_experiment *ex, rp_metric metric, const
         return ol_fail(err, OL_ENOMEM, "out of memory");
     }
     rp_rep_analyse(ex, metric, rs);
-    const char *name = metric == RP_METRIC_TEST ? "repeats-test" : "repeats-valid";
-    const char *what_en = metric == RP_METRIC_TEST ? "test accuracy of each repetition's best trial"
-                                                   : "best valid-trial accuracy of each repetition";
+    /* name, what the dots are, the title (en, ko) and the y label (en, ko) of each metric */
+    static const char *const text[][6] = {
+        [RP_METRIC_TEST] = {"repeats-test", "test accuracy of each repetition's best trial",
+                            "Test accuracy of the best trial", "최적 Trial 의 테스트 정확도", "test accuracy (%)",
+                            "테스트 정확도 (%)"},
+        [RP_METRIC_VALID] = {"repeats-valid", "best valid-trial accuracy of each repetition", "Best valid-trial accuracy",
+                             "최고 Valid 정확도 (Trial 단위)", "valid-trial accuracy (%)", "Valid 정확도, Trial 단위 (%)"},
+        [RP_METRIC_REEVAL_TEST] = {"repeats-reeval-test",
+                                   "mean test accuracy over the seeds of each repetition's re-evaluated result",
+                                   "Re-evaluated result's mean test accuracy", "재평가 결과의 시드 평균 테스트 정확도",
+                                   "test accuracy, mean over seeds (%)", "테스트 정확도, 시드 평균 (%)"},
+        [RP_METRIC_REEVAL_VALID] = {"repeats-reeval-valid",
+                                    "mean valid-trial accuracy over the seeds of each repetition's re-evaluated result",
+                                    "Re-evaluated result's mean valid-trial accuracy",
+                                    "재평가 결과의 시드 평균 Valid 정확도", "valid-trial accuracy, mean over seeds (%)",
+                                    "Valid 정확도, 시드 평균 (%)"},
+    };
+    const char *name = text[metric][0], *what_en = text[metric][1];
     rp_buf dat = {0}, gp = {0};
     rp_printf(&dat, "# %s, per optimizer, over %d repetitions\n", what_en, rs->n);
     rp_printf(&dat, "# block 0: x (optimizer index, spread by repetition)\tvalue_pct\trepetition\n");
@@ -503,16 +518,13 @@ static ol_status repeats_figure(const rp_experiment *ex, rp_metric metric, const
     preamble(&gp, name, what_en, lang);
     char title[300];
     if (lang == OL_REPORT_KO)
-        snprintf(title, sizeof title, "%s: 반복 %d 회",
-                 metric == RP_METRIC_TEST ? "최적 Trial 의 테스트 정확도" : "최고 Valid 정확도 (Trial 단위)", rs->n);
+        snprintf(title, sizeof title, "%s: 반복 %d 회", text[metric][3], rs->n);
     else
-        snprintf(title, sizeof title, "%s over %d repetitions",
-                 metric == RP_METRIC_TEST ? "Test accuracy of the best trial" : "Best valid-trial accuracy", rs->n);
+        snprintf(title, sizeof title, "%s over %d repetitions", text[metric][2], rs->n);
     rp_printf(&gp, "set title ");
     gp_string(&gp, title);
     rp_printf(&gp, "\nset ylabel ");
-    gp_string(&gp, lang == OL_REPORT_KO ? (metric == RP_METRIC_TEST ? "테스트 정확도 (%)" : "Valid 정확도, Trial 단위 (%)")
-                                        : (metric == RP_METRIC_TEST ? "test accuracy (%)" : "valid-trial accuracy (%)"));
+    gp_string(&gp, text[metric][lang == OL_REPORT_KO ? 5 : 4]);
     rp_printf(&gp, "\nset xrange [-0.5:%.1f]\nset yrange [%.6g:%.6g]\nset xtics (", rs->n_opt - 0.5, y0, y1);
     for (size_t i = 0; i < rs->n_opt; i++) {
         rp_printf(&gp, "%s", i ? ", " : "");
@@ -745,6 +757,9 @@ ol_status rp_write_figures(const rp_experiment *ex, const ol_report_options *opt
         if (!rs) rc = ol_fail(err, OL_ENOMEM, "out of memory");
         else if (!rc && rp_rep_analyse(ex, RP_METRIC_TEST, rs) >= 2)
             rc = repeats_figure(ex, RP_METRIC_TEST, opt, dir, &all, n_figures, err);
+        /* issue 17.5: the repetitions' re-evaluated results (repeats.c links it when it is drawn) */
+        if (rs && !rc && rp_rep_analyse(ex, RP_METRIC_REEVAL_TEST, rs) >= 2)
+            rc = repeats_figure(ex, RP_METRIC_REEVAL_TEST, opt, dir, &all, n_figures, err);
         free(rs);
     }
     if (!rc && ex->baseline) {

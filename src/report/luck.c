@@ -132,9 +132,14 @@ int rp_has_luck(const rp_experiment *ex) {
 int rp_luck_result_of(const rp_study *s, rp_luck_result *out) {
     luck_study ls;
     memset(out, 0, sizeof *out);
-    out->number = -1;
-    out->mean_valid = out->mean_test = out->half_test = NAN;
+    out->number = out->search_best = -1;
+    out->mean_valid = out->mean_test = out->half_test = out->curse = NAN;
     if (!luck_collect(s, &ls)) return 0;
+    if (ls.search_best >= 0) {
+        const luck_cfg *sb = &ls.cfg[ls.search_best];
+        out->search_best = sb->source;
+        out->curse = sb->original - sb->mean_valid; /* as the luck table's winner's-curse column */
+    }
     int ok = ls.winner >= 0;
     if (ok) {
         const luck_cfg *g = &ls.cfg[ls.winner];

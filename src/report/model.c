@@ -447,6 +447,27 @@ static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep
     return OL_OK;
 }
 
+/* A repetition's re-evaluated result (luck.c's definition) into its cell: the study loaded as the
+   report loads repetition 0's, so the re-evaluated result of every repetition is chosen alike. */
+static ol_status summarise_reeval(ol_storage *st, const ol_study_rec *rec, rp_rep_cell *c, ol_error *err) {
+    rp_study s;
+    memset(&s, 0, sizeof s);
+    s.maximize = rec->maximize;
+    s.study_name = dupstr(rec->name);
+    if (!s.study_name) return ol_fail(err, OL_ENOMEM, "out of memory");
+    ol_status rc = load_trials(st, rec->study_id, &s, err);
+    rp_luck_result r;
+    if (!rc && rp_luck_result_of(&s, &r) && r.n_test > 0 && isfinite(r.mean_test)) {
+        c->has_reeval = 1;
+        c->reeval_number = r.number;
+        c->reeval_valid = r.mean_valid;
+        c->reeval_test = r.mean_test;
+        c->reeval_curse = r.curse;
+    }
+    study_free(&s);
+    return rc;
+}
+
 /* Every repetition of the chosen experiment, one cell per study of ex->studies (rep 0's set of optimizers). */
 static ol_status load_repetitions(ol_storage *st, const ol_study_rec *studies, const study_place *pl, size_t n,
                                   rp_experiment *ex, ol_error *err) {
@@ -474,7 +495,9 @@ static ol_status load_repetitions(ol_storage *st, const ol_study_rec *studies, c
         if (k == ex->n_reps) continue; /* beyond RP_MAX_REPS */
         for (size_t j = 0; j < ex->n_studies; j++) {
             if (strcmp(study_key(studies[i].name), study_key(ex->studies[j].study_name))) continue;
-            ol_status rc = summarise_study(st, &studies[i], &ex->rep_cells[(size_t)k * ex->n_studies + j], err);
+            rp_rep_cell *c = &ex->rep_cells[(size_t)k * ex->n_studies + j];
+            ol_status rc = summarise_study(st, &studies[i], c, err);
+            if (!rc && c->n_reevals > 0) rc = summarise_reeval(st, &studies[i], c, err);
             if (rc) return rc;
         }
     }

@@ -25,8 +25,22 @@
 #define KO(l) ((l) == OL_REPORT_KO)
 #define ALPHA RP_ALPHA
 
-static int cell_has(const rp_rep_cell *c, rp_metric m) { return m == RP_METRIC_TEST ? c->has_test : c->has_best; }
-static double cell_value(const rp_rep_cell *c, rp_metric m) { return m == RP_METRIC_TEST ? c->test : c->best_valid; }
+static int cell_has(const rp_rep_cell *c, rp_metric m) {
+    switch (m) {
+    case RP_METRIC_TEST: return c->has_test;
+    case RP_METRIC_REEVAL_TEST:
+    case RP_METRIC_REEVAL_VALID: return c->has_reeval;
+    default: return c->has_best;
+    }
+}
+static double cell_value(const rp_rep_cell *c, rp_metric m) {
+    switch (m) {
+    case RP_METRIC_TEST: return c->test;
+    case RP_METRIC_REEVAL_TEST: return c->reeval_test;
+    case RP_METRIC_REEVAL_VALID: return c->reeval_valid;
+    default: return c->best_valid;
+    }
+}
 
 void rp_rep_values(const rp_experiment *ex, const rp_rep_stats *rs, size_t i, double *out) {
     for (int j = 0; j < rs->n; j++) out[j] = cell_value(rp_cell(ex, rs->reps[j], i), rs->metric);
@@ -108,6 +122,8 @@ static void mean_ci_cell(rp_buf *b, double mean, double half) {
 
 static const char *metric_name(rp_metric m, int ko) {
     if (m == RP_METRIC_TEST) return ko ? "테스트 정확도" : "test accuracy";
+    if (m == RP_METRIC_REEVAL_TEST) return ko ? "재평가 결과의 평균 테스트 정확도" : "re-evaluated mean test accuracy";
+    if (m == RP_METRIC_REEVAL_VALID) return ko ? "재평가 결과의 평균 Valid 정확도" : "re-evaluated mean valid-trial accuracy";
     return ko ? "최고 Valid 정확도 (Trial 단위)" : "best valid-trial accuracy";
 }
 
@@ -172,6 +188,62 @@ static void pairs_table(rp_buf *b, const rp_experiment *ex, const rp_rep_stats *
                   pval(p3, sizeof p3, rs->p_flip[q]), pval(p4, sizeof p4, rs->p_flip_holm[q]),
                   sig ? (ko ? "**유의함**" : "**significant**") : (ko ? "유의하지 않음" : "not significant"));
     }
+}
+
+/* Mean and 95 % CI of the finite values among x[0..n) (fractions or points); how many there were. */
+static int finite_mean(const double *x, int n, double *mean, double *half) {
+    double v[RP_MAX_REPS];
+    int m = 0;
+    for (int i = 0; i < n && m < RP_MAX_REPS; i++)
+        if (isfinite(x[i])) v[m++] = x[i];
+    *mean = *half = NAN;
+    if (m) rp_mean_ci(v, m, mean, half);
+    return m;
+}
+
+/* Issue 17.5: the repetitions compared by their re-evaluated results (each repetition's best
+   configuration by mean over fresh seeds, luck.c) beside their single best trials. */
+static void write_reeval_repetitions(rp_buf *b, const rp_experiment *ex, const rp_rep_stats *re, ol_report_lang lang) {
+    int ko = KO(lang);
+    rp_printf(b, ko ? "\n### 재평가 결과로 본 반복\n" : "\n### The repetitions by their re-evaluated results\n");
+    rp_printf(b,
+              ko ? "\n반복 %d 회 모두에서 각 Optimizer 의 상위 설정을 새 시드로 다시 학습했다 (\"최고 결과 중 운의 몫\" 절). "
+                   "반복마다 재평가 결과 (시드 평균 Valid 정확도가 가장 높은 설정) 의 평균 테스트 정확도를 쓰고, 같은 반복들의 "
+                   "단일 최고 Trial 테스트 정확도를 옆에 둔다. 승자의 저주 = 그 반복의 탐색 최고 Trial 의 Valid 값 − 같은 설정의 "
+                   "재평가 평균 (%%p).\n"
+                 : "\nIn all %d of these repetitions each optimizer's best configurations were retrained with fresh seeds "
+                   "(the luck section). Each repetition contributes its re-evaluated result's mean test accuracy (the "
+                   "configuration with the best mean valid-trial accuracy over the seeds); the single best trial's test "
+                   "accuracy of the same repetitions stands beside it. Winner's curse = the repetition's best search "
+                   "trial's valid value − the same configuration's re-evaluated mean (points).\n",
+              re->n);
+    rp_printf(b, ko ? "\n| Optimizer | 재평가 결과: 테스트 (평균 ± 95 %% CI) | 단일 최고 Trial: 테스트 (평균 ± 95 %% CI) | "
+                      "승자의 저주 (평균 ± 95 %% CI, %%p) | 1 위 횟수 (재평가) |\n|---|---:|---:|---:|---:|\n"
+                    : "\n| Optimizer | re-evaluated: test (mean ± 95 %% CI) | single best trial: test (mean ± 95 %% CI) | "
+                      "winner's curse (mean ± 95 %% CI, points) | ranked first (re-evaluated) |\n|---|---:|---:|---:|---:|\n");
+    double single[RP_MAX_REPS], curse[RP_MAX_REPS];
+    for (size_t i = 0; i < re->n_opt; i++) {
+        for (int j = 0; j < re->n; j++) {
+            const rp_rep_cell *c = rp_cell(ex, re->reps[j], i);
+            single[j] = c->has_test ? c->test : NAN;
+            curse[j] = 100 * c->reeval_curse;
+        }
+        double sm, sh, cm, ch;
+        int ns = finite_mean(single, re->n, &sm, &sh), nc = finite_mean(curse, re->n, &cm, &ch);
+        rp_printf(b, "| %s | ", ex->studies[i].label);
+        mean_ci_cell(b, re->mean[i], re->half[i]);
+        rp_printf(b, " | ");
+        if (ns) mean_ci_cell(b, sm, sh);
+        else rp_printf(b, "—");
+        if (!nc) rp_printf(b, " | —");
+        else if (isnan(ch)) rp_printf(b, " | %+.2f", cm);
+        else rp_printf(b, " | %+.2f ± %.2f", cm, ch);
+        rp_printf(b, " | %d / %d |\n", re->first[i], re->n);
+    }
+    rp_printf(b, "\n![%s](figures/repeats-reeval-test.png)\n",
+              ko ? "반복별 재평가 결과의 테스트 정확도" : "re-evaluated test accuracy per repetition");
+    rankings_table(b, ex, re, lang);
+    pairs_table(b, ex, re, lang);
 }
 
 void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
@@ -281,6 +353,8 @@ void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
                   valid->n_pairs);
     if (test->n >= 2) pairs_table(b, ex, test, lang);
     pairs_table(b, ex, valid, lang);
+    /* the same repetitions' re-evaluated results, when every repetition has them */
+    if (rp_rep_analyse(ex, RP_METRIC_REEVAL_TEST, test) >= 2) write_reeval_repetitions(b, ex, test, lang);
     free(test);
     free(valid);
 }
@@ -365,6 +439,35 @@ void rp_write_repeated_conclusion(rp_buf *b, const rp_experiment *ex, ol_report_
                             : "* The optimizers not significantly below %s cannot be told apart from it by this "
                               "experiment.\n",
                       ex->studies[top].label, ex->studies[top].label);
+    }
+    if (rp_rep_analyse(ex, RP_METRIC_REEVAL_TEST, rs) >= 2) { /* issue 17.5: the same question, re-evaluated */
+        for (size_t i = 0; i < rs->n_opt; i++) order[i] = (int)i;
+        for (size_t i = 1; i < rs->n_opt; i++)
+            for (size_t j = i; j > 0 && rs->mean[order[j]] > rs->mean[order[j - 1]]; j--) {
+                int t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+        int rtop = order[0];
+        rp_printf(b, ko ? "* 재평가 결과 (반복마다 상위 설정을 새 시드로 다시 학습해 고른 설정의 평균 테스트 정확도) 로는: "
+                        : "* By re-evaluated results (each repetition's configuration chosen by retraining its best ones "
+                          "with fresh seeds, its mean test accuracy): ");
+        for (size_t i = 0; i < rs->n_opt; i++) {
+            rp_printf(b, i ? ", %s " : "**%s** ", ex->studies[order[i]].label);
+            mean_ci_cell(b, rs->mean[order[i]], rs->half[order[i]]);
+        }
+        rp_printf(b, ko ? ". %s 대비:" : ". Against %s:", ex->studies[rtop].label);
+        for (size_t i = 1; i < rs->n_opt; i++) {
+            int q = rp_rep_pair(rs, rtop, order[i]);
+            if (q < 0) continue;
+            double d = rs->pa[q] == rtop ? rs->diff[q] : -rs->diff[q];
+            int sig = rs->p_t_holm[q] < ALPHA;
+            char p2[32];
+            rp_printf(b, ko ? " %s %.2f %%p 낮음 (%s, Holm 보정 p = %s)%s" : " %s %.2f points below (%s, Holm-adjusted p = %s)%s",
+                      ex->studies[order[i]].label, 100 * d,
+                      sig ? (ko ? "**유의함**" : "**significant**") : (ko ? "유의하지 않음" : "not significant"),
+                      pval(p2, sizeof p2, rs->p_t_holm[q]), i + 1 < rs->n_opt ? ";" : ".\n");
+        }
     }
     rp_printf(b, ko ? "* 검정과 가정, 순위 빈도는 아래 \"반복 실험\" 절에 있다. 결과 표와 그림은 반복 번호 %d 의 것이다.\n"
                     : "* Tests, their assumptions and the ranking frequencies are in the Repetitions section below. "

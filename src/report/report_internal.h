@@ -101,6 +101,11 @@ typedef struct {
     double seconds;    /* training seconds, the search's trials (attr "seconds") */
     int n_reevals;     /* re-evaluation trials, not counted above */
     double reeval_seconds; /* their training seconds */
+    /* the repetition's re-evaluated result (rp_luck_result_of), when it has re-evaluation trials */
+    int has_reeval;    /* a re-evaluated configuration with a mean test accuracy */
+    int reeval_number; /* the search trial whose configuration won the re-evaluation */
+    double reeval_valid, reeval_test; /* its mean valid-trial and test accuracy over the seeds */
+    double reeval_curse; /* the search's best trial's value − its re-evaluated mean (NAN if not re-evaluated) */
 } rp_rep_cell;
 
 typedef struct rp_experiment {
@@ -212,7 +217,9 @@ char *rp_format_param(char *buf, size_t n, const rp_param *p, double value);
 
 /* repeats.c: the Repetitions section and the conclusion drawn from repetitions */
 #define RP_MAX_OPT 64
-typedef enum { RP_METRIC_TEST = 0, RP_METRIC_VALID = 1 } rp_metric;
+/* What a repetition contributes: its best trial's test or valid-trial accuracy, or (issue 17.5) its
+   re-evaluated result's mean test or valid-trial accuracy over the re-evaluation seeds. */
+typedef enum { RP_METRIC_TEST = 0, RP_METRIC_VALID = 1, RP_METRIC_REEVAL_TEST = 2, RP_METRIC_REEVAL_VALID = 3 } rp_metric;
 typedef struct {
     rp_metric metric;
     int n;                  /* repetitions where every optimizer has the metric */
@@ -329,6 +336,8 @@ typedef struct {
     double mean_valid;
     double mean_test; /* NAN without test accuracies */
     double half_test; /* 95 % t half-width of mean_test (NAN with fewer than 2) */
+    int search_best;  /* the search's best trial's number, -1 if it was not re-evaluated */
+    double curse;     /* its single value − its re-evaluated mean valid-trial accuracy (NAN if not re-evaluated) */
 } rp_luck_result;
 /* Fills *out and returns 1 when the study has re-evaluation trials with values, else 0. */
 int rp_luck_result_of(const rp_study *s, rp_luck_result *out);

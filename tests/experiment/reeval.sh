@@ -5,7 +5,8 @@
 # exactly one COMPLETE re-evaluation trial per (configuration, seed), of the right
 # configurations and with their parameters, and Optuna must load the study
 # (tests/experiment/reeval_check.py); the report's luck section is
-# checked against the stored values. About 15 s.
+# checked against the stored values; two more repetitions, and the Repetitions section's
+# re-evaluated comparison checked against the storage. About 25 s.
 set -eu
 BIN=${OPTLAB_BIN:-build/optlab}
 tmp=$(mktemp -d); pid=
@@ -85,4 +86,14 @@ for slug, (learned, never) in want.items():
 PY
 "$BIN" report --storage "sqlite:///$db" --report-dir "$tmp/rep-ko" --lang ko > /dev/null
 grep -q "## 최고 결과 중 운의 몫" "$tmp/rep-ko/README.md" || { echo "FAIL: no Korean luck section"; exit 1; }
-echo "reeval: resumed after kill -9, $after trials"
+
+# 5. two more repetitions (issue 17.5): the Repetitions section compares the repetitions' re-evaluated
+# results, checked against the storage by tests/experiment/reeval_repeats_check.py
+run --repetition 1 --repeat 2 > "$tmp/out5" 2>&1 || { cat "$tmp/out5"; exit 1; }
+"$BIN" report --storage "sqlite:///$db" --report-dir "$tmp/rep3" > /dev/null
+/usr/bin/python3 tests/experiment/reeval_repeats_check.py "$db" "$tmp/rep3/README.md"
+[ -s "$tmp/rep3/figures/repeats-reeval-test.png" ] || { echo "FAIL: no repeats-reeval-test.png"; exit 1; }
+grep -q "^\* By re-evaluated results" "$tmp/rep3/README.md" || { echo "FAIL: the conclusion lacks the re-evaluated ranking"; exit 1; }
+"$BIN" report --storage "sqlite:///$db" --report-dir "$tmp/rep3-ko" --lang ko > /dev/null
+grep -q "### 재평가 결과로 본 반복" "$tmp/rep3-ko/README.md" || { echo "FAIL: no Korean re-evaluated repetitions"; exit 1; }
+echo "reeval: resumed after kill -9, $after trials; 3 repetitions compared by their re-evaluated results"
