@@ -1,4 +1,9 @@
-"""Paired vs independent initialisation (issue 17.3): the same seed experiment, one run each."""
+"""Design choices of the seed experiment (issue 17.3), one run each, compared:
+   compare.py DB_A DB_B                    (labels "paired" and "independent", as results/design-init)
+   compare.py LABEL=DB [LABEL=DB ...]      (e.g. shared=run.db own=own.db, as results/design-stream)
+For each run: each optimizer's best trial, top 5 and never-learning trials; for each pair of
+optimizers the Spearman correlation of trial k's valid accuracy, the trial numbers in both top 5s;
+and for Adam and AdamW how often trial k drew the same value of each hyperparameter they share."""
 import sqlite3, sys
 import numpy as np
 def spearmanr(x, y, n_perm=20000):
@@ -15,6 +20,14 @@ def spearmanr(x, y, n_perm=20000):
     rng = np.random.default_rng(0)
     null = np.array([(a * rng.permutation(b)).mean() for _ in range(n_perm)])
     return rho, (1 + np.sum(np.abs(null) >= abs(rho))) / (n_perm + 1)
+def load_params(db):
+    c = sqlite3.connect(db)
+    out = {}
+    for sn, num, name, val in c.execute("""select s.study_name, t.number, p.param_name, p.param_value
+        from trials t join studies s using(study_id) join trial_params p using(trial_id)
+        where not exists (select 1 from trial_system_attributes a where a.trial_id=t.trial_id and a.key='optlab:reeval')"""):
+        out.setdefault(sn.split('/')[-1], {}).setdefault(num, {})[name] = val
+    return out
 def load(db):
     c = sqlite3.connect(db)
     out = {}
@@ -23,7 +36,9 @@ def load(db):
         from trials t join studies s using(study_id) join trial_values v using(trial_id) where t.state='COMPLETE'"""):
         out.setdefault(sn.split('/')[-1], {})[num] = (val, float(test) if test else None)
     return out
-for label, db in (("paired", sys.argv[1]), ("independent", sys.argv[2])):
+runs = [a.split("=", 1) for a in sys.argv[1:]] if "=" in sys.argv[1] else \
+       [("paired", sys.argv[1]), ("independent", sys.argv[2])]
+for label, db in runs:
     d = load(db)
     print(f"== {label} ({db})")
     tops = {}
@@ -44,3 +59,9 @@ for label, db in (("paired", sys.argv[1]), ("independent", sys.argv[2])):
         na = {k for k in d[a] if d[a][k][0] < 0.5}; nb = {k for k in d[b] if d[b][k][0] < 0.5}
         print(f"  {a}-{b}: Spearman of trial k's valid accuracy r {r:+.2f} (p {p:.2g}, {len(ks)} trials), trials 10-69 r {r10:+.2f} (p {p10:.2g}); "
               f"trial numbers in both top 5: {shared_top}; never learned in both: {sorted(na & nb)}")
+    pa = load_params(db)
+    for name in sorted(set(pa["adam"].get(0, {})) & set(pa["adamw"].get(0, {}))):
+        same = [k for k in range(70) if k in pa["adam"] and k in pa["adamw"]
+                and pa["adam"][k].get(name) == pa["adamw"][k].get(name)]
+        print(f"  adam-adamw {name}: trial k drew the same value in {len(same)} of 70 trials "
+              f"({sum(k < 10 for k in same)} of the first 10)")

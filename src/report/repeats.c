@@ -210,23 +210,29 @@ static void write_reeval_repetitions(rp_buf *b, const rp_experiment *ex, const r
               ko ? "\n반복 %d 회 모두에서 각 Optimizer 의 상위 설정을 새 시드로 다시 학습했다 (\"최고 결과 중 운의 몫\" 절). "
                    "반복마다 재평가 결과 (시드 평균 Valid 정확도가 가장 높은 설정) 의 평균 테스트 정확도를 쓰고, 같은 반복들의 "
                    "단일 최고 Trial 테스트 정확도를 옆에 둔다. 승자의 저주 = 그 반복의 탐색 최고 Trial 의 Valid 값 − 같은 설정의 "
-                   "재평가 평균 (%%p).\n"
+                   "재평가 평균 (%%p). 학습 시간: 이 반복들의 Trial `seconds` 합계, 탐색과 재평가 각각.\n"
                  : "\nIn all %d of these repetitions each optimizer's best configurations were retrained with fresh seeds "
                    "(the luck section). Each repetition contributes its re-evaluated result's mean test accuracy (the "
                    "configuration with the best mean valid-trial accuracy over the seeds); the single best trial's test "
                    "accuracy of the same repetitions stands beside it. Winner's curse = the repetition's best search "
-                   "trial's valid value − the same configuration's re-evaluated mean (points).\n",
+                   "trial's valid value − the same configuration's re-evaluated mean (points). Training time: the trials' "
+                   "`seconds` summed over these repetitions, the search's and the re-evaluation's.\n",
               re->n);
     rp_printf(b, ko ? "\n| Optimizer | 재평가 결과: 테스트 (평균 ± 95 %% CI) | 단일 최고 Trial: 테스트 (평균 ± 95 %% CI) | "
-                      "승자의 저주 (평균 ± 95 %% CI, %%p) | 1 위 횟수 (재평가) |\n|---|---:|---:|---:|---:|\n"
+                      "승자의 저주 (평균 ± 95 %% CI, %%p) | 1 위 횟수 (재평가) | 학습 시간: 탐색 / 재평가 (합계) |\n"
+                      "|---|---:|---:|---:|---:|---:|\n"
                     : "\n| Optimizer | re-evaluated: test (mean ± 95 %% CI) | single best trial: test (mean ± 95 %% CI) | "
-                      "winner's curse (mean ± 95 %% CI, points) | ranked first (re-evaluated) |\n|---|---:|---:|---:|---:|\n");
+                      "winner's curse (mean ± 95 %% CI, points) | ranked first (re-evaluated) | training time: search / "
+                      "re-evaluation (total) |\n|---|---:|---:|---:|---:|---:|\n");
     double single[RP_MAX_REPS], curse[RP_MAX_REPS];
     for (size_t i = 0; i < re->n_opt; i++) {
+        double search_s = 0, reeval_s = 0;
         for (int j = 0; j < re->n; j++) {
             const rp_rep_cell *c = rp_cell(ex, re->reps[j], i);
             single[j] = c->has_test ? c->test : NAN;
             curse[j] = 100 * c->reeval_curse;
+            search_s += c->seconds;
+            reeval_s += c->reeval_seconds;
         }
         double sm, sh, cm, ch;
         int ns = finite_mean(single, re->n, &sm, &sh), nc = finite_mean(curse, re->n, &cm, &ch);
@@ -238,7 +244,7 @@ static void write_reeval_repetitions(rp_buf *b, const rp_experiment *ex, const r
         if (!nc) rp_printf(b, " | —");
         else if (isnan(ch)) rp_printf(b, " | %+.2f", cm);
         else rp_printf(b, " | %+.2f ± %.2f", cm, ch);
-        rp_printf(b, " | %d / %d |\n", re->first[i], re->n);
+        rp_printf(b, " | %d / %d | %.0f s / %.0f s |\n", re->first[i], re->n, search_s, reeval_s);
     }
     rp_printf(b, "\n![%s](figures/repeats-reeval-test.png)\n",
               ko ? "반복별 재평가 결과의 테스트 정확도" : "re-evaluated test accuracy per repetition");
