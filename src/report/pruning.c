@@ -4,15 +4,21 @@
  *
  * `optlab report --experiment pruned --baseline repeat` loads both
  * experiments from one storage. They share the seed, so repetition r of each
- * starts trial k from the same weights and the same first random draws; the
- * only difference is the pruner. Study i of the reported experiment is paired
+ * starts trial k from the same weights and the same first random draws; they
+ * differ by what their files change (the pruner, the sampler). Study i of the reported experiment is paired
  * with the baseline's study of the same optimizer, repetition r with r, and
  * for each optimizer the section gives:
  *   - the cost: epochs and training seconds summed over the paired
  *     repetitions, and the saving (1 − pruned/baseline);
  *   - the effect: per metric (test accuracy of the best trial, best
  *     valid-trial accuracy) the mean ± 95 % t CI of each side and of the
- *     paired difference, with the paired t-test and the exact sign-flip test.
+ *     paired difference, with the paired t-test and the exact sign-flip test;
+ *   - the speed (issue 18.6, another sampler against TPE): the trials each
+ *     search needed to come within 0.1 points of its own final best, per
+ *     repetition, paired and tested the same way, and the mean best-so-far
+ *     curves of both sides (pruning-best-so-far).
+ * When the two experiments' stored samplers differ, the text names both and
+ * speaks of the sampler; otherwise of the pruner.
  * No multiple-comparison correction: each optimizer's question is separate,
  * and a reader looking for "did anything change" should read the smallest p
  * with that in mind; the text says so.
