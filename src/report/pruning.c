@@ -355,10 +355,11 @@ ol_status rp_pruning_best_so_far_figure(const rp_experiment *ex, const ol_report
     const char *name = "pruning-best-so-far";
     rp_buf dat = {0}, gp = {0};
     rp_printf(&dat, "# best valid-trial accuracy so far (%%) after each search trial, mean over the paired repetitions\n"
-                    "# two blocks per optimizer: baseline %s, then %s\n",
+                    "# two blocks per optimizer: baseline %s, then %s; trial k's value holds over [k, k+1), so each\n"
+                    "# block ends with a row at N+1 (repetitions 0) repeating the last value\n",
               ex->baseline->experiment, ex->experiment);
     double lo = 100, hi = 0;
-    int block = 0, n_lines = 0;
+    int block = 0, n_lines = 0, n_max = 1;
     int blocks[RP_MAX_OPT]; /* index of each plotted study's first block, -1 if none */
     for (size_t i = 0; i < ex->n_studies && i < RP_MAX_OPT; i++) {
         rp_pair_set ps;
@@ -375,6 +376,7 @@ ol_status rp_pruning_best_so_far_figure(const rp_experiment *ex, const ol_report
             rp_printf(&dat, "%s# block %d: %s, %s\n# trial\tmean_best_so_far_pct\trepetitions\n", block ? "\n\n" : "",
                       block, ex->studies[i].label, e->experiment);
             int any = 0;
+            double last = NAN;
             for (int k = 0; k < longest; k++) {
                 double s = 0;
                 int m = 0;
@@ -386,11 +388,14 @@ ol_status rp_pruning_best_so_far_figure(const rp_experiment *ex, const ol_report
                 if (!m) continue;
                 double v = 100 * s / m;
                 rp_printf(&dat, "%d\t%.10g\t%d\n", k + 1, v, m);
+                last = v;
                 if (v < lo) lo = v;
                 if (v > hi) hi = v;
                 any = 1;
             }
             if (!any) rp_printf(&dat, "NaN\tNaN\t0\n"); /* gnuplot wants the block to exist */
+            else rp_printf(&dat, "%d\t%.10g\t0\n", longest + 1, last); /* the last trial's step, drawn to its end */
+            if (longest > n_max) n_max = longest;
             block++;
             n_lines++;
         }
@@ -410,7 +415,10 @@ ol_status rp_pruning_best_so_far_figure(const rp_experiment *ex, const ol_report
     rp_gp_string(&gp, ko ? "Trial (탐색 순서)" : "trial (search order)");
     rp_printf(&gp, "\nset ylabel ");
     rp_gp_string(&gp, ko ? "지금까지의 최고 Valid 정확도 (%)" : "best valid-trial accuracy so far (%)");
-    rp_printf(&gp, "\nset yrange [%.6g:%.6g]\nset format y \"%%.%df\"\n", y0, y1, y1 - y0 < 4 ? 1 : 0);
+    rp_printf(&gp, "\nset xrange [1:%d]\n", n_max + 1);
+    if (n_max <= 10) rp_printf(&gp, "set xtics 1\n"); /* whole trials, never 1.5 */
+    else rp_printf(&gp, "set format x \"%%.0f\"\n");
+    rp_printf(&gp, "set yrange [%.6g:%.6g]\nset format y \"%%.%df\"\n", y0, y1, y1 - y0 < 4 ? 1 : 0);
     int rows = (n_lines + 1) / 2;
     rp_printf(&gp, "set bmargin %.1f\n", rows > 1 ? 6 + 1.5 * (rows - 1) : 6.0);
     rp_printf(&gp, "plot ");
