@@ -41,9 +41,7 @@ trap 'rm -rf "$tmp"' EXIT
 out=${keep:-$tmp}
 mkdir -p "$out" || exit 1
 
-echo "| experiment (sampler) | optimizer | repetitions | test accuracy, baseline \`$baseline\` | test accuracy, this | difference | paired t p | sign-flip p | trials to within 0.1 points, baseline | trials, this | difference | paired t p | sign-flip p |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-compared=0
+compared=0; table=$tmp/table.md
 for e in "${exps[@]}"; do
     if ! "$BIN" report --storage "$storage" --experiment "$e" --baseline "$baseline" --lang en \
         --report-dir "$out/$e" >"$tmp/$e.log" 2>&1; then
@@ -81,8 +79,14 @@ for e in "${exps[@]}"; do
         echo "compare-samplers.sh: $e left out: its report pairs no repetition with $baseline" >&2
         continue
     fi
-    while IFS= read -r row; do echo "| $e (${sampler:-?}) | $row |"; done <<<"$rows"
+    while IFS= read -r row; do echo "| $e (${sampler:-?}) | $row |"; done <<<"$rows" >>"$table"
     compared=$((compared + 1))
 done
-[ -n "$keep" ] && echo "reports: $(cd "$out" && pwd)/EXPERIMENT/README.md" >&2
-[ $compared -gt 0 ]
+if [ $compared -eq 0 ]; then
+    echo "compare-samplers.sh: no experiment of ${exps[*]} could be compared with $baseline in $storage" >&2
+    exit 1
+fi
+echo "| experiment (sampler) | optimizer | repetitions | test accuracy, baseline \`$baseline\` | test accuracy, this | difference | paired t p | sign-flip p | trials to within 0.1 points, baseline | trials, this | difference | paired t p | sign-flip p |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+cat "$table"
+[ -z "$keep" ] || echo "reports: $(cd "$out" && pwd)/EXPERIMENT/README.md" >&2
