@@ -5,7 +5,8 @@
 # Then `optlab report --experiment tiny-gp --baseline tiny`'s trials-to-best table is
 # checked against the counts computed here from the database with sqlite3 in Python
 # (the search's trials by number, re-evaluation trials left out), and
-# scripts/compare-samplers.sh must collect the same rows. About 10 s.
+# scripts/compare-samplers.sh must collect the same rows. About 14 s of CPU (45 s wall
+# on the 2-core machine while it ran other jobs).
 set -eu
 BIN=${OPTLAB_BIN:-build/optlab}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
