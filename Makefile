@@ -299,7 +299,7 @@ run: deps
 # that embeds it (src/cli/datadir.c, the .pc files).
 install: all
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/optlab $(DESTDIR)$(PREFIX)/bin \
-	  $(DESTDIR)$(DATADIR)/experiments $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/web
+	  $(DESTDIR)$(DATADIR)/experiments/samplers $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/web
 	install -m 644 $(STATIC) $(OPTIM_STATIC) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(SHARED) $(OPTIM_SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf liboptlab.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liboptlab.so.$(VERSION_MAJOR)
@@ -310,6 +310,7 @@ install: all
 	install -m 644 $(PCFILE) $(OPTIM_PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 experiments/*.ini $(DESTDIR)$(DATADIR)/experiments/
+	install -m 644 experiments/samplers/*.ini $(DESTDIR)$(DATADIR)/experiments/samplers/
 	install -m 755 scripts/fetch-mnist.sh $(DESTDIR)$(DATADIR)/scripts/
 	install -m 644 $(BUILD)/web/* $(DESTDIR)$(DATADIR)/web/
 	@case '$(DESTDIR)$(LIBDIR)' in /usr/lib|/usr/local/lib|/lib) \

@@ -770,6 +770,7 @@ ol_status rp_write_figures(const rp_experiment *ex, const ol_report_options *opt
         }
         if (pairs) rc = pruning_figure(ex, 0, opt, dir, &all, n_figures, err);
         if (!rc && pairs) rc = pruning_figure(ex, 1, opt, dir, &all, n_figures, err);
+        if (!rc && pairs) rc = rp_pruning_best_so_far_figure(ex, opt, dir, &all, n_figures, err);
     }
     if (!rc && !ex->generic) rc = rp_never_learn_figures(ex, opt, dir, &all, n_figures, err);
     if (!rc && !ex->generic && rp_has_luck(ex)) rc = rp_luck_figures(ex, opt, dir, &all, n_figures, err);

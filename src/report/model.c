@@ -329,6 +329,8 @@ void rp_free(rp_experiment *ex) {
     if (!ex) return;
     for (size_t i = 0; i < ex->n_studies; i++) study_free(&ex->studies[i]);
     free(ex->studies);
+    if (ex->rep_cells)
+        for (size_t k = 0; k < (size_t)ex->n_reps * ex->n_studies; k++) free(ex->rep_cells[k].best_so_far);
     free(ex->rep_cells);
     free(ex->experiment);
     free(ex->dataset);
@@ -420,7 +422,13 @@ static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep
     memset(c, 0, sizeof *c);
     c->present = 1;
     c->n_trials = (int)n;
+    c->best_so_far = malloc((n ? n : 1) * sizeof *c->best_so_far);
+    if (!c->best_so_far) {
+        ol_trials_free(tr, n);
+        return ol_fail(err, OL_ENOMEM, "out of memory");
+    }
     const ol_trial_rec *best = NULL;
+    int searched = 0; /* search trials seen, in number order */
     for (size_t i = 0; i < n; i++) {
         const ol_trial_rec *r = &tr[i];
         double sec = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_SECONDS, NAN);
@@ -436,8 +444,13 @@ static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep
         if (isfinite(sec) && sec > 0) c->seconds += sec;
         if (r->state == OL_TRIAL_COMPLETE && r->has_value && isfinite(r->value) && (!best || r->value > best->value))
             best = r;
+        c->best_so_far[searched++] = best ? best->value : NAN;
     }
     if (best) {
+        /* trials are by number: the first search trial within RP_NEAR_BEST of the final best */
+        int k = 0;
+        while (k < c->n_trials && !(c->best_so_far[k] >= best->value - RP_NEAR_BEST - RP_NEAR_EPS)) k++;
+        c->to_best = k + 1;
         c->has_best = 1;
         c->best_valid = best->value;
         c->test = attr_number(best->user_attrs, best->n_user_attrs, OL_ATTR_TEST_ACCURACY, NAN);

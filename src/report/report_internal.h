@@ -106,7 +106,17 @@ typedef struct {
     int reeval_number; /* the search trial whose configuration won the re-evaluation */
     double reeval_valid, reeval_test; /* its mean valid-trial and test accuracy over the seeds */
     double reeval_curse; /* the search's best trial's value − its re-evaluated mean (NAN if not re-evaluated) */
+    /* how fast the search got there (pruning.c's convergence table and figure): the search's trials only,
+       by number (re-evaluation trials never count) */
+    int to_best;         /* trials up to and including the first within RP_NEAR_BEST of best_valid; 0 without one */
+    double *best_so_far; /* [n_trials]: best valid-trial accuracy after each search trial, NAN before the first */
 } rp_rep_cell;
+
+/* "Within 0.1 points of the final best": valid-trial accuracy at least best − RP_NEAR_BEST (fractions).
+   RP_NEAR_EPS absorbs the rounding of best − 0.001 in binary (0.9 − 0.001 != 0.899), so a trial exactly
+   0.1 points below the best counts as within. */
+#define RP_NEAR_BEST 0.001
+#define RP_NEAR_EPS 1e-9
 
 typedef struct rp_experiment {
     char *experiment;  /* the experiment's name; for a generic report, the study's name */
@@ -270,6 +280,10 @@ typedef struct {
 /* Pair study i of ex with the baseline over repetitions; returns n (0 without a baseline). */
 int rp_pruning_pairs(const rp_experiment *ex, size_t i, rp_pair_set *ps);
 void rp_write_pruning(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);
+/* pruning-best-so-far: each optimizer's best valid-trial accuracy after each search trial, mean over the paired
+   repetitions, baseline against this experiment (the figure under the trials-to-best table). */
+ol_status rp_pruning_best_so_far_figure(const rp_experiment *ex, const ol_report_options *opt, const char *dir,
+                                        rp_buf *all, int *n_fig, ol_error *err);
 
 /* generic.c: the report of any study (not an optlab experiment) */
 ol_status rp_write_generic_markdown(const rp_experiment *ex, const ol_report_options *opt, const char *url,

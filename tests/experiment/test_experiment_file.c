@@ -311,6 +311,63 @@ Test(experiment, seed_reeval_file_is_the_seed_experiment) {
     ol_experiment_free(&b);
 }
 
+/* experiments/samplers/seed-*.ini (issue 18.6) are the seed experiment with another sampler: same seed, sizes and
+   spaces, so their repetition r pairs with seed's; their own name, `baseline = seed`; the CMA-ES file leaves out
+   Adadelta (one searched parameter, which CMA-ES refuses). */
+Test(experiment, sampler_files_are_the_seed_experiment) {
+    static const struct {
+        const char *file, *name;
+        ol_exp_sampler sampler;
+    } F[] = {{"experiments/samplers/seed-mvtpe.ini", "seed-mvtpe", OL_EXP_SAMPLER_MVTPE},
+             {"experiments/samplers/seed-gp.ini", "seed-gp", OL_EXP_SAMPLER_GP},
+             {"experiments/samplers/seed-cmaes.ini", "seed-cmaes", OL_EXP_SAMPLER_CMAES},
+             {"experiments/samplers/seed-random.ini", "seed-random", OL_EXP_SAMPLER_RANDOM}};
+    ol_experiment a;
+    ol_error err = {0};
+    cr_assert_eq(ol_experiment_load(&a, "experiments/seed.ini", &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(a.sampler, OL_EXP_SAMPLER_TPE);
+    for (size_t f = 0; f < sizeof F / sizeof F[0]; f++) {
+        ol_experiment b;
+        cr_assert_eq(ol_experiment_load(&b, F[f].file, &err), OL_OK, "%s: %s", F[f].file, err.msg);
+        cr_expect_str_eq(b.name, F[f].name);
+        cr_expect_eq(b.sampler, F[f].sampler, "%s", F[f].file);
+        cr_expect_str_eq(b.baseline, "seed");
+        cr_expect_eq(b.sampler_kwargs, NULL, "%s: no sampler_kwargs", F[f].file);
+        cr_expect_eq(a.seed, b.seed);
+        cr_expect_eq(a.trials, b.trials);
+        cr_expect_eq(a.train, b.train);
+        cr_expect_eq(a.valid_epoch, b.valid_epoch);
+        cr_expect_eq(a.valid_trial, b.valid_trial);
+        cr_expect_eq(a.test, b.test);
+        cr_expect_eq(a.batch_size, b.batch_size);
+        cr_expect_eq(a.patience, b.patience);
+        cr_expect_eq(a.max_epochs, b.max_epochs);
+        cr_expect_eq(a.dataset, b.dataset);
+        cr_expect_eq(a.loss, b.loss);
+        cr_expect_eq(a.init, b.init);
+        cr_expect_eq(a.sampler_stream, b.sampler_stream);
+        cr_expect_eq(a.pruner, b.pruner);
+        int cmaes = F[f].sampler == OL_EXP_SAMPLER_CMAES;
+        cr_assert_eq(b.n_optimizers, a.n_optimizers - cmaes, "%s: optimizers", F[f].file);
+        for (int i = 0; i < b.n_optimizers; i++) {
+            cr_expect_str_eq(a.optimizers[i].name, b.optimizers[i].name);
+            cr_assert_eq(a.optimizers[i].n_params, b.optimizers[i].n_params);
+            for (int k = 0; k < a.optimizers[i].n_params; k++) {
+                const ol_param_spec *x = &a.optimizers[i].params[k].spec, *y = &b.optimizers[i].params[k].spec;
+                cr_expect_str_eq(a.optimizers[i].params[k].name, b.optimizers[i].params[k].name);
+                cr_expect_eq(x->fixed, y->fixed);
+                cr_expect_eq(x->value, y->value);
+                cr_expect_eq(x->dist.low, y->dist.low);
+                cr_expect_eq(x->dist.high, y->dist.high);
+                cr_expect_eq(x->dist.log, y->dist.log);
+            }
+        }
+        if (cmaes) cr_expect_str_eq(a.optimizers[a.n_optimizers - 1].name, "adadelta", "the one CMA-ES leaves out");
+        ol_experiment_free(&b);
+    }
+    ol_experiment_free(&a);
+}
+
 /* ---- learning-rate schedules (issue 14): `schedule = NAME[:JSON]`, `schedule.KEY = SPEC` ---- */
 
 static const char *WARMUP_COSINE =

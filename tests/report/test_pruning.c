@@ -163,3 +163,134 @@ Test(pruning, bad_baselines_are_named, .timeout = 60) {
     cr_expect(stat(out, &sb) != 0, "no report written on error");
     ol_storage_close(st);
 }
+
+/* ---- two samplers (issue 18.6): trials to come within 0.1 points of the best ---- */
+
+#define NS 6 /* search trials per study */
+/* valid-trial accuracy of each search trial, [gp?][repetition][trial]; -1 pruned, -2 failed */
+static const double SEARCH[2][3][NS] = {
+    {{0.90, 0.95, -1, 0.958, 0.96, 0.955},   /* best 0.96; 0.958 is 0.2 points short: the 5th trial */
+     {0.93, 0.949, 0.95, 0.94, 0.95, 0.92},  /* best 0.95; 0.949 is exactly 0.1 points short: the 2nd */
+     {0.97, 0.96, 0.96, 0.96, 0.96, 0.96}},  /* the 1st */
+    {{0.90, 0.91, 0.92, 0.93, 0.94, 0.97},   /* the 6th */
+     {0.95, 0.951, -2, 0.96, 0.9595, 0.93},  /* the 4th (the failed 3rd counts: it was a trial) */
+     {0.30, 0.4996, 0.45, 0.5006, 0.48, 0.47}}}; /* the 2nd: 2498/5000 is 0.1 points below 2503/5000, though
+                                                    0.5006 - 0.001 > 0.4996 in binary (RP_NEAR_EPS) */
+/* the same counts by hand, [gp?][repetition] */
+static const int TO_BEST[2][3] = {{5, 2, 1}, {6, 4, 2}};
+
+/* One Adam study of experiment "tpe" or "gp": SEARCH's trials, then two re-evaluation trials of its first trial
+   that score 0.99, above every search trial: counted, they would move the best and every count. */
+static void add_sampler_study(ol_storage *st, int gp, int rep) {
+    const char *exp = gp ? "gp" : "tpe";
+    char name[128], json[128];
+    if (rep) snprintf(name, sizeof name, "%s#r%d/adam", exp, rep);
+    else snprintf(name, sizeof name, "%s/adam", exp);
+    int64_t sid;
+    OK(ol_storage_create_study(st, name, 1, &sid, err));
+    snprintf(json, sizeof json, "\"%s\"", exp);
+    OK(ol_storage_set_study_attr(st, sid, "optlab:experiment", json, err));
+    OK(ol_storage_set_study_attr(st, sid, "optlab:sampler", json, err));
+    OK(ol_storage_set_study_attr(st, sid, "optlab:label", "\"Adam\"", err));
+    snprintf(json, sizeof json, "%d", rep);
+    OK(ol_storage_set_study_attr(st, sid, "optlab:repeat", json, err));
+    for (int i = 0; i < NS + 2; i++) {
+        int64_t tid;
+        int number;
+        OK(ol_storage_create_trial(st, sid, 0, &tid, &number, err));
+        OK(ol_storage_set_trial_attr(st, tid, "epochs", "4", err));
+        OK(ol_storage_set_trial_attr(st, tid, "seconds", "2.0", err));
+        double v = i < NS ? SEARCH[gp][rep][i] : 0.99;
+        if (i >= NS) {
+            OK(ol_storage_set_trial_system_attr(st, tid, "optlab:reeval", "0", err));
+            snprintf(json, sizeof json, "%d", i - NS);
+            OK(ol_storage_set_trial_system_attr(st, tid, "optlab:reeval_seed", json, err));
+        }
+        if (v == -1) {
+            OK(ol_storage_finish_trial(st, tid, OL_TRIAL_PRUNED, NULL, err));
+            continue;
+        }
+        if (v == -2) {
+            OK(ol_storage_finish_trial(st, tid, OL_TRIAL_FAIL, NULL, err));
+            continue;
+        }
+        snprintf(json, sizeof json, "%.4f", v - 0.01);
+        OK(ol_storage_set_trial_attr(st, tid, "test_accuracy", json, err));
+        OK(ol_storage_finish_trial(st, tid, OL_TRIAL_COMPLETE, &v, err));
+    }
+}
+
+static ol_storage *two_samplers(void) {
+    ol_storage *st;
+    OK(ol_storage_open(&st, "memory:", err));
+    for (int rep = 0; rep < 3; rep++)
+        for (int gp = 0; gp < 2; gp++) add_sampler_study(st, gp, rep);
+    return st;
+}
+
+static char *write_sampler_report(ol_storage *st, ol_report_lang lang, char *out, size_t n) {
+    char tmp[] = "/tmp/optlab-pruning-test-XXXXXX";
+    cr_assert_not_null(mkdtemp(tmp));
+    snprintf(out, n, "%s/report", tmp);
+    ol_report_options opt = {.out_dir = out, .experiment = "gp", .baseline = "tpe", .lang = lang};
+    OK(ol_report_write(st, &opt, NULL, err));
+    char readme[300];
+    snprintf(readme, sizeof readme, "%s/README.md", out);
+    char *md = slurp(readme, NULL);
+    cr_assert_not_null(md);
+    return md;
+}
+
+Test(pruning, samplers_trials_to_best_known_by_hand, .timeout = 60) {
+    ol_storage *st = two_samplers();
+    char out[256];
+    char *md = write_sampler_report(st, OL_REPORT_EN, out, sizeof out);
+    cr_expect(strstr(md, "This experiment (`gp`, sampler `gp`) against the baseline experiment `tpe` (sampler `tpe`)"),
+              "the section names both samplers");
+    const char *row = find_table_row(md, "| Optimizer | repetitions | trials, baseline (tpe, tpe)", "Adam");
+    cr_assert_not_null(row, "trials-to-best table");
+    char want[200];
+    snprintf(want, sizeof want, "| Adam | 3 | %d, %d, %d; mean %.1f | %d, %d, %d; mean %.1f | ", TO_BEST[0][0],
+             TO_BEST[0][1], TO_BEST[0][2], (TO_BEST[0][0] + TO_BEST[0][1] + TO_BEST[0][2]) / 3.0, TO_BEST[1][0],
+             TO_BEST[1][1], TO_BEST[1][2], (TO_BEST[1][0] + TO_BEST[1][1] + TO_BEST[1][2]) / 3.0);
+    cr_expect(!strncmp(row, want, strlen(want)), "row: %.160s\nwant: %s", row, want);
+    /* differences gp − tpe: 1, 2, 1: mean 4/3, sd √(1/3), t = 4 with 2 df; all positive: sign-flip p = 2/8 */
+    double dm, dh, p, pf;
+    int got = sscanf(row + strlen(want), "%lf ± %lf | %lf | %lf", &dm, &dh, &p, &pf);
+    cr_assert_eq(got, 4, "difference cells: %.100s", row + strlen(want));
+    cr_expect(fabs(dm - 4.0 / 3) < 0.051, "mean difference %.2f", dm);
+    cr_expect(fabs(dh - 4.302653 * sqrt(1.0 / 3) / sqrt(3.0)) < 0.051, "CI half %.2f", dh);
+    cr_expect(fabs(p - p_df2(4.0)) < 6e-5, "p %.4f, by hand %.4f", p, p_df2(4.0));
+    cr_expect(fabs(pf - 0.25) < 1e-4, "sign-flip p %.4f", pf);
+    cr_expect(strstr(md, "**In short**: sampler `gp` against the baseline's `tpe`"), "summary names the samplers");
+    /* the figure: mean best-so-far after trial 1 of the baseline = (0.90 + 0.93 + 0.97) / 3 */
+    char path[400];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/figures/pruning-best-so-far.png", out);
+    cr_expect(stat(path, &sb) == 0 && sb.st_size > 0, "%s drawn", path);
+    snprintf(path, sizeof path, "%s/figures/pruning-best-so-far.dat", out);
+    char *dat = slurp(path, NULL);
+    cr_assert_not_null(dat);
+    cr_expect(strstr(dat, "\n1\t93.3333333"), "first point of the baseline's curve: %.300s", dat);
+    char *block1 = strstr(dat, "# block 1");
+    cr_assert_not_null(block1, "two blocks: %.300s", dat);
+    *block1 = '\0'; /* what follows is gp's curve */
+    cr_expect(strstr(dat, "\n6\t96\t3\n"), "last point of the baseline's curve (bests 96, 95, 97): %.400s", dat);
+    free(dat);
+    free(md);
+    ol_storage_close(st);
+}
+
+Test(pruning, samplers_korean_section_has_no_english_prose, .timeout = 60) {
+    ol_storage *st = two_samplers();
+    char out[256], run[256];
+    char *md = write_sampler_report(st, OL_REPORT_KO, out, sizeof out);
+    char *sec = md_section(md, "## 기준 실험 `tpe` 와 비교");
+    cr_assert_not_null(sec, "Korean heading");
+    cr_expect(strstr(sec, "샘플러 `gp`") && strstr(sec, "샘플러 `tpe`"), "both samplers named");
+    cr_expect(strstr(sec, "| Adam | 3 | 5, 2, 1; 평균 2.7 | 6, 4, 2; 평균 4.0 |"), "Korean trials-to-best row");
+    cr_expect(!english_run(sec, 5, run, sizeof run), "English prose left in the Korean section: '%s'", run);
+    free(sec);
+    free(md);
+    ol_storage_close(st);
+}
