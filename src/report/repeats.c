@@ -365,9 +365,7 @@ void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
     free(valid);
 }
 
-int rp_rep_verdict(const rp_experiment *ex, rp_rep_stats *rs, int *order) {
-    if (rp_rep_analyse(ex, RP_METRIC_TEST, rs) < 2) rp_rep_analyse(ex, RP_METRIC_VALID, rs);
-    /* optimizers by mean, best first */
+void rp_rep_order(const rp_rep_stats *rs, int *order) {
     for (size_t i = 0; i < rs->n_opt; i++) order[i] = (int)i;
     for (size_t i = 1; i < rs->n_opt; i++)
         for (size_t j = i; j > 0 && rs->mean[order[j]] > rs->mean[order[j - 1]]; j--) {
@@ -375,6 +373,11 @@ int rp_rep_verdict(const rp_experiment *ex, rp_rep_stats *rs, int *order) {
             order[j] = order[j - 1];
             order[j - 1] = t;
         }
+}
+
+int rp_rep_verdict(const rp_experiment *ex, rp_rep_stats *rs, int *order) {
+    if (rp_rep_analyse(ex, RP_METRIC_TEST, rs) < 2) rp_rep_analyse(ex, RP_METRIC_VALID, rs);
+    rp_rep_order(rs, order);
     return rs->n;
 }
 
@@ -447,13 +450,7 @@ void rp_write_repeated_conclusion(rp_buf *b, const rp_experiment *ex, ol_report_
                       ex->studies[top].label, ex->studies[top].label);
     }
     if (rp_rep_analyse(ex, RP_METRIC_REEVAL_TEST, rs) >= 2) { /* issue 17.5: the same question, re-evaluated */
-        for (size_t i = 0; i < rs->n_opt; i++) order[i] = (int)i;
-        for (size_t i = 1; i < rs->n_opt; i++)
-            for (size_t j = i; j > 0 && rs->mean[order[j]] > rs->mean[order[j - 1]]; j--) {
-                int t = order[j];
-                order[j] = order[j - 1];
-                order[j - 1] = t;
-            }
+        rp_rep_order(rs, order);
         int rtop = order[0];
         rp_printf(b, ko ? "* 재평가 결과 (반복마다 상위 설정을 새 시드로 다시 학습해 고른 설정의 평균 테스트 정확도) 로는: "
                         : "* By re-evaluated results (each repetition's configuration chosen by retraining its best ones "

@@ -248,6 +248,8 @@ void rp_rep_values(const rp_experiment *ex, const rp_rep_stats *rs, size_t i, do
 int rp_rep_analyse(const rp_experiment *ex, rp_metric metric, rp_rep_stats *rs);
 /* The significance level of the paired tests (after Holm's adjustment). */
 #define RP_ALPHA 0.05
+/* order[0..rs->n_opt) = the optimizers by rs->mean, best first (stable). */
+void rp_rep_order(const rp_rep_stats *rs, int *order);
 /* The metric the repeated-experiment verdict uses (test accuracy when at least 2 repetitions have it for every
    optimizer, else valid-trial accuracy), analysed into rs; order[0..rs->n_opt) gets the optimizers by mean, best
    first. Returns rs->n. */

@@ -73,15 +73,13 @@ static cJSON *single_verdict(const rp_experiment *ex) {
     return o;
 }
 
-/* repetitions: mean ± 95 % CI per optimizer, and every pair's paired tests (Holm-adjusted) */
-static cJSON *repeated_verdict(const rp_experiment *ex) {
-    rp_rep_stats *rs = malloc(sizeof *rs);
-    if (!rs) return NULL;
-    int order[RP_MAX_OPT] = {0};
-    rp_rep_verdict(ex, rs, order);
+/* One analysed metric over the repetitions: mean ± 95 % CI per optimizer (best first, each against the
+   first as the report's conclusion words it), and every pair's paired tests (Holm-adjusted). */
+static cJSON *repetition_stats(const rp_experiment *ex, const rp_rep_stats *rs, const int *order, const char *kind,
+                               const char *metric) {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "kind", "repetitions");
-    cJSON_AddStringToObject(o, "metric", rs->metric == RP_METRIC_TEST ? "test" : "valid");
+    cJSON_AddStringToObject(o, "kind", kind);
+    cJSON_AddStringToObject(o, "metric", metric);
     cJSON_AddNumberToObject(o, "n", rs->n);
     cJSON_AddNumberToObject(o, "alpha", RP_ALPHA);
     cJSON *ranking = cJSON_AddArrayToObject(o, "ranking");
@@ -92,7 +90,7 @@ static cJSON *repeated_verdict(const rp_experiment *ex) {
         cJSON_AddItemToObject(r, "mean", num_or_null(rs->mean[k]));
         cJSON_AddItemToObject(r, "half", num_or_null(rs->half[k]));
         cJSON_AddNumberToObject(r, "first", rs->first[k]);
-        if (i > 0) { /* against the first, as the report's conclusion words it */
+        if (i > 0) {
             int q = rp_rep_pair(rs, order[0], k);
             if (q >= 0) {
                 cJSON_AddItemToObject(r, "below_first", num_or_null(rs->pa[q] == order[0] ? rs->diff[q] : -rs->diff[q]));
@@ -114,6 +112,31 @@ static cJSON *repeated_verdict(const rp_experiment *ex) {
         cJSON_AddItemToObject(p, "p_flip", num_or_null(rs->p_flip[q]));
         cJSON_AddItemToObject(p, "p_flip_holm", num_or_null(rs->p_flip_holm[q]));
         cJSON_AddItemToArray(pairs, p);
+    }
+    return o;
+}
+
+/* repetitions: the verdict by the best trials' accuracy (the report's conclusion) */
+static cJSON *repeated_verdict(const rp_experiment *ex) {
+    rp_rep_stats *rs = malloc(sizeof *rs);
+    if (!rs) return NULL;
+    int order[RP_MAX_OPT] = {0};
+    rp_rep_verdict(ex, rs, order);
+    cJSON *o = repetition_stats(ex, rs, order, "repetitions", rs->metric == RP_METRIC_TEST ? "test" : "valid");
+    free(rs);
+    return o;
+}
+
+/* issue 17.5: the same over the repetitions' re-evaluated results (mean test accuracy over seeds of
+   each repetition's re-evaluated configuration); NULL unless 2 or more repetitions have them */
+static cJSON *reevaluated_verdict(const rp_experiment *ex) {
+    rp_rep_stats *rs = malloc(sizeof *rs);
+    if (!rs) return NULL;
+    cJSON *o = NULL;
+    if (rp_rep_analyse(ex, RP_METRIC_REEVAL_TEST, rs) >= 2) {
+        int order[RP_MAX_OPT] = {0};
+        rp_rep_order(rs, order);
+        o = repetition_stats(ex, rs, order, "reevaluated", "reevaluated_test");
     }
     free(rs);
     return o;
@@ -142,6 +165,8 @@ ol_status ol_serve_experiment_json(ol_storage *st, const char *experiment, char 
     for (size_t i = 0; i < ex.n_studies; i++) cJSON_AddItemToArray(studies, study_object(&ex.studies[i]));
     cJSON *verdict = rp_has_repetitions(&ex) ? repeated_verdict(&ex) : single_verdict(&ex);
     if (verdict) cJSON_AddItemToObject(root, "verdict", verdict);
+    cJSON *reevaluated = verdict && ex.n_reps >= 2 ? reevaluated_verdict(&ex) : NULL;
+    if (reevaluated) cJSON_AddItemToObject(root, "reevaluated", reevaluated);
     rp_free(&ex);
     *json = verdict ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);

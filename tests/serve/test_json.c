@@ -332,3 +332,64 @@ Test(serve_json, experiment_repetitions_give_means_cis_and_paired_tests) {
     cJSON_Delete(j);
     ol_storage_close(st);
 }
+
+/* Issue 17.5: with re-evaluation trials in every repetition, the experiment JSON also compares the
+ * repetitions' re-evaluated results: in repetition r, trial 0's configuration of A is retrained with
+ * seeds 0 and 1, test accuracies RE_A[r][0..1] (valid = test + 0.002), of B RE_B[r][0..1]. */
+static const double RE_A[3][2] = {{0.90, 0.92}, {0.91, 0.95}, {0.93, 0.93}}, RE_B[3][2] = {{0.89, 0.89}, {0.90, 0.92}, {0.88, 0.90}};
+static void add_reevaluations(ol_storage *st) {
+    ol_study_rec *studies = NULL;
+    size_t n = 0;
+    cr_assert_eq(ol_storage_list_studies(st, &studies, &n, &err), OL_OK);
+    for (size_t i = 0; i < n; i++) {
+        int r = strstr(studies[i].name, "#r") ? atoi(strstr(studies[i].name, "#r") + 2) : 0;
+        int b = studies[i].name[strlen(studies[i].name) - 1] == 'b';
+        for (int k = 0; k < 2; k++) {
+            int64_t tid;
+            int number;
+            char json[32];
+            double test = b ? RE_B[r][k] : RE_A[r][k], value = test + 0.002;
+            cr_assert_eq(ol_storage_create_trial(st, studies[i].study_id, 0, &tid, &number, &err), OL_OK);
+            cr_assert_eq(ol_storage_set_trial_system_attr(st, tid, OL_ATTR_REEVAL, "0", &err), OL_OK);
+            snprintf(json, sizeof json, "%d", k);
+            cr_assert_eq(ol_storage_set_trial_system_attr(st, tid, OL_ATTR_REEVAL_SEED, json, &err), OL_OK);
+            snprintf(json, sizeof json, "%.4f", test);
+            cr_assert_eq(ol_storage_set_trial_attr(st, tid, "test_accuracy", json, &err), OL_OK);
+            cr_assert_eq(ol_storage_set_trial_attr(st, tid, "status", "\"ok\"", &err), OL_OK);
+            cr_assert_eq(ol_storage_finish_trial(st, tid, OL_TRIAL_COMPLETE, &value, &err), OL_OK);
+        }
+    }
+    ol_studies_free(studies, n);
+}
+
+Test(serve_json, experiment_repetitions_compare_reevaluated_results) {
+    ol_storage *st = NULL;
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
+    add_experiment(st, 1);
+    add_reevaluations(st);
+    cJSON *j = experiment_json(st, "e");
+    cr_assert_null(cJSON_GetObjectItem(j, "reevaluated"), "one repetition has no comparison across repetitions");
+    cJSON_Delete(j);
+    ol_storage_close(st);
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
+    add_experiment(st, 3);
+    add_reevaluations(st);
+    j = experiment_json(st, "e");
+    /* the search's verdict is unchanged by the re-evaluation trials */
+    cJSON *top = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "verdict"), "ranking"), 0);
+    cr_assert_float_eq(num(top, "mean"), (TEST_A[0] + TEST_A[1] + TEST_A[2]) / 3, 1e-9);
+    cJSON *re = cJSON_GetObjectItem(j, "reevaluated");
+    cr_assert(re, "no reevaluated block");
+    cr_assert_str_eq(cJSON_GetObjectItem(re, "kind")->valuestring, "reevaluated");
+    cr_assert_eq((int)num(re, "n"), 3);
+    double ma = 0, mb = 0;
+    for (int r = 0; r < 3; r++) ma += (RE_A[r][0] + RE_A[r][1]) / 6, mb += (RE_B[r][0] + RE_B[r][1]) / 6;
+    cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(re, "ranking"), 0);
+    cJSON *second = cJSON_GetArrayItem(cJSON_GetObjectItem(re, "ranking"), 1);
+    cr_assert_str_eq(cJSON_GetObjectItem(first, "label")->valuestring, "<b>A</b>");
+    cr_assert_float_eq(num(first, "mean"), ma, 1e-9);
+    cr_assert_float_eq(num(second, "mean"), mb, 1e-9);
+    cr_assert_float_eq(num(second, "below_first"), ma - mb, 1e-9);
+    cJSON_Delete(j);
+    ol_storage_close(st);
+}

@@ -61,13 +61,35 @@ function verdict(data) {
       items.push(nSig === v.ranking.length - 1 ? `So on this data ${first.label} is the best optimizer.`
         : nSig === 0 ? 'No difference is significant: this experiment cannot tell these optimizers apart.'
         : `The optimizers not significantly below ${first.label} cannot be told apart from it.`);
-    const head = ['optimizer A', 'optimizer B', 'mean A − B', '95 % CI ±', 't', 'p (t)', 'p (t, Holm)', 'p (sign-flip)', 'p (sign-flip, Holm)'];
-    reps.replaceChildren(el('table', { id: 'pairs' }, el('thead', {}, el('tr', {}, ...head.map(h => el('th', { class: 'text' }, h)))),
-      el('tbody', {}, ...v.pairs.map(p => el('tr', {}, el('td', { class: 'text' }, p.a), el('td', { class: 'text' }, p.b),
-        el('td', {}, pp(p.diff)), el('td', {}, pp(p.half)), el('td', {}, fmt(p.t)), el('td', {}, pval(p.p_t)),
-        el('td', {}, pval(p.p_t_holm)), el('td', {}, pval(p.p_flip)), el('td', {}, pval(p.p_flip_holm)))))));
+    reps.replaceChildren(pairsTable('pairs', v.pairs));
   }
   ul.replaceChildren(...items.map(t => el('li', {}, t)));
+}
+
+// every pair of optimizers paired by repetition: the difference, its CI and the tests (Holm-adjusted too)
+function pairsTable(id, pairs) {
+  const head = ['optimizer A', 'optimizer B', 'mean A − B', '95 % CI ±', 't', 'p (t)', 'p (t, Holm)', 'p (sign-flip)', 'p (sign-flip, Holm)'];
+  return el('table', { id }, el('thead', {}, el('tr', {}, ...head.map(h => el('th', { class: 'text' }, h)))),
+    el('tbody', {}, ...pairs.map(p => el('tr', {}, el('td', { class: 'text' }, p.a), el('td', { class: 'text' }, p.b),
+      el('td', {}, pp(p.diff)), el('td', {}, pp(p.half)), el('td', {}, fmt(p.t)), el('td', {}, pval(p.p_t)),
+      el('td', {}, pval(p.p_t_holm)), el('td', {}, pval(p.p_flip)), el('td', {}, pval(p.p_flip_holm))))));
+}
+
+// issue 17.5: the repetitions compared by their re-evaluated results, when 2 or more have them
+function reevaluated(data) {
+  const r = data.reevaluated, card = document.getElementById('reeval-card');
+  card.hidden = !r;
+  if (!r) return;
+  const first = r.ranking[0], items = [];
+  items.push(`Over ${r.n} repetitions, by mean re-evaluated test accuracy (mean ± 95 % CI): ` +
+    r.ranking.map(x => `${x.label} ${pct(x.mean)} ± ${pp(x.half)}`).join(', ') +
+    `. ${first.label} ranked first in ${first.first} of ${r.n} repetitions.`);
+  for (const x of r.ranking.slice(1))
+    if (x.significant !== undefined)
+      items.push(`${x.label}: ${pp(x.below_first)} below ${first.label} on average — ` +
+        (x.significant ? 'significant' : 'not significant') + ` (paired t-test, Holm-adjusted, α = ${r.alpha})`);
+  document.getElementById('reeval').replaceChildren(...items.map(t => el('li', {}, t)));
+  document.getElementById('reeval-pairs').replaceChildren(pairsTable('reeval-pairs-table', r.pairs));
 }
 
 async function refresh() {
@@ -82,6 +104,7 @@ async function refresh() {
     (data.dataset ? ` · ${data.dataset}` : '') + (data.sampler ? ` · sampler ${data.sampler}` : '');
   comparison(data);
   verdict(data);
+  reevaluated(data);
 }
 
 document.getElementById('download').setAttribute('href', '/api/report?name=' + encodeURIComponent(expName));
