@@ -16,6 +16,7 @@ trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"'
 [ -x "$bin" ] || { echo "serve.sh: build first (make)" >&2; exit 1; }
 
 start_server() { # DB -> $srv, $url
+    : > "$tmp/s.out" # exists before the background serve opens it
     "$bin" serve --storage "sqlite:///$1" --port 0 > "$tmp/s.out" 2>&1 & srv=$!
     url=""
     for _ in $(seq 100); do

@@ -18,6 +18,8 @@ db="$tmp/t.db"
 "$BIN" run "$tmp/tiny.ini" --data data --storage "sqlite:///$db" --jobs 2 --trials 2 --no-report \
     > "$tmp/run.out" 2>&1 || { cat "$tmp/run.out"; echo "optlab run failed" >&2; exit 1; }
 
+# the file exists before the background serve opens it: the loop below may read it first
+: > "$tmp/serve.out"
 "$BIN" serve --storage "sqlite:///$db" --port 0 > "$tmp/serve.out" 2> "$tmp/serve.err" &
 srv=$!
 url=""

@@ -37,6 +37,9 @@ tell_one 0.25
 # a trial left RUNNING: its heartbeat (written when it was created) is read back through PostgreSQL
 "$BIN" ask --storage "$PW_URL" --study-name s --param 'x=float:0:1' > /dev/null
 
+# the file exists before the background serve opens it: the loop below may read it first (under load it did,
+# and sed's "can't read" ended the script through set -e)
+: > "$tmp/serve.out"
 "$BIN" serve --storage "$PW_URL" --port 0 > "$tmp/serve.out" 2> "$tmp/serve.err" & srv=$!
 port=""
 for _ in $(seq 100); do

@@ -28,6 +28,7 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 s = optuna.create_study(study_name="q", storage="sqlite:///" + sys.argv[1])
 s.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=3)' "$tmp/q.db"
 expect_fail 1 "not an IPv4 address" --storage "sqlite:///$tmp/q.db" --bind nowhere
+: > "$tmp/s.out" # exists before the background serve opens it: the loop below may read it first
 "$BIN" serve --storage "sqlite:///$tmp/q.db" --port 0 > "$tmp/s.out" 2>&1 & srv=$!
 for _ in $(seq 50); do port=$(sed -n 's|^optlab serve: http://127.0.0.1:\([0-9]*\)/ .*|\1|p' "$tmp/s.out"); [ -n "$port" ] && break; sleep 0.1; done
 [ -n "$port" ] || fail "no URL printed"
