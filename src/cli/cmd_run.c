@@ -66,7 +66,8 @@ typedef struct {
 
 static void run_usage(FILE *out) {
     fputs("usage: optlab run [EXPERIMENT_FILE] [--storage URL] [--jobs N] [--data DIR] [--trials N]\n"
-          "                  [--only OPTIMIZER] [--repeat R] [--repetition K] [--no-report] [--report-dir DIR] [--quiet]\n\n"
+          "                  [--only OPTIMIZER] [--repeat R] [--repetition K] [--no-report] [--report-dir DIR] [--quiet]\n"
+          "                  [--heartbeat SEC] [--grace SEC]\n\n"
           "Run an experiment: one study per [optimizer] section of the file (docs/experiments.md),\n"
           "each trial = a fresh model trained with the optimizer's sampled hyperparameters; then\n"
           "print the results table and write the report. Without a file: " DEFAULT_EXPERIMENT ",\n"
@@ -84,7 +85,12 @@ static void run_usage(FILE *out) {
           "  --repetition K    start at repetition K (with --repeat R: K .. K+R-1)\n"
           "  --no-report       do not write the report at the end\n"
           "  --report-dir DIR  where the report goes (default report)\n"
-          "  --quiet           no progress display\n\n"
+          "  --quiet           no progress display\n"
+          "  --heartbeat SEC   a thread refreshes each running trial's heartbeat every SEC seconds\n"
+          "                    (default 10), however long an epoch takes\n"
+          "  --grace SEC       a RUNNING trial whose heartbeat is older than SEC seconds is taken as dead and\n"
+          "                    failed (default 60; at least 2 x --heartbeat). A trial of this host whose\n"
+          "                    worker PID no longer runs optlab is failed at once\n\n"
           "Progress: on a terminal a bar per study (trials k/N, best so far, ETA); otherwise one line\n"
           "per finished trial. Ctrl-C stops the workers; their running trials are marked FAIL.\n",
           out);
@@ -118,7 +124,14 @@ static void fail_dead(const ol_exp_runner *r, ol_storage *st) {
     for (int i = 0; i < r->n_studies; i++) ol_exp_fail_dead_trials(r, st, r->studies[i].id, &err);
 }
 
-enum { R_STORAGE, R_DATA, R_ONLY, R_REPORT_DIR, R_JOBS, R_TRIALS, R_REPEAT, R_REPETITION, R_NO_REPORT, R_QUIET };
+enum { R_STORAGE, R_DATA, R_ONLY, R_REPORT_DIR, R_JOBS, R_TRIALS, R_REPEAT, R_REPETITION, R_NO_REPORT, R_QUIET,
+       R_HEARTBEAT, R_GRACE };
+
+/* A thread refreshes the running trial's heartbeat this often (s): with only the per-epoch refresh,
+   an epoch longer than the grace period (a big model, a loaded machine) let a sibling worker fail a
+   live trial as stale. */
+#define RUN_HEARTBEAT_SECONDS 10.0
+#define RUN_GRACE_SECONDS 60.0
 
 int cmd_run(int argc, char **argv) {
     static const cli_option opts[] = {{"storage", 1, R_STORAGE},       {"data", 1, R_DATA},
@@ -126,7 +139,9 @@ int cmd_run(int argc, char **argv) {
                                       {"jobs", 1, R_JOBS},             {"trials", 1, R_TRIALS},
                                       {"repeat", 1, R_REPEAT},         {"repetition", 1, R_REPETITION},
                                       {"no-report", 0, R_NO_REPORT},   {"quiet", 0, R_QUIET},
+                                      {"heartbeat", 1, R_HEARTBEAT},   {"grace", 1, R_GRACE},
                                       {NULL, 0, 0}};
+    double heartbeat = RUN_HEARTBEAT_SECONDS, grace = RUN_GRACE_SECONDS;
     run_options o = {.storage = DEFAULT_STORAGE, .report_dir = "report", .repeats = 1};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o.jobs = cores > 0 ? (int)cores : 1;
@@ -148,6 +163,8 @@ int cmd_run(int argc, char **argv) {
         case R_REPETITION: bad = cli_parse_int(&cp, "--repetition", v, 0, 1000000, &o.repetition); break;
         case R_NO_REPORT: o.no_report = 1; break;
         case R_QUIET: o.quiet = 1; break;
+        case R_HEARTBEAT: bad = cli_parse_double(&cp, "--heartbeat", v, 0.1, 3600, &heartbeat); break;
+        case R_GRACE: bad = cli_parse_double(&cp, "--grace", v, 0.2, 86400, &grace); break;
         }
         if (bad) return CLI_EXIT_USAGE;
     }
@@ -155,6 +172,9 @@ int cmd_run(int argc, char **argv) {
         return cli_usage_error(&cp, "one experiment file at a time ('%s' and '%s')", cli_operands(&cp)[0],
                                cli_operands(&cp)[1]);
     if (cli_operand_count(&cp) == 1) o.file = cli_operands(&cp)[0];
+    if (grace < 2 * heartbeat)
+        return cli_usage_error(&cp, "--grace %g must be at least twice --heartbeat %g, or live trials would be failed", grace,
+                               heartbeat);
     int default_file = !o.file;
     if (!o.file) o.file = cli_data_path(DEFAULT_EXPERIMENT);
 
@@ -171,8 +191,10 @@ int cmd_run(int argc, char **argv) {
     }
     if (ol_experiment_load(&exp, o.file, &err)) return cli_error("%s", err.msg);
 
-    static ol_exp_runner rc; /* grace 60 s, heartbeat once per epoch */
+    static ol_exp_runner rc;
     ol_exp_runner_init(&rc, &exp, o.storage, o.trials);
+    rc.heartbeat_seconds = heartbeat; /* and once per epoch, as always */
+    rc.grace_seconds = grace;
     if (ol_exp_add_studies(&rc, o.repetition, o.repeats, o.only, &err) < 0) {
         ol_experiment_free(&exp);
         return cli_error("%s", err.msg);

@@ -580,7 +580,7 @@ ol_status ol_exp_worker_run(ol_exp_runner *r, ol_error *err) {
     sampler_note_ctx note = {.r = r};
     ol_sampler_set_log(sampler, sampler_note, &note);
     /* how often a worker with nothing to do looks again whether a slot was freed */
-    double poll = r->heartbeat_seconds > 0 ? r->heartbeat_seconds : 2.0;
+    double poll = r->heartbeat_seconds > 0 && r->heartbeat_seconds < 2.0 ? r->heartbeat_seconds : 2.0;
     if (poll > r->grace_seconds / 2) poll = r->grace_seconds / 2;
     if (poll < 0.2) poll = 0.2;
     for (int i = 0; i < r->n_studies && !r->stop && rc == OL_OK; i++) {
