@@ -84,6 +84,17 @@ static void ci_cell(rp_buf *b, double mean, double half, int sign) {
 static double saving(double ours, double base) { return base > 0 ? 1.0 - ours / base : NAN; }
 
 /* The effect table for one metric. */
+/* " | P | P' |" and the line's end: a paired t-test's p and the sign-flip test's, "—" where undefined. */
+static void p_cells(rp_buf *b, double p, double pf) {
+    rp_printf(b, " | ");
+    if (isnan(p)) rp_printf(b, "—");
+    else rp_printf(b, "%.4f", p);
+    rp_printf(b, " | ");
+    if (isnan(pf)) rp_printf(b, "—");
+    else rp_printf(b, "%.4f", pf);
+    rp_printf(b, " |\n");
+}
+
 static void effect_table(rp_buf *b, const rp_experiment *ex, rp_metric m, ol_report_lang lang) {
     int ko = KO(lang);
     double a[RP_MAX_REPS], c[RP_MAX_REPS];
@@ -110,13 +121,7 @@ static void effect_table(rp_buf *b, const rp_experiment *ex, rp_metric m, ol_rep
             rp_paired_t(a, c, ps.n, &md, &hd, &t, &p);
             double pf = rp_sign_flip_p(a, c, ps.n);
             ci_cell(b, md, hd, 1);
-            rp_printf(b, " | ");
-            if (isnan(p)) rp_printf(b, "—");
-            else rp_printf(b, "%.4f", p);
-            rp_printf(b, " | ");
-            if (isnan(pf)) rp_printf(b, "—");
-            else rp_printf(b, "%.4f", pf);
-            rp_printf(b, " |\n");
+            p_cells(b, p, pf);
         } else {
             rp_printf(b, "%+.2f pp | — | — |\n", 100 * (a[0] - c[0]));
         }
@@ -187,13 +192,7 @@ static void to_best_table(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
             rp_paired_t(a, c, ps.n, &md, &hd, &t, &p);
             rp_printf(b, "%+.1f", md);
             if (!isnan(hd)) rp_printf(b, " ± %.1f", hd);
-            rp_printf(b, " | ");
-            if (isnan(p)) rp_printf(b, "—");
-            else rp_printf(b, "%.4f", p);
-            rp_printf(b, " | ");
-            if (isnan(pf)) rp_printf(b, "—");
-            else rp_printf(b, "%.4f", pf);
-            rp_printf(b, " |\n");
+            p_cells(b, p, pf);
         } else {
             rp_printf(b, "%+.0f | — | — |\n", a[0] - c[0]);
         }

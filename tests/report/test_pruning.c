@@ -22,18 +22,25 @@ static const double TEST[2][2][3] = {{{0.9700, 0.9720, 0.9740}, {0.9680, 0.9690,
 
 /* One study: 4 trials. Baseline: all complete, 10 epochs and 5 s each (40 epochs, 20 s).
  * Pruned: trials 2 and 3 pruned after 3 epochs, 1 s each (26 epochs, 12 s). */
-static void add_study(ol_storage *st, const char *exp, int pruned, int rep, int k) {
+/* Study OPT of repetition REP of experiment EXP (maximize), with the experiment, label and repeat attributes. */
+static int64_t new_study(ol_storage *st, const char *exp, int rep, const char *opt, const char *label) {
     char name[128], json[128];
-    if (rep) snprintf(name, sizeof name, "%s#r%d/%s", exp, rep, NAME[k]);
-    else snprintf(name, sizeof name, "%s/%s", exp, NAME[k]);
+    if (rep) snprintf(name, sizeof name, "%s#r%d/%s", exp, rep, opt);
+    else snprintf(name, sizeof name, "%s/%s", exp, opt);
     int64_t sid;
     OK(ol_storage_create_study(st, name, 1, &sid, err));
     snprintf(json, sizeof json, "\"%s\"", exp);
     OK(ol_storage_set_study_attr(st, sid, "optlab:experiment", json, err));
-    snprintf(json, sizeof json, "\"%s\"", LABEL[k]);
+    snprintf(json, sizeof json, "\"%s\"", label);
     OK(ol_storage_set_study_attr(st, sid, "optlab:label", json, err));
     snprintf(json, sizeof json, "%d", rep);
     OK(ol_storage_set_study_attr(st, sid, "optlab:repeat", json, err));
+    return sid;
+}
+
+static void add_study(ol_storage *st, const char *exp, int pruned, int rep, int k) {
+    char json[128];
+    int64_t sid = new_study(st, exp, rep, NAME[k], LABEL[k]);
     OK(ol_storage_set_study_attr(st, sid, "optlab:n_trials", "4", err));
     double test = TEST[pruned][k][rep];
     for (int i = 0; i < 4; i++) {
@@ -183,17 +190,10 @@ static const int TO_BEST[2][3] = {{5, 2, 1}, {6, 4, 2}};
    that score 0.99, above every search trial: counted, they would move the best and every count. */
 static void add_sampler_study(ol_storage *st, int gp, int rep) {
     const char *exp = gp ? "gp" : "tpe";
-    char name[128], json[128];
-    if (rep) snprintf(name, sizeof name, "%s#r%d/adam", exp, rep);
-    else snprintf(name, sizeof name, "%s/adam", exp);
-    int64_t sid;
-    OK(ol_storage_create_study(st, name, 1, &sid, err));
+    char json[128];
+    int64_t sid = new_study(st, exp, rep, "adam", "Adam");
     snprintf(json, sizeof json, "\"%s\"", exp);
-    OK(ol_storage_set_study_attr(st, sid, "optlab:experiment", json, err));
     OK(ol_storage_set_study_attr(st, sid, "optlab:sampler", json, err));
-    OK(ol_storage_set_study_attr(st, sid, "optlab:label", "\"Adam\"", err));
-    snprintf(json, sizeof json, "%d", rep);
-    OK(ol_storage_set_study_attr(st, sid, "optlab:repeat", json, err));
     for (int i = 0; i < NS + 2; i++) {
         int64_t tid;
         int number;
