@@ -33,6 +33,7 @@ typedef struct {
     double *valid, *test; /* [R] by seed index, NAN where missing */
     unsigned char *never; /* [R]: that seed's trial never learned */
     double mean_valid, mean_test, half_test;
+    double learned_valid; /* mean valid-trial accuracy over the seeds that learned (NAN if none) */
 } luck_cfg;
 
 typedef struct {
@@ -71,6 +72,12 @@ static int finite_mean_ci(const double *x, int n, double *mean, double *half) {
     if (m > 0) rp_mean_ci(v, m, mean, half);
     free(v);
     return m;
+}
+
+/* x[j] of configuration c as used by decompose: NAN when missing, or when skip_never and that seed never learned */
+static double seed_value(const luck_cfg *g, int test, int skip_never, int j) {
+    if (skip_never && g->never[j]) return NAN;
+    return test ? g->test[j] : g->valid[j];
 }
 
 /* Gather a study's re-evaluation trials by configuration. 0 when it has none (or out of memory). */
@@ -117,6 +124,13 @@ static int luck_collect(const rp_study *s, luck_study *ls) {
         double half;
         g->n_seeds = finite_mean_ci(g->valid, ls->r, &g->mean_valid, &half);
         finite_mean_ci(g->test, ls->r, &g->mean_test, &g->half_test);
+        g->learned_valid = NAN; /* out of memory: no mean rather than the one with the collapses */
+        double *x = malloc((size_t)ls->r * sizeof *x);
+        if (x) {
+            for (int k = 0; k < ls->r; k++) x[k] = seed_value(g, 0, 1, k);
+            finite_mean_ci(x, ls->r, &g->learned_valid, &half);
+        }
+        free(x);
         if (g->n_seeds > 0 && (ls->winner < 0 || g->mean_valid > ls->cfg[ls->winner].mean_valid)) ls->winner = c;
         if (g->source == best_number) ls->search_best = c;
     }
@@ -138,7 +152,7 @@ int rp_luck_result_of(const rp_study *s, rp_luck_result *out) {
     if (ls.search_best >= 0) {
         const luck_cfg *sb = &ls.cfg[ls.search_best];
         out->search_best = sb->source;
-        out->curse = sb->original - sb->mean_valid; /* as the luck table's winner's-curse column */
+        out->curse = sb->original - sb->learned_valid; /* as the luck table's winner's-curse column */
     }
     int ok = ls.winner >= 0;
     if (ok) {
@@ -158,12 +172,6 @@ int rp_luck_result_of(const rp_study *s, rp_luck_result *out) {
  * usual group-size for unequal groups. Variances in squared points. 0 if there
  * are fewer than 2 configurations or no replication.
  */
-/* x[j] of configuration c as used by decompose: NAN when missing, or when skip_never and that seed never learned */
-static double seed_value(const luck_cfg *g, int test, int skip_never, int j) {
-    if (skip_never && g->never[j]) return NAN;
-    return test ? g->test[j] : g->valid[j];
-}
-
 static int decompose(const luck_study *ls, int test, int skip_never, double *between, double *within) {
     int k = 0, N = 0;
     double sum = 0, sum_n2 = 0;
@@ -233,9 +241,9 @@ void rp_write_luck(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
                    "configuration of every optimizer from the same weights.\n\n",
               r_max);
     /* 1. the single best trial against its re-evaluation, and the re-evaluated result */
-    rp_printf(b, ko ? "| 옵티마이저 | 탐색의 최고 Trial: Valid / 테스트 | 재평가 평균 Valid | 승자의 저주 (Valid, %%p) | "
+    rp_printf(b, ko ? "| 옵티마이저 | 탐색의 최고 Trial: Valid / 테스트 | 재평가 평균 Valid (학습된 시드) | 승자의 저주 (Valid, %%p) | "
                       "재평가 결과: Trial | 평균 Valid | 평균 테스트 ± 95 %% CI |\n"
-                    : "| Optimizer | search's best trial: valid / test | its re-evaluated mean valid | winner's curse "
+                    : "| Optimizer | search's best trial: valid / test | its re-evaluated mean valid (seeds that learned) | winner's curse "
                       "(valid, points) | re-evaluated result: trial | mean valid | mean test ± 95 %% CI |\n");
     rp_printf(b, "|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < ex->n_studies; i++) {
@@ -246,8 +254,8 @@ void rp_write_luck(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
         if (sb) {
             rp_pct(v1, sizeof v1, sb->original);
             if (isfinite(sb->orig_test)) rp_pct(t1, sizeof t1, sb->orig_test);
-            if (isfinite(sb->mean_valid)) rp_pct(m1, sizeof m1, sb->mean_valid);
-            pts(curse, sizeof curse, 100 * (sb->original - sb->mean_valid));
+            if (isfinite(sb->learned_valid)) rp_pct(m1, sizeof m1, sb->learned_valid);
+            pts(curse, sizeof curse, 100 * (sb->original - sb->learned_valid));
         }
         const luck_cfg *w = l->winner >= 0 ? &l->cfg[l->winner] : NULL;
         if (w) {
@@ -260,9 +268,12 @@ void rp_write_luck(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
     }
     rp_printf(b,
               ko ? "\n승자의 저주 = 탐색의 최고 Trial 의 단일 값 − 같은 설정을 새 시드로 다시 학습한 평균 (양수: 최고 "
-                   "Trial 의 값 일부가 운이었다).\n"
+                   "Trial 의 값 일부가 운이었다). 평균은 학습된 시드만으로 낸다: 학습되지 않은 시드 (우연 수준으로 "
+                   "무너짐) 는 작은 값이 아니라 다른 결과이며, 있으면 아래에 따로 적는다.\n"
                  : "\nWinner's curse = the search's best trial's single value − the mean of the same configuration "
-                   "retrained with fresh seeds (positive: part of the best trial's value was luck).\n");
+                   "retrained with fresh seeds, over the seeds that learned (positive: part of the best trial's value "
+                   "was luck). A seed stuck near chance is a different outcome, not a smaller value: it is left out of this "
+                   "mean (and listed below when there is one).\n");
     /* the stage's cost beside the search's: training seconds summed over trials */
     rp_printf(b, ko ? "\n학습 시간 (Trial 의 `seconds` 합): " : "\nTraining time (sum of the trials' `seconds`): ");
     int first = 1;
@@ -420,18 +431,8 @@ ol_status rp_luck_figures(const rp_experiment *ex, const ol_report_options *opt,
         rp_printf(&dat, "\n\n# block 1: x\toriginal_value_pct\tmean_over_seeds_pct\tsource_trial%s\n",
                   any_never ? " (mean over the seeds that learned)" : "");
         for (int c = 0; c < ls.n; c++) {
-            double o = 100 * ls.cfg[c].original, mv = 100 * ls.cfg[c].mean_valid;
-            if (any_never) { /* the mean decompose's "never-learning seeds left out" uses */
-                double *x = malloc((size_t)ls.r * sizeof *x), half;
-                if (x) {
-                    for (int k = 0; k < ls.r; k++) x[k] = seed_value(&ls.cfg[c], 0, 1, k);
-                    finite_mean_ci(x, ls.r, &mv, &half);
-                    mv *= 100;
-                } else {
-                    mv = NAN; /* out of memory: no mean rather than the one with the collapses */
-                }
-                free(x);
-            }
+            /* with never-learning seeds, the mean decompose's "never-learning seeds left out" uses */
+            double o = 100 * ls.cfg[c].original, mv = 100 * (any_never ? ls.cfg[c].learned_valid : ls.cfg[c].mean_valid);
             rp_printf(&dat, "%d\t%.10g\t%.10g\t%d\n", c, o, mv, ls.cfg[c].source);
             if (isfinite(o) && o < lo) lo = o;
             if (isfinite(o) && o > hi) hi = o;

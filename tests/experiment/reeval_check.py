@@ -62,7 +62,8 @@ for _, name in studies:
     print(f"optuna loads {name}: {len(s.trials)} trials, {len(marked)} marked optlab:reeval")
 
 # With a report (6th argument): its luck section's "re-evaluated mean valid" of each
-# study's best search trial is the mean of that configuration's re-evaluation values.
+# study's best search trial is the mean of that configuration's re-evaluation values
+# over the seeds that learned.
 if len(sys.argv) > 6:
     text = open(sys.argv[6], encoding="utf-8").read()
     section = text.split("## How much of the best result is luck", 1)
@@ -74,10 +75,12 @@ if len(sys.argv) > 6:
             "select t.trial_id, t.number from trials t join trial_values v using(trial_id) where t.study_id = ? and "
             "t.state = 'COMPLETE' and t.trial_id not in (select trial_id from trial_system_attributes where "
             "key = 'optlab:reeval') order by v.value desc, t.number limit 1", (sid,)).fetchone()
+        # over the seeds that learned: a never-learning seed (status never_learned) is left out
         vals = [v for (v,) in db.execute(
             "select v.value from trials t join trial_values v using(trial_id) join trial_system_attributes a "
             "using(trial_id) where t.study_id = ? and t.state = 'COMPLETE' and a.key = 'optlab:reeval' and "
-            "a.value_json = ?", (sid, str(best_num)))]
+            "a.value_json = ? and not exists (select 1 from trial_user_attributes u where u.trial_id = t.trial_id "
+            "and u.key = 'status' and u.value_json = '\"never_learned\"')", (sid, str(best_num)))]
         row = next(line for line in section[1].splitlines() if line.startswith(f"| {label} |"))
         want = f"{100 * sum(vals) / len(vals):.2f} %"
         assert row.split("|")[3].strip() == want, f"report row {row!r}: re-evaluated mean should be {want}"

@@ -110,6 +110,26 @@ Test(luck, no_never_learning_rows_without_collapses) {
     rp_buf_free(&b);
 }
 
+/* The winner's curse leaves never-learning seeds out: A (the search's best, 0.965) retrained gives
+   .95 and .96 and one collapse (.10): +1.00 points, not 0.965 − 0.67 = +29.5 (issue 17.5's summary
+   over repetitions would otherwise be dominated by one collapse). */
+Test(luck, winners_curse_is_over_the_seeds_that_learned) {
+    rp_experiment ex;
+    rp_study s;
+    rp_trial trials[2];
+    rp_reeval re[6];
+    build(&ex, &s, trials, re);
+    rp_luck_result r;
+    cr_assert(rp_luck_result_of(&s, &r));
+    cr_expect_eq(r.search_best, 0);
+    double want = 0.965 - (VA[0] + VA[1]) / 2;
+    cr_expect(fabs(r.curse - want) < 1e-12, "curse %.15g vs %.15g", r.curse, want);
+    rp_buf b = {0};
+    rp_write_luck(&b, &ex, OL_REPORT_EN);
+    cr_expect_not_null(strstr(b.s, "| Adam | 96.50 % / 96.50 % | 95.50 % | +1.00 |"), "%s", b.s);
+    rp_buf_free(&b);
+}
+
 Test(luck, reevaluated_result_is_the_best_mean_with_its_t_interval) {
     rp_experiment ex;
     rp_study s;
