@@ -169,11 +169,10 @@ static double quantile(const double *v, size_t n, double q) {
     return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
 }
 
-static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_error *err) {
-    ol_trial_rec *tr = NULL;
-    size_t n = 0;
-    ol_status rc = ol_storage_get_trials(st, study_id, &tr, &n, err);
-    if (rc) return ol_error_prefix(err, "study '%s'", s->study_name);
+/* The study's trials from their storage records tr[0..n) (not freed here): params, outcomes, the best
+   trial, re-evaluation trials apart, and the robust zoom. */
+static ol_status fill_trials(const ol_trial_rec *tr, size_t n, rp_study *s, ol_error *err) {
+    ol_status rc = OL_OK;
     /* the study's params, in order of first appearance */
     for (size_t i = 0; i < n && rc == OL_OK; i++)
         for (size_t k = 0; k < tr[i].n_params && rc == OL_OK; k++) {
@@ -287,7 +286,6 @@ static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_e
         /* the best trial as Optuna picks it: best value in the study's direction, first one on ties */
         if (t->has_value && (s->best < 0 || rp_better(s, t->value, s->trials[s->best].value))) s->best = (int)i;
     }
-    ol_trials_free(tr, n);
     if (rc) return rc;
     /* Tukey's lower fence over the completed trials' values */
     size_t m = 0;
@@ -305,6 +303,16 @@ static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_e
     }
     free(v);
     return OL_OK;
+}
+
+static ol_status load_trials(ol_storage *st, int64_t study_id, rp_study *s, ol_error *err) {
+    ol_trial_rec *tr = NULL;
+    size_t n = 0;
+    ol_status rc = ol_storage_get_trials(st, study_id, &tr, &n, err);
+    if (rc) return ol_error_prefix(err, "study '%s'", s->study_name);
+    rc = fill_trials(tr, n, s, err);
+    ol_trials_free(tr, n);
+    return rc;
 }
 
 static void study_free(rp_study *s) {
@@ -413,6 +421,28 @@ static ol_status fill_study(ol_storage *st, const ol_study_rec *rec, const study
 /* The part of a study name after '/' ("seed#r2/adam" -> "adam"): how repetitions of one optimizer match. */
 static const char *study_key(const char *name) { return ol_study_name_parse(name, NULL, NULL); }
 
+/* A repetition's re-evaluated result (luck.c's definition) into its cell, from the study's trial records
+   tr[0..n): read as the report reads repetition 0's, so every repetition's result is chosen alike. */
+static ol_status summarise_reeval(const ol_study_rec *rec, const ol_trial_rec *tr, size_t n, rp_rep_cell *c,
+                                  ol_error *err) {
+    rp_study s;
+    memset(&s, 0, sizeof s);
+    s.maximize = rec->maximize;
+    s.study_name = dupstr(rec->name);
+    if (!s.study_name) return ol_fail(err, OL_ENOMEM, "out of memory");
+    ol_status rc = fill_trials(tr, n, &s, err);
+    rp_luck_result r;
+    if (!rc && rp_luck_result_of(&s, &r) && r.n_test > 0 && isfinite(r.mean_test)) {
+        c->has_reeval = 1;
+        c->reeval_number = r.number;
+        c->reeval_valid = r.mean_valid;
+        c->reeval_test = r.mean_test;
+        c->reeval_curse = r.curse;
+    }
+    study_free(&s);
+    return rc;
+}
+
 /* Summarise one stored study into a repetition cell: its best trial (as Optuna picks it) and its cost. */
 static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep_cell *c, ol_error *err) {
     ol_trial_rec *tr = NULL;
@@ -456,28 +486,8 @@ static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep
         c->test = attr_number(best->user_attrs, best->n_user_attrs, OL_ATTR_TEST_ACCURACY, NAN);
         c->has_test = isfinite(c->test);
     }
+    rc = c->n_reevals > 0 ? summarise_reeval(rec, tr, n, c, err) : OL_OK;
     ol_trials_free(tr, n);
-    return OL_OK;
-}
-
-/* A repetition's re-evaluated result (luck.c's definition) into its cell: the study loaded as the
-   report loads repetition 0's, so the re-evaluated result of every repetition is chosen alike. */
-static ol_status summarise_reeval(ol_storage *st, const ol_study_rec *rec, rp_rep_cell *c, ol_error *err) {
-    rp_study s;
-    memset(&s, 0, sizeof s);
-    s.maximize = rec->maximize;
-    s.study_name = dupstr(rec->name);
-    if (!s.study_name) return ol_fail(err, OL_ENOMEM, "out of memory");
-    ol_status rc = load_trials(st, rec->study_id, &s, err);
-    rp_luck_result r;
-    if (!rc && rp_luck_result_of(&s, &r) && r.n_test > 0 && isfinite(r.mean_test)) {
-        c->has_reeval = 1;
-        c->reeval_number = r.number;
-        c->reeval_valid = r.mean_valid;
-        c->reeval_test = r.mean_test;
-        c->reeval_curse = r.curse;
-    }
-    study_free(&s);
     return rc;
 }
 
@@ -510,7 +520,6 @@ static ol_status load_repetitions(ol_storage *st, const ol_study_rec *studies, c
             if (strcmp(study_key(studies[i].name), study_key(ex->studies[j].study_name))) continue;
             rp_rep_cell *c = &ex->rep_cells[(size_t)k * ex->n_studies + j];
             ol_status rc = summarise_study(st, &studies[i], c, err);
-            if (!rc && c->n_reevals > 0) rc = summarise_reeval(st, &studies[i], c, err);
             if (rc) return rc;
         }
     }
