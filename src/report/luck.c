@@ -60,20 +60,6 @@ static void luck_free(luck_study *ls) {
     memset(ls, 0, sizeof *ls);
 }
 
-/* Mean of the finite values of x[0..n) and the 95 % t half-width; returns how many. */
-static int finite_mean_ci(const double *x, int n, double *mean, double *half) {
-    double *v = malloc((size_t)(n ? n : 1) * sizeof *v);
-    int m = 0;
-    if (v)
-        for (int i = 0; i < n; i++)
-            if (isfinite(x[i])) v[m++] = x[i];
-    *mean = NAN;
-    *half = NAN;
-    if (m > 0) rp_mean_ci(v, m, mean, half);
-    free(v);
-    return m;
-}
-
 /* x[j] of configuration c as used by decompose: NAN when missing, or when skip_never and that seed never learned */
 static double seed_value(const luck_cfg *g, int test, int skip_never, int j) {
     if (skip_never && g->never[j]) return NAN;
@@ -122,13 +108,13 @@ static int luck_collect(const rp_study *s, luck_study *ls) {
     for (int c = 0; c < ls->n; c++) {
         luck_cfg *g = &ls->cfg[c];
         double half;
-        g->n_seeds = finite_mean_ci(g->valid, ls->r, &g->mean_valid, &half);
-        finite_mean_ci(g->test, ls->r, &g->mean_test, &g->half_test);
+        g->n_seeds = rp_finite_mean_ci(g->valid, ls->r, &g->mean_valid, &half);
+        rp_finite_mean_ci(g->test, ls->r, &g->mean_test, &g->half_test);
         g->learned_valid = NAN; /* out of memory: no mean rather than the one with the collapses */
         double *x = malloc((size_t)ls->r * sizeof *x);
         if (x) {
             for (int k = 0; k < ls->r; k++) x[k] = seed_value(g, 0, 1, k);
-            finite_mean_ci(x, ls->r, &g->learned_valid, &half);
+            rp_finite_mean_ci(x, ls->r, &g->learned_valid, &half);
         }
         free(x);
         if (g->n_seeds > 0 && (ls->winner < 0 || g->mean_valid > ls->cfg[ls->winner].mean_valid)) ls->winner = c;
@@ -160,7 +146,7 @@ int rp_luck_result_of(const rp_study *s, rp_luck_result *out) {
         out->number = g->source;
         out->n_seeds = g->n_seeds;
         out->mean_valid = g->mean_valid;
-        out->n_test = finite_mean_ci(g->test, ls.r, &out->mean_test, &out->half_test);
+        out->n_test = rp_finite_mean_ci(g->test, ls.r, &out->mean_test, &out->half_test);
     }
     luck_free(&ls);
     return ok;

@@ -190,17 +190,6 @@ static void pairs_table(rp_buf *b, const rp_experiment *ex, const rp_rep_stats *
     }
 }
 
-/* Mean and 95 % CI of the finite values among x[0..n) (fractions or points); how many there were. */
-static int finite_mean(const double *x, int n, double *mean, double *half) {
-    double v[RP_MAX_REPS];
-    int m = 0;
-    for (int i = 0; i < n && m < RP_MAX_REPS; i++)
-        if (isfinite(x[i])) v[m++] = x[i];
-    *mean = *half = NAN;
-    if (m) rp_mean_ci(v, m, mean, half);
-    return m;
-}
-
 /* Issue 17.5: the repetitions compared by their re-evaluated results (each repetition's best
    configuration by mean over fresh seeds, luck.c) beside their single best trials. */
 static void write_reeval_repetitions(rp_buf *b, const rp_experiment *ex, const rp_rep_stats *re, ol_report_lang lang) {
@@ -210,12 +199,13 @@ static void write_reeval_repetitions(rp_buf *b, const rp_experiment *ex, const r
               ko ? "\n반복 %d 회 모두에서 각 Optimizer 의 상위 설정을 새 시드로 다시 학습했다 (\"최고 결과 중 운의 몫\" 절). "
                    "반복마다 재평가 결과 (시드 평균 Valid 정확도가 가장 높은 설정) 의 평균 테스트 정확도를 쓰고, 같은 반복들의 "
                    "단일 최고 Trial 테스트 정확도를 옆에 둔다. 승자의 저주 = 그 반복의 탐색 최고 Trial 의 Valid 값 − 같은 설정의 "
-                   "재평가 평균 (%%p). 학습 시간: 이 반복들의 Trial `seconds` 합계, 탐색과 재평가 각각.\n"
+                   "학습된 시드 재평가 평균 (%%p). 학습 시간: 이 반복들의 Trial `seconds` 합계, 탐색과 재평가 각각.\n"
                  : "\nIn all %d of these repetitions each optimizer's best configurations were retrained with fresh seeds "
                    "(the luck section). Each repetition contributes its re-evaluated result's mean test accuracy (the "
                    "configuration with the best mean valid-trial accuracy over the seeds); the single best trial's test "
                    "accuracy of the same repetitions stands beside it. Winner's curse = the repetition's best search "
-                   "trial's valid value − the same configuration's re-evaluated mean (points). Training time: the trials' "
+                   "trial's valid value − the same configuration's re-evaluated mean over the seeds that learned (points). "
+                   "Training time: the trials' "
                    "`seconds` summed over these repetitions, the search's and the re-evaluation's.\n",
               re->n);
     rp_printf(b, ko ? "\n| Optimizer | 재평가 결과: 테스트 (평균 ± 95 %% CI) | 단일 최고 Trial: 테스트 (평균 ± 95 %% CI) | "
@@ -235,7 +225,7 @@ static void write_reeval_repetitions(rp_buf *b, const rp_experiment *ex, const r
             reeval_s += c->reeval_seconds;
         }
         double sm, sh, cm, ch;
-        int ns = finite_mean(single, re->n, &sm, &sh), nc = finite_mean(curse, re->n, &cm, &ch);
+        int ns = rp_finite_mean_ci(single, re->n, &sm, &sh), nc = rp_finite_mean_ci(curse, re->n, &cm, &ch);
         rp_printf(b, "| %s | ", ex->studies[i].label);
         mean_ci_cell(b, re->mean[i], re->half[i]);
         rp_printf(b, " | ");

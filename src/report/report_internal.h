@@ -152,6 +152,8 @@ double rp_t975(int df);
 double rp_t_two_sided_p(double t, int df);
 /* Mean of x[0..n) and the half-width of its 95 % t interval (NAN when n < 2). */
 void rp_mean_ci(const double *x, int n, double *mean, double *half);
+/* The same over the finite values among x[0..n) (NAN mean when there are none); returns how many. */
+int rp_finite_mean_ci(const double *x, int n, double *mean, double *half);
 /* Paired t-test of a − b over n pairs: mean difference, its 95 % CI half-width, t and two-sided p. */
 void rp_paired_t(const double *a, const double *b, int n, double *mean_diff, double *half, double *t, double *p);
 /* Exact two-sided sign-flip (paired permutation) test of a − b: P(|Σ±d| >= |Σd|) over all 2^n signs.

@@ -155,3 +155,16 @@ void rp_holm(const double *p, int m, double *adjusted) {
         adjusted[order[k]] = adj;
     }
 }
+
+int rp_finite_mean_ci(const double *x, int n, double *mean, double *half) {
+    double *v = malloc((size_t)(n ? n : 1) * sizeof *v);
+    int m = 0;
+    if (v)
+        for (int i = 0; i < n; i++)
+            if (isfinite(x[i])) v[m++] = x[i];
+    *mean = NAN;
+    *half = NAN;
+    if (m > 0) rp_mean_ci(v, m, mean, half);
+    free(v);
+    return m;
+}
