@@ -211,7 +211,7 @@ static ol_status fill_trials(const ol_trial_rec *tr, size_t n, rp_study *s, ol_e
             q->has_test = q->has_value && isfinite(q->test_accuracy);
             q->seconds = attr_number(r->user_attrs, r->n_user_attrs, OL_ATTR_SECONDS, -1);
             char *rstatus = attr_string(r->user_attrs, r->n_user_attrs, OL_ATTR_STATUS);
-            q->never_learned = rstatus && !strcmp(rstatus, OL_TRIAL_STATUS_NEVER_LEARNED);
+            q->never_learned = q->has_value && rstatus && !strcmp(rstatus, OL_TRIAL_STATUS_NEVER_LEARNED);
             free(rstatus);
             continue;
         }

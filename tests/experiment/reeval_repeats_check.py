@@ -26,9 +26,12 @@ for sid, name in studies:
         if src is None:
             search[number] = val
             continue
-        seed = attr("trial_system_attributes", tid, "optlab:reeval_seed")
         g = cfg.setdefault(int(src), {})
-        g[int(seed)] = (val, attr("trial_user_attributes", tid, "test_accuracy") if val is not None else None)
+        if val is None:
+            continue  # a seed's FAIL trial (killed, or a duplicate claim) is not its result; its COMPLETE one is
+        seed = attr("trial_system_attributes", tid, "optlab:reeval_seed")
+        assert int(seed) not in g, (name, src, seed, "two COMPLETE trials")
+        g[int(seed)] = (val, attr("trial_user_attributes", tid, "test_accuracy"))
     if not cfg:
         continue
     best = None
