@@ -41,6 +41,7 @@ extern "C" {
 #define OL_ATTR_INIT "optlab:init"                   /**< "paired" | "independent": trial k's initial weights (experiment key init) */
 #define OL_ATTR_SAMPLER_STREAM "optlab:sampler_stream" /**< "shared" | "own": the sampler's random stream (key sampler_stream) */
 #define OL_ATTR_REEVAL_SEEDS "optlab:reevaluate_seeds" /**< R: fresh seeds per re-evaluated configuration (0: none) */
+#define OL_ATTR_REEVAL_CONFIGS "optlab:reevaluate_configs" /**< reevaluate_top + reevaluate_median: configurations to re-evaluate */
 #define OL_ATTR_SCHEDULE "optlab:schedule"           /**< "SequentialLR:{...}" as the file named it ("$KEY": searched), absent = constant lr */
 
 /* ---- re-evaluation trials (docs/experiments.md, "Re-evaluation") ----

@@ -200,6 +200,7 @@ ol_status ol_exp_write_study_attrs(ol_storage *st, const ol_exp_study *s, const 
     ATTR(OL_ATTR_SAMPLER_STREAM, exp_text_json_string(&v, ol_exp_stream_name(e->sampler_stream)));
     ATTR(OL_ATTR_REEVAL_SEEDS,
          exp_text_printf(&v, "%d", e->reevaluate_top + e->reevaluate_median > 0 ? e->reevaluate_seeds : 0));
+    ATTR(OL_ATTR_REEVAL_CONFIGS, exp_text_printf(&v, "%d", e->reevaluate_top + e->reevaluate_median));
     if (s->opt->schedule[0]) {
         char sched[1024];
         ol_exp_schedule_text(s->opt, sched, sizeof sched);

@@ -443,8 +443,56 @@ static ol_status summarise_reeval(const ol_study_rec *rec, const ol_trial_rec *t
     return rc;
 }
 
+/* Is the study finished (rp_rep_cell's search_finished, reeval_finished)? Its search when it holds its budget
+   of COMPLETE + PRUNED trials (optlab:n_trials; a study that does not say is taken as finished); its
+   re-evaluation stage when every configuration to re-evaluate (optlab:reevaluate_configs, at most the
+   search's COMPLETE trials) has its R COMPLETE seeds (optlab:reevaluate_seeds). A storage written before
+   the study named its configurations: when each configuration already started has its R seeds. */
+static void finished_of(const study_place *pl, const ol_trial_rec *tr, size_t n, rp_rep_cell *c) {
+    c->budget = attr_int(pl->attrs, pl->n_attrs, OL_ATTR_N_TRIALS, 0);
+    int seeds = attr_int(pl->attrs, pl->n_attrs, OL_ATTR_REEVAL_SEEDS, 0);
+    int configs = attr_int(pl->attrs, pl->n_attrs, OL_ATTR_REEVAL_CONFIGS, -1);
+    int complete = 0, started = 0, short_of_seeds = 0;
+    c->search_done = c->reeval_done = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *src = ol_attr_find(tr[i].system_attrs, tr[i].n_system_attrs, OL_ATTR_REEVAL);
+        if (!src) {
+            c->search_done += tr[i].state == OL_TRIAL_COMPLETE || tr[i].state == OL_TRIAL_PRUNED;
+            complete += tr[i].state == OL_TRIAL_COMPLETE;
+            continue;
+        }
+        c->reeval_done += tr[i].state == OL_TRIAL_COMPLETE;
+        /* first re-evaluation trial of its configuration: count the configuration and its COMPLETE seeds */
+        size_t j = 0;
+        while (j < i && !(ol_attr_find(tr[j].system_attrs, tr[j].n_system_attrs, OL_ATTR_REEVAL) &&
+                          !strcmp(ol_attr_find(tr[j].system_attrs, tr[j].n_system_attrs, OL_ATTR_REEVAL), src)))
+            j++;
+        if (j < i) continue;
+        started++;
+        int got = 0;
+        for (size_t k = i; k < n; k++) {
+            const char *o = ol_attr_find(tr[k].system_attrs, tr[k].n_system_attrs, OL_ATTR_REEVAL);
+            got += o && !strcmp(o, src) && tr[k].state == OL_TRIAL_COMPLETE;
+        }
+        short_of_seeds += got < seeds;
+    }
+    c->search_finished = c->budget <= 0 || c->search_done >= c->budget;
+    if (seeds <= 0) {
+        c->reeval_expected = 0;
+        c->reeval_finished = 1;
+    } else if (configs >= 0) {
+        if (configs > complete) configs = complete;
+        c->reeval_expected = configs * seeds;
+        c->reeval_finished = c->search_finished && started >= configs && !short_of_seeds;
+    } else {
+        c->reeval_expected = -1;
+        c->reeval_finished = c->search_finished && started > 0 && !short_of_seeds;
+    }
+}
+
 /* Summarise one stored study into a repetition cell: its best trial (as Optuna picks it) and its cost. */
-static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep_cell *c, ol_error *err) {
+static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, const study_place *pl, rp_rep_cell *c,
+                                 ol_error *err) {
     ol_trial_rec *tr = NULL;
     size_t n = 0;
     ol_status rc = ol_storage_get_trials(st, rec->study_id, &tr, &n, err);
@@ -476,7 +524,8 @@ static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep
             best = r;
         c->best_so_far[searched++] = best ? best->value : NAN;
     }
-    if (best) {
+    finished_of(pl, tr, n, c);
+    if (best && c->search_finished) {
         /* trials are by number: the first search trial within RP_NEAR_BEST of the final best */
         int k = 0;
         while (k < c->n_trials && !(c->best_so_far[k] >= best->value - RP_NEAR_BEST - RP_NEAR_EPS)) k++;
@@ -486,7 +535,7 @@ static ol_status summarise_study(ol_storage *st, const ol_study_rec *rec, rp_rep
         c->test = attr_number(best->user_attrs, best->n_user_attrs, OL_ATTR_TEST_ACCURACY, NAN);
         c->has_test = isfinite(c->test);
     }
-    rc = c->n_reevals > 0 ? summarise_reeval(rec, tr, n, c, err) : OL_OK;
+    rc = c->n_reevals > 0 && c->reeval_finished ? summarise_reeval(rec, tr, n, c, err) : OL_OK;
     ol_trials_free(tr, n);
     return rc;
 }
@@ -519,7 +568,7 @@ static ol_status load_repetitions(ol_storage *st, const ol_study_rec *studies, c
         for (size_t j = 0; j < ex->n_studies; j++) {
             if (strcmp(study_key(studies[i].name), study_key(ex->studies[j].study_name))) continue;
             rp_rep_cell *c = &ex->rep_cells[(size_t)k * ex->n_studies + j];
-            ol_status rc = summarise_study(st, &studies[i], c, err);
+            ol_status rc = summarise_study(st, &studies[i], &pl[i], c, err);
             if (rc) return rc;
         }
     }

@@ -190,6 +190,42 @@ static void pairs_table(rp_buf *b, const rp_experiment *ex, const rp_rep_stats *
     }
 }
 
+/* The stored repetitions left out of rs because a study of theirs had not finished (model.c's finished_of),
+   each with how far its unfinished studies had got: "Not in these statistics, not finished when this report
+   was written: repetition 3 (AdamW 25 of 70 trials, Adadelta not started)." Nothing when none is. */
+static void write_unfinished(rp_buf *b, const rp_experiment *ex, const rp_rep_stats *rs, int reeval, ol_report_lang lang) {
+    int ko = KO(lang), any = 0;
+    for (int k = 0; k < ex->n_reps; k++) {
+        int in = 0;
+        for (int j = 0; j < rs->n; j++) in |= rs->reps[j] == k;
+        if (in) continue;
+        int parts = 0;
+        for (size_t i = 0; i < rs->n_opt; i++) {
+            const rp_rep_cell *c = rp_cell(ex, k, i);
+            const char *label = ex->studies[i].label;
+            int open = !c->present || !c->search_finished || (reeval && !c->reeval_finished);
+            if (!open) continue;
+            if (!parts++) {
+                if (!any++)
+                    rp_printf(b, ko ? "\n아래 통계에 들어가지 않은, 보고서를 쓸 때 끝나지 않은 반복:"
+                                    : "\nNot in these statistics, not finished when this report was written:");
+                else
+                    rp_printf(b, ";");
+                rp_printf(b, ko ? " 반복 %d (" : " repetition %d (", ex->rep_index[k]);
+            } else
+                rp_printf(b, ", ");
+            if (!c->present) rp_printf(b, ko ? "%s 시작 전" : "%s not started", label);
+            else if (!c->search_finished) rp_printf(b, ko ? "%s Trial %d / %d" : "%s %d of %d trials", label, c->search_done, c->budget);
+            else if (c->reeval_expected > 0)
+                rp_printf(b, ko ? "%s 재평가 %d / %d" : "%s re-evaluation %d of %d trials", label, c->reeval_done,
+                          c->reeval_expected);
+            else rp_printf(b, ko ? "%s 재평가 %d 회 완료" : "%s re-evaluation, %d trials done", label, c->reeval_done);
+        }
+        if (parts) rp_printf(b, ")");
+    }
+    if (any) rp_printf(b, ".\n");
+}
+
 /* Issue 17.5: the repetitions compared by their re-evaluated results (each repetition's best
    configuration by mean over fresh seeds, luck.c) beside their single best trials. */
 static void write_reeval_repetitions(rp_buf *b, const rp_experiment *ex, const rp_rep_stats *re, ol_report_lang lang) {
@@ -208,6 +244,7 @@ static void write_reeval_repetitions(rp_buf *b, const rp_experiment *ex, const r
                    "Training time: the trials' "
                    "`seconds` summed over these repetitions, the search's and the re-evaluation's.\n",
               re->n);
+    write_unfinished(b, ex, re, 1, lang);
     rp_printf(b, ko ? "\n| Optimizer | 재평가 결과: 테스트 (평균 ± 95 %% CI) | 단일 최고 Trial: 테스트 (평균 ± 95 %% CI) | "
                       "승자의 저주 (평균 ± 95 %% CI, %%p) | 1 위 횟수 (재평가) | 학습 시간: 탐색 / 재평가 (합계) |\n"
                       "|---|---:|---:|---:|---:|---:|\n"
@@ -266,6 +303,7 @@ void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
                      "the same data splits (`optlab run --repeat r`). The %d repetitions with a result for every "
                      "optimizer (%d with test accuracies) enter the statistics below.\n",
                   valid->n, test->n);
+    write_unfinished(b, ex, valid, 0, lang);
     if (valid->n < 2) {
         rp_printf(b, ko ? "\n통계를 내려면 모든 Optimizer 의 결과가 있는 반복이 2 회 이상 필요하다.\n"
                         : "\nStatistics need at least 2 repetitions with a result for every optimizer.\n");
@@ -284,8 +322,8 @@ void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
         long epochs = 0;
         double secs = 0;
         int pruned = 0, trials = 0;
-        for (int k = 0; k < ex->n_reps; k++) {
-            const rp_rep_cell *c = rp_cell(ex, k, i);
+        for (int j = 0; j < valid->n; j++) {
+            const rp_rep_cell *c = rp_cell(ex, valid->reps[j], i);
             epochs += c->epochs;
             secs += c->seconds;
             pruned += c->n_pruned;
@@ -306,7 +344,7 @@ void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
                   "\n각 반복의 값: 그 반복에서 Valid 정확도가 가장 높은 Trial 의 테스트 정확도, 그리고 그 Valid 정확도. "
                   "95 %% 신뢰구간: 평균 ± t(0.975, R−1) · s / √R (R = %d, 자유도 %d, t = %s; t 분위수는 자유도 30 까지 "
                   "표, 그 위로는 Cornish–Fisher 전개). R 개의 값이 서로 독립이고 대략 정규분포를 따른다고 가정한다. "
-                  "학습 Epoch 과 시간은 모든 반복의 모든 Trial 합계.\n",
+                  "학습 Epoch 과 시간은 이 반복들의 모든 Trial 합계.\n",
                   valid->n, valid->n - 1, tq);
     else
         rp_printf(b,
@@ -314,7 +352,7 @@ void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
                   "accuracy) and that valid-trial accuracy. 95 %% CI: mean ± t(0.975, R−1) · s/√R with R = %d, "
                   "%d degrees of freedom, t = %s (Student's t from a table up to 30 degrees of freedom, the "
                   "Cornish–Fisher expansion above); it assumes the R values are independent and roughly normal. "
-                  "Epochs and time are totals over all trials of all repetitions.\n",
+                  "Epochs and time are totals over all trials of these repetitions.\n",
                   valid->n, valid->n - 1, tq);
     rp_printf(b, "\n![%s](figures/repeats-valid.png)\n", ko ? "반복별 최고 Valid 정확도" : "best valid-trial accuracy per repetition");
     if (test->n >= 2)

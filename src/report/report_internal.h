@@ -92,6 +92,14 @@ typedef struct {
 /* One study of one repetition, summarised: what the Repetitions section compares. */
 typedef struct {
     int present;       /* the repetition has this optimizer's study */
+    /* Is the study finished? A study still running (or stopped before its budget) gives no result:
+       has_best, has_test and has_reeval stay 0, so the repetition is left out of every comparison. */
+    int budget;          /* optlab:n_trials (COMPLETE + PRUNED search trials), 0 if the study does not say */
+    int search_done;     /* its COMPLETE + PRUNED search trials */
+    int reeval_expected; /* re-evaluation trials it will have (configurations × seeds), 0 without the stage;
+                            -1 when the study does not say how many configurations (storages before it did) */
+    int reeval_done;     /* its COMPLETE re-evaluation trials */
+    int search_finished, reeval_finished;
     int has_best;      /* it has a completed trial */
     double best_valid; /* best valid-trial accuracy (the best trial's value) */
     int has_test;

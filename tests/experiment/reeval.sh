@@ -10,7 +10,7 @@
 set -eu
 BIN=${OPTLAB_BIN:-build/optlab}
 tmp=$(mktemp -d); pid=
-trap '[ -n "$pid" ] && kill -9 -- -"$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$pid" ] && kill -9 -- -"$pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 [ -f data/mnist/train-images-idx3-ubyte ] || { echo "MNIST missing: run make data" >&2; exit 1; }
 db="$tmp/r.db"
 run() { OPENBLAS_NUM_THREADS=1 "$BIN" run tests/experiment/reeval.ini --data data --storage "sqlite:///$db" \
@@ -96,4 +96,38 @@ run --repetition 1 --repeat 2 > "$tmp/out5" 2>&1 || { cat "$tmp/out5"; exit 1; }
 grep -q "^\* By re-evaluated results" "$tmp/rep3/README.md" || { echo "FAIL: the conclusion lacks the re-evaluated ranking"; exit 1; }
 "$BIN" report --storage "sqlite:///$db" --report-dir "$tmp/rep3-ko" --lang ko > /dev/null
 grep -q "### 재평가 결과로 본 반복" "$tmp/rep3-ko/README.md" || { echo "FAIL: no Korean re-evaluated repetitions"; exit 1; }
-echo "reeval: resumed after kill -9, $after trials; 3 repetitions compared by their re-evaluated results"
+# 6. a repetition that has not finished is left out of the comparisons, and the report says how far it got.
+# Copy A: repetition 2's Adadelta without its last 2 search trials (a run still searching): out of every
+# comparison. Copy B: repetition 1's Adam without one seed's re-evaluation trial (a run still re-evaluating):
+# in the comparison of single best trials, out of the re-evaluated one.
+/usr/bin/python3 - "$db" "$tmp/partA.db" "$tmp/partB.db" <<'PY'
+import shutil, sqlite3, sys
+def cut(path, study, query):
+    c = sqlite3.connect(path)
+    sid = c.execute("select study_id from studies where study_name = ?", (study,)).fetchone()[0]
+    tids = [(t,) for (t,) in c.execute(query, (sid,))]
+    assert tids, (study, "nothing to cut")
+    for t in ("trial_values", "trial_params", "trial_user_attributes", "trial_system_attributes",
+              "trial_intermediate_values", "trial_heartbeats", "trials"):
+        c.executemany(f"delete from {t} where trial_id = ?", tids)
+    c.commit()
+marked = "(select trial_id from trial_system_attributes where key = 'optlab:reeval')"
+shutil.copy(sys.argv[1], sys.argv[2])
+cut(sys.argv[2], "reeval#r2/adadelta",
+    f"select trial_id from trials where study_id = ? and trial_id not in {marked} order by number desc limit 2")
+shutil.copy(sys.argv[1], sys.argv[3])
+cut(sys.argv[3], "reeval#r1/adam",
+    f"select trial_id from trials where study_id = ? and state = 'COMPLETE' and trial_id in {marked} "
+    "order by number desc limit 1")
+PY
+note="Not in these statistics, not finished when this report was written:"
+"$BIN" report --storage "sqlite:///$tmp/partA.db" --report-dir "$tmp/partA" > /dev/null
+grep -q "^$note repetition 2 (Adadelta 9 of 11 trials)\.$" "$tmp/partA/README.md" &&
+    grep -q "The 2 repetitions with a result for every optimizer" "$tmp/partA/README.md" ||
+    { grep -n "Not in these\|repetitions with a result" "$tmp/partA/README.md"; echo "FAIL: an unfinished search counted"; exit 1; }
+"$BIN" report --storage "sqlite:///$tmp/partB.db" --report-dir "$tmp/partB" > /dev/null
+grep -q "The 3 repetitions with a result for every optimizer" "$tmp/partB/README.md" &&
+    grep -q "^In all 2 of these repetitions" "$tmp/partB/README.md" &&
+    grep -q "^$note repetition 1 (Adam re-evaluation 8 of 9 trials)\.$" "$tmp/partB/README.md" ||
+    { grep -n "Not in these\|repetitions with a result\|In all" "$tmp/partB/README.md"; echo "FAIL: an unfinished re-evaluation counted"; exit 1; }
+echo "reeval: resumed after kill -9, $after trials; 3 repetitions compared by their re-evaluated results; unfinished ones left out"
