@@ -477,9 +477,9 @@ static void finished_of(const study_place *pl, const ol_trial_rec *tr, size_t n,
         short_of_seeds += got < seeds;
     }
     c->search_finished = c->budget <= 0 || c->search_done >= c->budget;
-    if (seeds <= 0) {
+    if (seeds <= 0) { /* no stage, or a storage that does not say: its re-evaluated result waits for the search */
         c->reeval_expected = 0;
-        c->reeval_finished = 1;
+        c->reeval_finished = c->search_finished;
     } else if (configs >= 0) {
         if (configs > complete) configs = complete;
         c->reeval_expected = configs * seeds;

@@ -99,6 +99,38 @@ static cJSON *repetition_stats(const rp_experiment *ex, const rp_rep_stats *rs, 
         }
         cJSON_AddItemToArray(ranking, r);
     }
+    /* the stored repetitions not in these statistics because a study of theirs has not finished (a run
+       still going): how far each such study has got, as the report's "Not in these statistics" line */
+    cJSON *left = cJSON_AddArrayToObject(o, "left_out");
+    int reeval = rs->metric == RP_METRIC_REEVAL_TEST || rs->metric == RP_METRIC_REEVAL_VALID;
+    for (int k = 0; k < ex->n_reps; k++) {
+        int in = 0;
+        for (int j = 0; j < rs->n; j++) in |= rs->reps[j] == k;
+        if (in) continue;
+        cJSON *rep = NULL, *st = NULL;
+        for (size_t i = 0; i < rs->n_opt; i++) {
+            const rp_rep_cell *c = rp_cell(ex, k, i);
+            const char *stage = !c->present ? "not_started"
+                                : !c->search_finished ? "search"
+                                : reeval && !c->reeval_finished ? "reevaluation"
+                                : NULL;
+            if (!stage) continue;
+            if (!rep) {
+                rep = cJSON_CreateObject();
+                cJSON_AddNumberToObject(rep, "repetition", ex->rep_index[k]);
+                st = cJSON_AddArrayToObject(rep, "studies");
+                cJSON_AddItemToArray(left, rep);
+            }
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "label", ex->studies[i].label);
+            cJSON_AddStringToObject(x, "stage", stage);
+            int search = !strcmp(stage, "search");
+            cJSON_AddNumberToObject(x, "done", search ? c->search_done : c->reeval_done);
+            if (search) cJSON_AddNumberToObject(x, "of", c->budget);
+            else if (c->reeval_expected > 0) cJSON_AddNumberToObject(x, "of", c->reeval_expected);
+            cJSON_AddItemToArray(st, x);
+        }
+    }
     cJSON *pairs = cJSON_AddArrayToObject(o, "pairs");
     for (int q = 0; q < rs->n_pairs; q++) {
         cJSON *p = cJSON_CreateObject();

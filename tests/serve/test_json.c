@@ -393,3 +393,38 @@ Test(serve_json, experiment_repetitions_compare_reevaluated_results) {
     cJSON_Delete(j);
     ol_storage_close(st);
 }
+
+/* A repetition still running is left out of both verdicts and listed in left_out with how far it got:
+   here repetition 2's B has 1 of its 3 trials (optlab:n_trials), as when `optlab run --repeat 3` is
+   part-way through it. */
+Test(serve_json, experiment_leaves_out_a_running_repetition) {
+    ol_storage *st = NULL;
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
+    add_experiment(st, 3);
+    add_reevaluations(st);
+    int64_t sid = -1;
+    int maximize = 0;
+    cr_assert_eq(ol_storage_find_study(st, "e#r2/b", &sid, &maximize, &err), OL_OK, "%s", err.msg);
+    cr_assert_eq(ol_storage_set_study_attr(st, sid, OL_ATTR_N_TRIALS, "3", &err), OL_OK);
+    cJSON *j = experiment_json(st, "e");
+    cJSON *v = cJSON_GetObjectItem(j, "verdict"), *re = cJSON_GetObjectItem(j, "reevaluated");
+    cr_assert_eq((int)num(v, "n"), 2, "the running repetition counted");
+    cJSON *top = cJSON_GetArrayItem(cJSON_GetObjectItem(v, "ranking"), 0);
+    cr_assert_float_eq(num(top, "mean"), (TEST_A[0] + TEST_A[1]) / 2, 1e-9);
+    cr_assert(re, "no reevaluated block");
+    cr_assert_eq((int)num(re, "n"), 2, "the running repetition's re-evaluation counted");
+    cJSON *left = cJSON_GetObjectItem(v, "left_out");
+    cr_assert_eq(cJSON_GetArraySize(left), 1);
+    cJSON *rep = cJSON_GetArrayItem(left, 0);
+    cr_assert_eq((int)num(rep, "repetition"), 2);
+    cJSON *studies = cJSON_GetObjectItem(rep, "studies");
+    cr_assert_eq(cJSON_GetArraySize(studies), 1, "only B is unfinished");
+    cJSON *b = cJSON_GetArrayItem(studies, 0);
+    cr_assert_str_eq(cJSON_GetObjectItem(b, "label")->valuestring, "B");
+    cr_assert_str_eq(cJSON_GetObjectItem(b, "stage")->valuestring, "search");
+    cr_assert_eq((int)num(b, "done"), 1);
+    cr_assert_eq((int)num(b, "of"), 3);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(re, "left_out")), 1);
+    cJSON_Delete(j);
+    ol_storage_close(st);
+}

@@ -61,9 +61,19 @@ function verdict(data) {
       items.push(nSig === v.ranking.length - 1 ? `So on this data ${first.label} is the best optimizer.`
         : nSig === 0 ? 'No difference is significant: this experiment cannot tell these optimizers apart.'
         : `The optimizers not significantly below ${first.label} cannot be told apart from it.`);
+    items.push(...leftOut(v.left_out));
     reps.replaceChildren(pairsTable('pairs', v.pairs));
   }
   ul.replaceChildren(...items.map(t => el('li', {}, t)));
+}
+
+// the repetitions a verdict leaves out because a study of theirs is still running (JSON left_out)
+function leftOut(list) {
+  if (!list || !list.length) return [];
+  const study = x => x.stage === 'not_started' ? `${x.label} not started`
+    : `${x.label} ${x.stage === 'search' ? '' : 're-evaluation '}${x.done}${x.of !== undefined ? ' of ' + x.of : ''} trials`;
+  return ['Not in these statistics, not finished yet: ' +
+    list.map(r => `repetition ${r.repetition} (${r.studies.map(study).join(', ')})`).join('; ') + '.'];
 }
 
 // every pair of optimizers paired by repetition: the difference, its CI and the tests (Holm-adjusted too)
@@ -88,6 +98,7 @@ function reevaluated(data) {
     if (x.significant !== undefined)
       items.push(`${x.label}: ${pp(x.below_first)} below ${first.label} on average — ` +
         (x.significant ? 'significant' : 'not significant') + ` (paired t-test, Holm-adjusted, α = ${r.alpha})`);
+  items.push(...leftOut(r.left_out));
   document.getElementById('reeval').replaceChildren(...items.map(t => el('li', {}, t)));
   document.getElementById('reeval-pairs').replaceChildren(pairsTable('reeval-pairs-table', r.pairs));
 }
