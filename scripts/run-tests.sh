@@ -21,7 +21,7 @@ user_kernels=${OPTLAB_NN_KERNELS:-}   # the caller's choice of CNN path, if any 
 # the plain build. Each is listed as skipped, never left out silently.
 ASAN_SLOW="tests/experiment/identical_results.sh tests/cli/run_pruned.sh tests/cli/run_repeat.sh
 tests/serve/browser.sh tests/cli/kill_random_postgres.sh tests/cli/scale_postgres.sh tests/report/compare_samplers.sh
-tests/cli/run_slow_epoch.sh"
+tests/cli/run_slow_epoch.sh tests/cli/run_timeout.sh"
 for b in "${builds[@]}"; do
     asan=0; readelf -d "$b/optlab" 2>/dev/null | grep -q 'libasan' && asan=1
     export OPTLAB_BIN="$PWD/$b/optlab" OPTLAB_BUILD="$PWD/$b"

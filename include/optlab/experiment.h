@@ -267,6 +267,9 @@ typedef struct {
     ol_exp_event_fn on_event; /**< may be NULL */
     void *user;               /**< passed to on_event */
     volatile sig_atomic_t stop; /**< set non-zero (e.g. to a signal number) to stop after the epoch */
+    double deadline;            /**< > 0: an ol_now() time (monotonic, so shared by forked workers) after
+                                     which a worker starts no trial: its running trial finishes and is
+                                     stored, then ol_exp_worker_run returns OL_OK (Optuna's timeout) */
     void *heartbeat_;           /**< private: the worker loop's heartbeat thread while it runs */
 } ol_exp_runner;
 

@@ -67,7 +67,7 @@ typedef struct {
 static void run_usage(FILE *out) {
     fputs("usage: optlab run [EXPERIMENT_FILE] [--storage URL] [--jobs N] [--data DIR] [--trials N]\n"
           "                  [--only OPTIMIZER] [--repeat R] [--repetition K] [--no-report] [--report-dir DIR] [--quiet]\n"
-          "                  [--heartbeat SEC] [--grace SEC]\n\n"
+          "                  [--heartbeat SEC] [--grace SEC] [--timeout SEC]\n\n"
           "Run an experiment: one study per [optimizer] section of the file (docs/experiments.md),\n"
           "each trial = a fresh model trained with the optimizer's sampled hyperparameters; then\n"
           "print the results table and write the report. Without a file: " DEFAULT_EXPERIMENT ",\n"
@@ -90,9 +90,12 @@ static void run_usage(FILE *out) {
           "                    (default 10), however long an epoch takes\n"
           "  --grace SEC       a RUNNING trial whose heartbeat is older than SEC seconds is taken as dead and\n"
           "                    failed (default 60; at least 2 x --heartbeat). A trial of this host whose\n"
-          "                    worker PID no longer runs optlab is failed at once\n\n"
+          "                    worker PID no longer runs optlab is failed at once\n"
+          "  --timeout SEC     start no trial after SEC seconds (Optuna's timeout): the running ones finish\n"
+          "                    and are stored, nothing is failed; run the same command again to go on\n\n"
           "Progress: on a terminal a bar per study (trials k/N, best so far, ETA); otherwise one line\n"
-          "per finished trial. Ctrl-C stops the workers; their running trials are marked FAIL.\n",
+          "per finished trial. Ctrl-C stops the workers; their running trials are marked FAIL\n"
+          "(--timeout is the stop that loses no work).\n",
           out);
 }
 
@@ -125,7 +128,7 @@ static void fail_dead(const ol_exp_runner *r, ol_storage *st) {
 }
 
 enum { R_STORAGE, R_DATA, R_ONLY, R_REPORT_DIR, R_JOBS, R_TRIALS, R_REPEAT, R_REPETITION, R_NO_REPORT, R_QUIET,
-       R_HEARTBEAT, R_GRACE };
+       R_HEARTBEAT, R_GRACE, R_TIMEOUT };
 
 /* A thread refreshes the running trial's heartbeat this often (s): with only the per-epoch refresh,
    an epoch longer than the grace period (a big model, a loaded machine) let a sibling worker fail a
@@ -140,8 +143,8 @@ int cmd_run(int argc, char **argv) {
                                       {"repeat", 1, R_REPEAT},         {"repetition", 1, R_REPETITION},
                                       {"no-report", 0, R_NO_REPORT},   {"quiet", 0, R_QUIET},
                                       {"heartbeat", 1, R_HEARTBEAT},   {"grace", 1, R_GRACE},
-                                      {NULL, 0, 0}};
-    double heartbeat = RUN_HEARTBEAT_SECONDS, grace = RUN_GRACE_SECONDS;
+                                      {"timeout", 1, R_TIMEOUT},       {NULL, 0, 0}};
+    double heartbeat = RUN_HEARTBEAT_SECONDS, grace = RUN_GRACE_SECONDS, timeout = 0;
     run_options o = {.storage = DEFAULT_STORAGE, .report_dir = "report", .repeats = 1};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o.jobs = cores > 0 ? (int)cores : 1;
@@ -165,6 +168,7 @@ int cmd_run(int argc, char **argv) {
         case R_QUIET: o.quiet = 1; break;
         case R_HEARTBEAT: bad = cli_parse_double(&cp, "--heartbeat", v, 0.1, 3600, &heartbeat); break;
         case R_GRACE: bad = cli_parse_double(&cp, "--grace", v, 0.2, 86400, &grace); break;
+        case R_TIMEOUT: bad = cli_parse_double(&cp, "--timeout", v, 0.001, 1e9, &timeout); break;
         }
         if (bad) return CLI_EXIT_USAGE;
     }
@@ -241,6 +245,7 @@ int cmd_run(int argc, char **argv) {
     }
     double started = ol_now();
     double started_wall = (double)time(NULL);
+    if (timeout > 0) rc.deadline = started + timeout; /* the workers, forked below, inherit it */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_parent_signal;
@@ -332,6 +337,17 @@ int cmd_run(int argc, char **argv) {
         cli_error("%d worker%s failed (see above); run the same command again to resume", worker_errors,
                   worker_errors == 1 ? "" : "s");
         goto out;
+    }
+
+    if (rc.deadline > 0 && ol_now() >= rc.deadline) {
+        int full = 0;
+        /* with --quiet the views were never polled: once now, printing nothing */
+        if (o.quiet) run_poll_progress(&rc, views, st, 0, 1, started_wall, &finished_in_run, &err);
+        for (int i = 0; i < rc.n_studies; i++) full += views[i].finished;
+        if (full < rc.n_studies)
+            printf("optlab run: --timeout %g s reached after %.0f s: no trial was started after it and the running "
+                   "ones finished; %d of %d studies are complete. Run the same command again to resume.\n",
+                   timeout, wall, full, rc.n_studies);
     }
 
     /* 6. results */

@@ -36,7 +36,8 @@
 
 static void worker_usage(FILE *out) {
     fputs("usage: optlab worker EXPERIMENT_FILE --storage URL [--study-name NAME] [--data DIR] [--trials N]\n"
-          "                     [--repetition K] [--heartbeat SECONDS] [--grace SECONDS] [--host NAME] [--quiet]\n\n"
+          "                     [--repetition K] [--heartbeat SECONDS] [--grace SECONDS] [--host NAME] [--timeout SECONDS]\n"
+          "                     [--quiet]\n\n"
           "Join an experiment's studies in a shared storage and run trials until each has its N complete\n"
           "trials. Start one per core on as many machines as you like, all with the same experiment file\n"
           "and storage (docs/scaling.md); each trial's number is issued once, by the storage.\n\n"
@@ -57,13 +58,15 @@ static void worker_usage(FILE *out) {
           "                       hostname). A trial whose worker names this host and a PID that no longer\n"
           "                       runs optlab is failed at once; give containers that share a hostname but\n"
           "                       not a PID namespace distinct names\n"
+          "  --timeout SECONDS    start no trial after this many seconds (Optuna's timeout): the running one\n"
+          "                       finishes and is stored, then the worker exits with status 0\n"
           "  --quiet              no line per finished trial\n\n"
           "Stops with status 0 when its studies are done; SIGINT/SIGTERM stop it after the current epoch\n"
           "(the trial is marked FAIL, exit 128+signal).\n",
           out);
 }
 
-enum { W_STORAGE, W_FILE, W_STUDY, W_DATA, W_HOST, W_TRIALS, W_REPETITION, W_HEARTBEAT, W_GRACE, W_QUIET };
+enum { W_STORAGE, W_FILE, W_STUDY, W_DATA, W_HOST, W_TRIALS, W_REPETITION, W_HEARTBEAT, W_GRACE, W_QUIET, W_TIMEOUT };
 
 int cmd_worker(int argc, char **argv) {
     /* --experiment FILE is the old name of the operand: report --experiment names an experiment */
@@ -73,13 +76,13 @@ int cmd_worker(int argc, char **argv) {
                                       {"host", 1, W_HOST},             {"trials", 1, W_TRIALS},
                                       {"repetition", 1, W_REPETITION}, {"heartbeat", 1, W_HEARTBEAT},
                                       {"grace", 1, W_GRACE},           {"quiet", 0, W_QUIET},
-                                      {NULL, 0, 0}};
+                                      {"timeout", 1, W_TIMEOUT},       {NULL, 0, 0}};
     struct {
         const char *file, *storage, *data_dir;
         int trials, repetition;
     } o = {0};
     const char *study_name = NULL, *host = NULL, *v;
-    double heartbeat = DEFAULT_HEARTBEAT, grace = DEFAULT_GRACE;
+    double heartbeat = DEFAULT_HEARTBEAT, grace = DEFAULT_GRACE, timeout = 0;
     int quiet = 0;
     cli_parser cp;
     cli_begin(&cp, "worker", argc, argv, opts);
@@ -98,6 +101,7 @@ int cmd_worker(int argc, char **argv) {
         case W_HEARTBEAT: bad = cli_parse_double(&cp, "--heartbeat", v, 0.1, 3600, &heartbeat); break;
         case W_GRACE: bad = cli_parse_double(&cp, "--grace", v, 0.2, 86400, &grace); break;
         case W_QUIET: quiet = 1; break;
+        case W_TIMEOUT: bad = cli_parse_double(&cp, "--timeout", v, 0.001, 1e9, &timeout); break;
         }
         if (bad) return CLI_EXIT_USAGE;
     }
@@ -165,12 +169,16 @@ int cmd_worker(int argc, char **argv) {
     ol_storage_close(st);
     st = NULL;
 
-    /* 4. work */
+    /* 4. work (--timeout counts from here: the data and the storage are ready) */
+    if (timeout > 0) rc.deadline = ol_now() + timeout;
     run_worker_signals(&rc);
     ol_status ws = ol_exp_worker_run(&rc, &err);
     if (ws && ws != OL_ESTOPPED) cli_error("worker %ld: %s", (long)getpid(), err.msg);
     rcode = ws == OL_OK ? 0 : ws == OL_ESTOPPED ? 128 + (int)rc.stop : 1;
-    if (rcode == 0 && !quiet) printf("optlab worker %s:%ld: done\n", rc.host, (long)getpid());
+    if (rcode == 0 && !quiet)
+        printf("optlab worker %s:%ld: %s\n", rc.host, (long)getpid(),
+               rc.deadline > 0 && ol_now() >= rc.deadline ? "--timeout reached, no trial started after it; stopping"
+                                                          : "done");
 out:
     ol_exp_runner_free(&rc);
     ol_storage_close(st);

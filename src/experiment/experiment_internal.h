@@ -73,6 +73,8 @@ ol_status exp_reeval_slot_taken(ol_storage *st, int64_t study_id, int number, co
 
 /** The worker loop's event callback, shared with reeval.c. */
 void exp_emit(ol_exp_runner *r, ol_exp_event ev);
+/** Is r->deadline set and past? Then a worker starts no further trial (--timeout). */
+int exp_timed_out(const ol_exp_runner *r);
 /** Sleep about `seconds`, waking early when r->stop is set. */
 void exp_nap(const ol_exp_runner *r, double seconds);
 /**

@@ -105,7 +105,7 @@ ol_status exp_reeval_study(ol_exp_runner *r, ol_storage *st, ol_study *study, co
     const ol_experiment *e = r->exp;
     if (e->reevaluate_top + e->reevaluate_median <= 0) return OL_OK;
     int waiting = 0;
-    while (!r->stop) {
+    while (!r->stop && !exp_timed_out(r)) {
         int n_failed = ol_exp_fail_dead_trials(r, st, s->id, err);
         if (n_failed < 0) return err->status;
         if (n_failed > 0) exp_emit(r, (ol_exp_event){.kind = OL_EXP_EVENT_STALE_FAILED, .study = s, .count = n_failed});

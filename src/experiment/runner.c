@@ -493,6 +493,8 @@ static int study_done(ol_storage *st, int64_t study_id, int budget, int *running
     return p.done >= budget;
 }
 
+int exp_timed_out(const ol_exp_runner *r) { return r->deadline > 0 && ol_now() >= r->deadline; }
+
 void exp_nap(const ol_exp_runner *r, double seconds) {
     for (double slept = 0; slept < seconds && !r->stop; slept += 0.1) usleep(100000);
 }
@@ -501,7 +503,7 @@ void exp_nap(const ol_exp_runner *r, double seconds) {
 static ol_status work_on_study(ol_exp_runner *r, ol_storage *st, ol_study *study, const ol_exp_study *s,
                                ol_model *model, double poll, ol_error *err) {
     int waiting = 0, fails_in_a_row = 0;
-    while (!r->stop) {
+    while (!r->stop && !exp_timed_out(r)) {
         int n_failed = ol_exp_fail_dead_trials(r, st, s->id, err);
         if (n_failed < 0) return err->status;
         if (n_failed > 0) exp_emit(r, (ol_exp_event){.kind = OL_EXP_EVENT_STALE_FAILED, .study = s, .count = n_failed});
@@ -584,7 +586,7 @@ ol_status ol_exp_worker_run(ol_exp_runner *r, ol_error *err) {
     double poll = r->heartbeat_seconds > 0 && r->heartbeat_seconds < 2.0 ? r->heartbeat_seconds : 2.0;
     if (poll > r->grace_seconds / 2) poll = r->grace_seconds / 2;
     if (poll < 0.2) poll = 0.2;
-    for (int i = 0; i < r->n_studies && !r->stop && rc == OL_OK; i++) {
+    for (int i = 0; i < r->n_studies && !r->stop && !exp_timed_out(r) && rc == OL_OK; i++) {
         const ol_exp_study *s = &r->studies[i];
         note.study = s;
         ol_study *study = NULL;
@@ -598,7 +600,7 @@ ol_status ol_exp_worker_run(ol_exp_runner *r, ol_error *err) {
         if ((rc = ol_study_open(&study, st, &so, err))) break;
         rc = work_on_study(r, st, study, s, model, poll, err);
         ol_study_close(study);
-        if (rc || r->stop || e->reevaluate_top + e->reevaluate_median <= 0) continue;
+        if (rc || r->stop || exp_timed_out(r) || e->reevaluate_top + e->reevaluate_median <= 0) continue;
         /* the re-evaluation stage: no budget (its slots are counted by reeval.c), no pruning */
         so.n_trials = 0;
         so.pruner = NULL;
