@@ -199,7 +199,17 @@ static void write_unfinished(rp_buf *b, const rp_experiment *ex, const rp_rep_st
         int in = 0;
         for (int j = 0; j < rs->n; j++) in |= rs->reps[j] == k;
         if (in) continue;
-        int parts = 0;
+        int parts = 0, begun = 0;
+        for (size_t i = 0; i < rs->n_opt; i++) begun |= !rp_rep_cell_untouched(rp_cell(ex, k, i));
+        if (!begun) { /* `optlab run --repeat R` creates every repetition's studies before it starts */
+            if (!any++)
+                rp_printf(b, ko ? "\n아래 통계에 들어가지 않은, 보고서를 쓸 때 끝나지 않은 반복:"
+                                : "\nNot in these statistics, not finished when this report was written:");
+            else
+                rp_printf(b, ";");
+            rp_printf(b, ko ? " 반복 %d (시작 전)" : " repetition %d (not started)", ex->rep_index[k]);
+            continue;
+        }
         for (size_t i = 0; i < rs->n_opt; i++) {
             const rp_rep_cell *c = rp_cell(ex, k, i);
             const char *label = ex->studies[i].label;
@@ -214,7 +224,7 @@ static void write_unfinished(rp_buf *b, const rp_experiment *ex, const rp_rep_st
                 rp_printf(b, ko ? " 반복 %d (" : " repetition %d (", ex->rep_index[k]);
             } else
                 rp_printf(b, ", ");
-            if (!c->present) rp_printf(b, ko ? "%s 시작 전" : "%s not started", label);
+            if (rp_rep_cell_untouched(c)) rp_printf(b, ko ? "%s 시작 전" : "%s not started", label);
             else if (!c->search_finished) rp_printf(b, ko ? "%s Trial %d / %d" : "%s %d of %d trials", label, c->search_done, c->budget);
             else if (c->reeval_expected > 0)
                 rp_printf(b, ko ? "%s 재평가 %d / %d" : "%s re-evaluation %d of %d trials", label, c->reeval_done,
@@ -300,9 +310,9 @@ void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
                   valid->n, test->n);
     else
         rp_printf(b, "). Each reruns the whole HPO of every optimizer with new sampler and initialisation seeds on "
-                     "the same data splits (`optlab run --repeat r`). The %d repetitions with a result for every "
-                     "optimizer (%d with test accuracies) enter the statistics below.\n",
-                  valid->n, test->n);
+                     "the same data splits (`optlab run --repeat r`). The %d repetition%s with a result for every "
+                     "optimizer (%d with test accuracies) %s the statistics below.\n",
+                  valid->n, valid->n == 1 ? "" : "s", test->n, valid->n == 1 ? "enters" : "enter");
     write_unfinished(b, ex, valid, 0, lang);
     if (valid->n < 2) {
         rp_printf(b, ko ? "\n통계를 내려면 모든 Optimizer 의 결과가 있는 반복이 2 회 이상 필요하다.\n"

@@ -148,6 +148,12 @@ typedef struct rp_experiment {
     struct rp_experiment *baseline;
 } rp_experiment;
 
+/* A repetition's study that is not stored, or stored without a trial yet (`optlab run --repeat R` creates
+   every repetition's studies first): "not started". */
+static inline int rp_rep_cell_untouched(const rp_rep_cell *c) {
+    return !c->present || (c->n_trials == 0 && c->n_reevals == 0);
+}
+
 /* Cell of repetition k (0..n_reps-1) for study i. */
 static inline const rp_rep_cell *rp_cell(const rp_experiment *ex, int k, size_t i) {
     return &ex->rep_cells[(size_t)k * ex->n_studies + i];

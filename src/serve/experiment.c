@@ -110,7 +110,7 @@ static cJSON *repetition_stats(const rp_experiment *ex, const rp_rep_stats *rs, 
         cJSON *rep = NULL, *st = NULL;
         for (size_t i = 0; i < rs->n_opt; i++) {
             const rp_rep_cell *c = rp_cell(ex, k, i);
-            const char *stage = !c->present ? "not_started"
+            const char *stage = rp_rep_cell_untouched(c) ? "not_started"
                                 : !c->search_finished ? "search"
                                 : reeval && !c->reeval_finished ? "reevaluation"
                                 : NULL;

@@ -99,8 +99,9 @@ grep -q "### 재평가 결과로 본 반복" "$tmp/rep3-ko/README.md" || { echo 
 # 6. a repetition that has not finished is left out of the comparisons, and the report says how far it got.
 # Copy A: repetition 2's Adadelta without its last 2 search trials (a run still searching): out of every
 # comparison. Copy B: repetition 1's Adam without one seed's re-evaluation trial (a run still re-evaluating):
-# in the comparison of single best trials, out of the re-evaluated one.
-/usr/bin/python3 - "$db" "$tmp/partA.db" "$tmp/partB.db" <<'PY'
+# in the comparison of single best trials, out of the re-evaluated one. Copy C: repetition 2's studies
+# stored without a trial (`optlab run --repeat` creates them all before it starts): "not started".
+/usr/bin/python3 - "$db" "$tmp/partA.db" "$tmp/partB.db" "$tmp/partC.db" <<'PY'
 import shutil, sqlite3, sys
 def cut(path, study, query):
     c = sqlite3.connect(path)
@@ -119,6 +120,9 @@ shutil.copy(sys.argv[1], sys.argv[3])
 cut(sys.argv[3], "reeval#r1/adam",
     f"select trial_id from trials where study_id = ? and state = 'COMPLETE' and trial_id in {marked} "
     "order by number desc limit 1")
+shutil.copy(sys.argv[1], sys.argv[4])
+for opt in ("adam", "adadelta"):
+    cut(sys.argv[4], f"reeval#r2/{opt}", "select trial_id from trials where study_id = ?")
 PY
 note="Not in these statistics, not finished when this report was written:"
 "$BIN" report --storage "sqlite:///$tmp/partA.db" --report-dir "$tmp/partA" > /dev/null
@@ -130,4 +134,8 @@ grep -q "The 3 repetitions with a result for every optimizer" "$tmp/partB/README
     grep -q "^In all 2 of these repetitions" "$tmp/partB/README.md" &&
     grep -q "^$note repetition 1 (Adam re-evaluation 8 of 9 trials)\.$" "$tmp/partB/README.md" ||
     { grep -n "Not in these\|repetitions with a result\|In all" "$tmp/partB/README.md"; echo "FAIL: an unfinished re-evaluation counted"; exit 1; }
+"$BIN" report --storage "sqlite:///$tmp/partC.db" --report-dir "$tmp/partC" > /dev/null
+grep -q "^$note repetition 2 (not started)\.$" "$tmp/partC/README.md" &&
+    grep -q "The 2 repetitions with a result for every optimizer" "$tmp/partC/README.md" ||
+    { grep -n "Not in these\|repetitions with a result" "$tmp/partC/README.md"; echo "FAIL: a repetition not begun is not said to be not started"; exit 1; }
 echo "reeval: resumed after kill -9, $after trials; 3 repetitions compared by their re-evaluated results; unfinished ones left out"
