@@ -190,6 +190,17 @@ static void pairs_table(rp_buf *b, const rp_experiment *ex, const rp_rep_stats *
     }
 }
 
+/* The start of one left-out repetition in write_unfinished's sentence: the sentence's opening before the first,
+   a semicolon before the others, then " repetition K (". */
+static void unfinished_head(rp_buf *b, int *any, int ko, int rep) {
+    if (!(*any)++)
+        rp_printf(b, ko ? "\n아래 통계에 들어가지 않은, 보고서를 쓸 때 끝나지 않은 반복:"
+                        : "\nNot in these statistics, not finished when this report was written:");
+    else
+        rp_printf(b, ";");
+    rp_printf(b, ko ? " 반복 %d (" : " repetition %d (", rep);
+}
+
 /* The stored repetitions left out of rs because a study of theirs had not finished (model.c's finished_of),
    each with how far its unfinished studies had got: "Not in these statistics, not finished when this report
    was written: repetition 3 (AdamW 25 of 70 trials, Adadelta not started)." Nothing when none is. */
@@ -202,12 +213,8 @@ static void write_unfinished(rp_buf *b, const rp_experiment *ex, const rp_rep_st
         int parts = 0, begun = 0;
         for (size_t i = 0; i < rs->n_opt; i++) begun |= !rp_rep_cell_untouched(rp_cell(ex, k, i));
         if (!begun) { /* `optlab run --repeat R` creates every repetition's studies before it starts */
-            if (!any++)
-                rp_printf(b, ko ? "\n아래 통계에 들어가지 않은, 보고서를 쓸 때 끝나지 않은 반복:"
-                                : "\nNot in these statistics, not finished when this report was written:");
-            else
-                rp_printf(b, ";");
-            rp_printf(b, ko ? " 반복 %d (시작 전)" : " repetition %d (not started)", ex->rep_index[k]);
+            unfinished_head(b, &any, ko, ex->rep_index[k]);
+            rp_printf(b, ko ? "시작 전)" : "not started)");
             continue;
         }
         for (size_t i = 0; i < rs->n_opt; i++) {
@@ -215,14 +222,9 @@ static void write_unfinished(rp_buf *b, const rp_experiment *ex, const rp_rep_st
             const char *label = ex->studies[i].label;
             int open = !c->present || !c->search_finished || (reeval && !c->reeval_finished);
             if (!open) continue;
-            if (!parts++) {
-                if (!any++)
-                    rp_printf(b, ko ? "\n아래 통계에 들어가지 않은, 보고서를 쓸 때 끝나지 않은 반복:"
-                                    : "\nNot in these statistics, not finished when this report was written:");
-                else
-                    rp_printf(b, ";");
-                rp_printf(b, ko ? " 반복 %d (" : " repetition %d (", ex->rep_index[k]);
-            } else
+            if (!parts++)
+                unfinished_head(b, &any, ko, ex->rep_index[k]);
+            else
                 rp_printf(b, ", ");
             if (rp_rep_cell_untouched(c)) rp_printf(b, ko ? "%s 시작 전" : "%s not started", label);
             else if (!c->search_finished) rp_printf(b, ko ? "%s Trial %d / %d" : "%s %d of %d trials", label, c->search_done, c->budget);
