@@ -207,9 +207,7 @@ static void unfinished_head(rp_buf *b, int *any, int ko, int rep) {
 static void write_unfinished(rp_buf *b, const rp_experiment *ex, const rp_rep_stats *rs, int reeval, ol_report_lang lang) {
     int ko = KO(lang), any = 0;
     for (int k = 0; k < ex->n_reps; k++) {
-        int in = 0;
-        for (int j = 0; j < rs->n; j++) in |= rs->reps[j] == k;
-        if (in) continue;
+        if (rp_rep_stats_uses(rs, k)) continue;
         int parts = 0, begun = 0;
         for (size_t i = 0; i < rs->n_opt; i++) begun |= !rp_rep_cell_untouched(rp_cell(ex, k, i));
         if (!begun) { /* `optlab run --repeat R` creates every repetition's studies before it starts */
@@ -220,14 +218,14 @@ static void write_unfinished(rp_buf *b, const rp_experiment *ex, const rp_rep_st
         for (size_t i = 0; i < rs->n_opt; i++) {
             const rp_rep_cell *c = rp_cell(ex, k, i);
             const char *label = ex->studies[i].label;
-            int open = !c->present || !c->search_finished || (reeval && !c->reeval_finished);
-            if (!open) continue;
+            rp_rep_stage stage = rp_rep_cell_stage(c, reeval);
+            if (stage == RP_STAGE_DONE) continue;
             if (!parts++)
                 unfinished_head(b, &any, ko, ex->rep_index[k]);
             else
                 rp_printf(b, ", ");
-            if (rp_rep_cell_untouched(c)) rp_printf(b, ko ? "%s 시작 전" : "%s not started", label);
-            else if (!c->search_finished) rp_printf(b, ko ? "%s Trial %d / %d" : "%s %d of %d trials", label, c->search_done, c->budget);
+            if (stage == RP_STAGE_NOT_STARTED) rp_printf(b, ko ? "%s 시작 전" : "%s not started", label);
+            else if (stage == RP_STAGE_SEARCH) rp_printf(b, ko ? "%s Trial %d / %d" : "%s %d of %d trials", label, c->search_done, c->budget);
             else if (c->reeval_expected > 0)
                 rp_printf(b, ko ? "%s 재평가 %d / %d" : "%s re-evaluation %d of %d trials", label, c->reeval_done,
                           c->reeval_expected);

@@ -272,6 +272,21 @@ void rp_rep_order(const rp_rep_stats *rs, int *order);
 int rp_rep_verdict(const rp_experiment *ex, rp_rep_stats *rs, int *order);
 /* The pair of rs comparing studies a and b (either order), or -1. */
 int rp_rep_pair(const rp_rep_stats *rs, int a, int b);
+/* Is repetition k (index into ex->rep_index) one of rs's? */
+static inline int rp_rep_stats_uses(const rp_rep_stats *rs, int k) {
+    for (int j = 0; j < rs->n; j++)
+        if (rs->reps[j] == k) return 1;
+    return 0;
+}
+/* How far a repetition's study has got, for a statistic that needs its search (and, with reeval, its
+   re-evaluation) finished: RP_STAGE_DONE when it has, else the stage it is in. */
+typedef enum { RP_STAGE_DONE = 0, RP_STAGE_NOT_STARTED, RP_STAGE_SEARCH, RP_STAGE_REEVAL } rp_rep_stage;
+static inline rp_rep_stage rp_rep_cell_stage(const rp_rep_cell *c, int reeval) {
+    return rp_rep_cell_untouched(c) ? RP_STAGE_NOT_STARTED
+           : !c->search_finished    ? RP_STAGE_SEARCH
+           : reeval && !c->reeval_finished ? RP_STAGE_REEVAL
+                                           : RP_STAGE_DONE;
+}
 /* Are there at least 2 repetitions with a result for every optimizer? */
 int rp_has_repetitions(const rp_experiment *ex);
 void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);

@@ -104,17 +104,15 @@ static cJSON *repetition_stats(const rp_experiment *ex, const rp_rep_stats *rs, 
     cJSON *left = cJSON_AddArrayToObject(o, "left_out");
     int reeval = rs->metric == RP_METRIC_REEVAL_TEST || rs->metric == RP_METRIC_REEVAL_VALID;
     for (int k = 0; k < ex->n_reps; k++) {
-        int in = 0;
-        for (int j = 0; j < rs->n; j++) in |= rs->reps[j] == k;
-        if (in) continue;
+        if (rp_rep_stats_uses(rs, k)) continue;
         cJSON *rep = NULL, *st = NULL;
         for (size_t i = 0; i < rs->n_opt; i++) {
             const rp_rep_cell *c = rp_cell(ex, k, i);
-            const char *stage = rp_rep_cell_untouched(c) ? "not_started"
-                                : !c->search_finished ? "search"
-                                : reeval && !c->reeval_finished ? "reevaluation"
-                                : NULL;
-            if (!stage) continue;
+            static const char *const stage_name[] = {[RP_STAGE_NOT_STARTED] = "not_started",
+                                                     [RP_STAGE_SEARCH] = "search",
+                                                     [RP_STAGE_REEVAL] = "reevaluation"};
+            rp_rep_stage stage = rp_rep_cell_stage(c, reeval);
+            if (stage == RP_STAGE_DONE) continue;
             if (!rep) {
                 rep = cJSON_CreateObject();
                 cJSON_AddNumberToObject(rep, "repetition", ex->rep_index[k]);
@@ -123,8 +121,8 @@ static cJSON *repetition_stats(const rp_experiment *ex, const rp_rep_stats *rs, 
             }
             cJSON *x = cJSON_CreateObject();
             cJSON_AddStringToObject(x, "label", ex->studies[i].label);
-            cJSON_AddStringToObject(x, "stage", stage);
-            int search = !strcmp(stage, "search");
+            cJSON_AddStringToObject(x, "stage", stage_name[stage]);
+            int search = stage == RP_STAGE_SEARCH;
             cJSON_AddNumberToObject(x, "done", search ? c->search_done : c->reeval_done);
             if (search) cJSON_AddNumberToObject(x, "of", c->budget);
             else if (c->reeval_expected > 0) cJSON_AddNumberToObject(x, "of", c->reeval_expected);
