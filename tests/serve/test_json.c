@@ -425,6 +425,39 @@ Test(serve_json, experiment_leaves_out_a_running_repetition) {
     cr_assert_eq((int)num(b, "done"), 1);
     cr_assert_eq((int)num(b, "of"), 3);
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(re, "left_out")), 1);
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(rep, "not_started")), "repetition 2 has begun");
+    cJSON_Delete(j);
+    ol_storage_close(st);
+}
+
+/* `optlab run --repeat R` stores every repetition's studies before the first trial: a repetition whose
+   studies hold no trial is left out as not started as a whole (the page's "repetition 3 (not started)"),
+   each study with stage not_started. */
+Test(serve_json, experiment_marks_a_repetition_not_started) {
+    ol_storage *st = NULL;
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
+    add_experiment(st, 3);
+    static const char *const names[2] = {"e#r3/a", "e#r3/b"};
+    for (int k = 0; k < 2; k++) {
+        int64_t sid;
+        cr_assert_eq(ol_storage_create_study(st, names[k], 1, &sid, &err), OL_OK);
+        cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:experiment", "\"e\"", &err), OL_OK);
+        cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:label", k ? "\"B\"" : "\"<b>A</b>\"", &err), OL_OK);
+        cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:repeat", "3", &err), OL_OK);
+        cr_assert_eq(ol_storage_set_study_attr(st, sid, OL_ATTR_N_TRIALS, "1", &err), OL_OK);
+    }
+    cJSON *j = experiment_json(st, "e");
+    cJSON *v = cJSON_GetObjectItem(j, "verdict");
+    cr_assert_eq((int)num(v, "n"), 3, "the unbegun repetition counted");
+    cJSON *left = cJSON_GetObjectItem(v, "left_out");
+    cr_assert_eq(cJSON_GetArraySize(left), 1);
+    cJSON *rep = cJSON_GetArrayItem(left, 0);
+    cr_assert_eq((int)num(rep, "repetition"), 3);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(rep, "not_started")), "repetition 3 has not begun");
+    cJSON *studies = cJSON_GetObjectItem(rep, "studies");
+    cr_assert_eq(cJSON_GetArraySize(studies), 2);
+    for (int k = 0; k < 2; k++)
+        cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(studies, k), "stage")->valuestring, "not_started");
     cJSON_Delete(j);
     ol_storage_close(st);
 }

@@ -73,7 +73,8 @@ function leftOut(list) {
   const study = x => x.stage === 'not_started' ? `${x.label} not started`
     : `${x.label} ${x.stage === 'search' ? '' : 're-evaluation '}${x.done}${x.of !== undefined ? ' of ' + x.of : ''} trials`;
   return ['Not in these statistics, not finished yet: ' +
-    list.map(r => `repetition ${r.repetition} (${r.studies.map(study).join(', ')})`).join('; ') + '.'];
+    list.map(r => `repetition ${r.repetition} (${r.not_started ? 'not started' : r.studies.map(study).join(', ')})`)
+      .join('; ') + '.'];
 }
 
 // every pair of optimizers paired by repetition: the difference, its CI and the tests (Holm-adjusted too)
