@@ -6,6 +6,7 @@ the overview, each named study's page and each named experiment's page
 usage: scripts/serve-screenshots.py BASE_URL OUT_DIR [STUDY | experiment:NAME]...
 (results/serve/ holds a set taken on the seed study; docs/serve.md)
 """
+import os
 import sys
 import time
 import urllib.parse
@@ -15,6 +16,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 base, out, studies = sys.argv[1], sys.argv[2], sys.argv[3:]
+os.makedirs(out, exist_ok=True)  # save_screenshot writes nothing, and says only False, into a missing directory
 opts = webdriver.ChromeOptions()
 opts.binary_location = "/usr/bin/chromium"
 for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,2000"]:
