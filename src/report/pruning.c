@@ -64,14 +64,28 @@ int rp_pruning_pairs(const rp_experiment *ex, size_t i, rp_pair_set *ps) {
     return ps->n;
 }
 
-/* Values of one metric over the pairs: a = this experiment, b = the baseline (fractions). */
-static void pair_values(const rp_experiment *ex, const rp_pair_set *ps, rp_metric m, double *a, double *b) {
-    for (int r = 0; r < ps->n; r++) {
-        const rp_rep_cell *c = rp_cell(ex, ps->reps[r], ps->i);
-        const rp_rep_cell *cb = rp_cell(ex->baseline, ps->base_reps[r], (size_t)ps->j);
-        a[r] = m == RP_METRIC_TEST ? c->test : c->best_valid;
-        b[r] = m == RP_METRIC_TEST ? cb->test : cb->best_valid;
+int rp_baseline_vs(const rp_experiment *ex, size_t i, rp_vs_quantity q, rp_vs *v) {
+    rp_pair_set ps;
+    memset(v, 0, sizeof *v);
+    v->mean = v->half = v->base_mean = v->base_half = v->diff = v->diff_half = v->p_t = v->p_flip = NAN;
+    if (rp_pruning_pairs(ex, i, &ps) == 0) return 0;
+    v->n = ps.n;
+    for (int r = 0; r < ps.n; r++) {
+        const rp_rep_cell *c = rp_cell(ex, ps.reps[r], ps.i);
+        const rp_rep_cell *cb = rp_cell(ex->baseline, ps.base_reps[r], (size_t)ps.j);
+        v->a[r] = q == RP_VS_TEST ? c->test : q == RP_VS_VALID ? c->best_valid : c->to_best;
+        v->b[r] = q == RP_VS_TEST ? cb->test : q == RP_VS_VALID ? cb->best_valid : cb->to_best;
     }
+    rp_mean_ci(v->a, v->n, &v->mean, &v->half);
+    rp_mean_ci(v->b, v->n, &v->base_mean, &v->base_half);
+    if (v->n >= 2) {
+        double t;
+        rp_paired_t(v->a, v->b, v->n, &v->diff, &v->diff_half, &t, &v->p_t);
+        v->p_flip = rp_sign_flip_p(v->a, v->b, v->n);
+    } else {
+        v->diff = v->a[0] - v->b[0];
+    }
+    return v->n;
 }
 
 static void ci_cell(rp_buf *b, double mean, double half, int sign) {
@@ -97,7 +111,6 @@ static void p_cells(rp_buf *b, double p, double pf) {
 
 static void effect_table(rp_buf *b, const rp_experiment *ex, rp_metric m, ol_report_lang lang) {
     int ko = KO(lang);
-    double a[RP_MAX_REPS], c[RP_MAX_REPS];
     rp_printf(b, ko ? "\n| Optimizer | 반복 | %s (기준) | %s (%s) | 차이 (평균 ± 95 %% CI, %%p) | paired t p | sign-flip p |\n"
                     : "\n| Optimizer | repetitions | %s (baseline) | %s (%s) | difference (mean ± 95 %% CI, pp) | "
                       "paired t p | sign-flip p |\n",
@@ -106,24 +119,18 @@ static void effect_table(rp_buf *b, const rp_experiment *ex, rp_metric m, ol_rep
               ex->experiment);
     rp_printf(b, "|---|---:|---:|---:|---:|---:|---:|\n");
     for (size_t i = 0; i < ex->n_studies; i++) {
-        rp_pair_set ps;
-        if (rp_pruning_pairs(ex, i, &ps) == 0) continue;
-        pair_values(ex, &ps, m, a, c);
-        double ma, ha, mb, hb, md, hd, t, p;
-        rp_mean_ci(a, ps.n, &ma, &ha);
-        rp_mean_ci(c, ps.n, &mb, &hb);
-        rp_printf(b, "| %s | %d | ", ex->studies[i].label, ps.n);
-        ci_cell(b, mb, hb, 0);
+        rp_vs v;
+        if (rp_baseline_vs(ex, i, m == RP_METRIC_TEST ? RP_VS_TEST : RP_VS_VALID, &v) == 0) continue;
+        rp_printf(b, "| %s | %d | ", ex->studies[i].label, v.n);
+        ci_cell(b, v.base_mean, v.base_half, 0);
         rp_printf(b, " | ");
-        ci_cell(b, ma, ha, 0);
+        ci_cell(b, v.mean, v.half, 0);
         rp_printf(b, " | ");
-        if (ps.n >= 2) {
-            rp_paired_t(a, c, ps.n, &md, &hd, &t, &p);
-            double pf = rp_sign_flip_p(a, c, ps.n);
-            ci_cell(b, md, hd, 1);
-            p_cells(b, p, pf);
+        if (v.n >= 2) {
+            ci_cell(b, v.diff, v.diff_half, 1);
+            p_cells(b, v.p_t, v.p_flip);
         } else {
-            rp_printf(b, "%+.2f pp | — | — |\n", 100 * (a[0] - c[0]));
+            rp_printf(b, "%+.2f pp | — | — |\n", 100 * v.diff);
         }
     }
 }
@@ -141,14 +148,6 @@ static void to_best_cell(rp_buf *b, const double *x, int n, ol_report_lang lang)
         m += x[r];
     }
     rp_printf(b, KO(lang) ? "; 평균 %.1f" : "; mean %.1f", m / n);
-}
-
-/* The trials-to-best values of the pairs: a = this experiment, b = the baseline. */
-static void to_best_values(const rp_experiment *ex, const rp_pair_set *ps, double *a, double *b) {
-    for (int r = 0; r < ps->n; r++) {
-        a[r] = rp_cell(ex, ps->reps[r], ps->i)->to_best;
-        b[r] = rp_cell(ex->baseline, ps->base_reps[r], (size_t)ps->j)->to_best;
-    }
 }
 
 /*
@@ -177,24 +176,20 @@ static void to_best_table(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
                     : "\n| Optimizer | repetitions | trials, baseline (%s) | trials, this (%s) | difference (mean ± 95 %% CI, trials) | paired t p | sign-flip p |\n",
               sb, sa);
     rp_printf(b, "|---|---:|---:|---:|---:|---:|---:|\n");
-    double a[RP_MAX_REPS], c[RP_MAX_REPS];
     for (size_t i = 0; i < ex->n_studies; i++) {
-        rp_pair_set ps;
-        if (rp_pruning_pairs(ex, i, &ps) == 0) continue;
-        to_best_values(ex, &ps, a, c);
-        rp_printf(b, "| %s | %d | ", ex->studies[i].label, ps.n);
-        to_best_cell(b, c, ps.n, lang);
+        rp_vs v;
+        if (rp_baseline_vs(ex, i, RP_VS_TO_BEST, &v) == 0) continue;
+        rp_printf(b, "| %s | %d | ", ex->studies[i].label, v.n);
+        to_best_cell(b, v.b, v.n, lang);
         rp_printf(b, " | ");
-        to_best_cell(b, a, ps.n, lang);
+        to_best_cell(b, v.a, v.n, lang);
         rp_printf(b, " | ");
-        if (ps.n >= 2) {
-            double md, hd, t, p, pf = rp_sign_flip_p(a, c, ps.n);
-            rp_paired_t(a, c, ps.n, &md, &hd, &t, &p);
-            rp_printf(b, "%+.1f", md);
-            if (!isnan(hd)) rp_printf(b, " ± %.1f", hd);
-            p_cells(b, p, pf);
+        if (v.n >= 2) {
+            rp_printf(b, "%+.1f", v.diff);
+            if (!isnan(v.diff_half)) rp_printf(b, " ± %.1f", v.diff_half);
+            p_cells(b, v.p_t, v.p_flip);
         } else {
-            rp_printf(b, "%+.0f | — | — |\n", a[0] - c[0]);
+            rp_printf(b, "%+.0f | — | — |\n", v.diff);
         }
     }
     rp_printf(b, "\n![%s](figures/pruning-best-so-far.png)\n",
@@ -302,17 +297,13 @@ void rp_write_pruning(rp_buf *b, const rp_experiment *ex, ol_report_lang lang) {
     double sv = saving((double)te, (double)tbe);
     int changed = 0, faster = 0, slower = 0;
     for (size_t i = 0; i < ex->n_studies; i++) {
-        rp_pair_set ps;
-        if (rp_pruning_pairs(ex, i, &ps) < 2) continue;
-        double a[RP_MAX_REPS], c[RP_MAX_REPS], md, hd, t, p;
-        pair_values(ex, &ps, RP_METRIC_TEST, a, c);
-        rp_paired_t(a, c, ps.n, &md, &hd, &t, &p);
-        if (!isnan(p) && p < 0.05) changed++;
-        to_best_values(ex, &ps, a, c);
-        rp_paired_t(a, c, ps.n, &md, &hd, &t, &p);
-        if (!isnan(p) && p < 0.05) {
-            faster += md < 0;
-            slower += md > 0;
+        rp_vs v;
+        if (rp_baseline_vs(ex, i, RP_VS_TEST, &v) < 2) continue;
+        if (!isnan(v.p_t) && v.p_t < 0.05) changed++;
+        rp_baseline_vs(ex, i, RP_VS_TO_BEST, &v);
+        if (!isnan(v.p_t) && v.p_t < 0.05) {
+            faster += v.diff < 0;
+            slower += v.diff > 0;
         }
     }
     if (samplers_differ(ex)) {

@@ -133,6 +133,26 @@ static ol_status split_dir(const char *out, char *parent, size_t np, char *base,
     return OL_OK;
 }
 
+ol_status rp_load_baseline(ol_storage *st, const ol_report_options *opt, rp_experiment *ex, const char *baseline,
+                           ol_error *err) {
+    if (ex->generic)
+        return ol_fail(err, OL_EINVAL, "'%s' is a study, not an optlab experiment: --baseline compares experiments",
+                       ex->experiment);
+    if (!strcmp(baseline, ex->experiment))
+        return ol_fail(err, OL_EINVAL, "the baseline '%s' is the experiment being reported: name another one",
+                       baseline);
+    if (!(ex->baseline = malloc(sizeof *ex->baseline))) return ol_fail(err, OL_ENOMEM, "out of memory");
+    ol_report_options bo = *opt;
+    bo.experiment = baseline;
+    bo.baseline = NULL;
+    ol_status rc = rp_load(st, &bo, ex->baseline, err);
+    if (rc) {
+        free(ex->baseline);
+        ex->baseline = NULL;
+    }
+    return rc;
+}
+
 ol_status ol_report_write(ol_storage *st, const ol_report_options *opt_in, ol_report_summary *summary,
                           ol_error *err) {
     ol_report_options opt = opt_in ? *opt_in : (ol_report_options){0};
@@ -153,29 +173,9 @@ ol_status ol_report_write(ol_storage *st, const ol_report_options *opt_in, ol_re
     rp_experiment ex;
     rc = rp_load(st, &opt, &ex, err);
     if (rc) return rc;
-    if (opt.baseline && *opt.baseline) {
-        if (ex.generic) {
-            rc = ol_fail(err, OL_EINVAL, "'%s' is a study, not an optlab experiment: --baseline compares experiments",
-                         ex.experiment);
-        } else if (!strcmp(opt.baseline, ex.experiment)) {
-            rc = ol_fail(err, OL_EINVAL, "the baseline '%s' is the experiment being reported: name another one",
-                         opt.baseline);
-        } else if (!(ex.baseline = malloc(sizeof *ex.baseline))) {
-            rc = ol_fail(err, OL_ENOMEM, "out of memory");
-        } else {
-            ol_report_options bo = opt;
-            bo.experiment = opt.baseline;
-            bo.baseline = NULL;
-            rc = rp_load(st, &bo, ex.baseline, err);
-            if (rc) {
-                free(ex.baseline);
-                ex.baseline = NULL;
-            }
-        }
-        if (rc) {
-            rp_free(&ex);
-            return rc;
-        }
+    if (opt.baseline && *opt.baseline && (rc = rp_load_baseline(st, &opt, &ex, opt.baseline, err))) {
+        rp_free(&ex);
+        return rc;
     }
 
     char tmp[PATH_MAX + NAME_MAX + 32], figures[sizeof tmp + 32], readme[sizeof tmp + 32], marker[sizeof tmp + 32];

@@ -312,6 +312,24 @@ typedef struct {
 } rp_pair_set;
 /* Pair study i of ex with the baseline over repetitions; returns n (0 without a baseline). */
 int rp_pruning_pairs(const rp_experiment *ex, size_t i, rp_pair_set *ps);
+/* What "Against the baseline" compares per optimizer: the best trial's test or valid-trial accuracy, or the
+   trials each search needed to come within RP_NEAR_BEST of its own best. */
+typedef enum { RP_VS_TEST, RP_VS_VALID, RP_VS_TO_BEST } rp_vs_quantity;
+typedef struct {
+    int n;                                   /* paired repetitions (0: study i has no pair in the baseline) */
+    double a[RP_MAX_REPS], b[RP_MAX_REPS];   /* the values pair by pair: this experiment, the baseline */
+    double mean, half, base_mean, base_half; /* each side's mean and 95 % CI half-width (rp_mean_ci) */
+    double diff, diff_half, p_t, p_flip;     /* this − baseline, paired: mean, CI half-width, paired t p,
+                                                sign-flip p; with one pair only diff (a − b), the rest NAN */
+} rp_vs;
+/* Study i of ex against its baseline study in quantity q, as the report's tables give it; returns v->n. Shared
+   by the report (pruning.c) and `optlab serve`'s experiment page. */
+int rp_baseline_vs(const rp_experiment *ex, size_t i, rp_vs_quantity q, rp_vs *v);
+/* Load ex->baseline, the experiment named baseline in st, with opt's other settings, as `optlab report
+   --baseline` does: refused for a study report (ex->generic) and for ex itself; the loader's error when the
+   storage has no such experiment. */
+ol_status rp_load_baseline(ol_storage *st, const ol_report_options *opt, rp_experiment *ex, const char *baseline,
+                           ol_error *err);
 void rp_write_pruning(rp_buf *b, const rp_experiment *ex, ol_report_lang lang);
 /* pruning-best-so-far: each optimizer's best valid-trial accuracy after each search trial, mean over the paired
    repetitions, baseline against this experiment (the figure under the trials-to-best table). */
