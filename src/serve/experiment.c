@@ -177,7 +177,52 @@ static cJSON *reevaluated_verdict(const rp_experiment *ex) {
     return o;
 }
 
+/* one quantity of one optimizer against the baseline (rp_baseline_vs): each side's mean and CI, the paired
+   difference this − baseline and its tests */
+static cJSON *vs_object(const rp_vs *v) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "mean", num_or_null(v->mean));
+    cJSON_AddItemToObject(o, "half", num_or_null(v->half));
+    cJSON_AddItemToObject(o, "base_mean", num_or_null(v->base_mean));
+    cJSON_AddItemToObject(o, "base_half", num_or_null(v->base_half));
+    cJSON_AddItemToObject(o, "diff", num_or_null(v->diff));
+    cJSON_AddItemToObject(o, "diff_half", num_or_null(v->diff_half));
+    cJSON_AddItemToObject(o, "p_t", num_or_null(v->p_t));
+    cJSON_AddItemToObject(o, "p_flip", num_or_null(v->p_flip));
+    return o;
+}
+
+/* the report's "Against the baseline" numbers: per optimizer paired with the baseline's study of the same
+   optimizer, repetition by repetition, the best trial's test and valid-trial accuracy and the trials to come
+   within 0.1 points of the search's own best */
+static cJSON *baseline_object(const rp_experiment *ex) {
+    const rp_experiment *base = ex->baseline;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "experiment", base->experiment);
+    cJSON_AddItemToObject(o, "sampler", base->sampler ? cJSON_CreateString(base->sampler) : cJSON_CreateNull());
+    cJSON *opts = cJSON_AddArrayToObject(o, "optimizers");
+    static const char *const key[3] = {[RP_VS_TEST] = "test", [RP_VS_VALID] = "valid", [RP_VS_TO_BEST] = "to_best"};
+    for (size_t i = 0; i < ex->n_studies; i++) {
+        rp_vs v;
+        if (rp_baseline_vs(ex, i, RP_VS_TEST, &v) == 0) continue;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "label", ex->studies[i].label);
+        cJSON_AddNumberToObject(x, "n", v.n);
+        for (int q = RP_VS_TEST; q <= RP_VS_TO_BEST; q++) {
+            rp_baseline_vs(ex, i, (rp_vs_quantity)q, &v);
+            cJSON_AddItemToObject(x, key[q], vs_object(&v));
+        }
+        cJSON_AddItemToArray(opts, x);
+    }
+    return o;
+}
+
 ol_status ol_serve_experiment_json(ol_storage *st, const char *experiment, char **json, ol_error *err) {
+    return ol_serve_experiment_vs_json(st, experiment, NULL, json, err);
+}
+
+ol_status ol_serve_experiment_vs_json(ol_storage *st, const char *experiment, const char *baseline, char **json,
+                                      ol_error *err) {
     *json = NULL;
     ol_report_options opt = {.experiment = experiment};
     rp_experiment ex;
@@ -187,6 +232,16 @@ ol_status ol_serve_experiment_json(ol_storage *st, const char *experiment, char 
         rp_free(&ex);
         return ol_fail(err, OL_ENOTFOUND, "serve: no experiment named '%s' (studies made by `optlab run` name one)",
                        experiment);
+    }
+    if (baseline && *baseline) {
+        rc = rp_load_baseline(st, &opt, &ex, baseline, err);
+        if (rc == OL_OK && (ex.baseline->generic || strcmp(ex.baseline->experiment, baseline)))
+            rc = ol_fail(err, OL_ENOTFOUND, "serve: no experiment named '%s' to compare with (the baseline)",
+                         baseline);
+        if (rc != OL_OK) {
+            rp_free(&ex);
+            return rc;
+        }
     }
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "experiment", ex.experiment);
@@ -202,6 +257,7 @@ ol_status ol_serve_experiment_json(ol_storage *st, const char *experiment, char 
     if (verdict) cJSON_AddItemToObject(root, "verdict", verdict);
     cJSON *reevaluated = verdict && ex.n_reps >= 2 ? reevaluated_verdict(&ex) : NULL;
     if (reevaluated) cJSON_AddItemToObject(root, "reevaluated", reevaluated);
+    if (verdict && ex.baseline) cJSON_AddItemToObject(root, "baseline", baseline_object(&ex));
     rp_free(&ex);
     *json = verdict ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);

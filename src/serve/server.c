@@ -15,7 +15,7 @@
  *   /api/studies      ol_serve_studies_json
  *   /api/study        ol_serve_study_json (?name=S[&after=ID&ids=1,2,3])
  *   /experiment       experiment.html: one experiment (?name=...), the report's comparison and verdict
- *   /api/experiment   ol_serve_experiment_json (?name=E)
+ *   /api/experiment   ol_serve_experiment_vs_json (?name=E, &baseline=B to compare with experiment B)
  *   /api/report       the experiment's report README.md (?name=E), written by ol_report_write into a
  *                     temporary directory (removed after) and sent as a download; one at a time
  *                     (another request meanwhile gets 503 at once)
@@ -303,7 +303,8 @@ static enum MHD_Result api(ol_server *srv, struct MHD_Connection *c, const char 
         const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
         if (!name || !*name) return send_error_json(c, OL_EINVAL, "missing ?name=EXPERIMENT");
         if (!strcmp(what, "report")) return send_report(srv, c, st, name);
-        rc = ol_serve_experiment_json(st, name, &json, &err);
+        rc = ol_serve_experiment_vs_json(st, name, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "baseline"),
+                                         &json, &err);
     } else {
         const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
         const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");

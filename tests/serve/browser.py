@@ -25,6 +25,7 @@ import optuna
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 base, db, shots = sys.argv[1], sys.argv[2], sys.argv[3]
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
@@ -68,20 +69,31 @@ assert complete, "the tiny run wrote no COMPLETE trial"
 best = max(v for _, v in complete)
 lr = dict(con.execute("select t.number, p.param_value from trials t join trial_params p on p.trial_id = t.trial_id "
                       "where t.study_id = ? and p.param_name = 'learning_rate'", (adam,)).fetchall())
-# the experiment "tiny": each optimizer study's best value (valid-trial accuracy) and, when that best is
-# unique, its trial's test accuracy
-experiment = {}
-for sid, name in con.execute("select study_id, study_name from studies where study_name like 'tiny/%'").fetchall():
-    rows = con.execute("select t.trial_id, v.value from trials t join trial_values v on v.trial_id = t.trial_id "
-                       "where t.study_id = ? and t.state = 'COMPLETE'", (sid,)).fetchall()
-    top = max(v for _, v in rows)
-    tops = [tid for tid, v in rows if v == top]
-    test = None
-    if len(tops) == 1:
-        attr = con.execute("select value_json from trial_user_attributes where trial_id = ? and key = 'test_accuracy'",
-                           (tops[0],)).fetchone()
-        test = json.loads(attr[0]) if attr else None
-    experiment[name] = (top, test)
+# an experiment's optimizer studies EXP/OPT: each one's best value (valid-trial accuracy), when that best is
+# unique its trial's test accuracy (else None), and its label, by study name
+def experiment_bests(exp):
+    out = {}
+    for sid, name in con.execute("select study_id, study_name from studies where study_name like ?", (exp + "/%",)).fetchall():
+        rows = con.execute("select t.trial_id, v.value from trials t join trial_values v on v.trial_id = t.trial_id "
+                           "where t.study_id = ? and t.state = 'COMPLETE'", (sid,)).fetchall()
+        top = max(v for _, v in rows)
+        tops = [tid for tid, v in rows if v == top]
+        test = None
+        if len(tops) == 1:
+            attr = con.execute("select value_json from trial_user_attributes where trial_id = ? and key = 'test_accuracy'",
+                               (tops[0],)).fetchone()
+            test = json.loads(attr[0]) if attr else None
+        label = con.execute("select value_json from study_user_attributes where study_id = ? and key = 'optlab:label'",
+                            (sid,)).fetchone()
+        out[name] = (top, test, json.loads(label[0]))
+    return out
+
+
+# the experiment "tiny" (the page's subject) and "tiny-base" (browser.sh: random sampler, another seed)
+experiment = {k: v[:2] for k, v in experiment_bests("tiny").items()}
+labelled = {k.split("/", 1)[1]: v for k, v in experiment_bests("tiny").items()}
+baseline = {k.split("/", 1)[1]: v for k, v in experiment_bests("tiny-base").items()}
+assert len(baseline) == 2, baseline
 assert len(experiment) == 2, experiment
 con.close()
 
@@ -225,6 +237,26 @@ try:
         statuses = sorted(pool.map(download_status, range(3)))
     check(statuses[0] == 200 and set(statuses) <= {200, 503}, f"concurrent downloads answered {statuses}")
     driver.save_screenshot(f"{shots}/experiment.png")
+    console += driver.get_log("browser")
+
+    # 2c. against a baseline: tiny-base chosen in the menu; per optimizer the report's paired comparison (one
+    # repetition here: each side's best trial's test accuracy and their difference, no test)
+    Select(wait_for(lambda: driver.find_element(By.ID, "baseline-select"), "the baseline menu")).select_by_value("tiny-base")
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#baseline-table tbody tr")) == len(baseline), "the baseline rows")
+    check("baseline=tiny-base" in driver.current_url, f"the page's address keeps the baseline: {driver.current_url}")
+    for opt, (valid, test, label) in labelled.items():
+        _, btest, _ = baseline[opt]
+        tr = driver.find_element(By.CSS_SELECTOR, f'#baseline-table tr[data-label="{label}"]')
+        cells = [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+        check(cells[0] == label and cells[1] == "1", f"{label}: baseline row {cells}")
+        if test is not None and btest is not None:
+            d = test - btest
+            want = [f"{100 * btest:.2f} %", f"{100 * test:.2f} %", f"{'+' if d > 0 else ''}{100 * d:.2f} pp"]
+            check(cells[2:5] == want, f"{label}: baseline row {cells[2:5]}, storage {want}")
+        check(cells[5] == "—" and cells[6] == "—", f"{label}: one repetition has no test, the row shows {cells[5:7]}")
+    note = driver.find_element(By.ID, "baseline-note").text
+    check("sampler random" in note and "sampler tpe" in note, f"the baseline note does not name both samplers: {note!r}")
+    driver.save_screenshot(f"{shots}/experiment-baseline.png")
     console += driver.get_log("browser")
 
     # 3. the markup study: shown as text everywhere; a trial added now appears without reload

@@ -17,6 +17,11 @@ sed -e "s/^max_epochs = .*/max_epochs = 2/" tests/cli/tiny.ini > "$tmp/tiny.ini"
 db="$tmp/t.db"
 "$BIN" run "$tmp/tiny.ini" --data data --storage "sqlite:///$db" --jobs 2 --trials 2 --no-report \
     > "$tmp/run.out" 2>&1 || { cat "$tmp/run.out"; echo "optlab run failed" >&2; exit 1; }
+# a second experiment to compare with (the experiment page's baseline menu): random sampler, another seed
+sed -e "s/^name = .*/name = tiny-base/" -e "s/^sampler = .*/sampler = random/" -e "s/^seed = .*/seed = 8/" \
+    "$tmp/tiny.ini" > "$tmp/base.ini"
+"$BIN" run "$tmp/base.ini" --data data --storage "sqlite:///$db" --jobs 2 --trials 2 --no-report \
+    > "$tmp/run.out" 2>&1 || { cat "$tmp/run.out"; echo "optlab run (tiny-base) failed" >&2; exit 1; }
 
 # the file exists before the background serve opens it: the loop below may read it first
 : > "$tmp/serve.out"

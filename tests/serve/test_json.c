@@ -231,21 +231,24 @@ Test(serve_json, running_trials_carry_their_heartbeat_and_a_stale_flag) {
  * repetitions: in repetition r the best trial of A has test accuracy
  * TEST_A[r], of B TEST_B[r]; valid-trial accuracy = test + 0.001. */
 static const double TEST_A[3] = {0.97, 0.96, 0.98}, TEST_B[3] = {0.95, 0.955, 0.94};
-static void add_experiment(ol_storage *st, int reps) {
+/* The same for an experiment named exp whose repetition r has every test accuracy lowered by drop[r]
+   (NULL: none). */
+static void add_experiment_named(ol_storage *st, const char *exp, int reps, const double *drop) {
     static const char *const opt[2] = {"a", "b"}, *const label[2] = {"\"<b>A</b>\"", "\"B\""};
     for (int r = 0; r < reps; r++)
         for (int k = 0; k < 2; k++) {
             char name[64], json[64];
-            if (r) snprintf(name, sizeof name, "e#r%d/%s", r, opt[k]);
-            else snprintf(name, sizeof name, "e/%s", opt[k]);
+            if (r) snprintf(name, sizeof name, "%s#r%d/%s", exp, r, opt[k]);
+            else snprintf(name, sizeof name, "%s/%s", exp, opt[k]);
             int64_t sid, tid;
             int num;
             cr_assert_eq(ol_storage_create_study(st, name, 1, &sid, &err), OL_OK);
-            cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:experiment", "\"e\"", &err), OL_OK);
+            snprintf(json, sizeof json, "\"%s\"", exp);
+            cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:experiment", json, &err), OL_OK);
             cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:label", label[k], &err), OL_OK);
             snprintf(json, sizeof json, "%d", r);
             cr_assert_eq(ol_storage_set_study_attr(st, sid, "optlab:repeat", json, &err), OL_OK);
-            double test = k == 0 ? TEST_A[r] : TEST_B[r], value = test + 0.001;
+            double test = (k == 0 ? TEST_A[r] : TEST_B[r]) - (drop ? drop[r] : 0), value = test + 0.001;
             cr_assert_eq(ol_storage_create_trial(st, sid, 0, &tid, &num, &err), OL_OK);
             cr_assert_eq(ol_storage_set_param(st, tid, "learning_rate", 0.001,
                                               "{\"name\": \"FloatDistribution\", \"attributes\": {\"step\": null, "
@@ -258,6 +261,8 @@ static void add_experiment(ol_storage *st, int reps) {
             cr_assert_eq(ol_storage_finish_trial(st, tid, OL_TRIAL_COMPLETE, &value, &err), OL_OK);
         }
 }
+
+static void add_experiment(ol_storage *st, int reps) { add_experiment_named(st, "e", reps, NULL); }
 
 static cJSON *experiment_json(ol_storage *st, const char *name) {
     char *json = NULL;
@@ -459,5 +464,55 @@ Test(serve_json, experiment_marks_a_repetition_not_started) {
     for (int k = 0; k < 2; k++)
         cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(studies, k), "stage")->valuestring, "not_started");
     cJSON_Delete(j);
+    ol_storage_close(st);
+}
+
+/* "Against a baseline": experiment e against f, which is e with every test accuracy of repetition r lowered
+   by DROP[r], so e − f = DROP[r] for both optimizers, paired by repetition. The numbers are the report's
+   (rp_baseline_vs); here checked against the t distribution with 2 degrees of freedom in closed form. */
+Test(serve_json, experiment_against_a_baseline) {
+    static const double DROP[3] = {0.01, 0.02, 0.015};
+    ol_storage *st = NULL;
+    cr_assert_eq(ol_storage_open(&st, "memory:", &err), OL_OK);
+    add_experiment(st, 3);
+    add_experiment_named(st, "f", 3, DROP);
+    char *json = NULL;
+    cr_assert_eq(ol_serve_experiment_vs_json(st, "e", "f", &json, &err), OL_OK, "%s", err.msg);
+    cJSON *j = cJSON_Parse(json);
+    free(json);
+    cr_assert(j);
+    cJSON *b = cJSON_GetObjectItem(j, "baseline");
+    cr_assert(b, "no baseline block");
+    cr_assert_str_eq(cJSON_GetObjectItem(b, "experiment")->valuestring, "f");
+    cJSON *opts = cJSON_GetObjectItem(b, "optimizers");
+    cr_assert_eq(cJSON_GetArraySize(opts), 2);
+    double md = (DROP[0] + DROP[1] + DROP[2]) / 3, sd = 0;
+    for (int r = 0; r < 3; r++) sd += (DROP[r] - md) * (DROP[r] - md) / 2;
+    double t = md / sqrt(sd / 3), p = 1 - t / sqrt(t * t + 2); /* two-sided, 2 degrees of freedom */
+    for (int k = 0; k < 2; k++) {
+        cJSON *o = cJSON_GetArrayItem(opts, k);
+        const double *x = k ? TEST_B : TEST_A;
+        cr_assert_str_eq(cJSON_GetObjectItem(o, "label")->valuestring, k ? "B" : "<b>A</b>");
+        cr_assert_eq((int)num(o, "n"), 3);
+        cJSON *test = cJSON_GetObjectItem(o, "test");
+        cr_assert_float_eq(num(test, "mean"), (x[0] + x[1] + x[2]) / 3, 1e-9);
+        cr_assert_float_eq(num(test, "base_mean"), (x[0] + x[1] + x[2]) / 3 - md, 1e-9);
+        cr_assert_float_eq(num(test, "diff"), md, 1e-9);
+        cr_assert_float_eq(num(test, "p_t"), p, 1e-3, "paired t p %g, expected %g", num(test, "p_t"), p);
+        cr_assert_float_eq(num(test, "p_flip"), 2.0 / 8, 1e-12); /* all three differences positive: 2 of 2^3 */
+        cr_assert_float_eq(num(cJSON_GetObjectItem(o, "valid"), "diff"), md, 1e-9);
+        cJSON *tb = cJSON_GetObjectItem(o, "to_best"); /* one trial per study: each search's best is its first */
+        cr_assert_float_eq(num(tb, "mean"), 1, 1e-12);
+        cr_assert_float_eq(num(tb, "diff"), 0, 1e-12);
+    }
+    cJSON_Delete(j);
+    cr_assert_eq(ol_serve_experiment_vs_json(st, "e", "nope", &json, &err), OL_ENOTFOUND);
+    cr_assert(strstr(err.msg, "nope"), "%s", err.msg);
+    cr_assert_eq(ol_serve_experiment_vs_json(st, "e", "e", &json, &err), OL_EINVAL);
+    cr_assert(json == NULL);
+    /* without a baseline there is no block */
+    cr_assert_eq(ol_serve_experiment_vs_json(st, "e", NULL, &json, &err), OL_OK);
+    cr_assert(!strstr(json, "\"baseline\""));
+    free(json);
     ol_storage_close(st);
 }

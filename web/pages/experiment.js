@@ -4,7 +4,9 @@
 // from storage goes in as text (el()).
 'use strict';
 
-const expName = new URLSearchParams(location.search).get('name') || '';
+const params = new URLSearchParams(location.search);
+const expName = params.get('name') || '';
+let baseName = params.get('baseline') || '';
 const pct = v => v === null || v === undefined ? '—' : (100 * v).toFixed(2) + ' %';
 const pp = v => v === null || v === undefined ? '—' : (100 * v).toFixed(2) + ' pp';
 const pval = p => p === null || p === undefined ? '—' : p < 0.001 ? p.toExponential(1) : p.toFixed(3);
@@ -104,8 +106,64 @@ function reevaluated(data) {
   document.getElementById('reeval-pairs').replaceChildren(pairsTable('reeval-pairs-table', r.pairs));
 }
 
+// "Against a baseline": the report's comparison with another experiment (JSON baseline), per optimizer the best
+// trial's test accuracy on both sides with the paired difference and its tests, then the trials each search
+// needed to come within 0.1 points of its own best
+function baseline(data) {
+  const b = data.baseline, note = document.getElementById('baseline-note'), box = document.getElementById('baseline');
+  if (!b) {
+    note.textContent = baseName ? '' : 'Choose an experiment to compare with, e.g. the same experiment with another sampler.';
+    box.replaceChildren();
+    return;
+  }
+  const samplersDiffer = b.sampler && data.sampler && b.sampler !== data.sampler;
+  note.textContent = `${data.experiment}${data.sampler ? ' (sampler ' + data.sampler + ')' : ''} against ${b.experiment}` +
+    `${b.sampler ? ' (sampler ' + b.sampler + ')' : ''}, repetition r with r. Difference = this − baseline; ` +
+    'paired t-test and sign-flip test, not corrected across optimizers. Trials to best: the search\'s trials up to ' +
+    'the first within 0.1 points of its own best (mean over the repetitions).' +
+    (samplersDiffer ? ' They differ by the sampler (and anything else their files set differently).' : '') +
+    (b.optimizers.length ? '' : ' No optimizer of this experiment has a completed repetition paired with the baseline yet.');
+  // mean ± CI half-width in one unit, e.g. "96.71 ± 0.24 %", "+0.13 ± 0.33 pp", "12.3 ± 4.0"
+  const ci = (m, h, scale, digits, unit, sign) => m === null || m === undefined ? '—' :
+    (sign && m > 0 ? '+' : '') + (scale * m).toFixed(digits) +
+    (h === null || h === undefined ? '' : ' ± ' + (scale * h).toFixed(digits)) + unit;
+  const head = ['optimizer', 'repetitions', `test accuracy, ${b.experiment}`, `test accuracy, ${data.experiment}`,
+    'difference', 'p (t)', 'p (sign-flip)', `trials to best, ${b.experiment}`,
+    `trials to best, ${data.experiment}`, 'difference', 'p (t)', 'p (sign-flip)'];
+  const rows = b.optimizers.map(o => el('tr', { 'data-label': o.label },
+    el('td', { class: 'text' }, o.label), el('td', {}, o.n),
+    el('td', {}, ci(o.test.base_mean, o.test.base_half, 100, 2, ' %')), el('td', {}, ci(o.test.mean, o.test.half, 100, 2, ' %')),
+    el('td', {}, ci(o.test.diff, o.test.diff_half, 100, 2, ' pp', true)),
+    el('td', {}, pval(o.test.p_t)), el('td', {}, pval(o.test.p_flip)),
+    el('td', {}, ci(o.to_best.base_mean, o.to_best.base_half, 1, 1, '')), el('td', {}, ci(o.to_best.mean, o.to_best.half, 1, 1, '')),
+    el('td', {}, ci(o.to_best.diff, o.to_best.diff_half, 1, 1, '', true)),
+    el('td', {}, pval(o.to_best.p_t)), el('td', {}, pval(o.to_best.p_flip))));
+  box.replaceChildren(el('table', { id: 'baseline-table' },
+    el('thead', {}, el('tr', {}, ...head.map(h => el('th', { class: 'text' }, h)))), el('tbody', {}, ...rows)));
+}
+
+// the baseline choices: every other experiment of the storage (from the overview's studies)
+async function baselineChoices() {
+  const data = await getJSON('/api/studies');
+  const names = [...new Set(data.studies.map(s => s.experiment).filter(e => e !== null && e !== undefined && e !== expName))].sort();
+  if (baseName && !names.includes(baseName)) names.push(baseName);
+  const sel = document.getElementById('baseline-select');
+  sel.replaceChildren(el('option', { value: '' }, 'none'), ...names.map(n => el('option', { value: n }, n)));
+  sel.value = baseName;
+}
+
+document.getElementById('baseline-select').addEventListener('change', e => {
+  baseName = e.target.value;
+  const q = new URLSearchParams({ name: expName });
+  if (baseName) q.set('baseline', baseName);
+  history.replaceState(null, '', '/experiment?' + q.toString());
+  lastText = '';
+  refresh().then(() => banner(''), err => banner('Cannot read the storage: ' + err.message + ' — retrying'));
+});
+
 async function refresh() {
-  const data = await getJSON('/api/experiment?name=' + encodeURIComponent(expName));
+  const data = await getJSON('/api/experiment?name=' + encodeURIComponent(expName) +
+    (baseName ? '&baseline=' + encodeURIComponent(baseName) : ''));
   document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   const text = JSON.stringify(data);
   if (text === lastText) return;
@@ -117,8 +175,12 @@ async function refresh() {
   comparison(data);
   verdict(data);
   reevaluated(data);
+  baseline(data);
 }
 
 document.getElementById('download').setAttribute('href', '/api/report?name=' + encodeURIComponent(expName));
 if (!expName) banner('No experiment named: open /experiment?name=EXPERIMENT from the list of studies.');
-else poll(refresh, 5000);
+else {
+  baselineChoices().catch(e => banner('Cannot list the experiments: ' + e.message));
+  poll(refresh, 5000);
+}
