@@ -208,9 +208,8 @@ static void write_unfinished(rp_buf *b, const rp_experiment *ex, const rp_rep_st
     int ko = KO(lang), any = 0;
     for (int k = 0; k < ex->n_reps; k++) {
         if (rp_rep_stats_uses(rs, k)) continue;
-        int parts = 0, begun = 0;
-        for (size_t i = 0; i < rs->n_opt; i++) begun |= !rp_rep_cell_untouched(rp_cell(ex, k, i));
-        if (!begun) { /* `optlab run --repeat R` creates every repetition's studies before it starts */
+        int parts = 0;
+        if (rp_rep_untouched(ex, k)) { /* `optlab run --repeat R` creates every repetition's studies before it starts */
             unfinished_head(b, &any, ko, ex->rep_index[k]);
             rp_printf(b, ko ? "시작 전)" : "not started)");
             continue;

@@ -158,6 +158,12 @@ static inline int rp_rep_cell_untouched(const rp_rep_cell *c) {
 static inline const rp_rep_cell *rp_cell(const rp_experiment *ex, int k, size_t i) {
     return &ex->rep_cells[(size_t)k * ex->n_studies + i];
 }
+/* Does no study of repetition k hold a trial yet ("repetition K (not started)" in the report and serve)? */
+static inline int rp_rep_untouched(const rp_experiment *ex, int k) {
+    for (size_t i = 0; i < ex->n_studies; i++)
+        if (!rp_rep_cell_untouched(rp_cell(ex, k, i))) return 0;
+    return 1;
+}
 
 /* stats.c */
 /* Student's t quantile t(0.975, df): a table for df <= 30, the Cornish–Fisher expansion above. */

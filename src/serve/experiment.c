@@ -105,10 +105,6 @@ static cJSON *repetition_stats(const rp_experiment *ex, const rp_rep_stats *rs, 
     int reeval = rs->metric == RP_METRIC_REEVAL_TEST || rs->metric == RP_METRIC_REEVAL_VALID;
     for (int k = 0; k < ex->n_reps; k++) {
         if (rp_rep_stats_uses(rs, k)) continue;
-        /* `optlab run --repeat R` stores every repetition's studies before it starts: one with no trial in
-           any study is "not started" as a whole, as the report's line says it */
-        int begun = 0;
-        for (size_t i = 0; i < rs->n_opt; i++) begun |= !rp_rep_cell_untouched(rp_cell(ex, k, i));
         cJSON *rep = NULL, *st = NULL;
         for (size_t i = 0; i < rs->n_opt; i++) {
             const rp_rep_cell *c = rp_cell(ex, k, i);
@@ -120,7 +116,9 @@ static cJSON *repetition_stats(const rp_experiment *ex, const rp_rep_stats *rs, 
             if (!rep) {
                 rep = cJSON_CreateObject();
                 cJSON_AddNumberToObject(rep, "repetition", ex->rep_index[k]);
-                cJSON_AddBoolToObject(rep, "not_started", !begun);
+                /* `optlab run --repeat R` stores every repetition's studies before it starts: "not started"
+                   as a whole, as the report's line says it */
+                cJSON_AddBoolToObject(rep, "not_started", rp_rep_untouched(ex, k));
                 st = cJSON_AddArrayToObject(rep, "studies");
                 cJSON_AddItemToArray(left, rep);
             }
