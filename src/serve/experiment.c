@@ -207,7 +207,7 @@ static cJSON *baseline_object(const rp_experiment *ex) {
         cJSON_AddStringToObject(x, "label", ex->studies[i].label);
         cJSON_AddNumberToObject(x, "n", v.n);
         for (int q = RP_VS_TEST; q <= RP_VS_TO_BEST; q++) {
-            rp_baseline_vs(ex, i, (rp_vs_quantity)q, &v);
+            if (q != RP_VS_TEST) rp_baseline_vs(ex, i, (rp_vs_quantity)q, &v); /* the test one is in v already */
             cJSON_AddItemToObject(x, key[q], vs_object(&v));
         }
         cJSON_AddItemToArray(opts, x);
