@@ -15,7 +15,8 @@
  *   /api/studies      ol_serve_studies_json
  *   /api/study        ol_serve_study_json (?name=S[&after=ID&ids=1,2,3])
  *   /experiment       experiment.html: one experiment (?name=...), the report's comparison and verdict
- *   /api/experiment   ol_serve_experiment_vs_json (?name=E, &baseline=B to compare with experiment B)
+ *   /api/experiment   ol_serve_experiment_vs_json (?name=E, &baseline=B to compare with experiment B; a B that
+ *                     cannot be compared with gives E alone, with "baseline_error" saying why)
  *   /api/report       the experiment's report README.md (?name=E), written by ol_report_write into a
  *                     temporary directory (removed after) and sent as a download; one at a time
  *                     (another request meanwhile gets 503 at once)
@@ -41,6 +42,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <microhttpd.h>
 
 #include "optlab/report.h"
@@ -291,6 +293,21 @@ static enum MHD_Result send_report(ol_server *srv, struct MHD_Connection *c, ol_
     return ret;
 }
 
+/* The experiment page asked for a baseline that cannot be compared with (no such experiment, or the experiment
+   itself): the page still shows the experiment, and its baseline card the reason (JSON "baseline_error"). If the
+   experiment alone fails too, that error is the answer. */
+static ol_status without_baseline(ol_storage *st, const char *name, char **json, ol_error *err) {
+    ol_error why = *err;
+    ol_status rc = ol_serve_experiment_vs_json(st, name, NULL, json, err);
+    if (rc != OL_OK) return rc;
+    cJSON *root = cJSON_Parse(*json);
+    free(*json);
+    *json = NULL;
+    if (root && cJSON_AddStringToObject(root, "baseline_error", why.msg)) *json = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return *json ? OL_OK : ol_fail(err, OL_ENOMEM, "serve: out of memory building JSON");
+}
+
 static enum MHD_Result api(ol_server *srv, struct MHD_Connection *c, const char *what) {
     ol_error err = {0};
     ol_storage *st = thread_storage(srv, &err);
@@ -303,8 +320,9 @@ static enum MHD_Result api(ol_server *srv, struct MHD_Connection *c, const char 
         const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
         if (!name || !*name) return send_error_json(c, OL_EINVAL, "missing ?name=EXPERIMENT");
         if (!strcmp(what, "report")) return send_report(srv, c, st, name);
-        rc = ol_serve_experiment_vs_json(st, name, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "baseline"),
-                                         &json, &err);
+        const char *base = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "baseline");
+        rc = ol_serve_experiment_vs_json(st, name, base, &json, &err);
+        if ((rc == OL_ENOTFOUND || rc == OL_EINVAL) && base && *base) rc = without_baseline(st, name, &json, &err);
     } else {
         const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
         const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");

@@ -143,6 +143,10 @@ for path in ["/nope", "/assets/../../../../etc/passwd", "/assets/..%2f..%2fetc%2
 check(status("POST", "/api/studies") == 405, "POST /api/studies is not 405")
 check(status("DELETE", "/api/study?name=tiny/adam") == 405, "DELETE is not 405")
 check(status("GET", "/api/study?name=no-such-study") == 404, "an unknown study is not 404")
+check(status("GET", "/api/experiment?name=no-such-exp&baseline=tiny-base") == 404,
+      "an unknown experiment with a known baseline is not 404")
+check(status("GET", "/api/experiment?name=tiny&baseline=no-such-base") == 200,
+      "a known experiment with an unknown baseline is not 200 (the page shows the experiment)")
 
 opts = webdriver.ChromeOptions()
 opts.binary_location = "/usr/bin/chromium"
@@ -257,6 +261,19 @@ try:
     note = driver.find_element(By.ID, "baseline-note").text
     check("sampler random" in note and "sampler tpe" in note, f"the baseline note does not name both samplers: {note!r}")
     driver.save_screenshot(f"{shots}/experiment-baseline.png")
+    console += driver.get_log("browser")
+
+    # 2d. a mistyped baseline in the address: the experiment is still shown, the baseline card says what is wrong
+    driver.get(base + "experiment?name=tiny&baseline=no-such-base")
+    wait_for(lambda: "no-such-base" in driver.find_element(By.ID, "baseline-note").text, "the baseline card's error")
+    note = driver.find_element(By.ID, "baseline-note")
+    check("No comparison" in note.text and "error" in note.get_attribute("class"), f"the baseline card's error: {note.text!r}")
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#comparison tbody tr")) == len(experiment),
+             "the comparison rows beside a mistyped baseline")
+    check(driver.find_element(By.ID, "banner").get_attribute("class") != "shown",
+          f"a mistyped baseline raised the page's banner: {driver.find_element(By.ID, 'banner').text!r}")
+    check(not driver.find_elements(By.CSS_SELECTOR, "#baseline-table"), "a baseline table beside the error")
+    driver.save_screenshot(f"{shots}/experiment-baseline-mistyped.png")
     console += driver.get_log("browser")
 
     # 3. the markup study: shown as text everywhere; a trial added now appears without reload

@@ -111,6 +111,12 @@ function reevaluated(data) {
 // needed to come within 0.1 points of its own best
 function baseline(data) {
   const b = data.baseline, note = document.getElementById('baseline-note'), box = document.getElementById('baseline');
+  note.classList.toggle('error', !!data.baseline_error);
+  if (data.baseline_error) {   // e.g. a mistyped ?baseline=: the rest of the page is still this experiment's
+    note.textContent = 'No comparison: ' + data.baseline_error.replace(/^serve: /, '') + '.';
+    box.replaceChildren();
+    return;
+  }
   if (!b) {
     note.textContent = baseName ? '' : 'Choose an experiment to compare with, e.g. the same experiment with another sampler.';
     box.replaceChildren();
