@@ -22,6 +22,40 @@ user_kernels=${OPTLAB_NN_KERNELS:-}   # the caller's choice of CNN path, if any 
 ASAN_SLOW="tests/experiment/identical_results.sh tests/cli/run_pruned.sh tests/cli/run_repeat.sh
 tests/serve/browser.sh tests/cli/kill_random_postgres.sh tests/cli/scale_postgres.sh tests/report/compare_samplers.sh
 tests/cli/run_slow_epoch.sh tests/cli/run_timeout.sh"
+# The scripts run $jobs at a time ($OPTLAB_TEST_JOBS, default the number of CPUs): most of
+# them spend their time in one single-threaded training process or in waiting on a server,
+# so two at a time on CI's 2 cores take about half as long. Each writes its own temp dir,
+# SQLite file, PostgreSQL cluster and port, so they do not meet. A result line is printed
+# when its script ends, so the lines come in the order the scripts finish.
+jobs=${OPTLAB_TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "run-tests.sh: OPTLAB_TEST_JOBS must be a positive integer, not '$jobs'" >&2; exit 2; }
+running=()   # "build:script|log" of the scripts started and not yet reported
+collect_scripts() {
+    local i entry name log rc secs r still=()
+    for entry in "${running[@]}"; do
+        name=${entry%%|*}; log=${entry#*|}
+        if [ ! -s "$log.rc" ]; then still+=("$entry"); continue; fi
+        read -r rc secs <"$log.rc"
+        if [ "$rc" = 0 ]; then passed=$((passed + 1)); r=ok
+        else failed=$((failed + 1)); failures+=("$name"); r=FAILED; cat "$log"; fi
+        printf '%-44s %-6s %4ds\n' "$name" "$r" "$secs"
+        rm -f "$log" "$log.rc"
+    done
+    running=("${still[@]}")
+}
+# Wait for a script to end and report it. A script whose shell died without writing its
+# status (wait has no child left to wait for) counts as failed, rather than waited on forever.
+wait_script() {
+    local entry log
+    wait -n 2>/dev/null
+    if [ $? = 127 ]; then
+        for entry in "${running[@]}"; do
+            log=${entry#*|}
+            [ -s "$log.rc" ] || { echo "(the test's shell ended without a status)" >>"$log"; echo "1 0" >"$log.rc"; }
+        done
+    fi
+    collect_scripts
+}
 for b in "${builds[@]}"; do
     asan=0; readelf -d "$b/optlab" 2>/dev/null | grep -q 'libasan' && asan=1
     export OPTLAB_BIN="$PWD/$b/optlab" OPTLAB_BUILD="$PWD/$b"
@@ -66,13 +100,14 @@ for b in "${builds[@]}"; do
         if [ $nopg = 1 ] && [[ "$(basename "$s")" == *postgres* ]]; then
             skipped=$((skipped + 1)); printf '%-44s SKIPPED (built WITH_POSTGRES=0)\n' "$b:$s"; continue
         fi
-        log=$(mktemp); t0=$SECONDS
-        if bash "$s" >"$log" 2>&1; then passed=$((passed + 1)); r=ok
-        else failed=$((failed + 1)); failures+=("$b:$s"); r=FAILED; cat "$log"; fi
-        printf '%-44s %-6s %4ds\n' "$b:$s" "$r" "$((SECONDS - t0))"
-        rm -f "$log"
+        while [ ${#running[@]} -ge $jobs ]; do wait_script; done
+        log=$(mktemp)
+        ( t0=$(date +%s); bash "$s" >"$log" 2>&1; rc=$?; echo "$rc $(( $(date +%s) - t0 ))" >"$log.rc" ) &
+        running+=("$b:$s|$log")
     done
 done
+# A build's last scripts are waited for only here, so the next build's unit tests overlap them.
+while [ ${#running[@]} -gt 0 ]; do wait_script; done
 [ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
 if [ "$skipped" -gt 0 ]; then echo "tests: $passed passed, $failed failed, $skipped skipped"
 else echo "tests: $passed passed, $failed failed"; fi
