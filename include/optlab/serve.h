@@ -90,10 +90,12 @@ ol_status ol_serve_experiment_json(ol_storage *st, const char *experiment, char 
 /**
  * ol_serve_experiment_json, and when baseline names another experiment of st (NULL or "": none), its
  * comparison with that baseline as `optlab report --baseline` gives it: "baseline":{"experiment","sampler",
- * "optimizers":[{"label","n","test","valid","to_best"}]}, each of the three {"mean","half","base_mean",
- * "base_half","diff","diff_half","p_t","p_flip"} over the n repetitions paired with the baseline's (this
- * experiment's value, the baseline's, this − baseline with its paired t and sign-flip p; accuracies as
- * fractions, to_best in trials; null where undefined). An optimizer the baseline lacks is left out.
+ * "optimizers":[{"label","n","test","valid","to_best","cost"}]}, each of the first three {"mean","half",
+ * "base_mean","base_half","diff","diff_half","p_t","p_flip"} over the n repetitions paired with the baseline's
+ * (this experiment's value, the baseline's, this − baseline with its paired t and sign-flip p; accuracies as
+ * fractions, to_best in trials; null where undefined), and "cost" {"pruned","trials","epochs","base_epochs",
+ * "seconds","base_seconds"}: this side's pruned and all trials, and both sides' epochs and training seconds
+ * (the trials' own, summed) over those repetitions. An optimizer the baseline lacks is left out.
  * OL_ENOTFOUND if either experiment is not in st; OL_EINVAL if baseline is the experiment itself.
  */
 ol_status ol_serve_experiment_vs_json(ol_storage *st, const char *experiment, const char *baseline, char **json,

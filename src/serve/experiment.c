@@ -191,8 +191,8 @@ static cJSON *vs_object(const rp_vs *v) {
 }
 
 /* the report's "Against the baseline" numbers: per optimizer paired with the baseline's study of the same
-   optimizer, repetition by repetition, the best trial's test and valid-trial accuracy and the trials to come
-   within 0.1 points of the search's own best */
+   optimizer, repetition by repetition, the best trial's test and valid-trial accuracy, the trials to come
+   within 0.1 points of the search's own best, and what those repetitions cost (the report's "Cost" table) */
 static cJSON *baseline_object(const rp_experiment *ex) {
     const rp_experiment *base = ex->baseline;
     cJSON *o = cJSON_CreateObject();
@@ -210,6 +210,16 @@ static cJSON *baseline_object(const rp_experiment *ex) {
             if (q != RP_VS_TEST) rp_baseline_vs(ex, i, (rp_vs_quantity)q, &v); /* the test one is in v already */
             cJSON_AddItemToObject(x, key[q], vs_object(&v));
         }
+        /* the report's "Cost" row: what the paired repetitions trained on each side */
+        rp_pair_set ps;
+        rp_pruning_pairs(ex, i, &ps);
+        cJSON *cost = cJSON_AddObjectToObject(x, "cost");
+        cJSON_AddNumberToObject(cost, "pruned", ps.pruned);
+        cJSON_AddNumberToObject(cost, "trials", ps.trials);
+        cJSON_AddNumberToObject(cost, "epochs", (double)ps.epochs);
+        cJSON_AddNumberToObject(cost, "base_epochs", (double)ps.base_epochs);
+        cJSON_AddNumberToObject(cost, "seconds", ps.seconds);
+        cJSON_AddNumberToObject(cost, "base_seconds", ps.base_seconds);
         cJSON_AddItemToArray(opts, x);
     }
     return o;

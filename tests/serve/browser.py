@@ -89,10 +89,22 @@ def experiment_bests(exp):
     return out
 
 
+# what a study's trials trained: epochs and the trials' own seconds, summed (the report's cost columns)
+def trained(study):
+    out = []
+    for key in ("epochs", "seconds"):
+        vals = [json.loads(v) for (v,) in con.execute(
+            "select a.value_json from trial_user_attributes a join trials t on t.trial_id = a.trial_id "
+            "join studies s on s.study_id = t.study_id where s.study_name = ? and a.key = ?", (study, key))]
+        out.append(sum(v for v in vals if isinstance(v, (int, float)) and v > 0))
+    return out
+
+
 # the experiment "tiny" (the page's subject) and "tiny-base" (browser.sh: random sampler, another seed)
 experiment = {k: v[:2] for k, v in experiment_bests("tiny").items()}
 labelled = {k.split("/", 1)[1]: v for k, v in experiment_bests("tiny").items()}
 baseline = {k.split("/", 1)[1]: v for k, v in experiment_bests("tiny-base").items()}
+cost = {opt: (trained("tiny/" + opt), trained("tiny-base/" + opt)) for opt in baseline}
 assert len(baseline) == 2, baseline
 assert len(experiment) == 2, experiment
 con.close()
@@ -258,6 +270,20 @@ try:
             want = [f"{100 * btest:.2f} %", f"{100 * test:.2f} %", f"{'+' if d > 0 else ''}{100 * d:.2f} pp"]
             check(cells[2:5] == want, f"{label}: baseline row {cells[2:5]}, storage {want}")
         check(cells[5] == "—" and cells[6] == "—", f"{label}: one repetition has no test, the row shows {cells[5:7]}")
+    # the cost of the paired repetitions, baseline → this, per optimizer and for all, from the trials' attributes
+    saved = lambda ours, base: f"{100 * (1 - ours / base):.0f} %" if base > 0 else "—"
+    tot = [0, 0, 0, 0]
+    for opt, (valid, test, label) in labelled.items():
+        (ep, sec), (bep, bsec) = cost[opt]
+        tot = [tot[0] + ep, tot[1] + sec, tot[2] + bep, tot[3] + bsec]
+        tr = driver.find_element(By.CSS_SELECTOR, f'#baseline-cost-table tr[data-label="{label}"]')
+        cells = [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+        want = [label, cells[1], f"{bep:,} → {ep:,}", saved(ep, bep), f"{bsec:.0f} s → {sec:.0f} s", saved(sec, bsec)]
+        check(cells == want and cells[1].endswith(" / 2"), f"{label}: cost row {cells}, storage {want}")
+    cells = [td.text for td in driver.find_elements(By.CSS_SELECTOR, '#baseline-cost-table tr[data-label="all"] td')]
+    want = ["all", "", f"{tot[2]:,} → {tot[0]:,}", saved(tot[0], tot[2]), f"{tot[3]:.0f} s → {tot[1]:.0f} s",
+            saved(tot[1], tot[3])]
+    check(cells == want, f"cost row 'all' {cells}, storage {want}")
     note = driver.find_element(By.ID, "baseline-note").text
     check("sampler random" in note and "sampler tpe" in note, f"the baseline note does not name both samplers: {note!r}")
     driver.save_screenshot(f"{shots}/experiment-baseline.png")

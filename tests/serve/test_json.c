@@ -233,6 +233,10 @@ Test(serve_json, running_trials_carry_their_heartbeat_and_a_stale_flag) {
 static const double TEST_A[3] = {0.97, 0.96, 0.98}, TEST_B[3] = {0.95, 0.955, 0.94};
 /* The same for an experiment named exp whose repetition r has every test accuracy lowered by drop[r]
    (NULL: none). */
+/* epochs trained by optimizer k's trial in repetition r; the baseline of experiment_against_a_baseline
+   (the experiment made with a drop) trains more. Seconds are 1.5 per epoch. */
+static int fixture_epochs(int baseline, int r, int k) { return (baseline ? 20 : 10) + 2 * r + k; }
+
 static void add_experiment_named(ol_storage *st, const char *exp, int reps, const double *drop) {
     static const char *const opt[2] = {"a", "b"}, *const label[2] = {"\"<b>A</b>\"", "\"B\""};
     for (int r = 0; r < reps; r++)
@@ -258,6 +262,11 @@ static void add_experiment_named(ol_storage *st, const char *exp, int reps, cons
             snprintf(json, sizeof json, "%.4f", test);
             cr_assert_eq(ol_storage_set_trial_attr(st, tid, "test_accuracy", json, &err), OL_OK);
             cr_assert_eq(ol_storage_set_trial_attr(st, tid, "status", "\"ok\"", &err), OL_OK);
+            /* what it trained: the cost columns of experiment_against_a_baseline */
+            snprintf(json, sizeof json, "%d", fixture_epochs(drop != NULL, r, k));
+            cr_assert_eq(ol_storage_set_trial_attr(st, tid, OL_ATTR_EPOCHS, json, &err), OL_OK);
+            snprintf(json, sizeof json, "%.1f", 1.5 * fixture_epochs(drop != NULL, r, k));
+            cr_assert_eq(ol_storage_set_trial_attr(st, tid, OL_ATTR_SECONDS, json, &err), OL_OK);
             cr_assert_eq(ol_storage_finish_trial(st, tid, OL_TRIAL_COMPLETE, &value, &err), OL_OK);
         }
 }
@@ -504,6 +513,15 @@ Test(serve_json, experiment_against_a_baseline) {
         cJSON *tb = cJSON_GetObjectItem(o, "to_best"); /* one trial per study: each search's best is its first */
         cr_assert_float_eq(num(tb, "mean"), 1, 1e-12);
         cr_assert_float_eq(num(tb, "diff"), 0, 1e-12);
+        cJSON *cost = cJSON_GetObjectItem(o, "cost"); /* summed over the 3 paired repetitions */
+        int ep = 0, base_ep = 0;
+        for (int r = 0; r < 3; r++) ep += fixture_epochs(0, r, k), base_ep += fixture_epochs(1, r, k);
+        cr_assert_eq((int)num(cost, "epochs"), ep);
+        cr_assert_eq((int)num(cost, "base_epochs"), base_ep);
+        cr_assert_float_eq(num(cost, "seconds"), 1.5 * ep, 1e-9);
+        cr_assert_float_eq(num(cost, "base_seconds"), 1.5 * base_ep, 1e-9);
+        cr_assert_eq((int)num(cost, "pruned"), 0);
+        cr_assert_eq((int)num(cost, "trials"), 3);
     }
     cJSON_Delete(j);
     cr_assert_eq(ol_serve_experiment_vs_json(st, "e", "nope", &json, &err), OL_ENOTFOUND);

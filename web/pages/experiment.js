@@ -144,8 +144,28 @@ function baseline(data) {
     el('td', {}, ci(o.to_best.base_mean, o.to_best.base_half, 1, 1, '')), el('td', {}, ci(o.to_best.mean, o.to_best.half, 1, 1, '')),
     el('td', {}, ci(o.to_best.diff, o.to_best.diff_half, 1, 1, '', true)),
     el('td', {}, pval(o.to_best.p_t)), el('td', {}, pval(o.to_best.p_flip))));
-  box.replaceChildren(el('table', { id: 'baseline-table' },
-    el('thead', {}, el('tr', {}, ...head.map(h => el('th', { class: 'text' }, h)))), el('tbody', {}, ...rows)));
+  // what the paired repetitions trained on each side, as the report's "Cost" table: epochs and the trials' own
+  // training seconds (summed, not wall time), baseline → this, and the share saved
+  const saved = (ours, base) => base > 0 ? (100 * (1 - ours / base)).toFixed(0) + ' %' : '—';
+  const thousands = x => Math.round(x).toLocaleString('en-US');
+  const costRow = (label, c) => el('tr', { 'data-label': label },
+    el('td', { class: 'text' }, label), el('td', {}, c.trials === null ? '' : `${c.pruned} / ${c.trials}`),
+    el('td', {}, `${thousands(c.base_epochs)} → ${thousands(c.epochs)}`), el('td', {}, saved(c.epochs, c.base_epochs)),
+    el('td', {}, `${c.base_seconds.toFixed(0)} s → ${c.seconds.toFixed(0)} s`), el('td', {}, saved(c.seconds, c.base_seconds)));
+  const all = { pruned: null, trials: null, epochs: 0, base_epochs: 0, seconds: 0, base_seconds: 0 };
+  for (const o of b.optimizers)
+    for (const k of ['epochs', 'base_epochs', 'seconds', 'base_seconds']) all[k] += o.cost[k];
+  const costHead = ['optimizer', 'pruned / trials', `epochs trained, ${b.experiment} → ${data.experiment}`, 'saved',
+    `training time, ${b.experiment} → ${data.experiment}`, 'saved'];
+  const tables = [el('table', { id: 'baseline-table' },
+    el('thead', {}, el('tr', {}, ...head.map(h => el('th', { class: 'text' }, h)))), el('tbody', {}, ...rows))];
+  if (b.optimizers.length)
+    tables.push(el('p', { class: 'muted' }, 'What the paired repetitions cost: epochs, and training time as the sum of ' +
+      'the trials\' own seconds (not wall time, which the workers share).'),
+    el('table', { id: 'baseline-cost-table' },
+      el('thead', {}, el('tr', {}, ...costHead.map(h => el('th', { class: 'text' }, h)))),
+      el('tbody', {}, ...b.optimizers.map(o => costRow(o.label, o.cost)), costRow('all', all))));
+  box.replaceChildren(...tables);
 }
 
 // the baseline choices: every other experiment of the storage (from the overview's studies)
