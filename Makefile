@@ -133,12 +133,13 @@ $(BUILD)/obj-optimlib/optim/%.o: src/optim/%.c
 $(BUILD)/obj-optimlib/%.o: override CFLAGS += -fvisibility=hidden -fno-math-errno
 $(BUILD)/obj-optimlib/optim/kernels_modern.o: override CFLAGS += -fopenmp-simd
 
-# Rewritten only when an option changes, so that what depends on it is rebuilt.
+# Rewritten only when an option changes, so that what depends on it is rebuilt. The
+# temporary file is the shell's own: two makes may check one build at once (the tests'
+# `make install` runs do, in parallel).
 $(BUILD_OPTIONS): FORCE
 	@mkdir -p $(BUILD)
-	@printf 'WITH_POSTGRES=%s\nPREFIX=%s\nDATADIR=%s\nLIBDIR=%s\nRPATH=%s\n' '$(WITH_POSTGRES)' '$(PREFIX)' \
-	  '$(DATADIR)' '$(LIBDIR)' '$(RPATH)' > $@.tmp
-	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+	@t=$@.$$$$.tmp; printf 'WITH_POSTGRES=%s\nPREFIX=%s\nDATADIR=%s\nLIBDIR=%s\nRPATH=%s\n' '$(WITH_POSTGRES)' \
+	  '$(PREFIX)' '$(DATADIR)' '$(LIBDIR)' '$(RPATH)' > $$t; if cmp -s $$t $@; then rm -f $$t; else mv $$t $@; fi
 $(BUILD)/obj/storage/storage.o: $(BUILD_OPTIONS)
 # the CLI finds experiments/ and scripts/ under DATADIR when installed
 $(BUILD)/obj/cli/datadir.o: $(BUILD_OPTIONS)

@@ -56,6 +56,11 @@ wait_script() {
     fi
     collect_scripts
 }
+# The scripts run beside each other on the builds under test, so none may rebuild or relink them
+# (a `make install` with another PREFIX did): their stamps are compared once all have ended.
+stamp() { stat -c '%n %Y %s' "$1/optlab" "$1/liboptlab.a" "$1/build-options" 2>/dev/null; }
+declare -A stamps=()
+for b in "${builds[@]}"; do stamps[$b]=$(stamp "$b"); done
 for b in "${builds[@]}"; do
     asan=0; readelf -d "$b/optlab" 2>/dev/null | grep -q 'libasan' && asan=1
     export OPTLAB_BIN="$PWD/$b/optlab" OPTLAB_BUILD="$PWD/$b"
@@ -108,6 +113,12 @@ for b in "${builds[@]}"; do
 done
 # A build's last scripts are waited for only here, so the next build's unit tests overlap them.
 while [ ${#running[@]} -gt 0 ]; do wait_script; done
+for b in "${builds[@]}"; do
+    if [ "$(stamp "$b")" != "${stamps[$b]}" ]; then
+        failed=$((failed + 1)); failures+=("$b changed under the tests")
+        printf '%s: a test rebuilt or relinked the build under test (before / after):\n%s\n%s\n' "$b" "${stamps[$b]}" "$(stamp "$b")"
+    fi
+done
 [ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
 if [ "$skipped" -gt 0 ]; then echo "tests: $passed passed, $failed failed, $skipped skipped"
 else echo "tests: $passed passed, $failed failed"; fi
