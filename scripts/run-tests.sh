@@ -24,14 +24,14 @@ tests/serve/browser.sh tests/cli/kill_random_postgres.sh tests/cli/scale_postgre
 tests/cli/run_slow_epoch.sh tests/cli/run_timeout.sh"
 # The scripts run $jobs at a time ($OPTLAB_TEST_JOBS, default the number of CPUs): most of
 # them spend their time in one single-threaded training process or in waiting on a server,
-# so two at a time on CI's 2 cores take about half as long. Each writes its own temp dir,
+# so one at a time left CI's second core mostly idle. Each writes its own temp dir,
 # SQLite file, PostgreSQL cluster and port, so they do not meet. A result line is printed
 # when its script ends, so the lines come in the order the scripts finish.
 jobs=${OPTLAB_TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "run-tests.sh: OPTLAB_TEST_JOBS must be a positive integer, not '$jobs'" >&2; exit 2; }
 running=()   # "build:script|log" of the scripts started and not yet reported
 collect_scripts() {
-    local i entry name log rc secs r still=()
+    local entry name log rc secs r still=()
     for entry in "${running[@]}"; do
         name=${entry%%|*}; log=${entry#*|}
         if [ ! -s "$log.rc" ]; then still+=("$entry"); continue; fi
