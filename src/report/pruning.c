@@ -66,13 +66,18 @@ int rp_pruning_pairs(const rp_experiment *ex, size_t i, rp_pair_set *ps) {
 
 int rp_baseline_vs(const rp_experiment *ex, size_t i, rp_vs_quantity q, rp_vs *v) {
     rp_pair_set ps;
+    rp_pruning_pairs(ex, i, &ps);
+    return rp_pairs_vs(ex, &ps, q, v);
+}
+
+int rp_pairs_vs(const rp_experiment *ex, const rp_pair_set *ps, rp_vs_quantity q, rp_vs *v) {
     memset(v, 0, sizeof *v);
     v->mean = v->half = v->base_mean = v->base_half = v->diff = v->diff_half = v->p_t = v->p_flip = NAN;
-    if (rp_pruning_pairs(ex, i, &ps) == 0) return 0;
-    v->n = ps.n;
-    for (int r = 0; r < ps.n; r++) {
-        const rp_rep_cell *c = rp_cell(ex, ps.reps[r], ps.i);
-        const rp_rep_cell *cb = rp_cell(ex->baseline, ps.base_reps[r], (size_t)ps.j);
+    if (ps->n == 0) return 0;
+    v->n = ps->n;
+    for (int r = 0; r < ps->n; r++) {
+        const rp_rep_cell *c = rp_cell(ex, ps->reps[r], ps->i);
+        const rp_rep_cell *cb = rp_cell(ex->baseline, ps->base_reps[r], (size_t)ps->j);
         v->a[r] = q == RP_VS_TEST ? c->test : q == RP_VS_VALID ? c->best_valid : c->to_best;
         v->b[r] = q == RP_VS_TEST ? cb->test : q == RP_VS_VALID ? cb->best_valid : cb->to_best;
     }

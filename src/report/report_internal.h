@@ -331,6 +331,9 @@ typedef struct {
 /* Study i of ex against its baseline study in quantity q, as the report's tables give it; returns v->n. Shared
    by the report (pruning.c) and `optlab serve`'s experiment page. */
 int rp_baseline_vs(const rp_experiment *ex, size_t i, rp_vs_quantity q, rp_vs *v);
+/* The same for pairs already found by rp_pruning_pairs (ps belongs to ex), for a caller that wants several
+   quantities and the pairs' cost without pairing the studies again. */
+int rp_pairs_vs(const rp_experiment *ex, const rp_pair_set *ps, rp_vs_quantity q, rp_vs *v);
 /* Load ex->baseline, the experiment named baseline in st, with opt's other settings, as `optlab report
    --baseline` does: refused for a study report (ex->generic) and for ex itself; the loader's error when the
    storage has no such experiment. */

@@ -201,18 +201,17 @@ static cJSON *baseline_object(const rp_experiment *ex) {
     cJSON *opts = cJSON_AddArrayToObject(o, "optimizers");
     static const char *const key[3] = {[RP_VS_TEST] = "test", [RP_VS_VALID] = "valid", [RP_VS_TO_BEST] = "to_best"};
     for (size_t i = 0; i < ex->n_studies; i++) {
-        rp_vs v;
-        if (rp_baseline_vs(ex, i, RP_VS_TEST, &v) == 0) continue;
+        rp_pair_set ps;
+        if (rp_pruning_pairs(ex, i, &ps) == 0) continue;
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "label", ex->studies[i].label);
-        cJSON_AddNumberToObject(x, "n", v.n);
+        cJSON_AddNumberToObject(x, "n", ps.n);
         for (int q = RP_VS_TEST; q <= RP_VS_TO_BEST; q++) {
-            if (q != RP_VS_TEST) rp_baseline_vs(ex, i, (rp_vs_quantity)q, &v); /* the test one is in v already */
+            rp_vs v;
+            rp_pairs_vs(ex, &ps, (rp_vs_quantity)q, &v);
             cJSON_AddItemToObject(x, key[q], vs_object(&v));
         }
         /* the report's "Cost" row: what the paired repetitions trained on each side */
-        rp_pair_set ps;
-        rp_pruning_pairs(ex, i, &ps);
         cJSON *cost = cJSON_AddObjectToObject(x, "cost");
         cJSON_AddNumberToObject(cost, "pruned", ps.pruned);
         cJSON_AddNumberToObject(cost, "trials", ps.trials);
