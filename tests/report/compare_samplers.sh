@@ -5,8 +5,9 @@
 # Then `optlab report --experiment tiny-gp --baseline tiny`'s trials-to-best table is
 # checked against the counts computed here from the database with sqlite3 in Python
 # (the search's trials by number, re-evaluation trials left out), and
-# scripts/compare-samplers.sh must collect the same rows. About 14 s of CPU (45 s wall
-# on the 2-core machine while it ran other jobs).
+# scripts/compare-samplers.sh must collect the same rows; its --figures must draw each
+# optimizer's figure from the report's own best-so-far blocks, the baseline's first.
+# About 20 s of CPU (98 s wall on the 2-core machine while an experiment ran on both cores).
 set -eu
 BIN=${OPTLAB_BIN:-build/optlab}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -24,8 +25,38 @@ done
 "$BIN" report --storage "sqlite:///$db" --experiment tiny-gp --baseline tiny --report-dir "$tmp/rep" > /dev/null
 "$BIN" report --storage "sqlite:///$db" --experiment tiny-gp --baseline tiny --report-dir "$tmp/rep-ko" --lang ko > /dev/null
 [ -s "$tmp/rep/figures/pruning-best-so-far.png" ] || { echo "FAIL: no pruning-best-so-far.png" >&2; exit 1; }
-OPTLAB_BIN=$BIN scripts/compare-samplers.sh "sqlite:///$db" --baseline tiny tiny-gp tiny-none > "$tmp/table.md" 2> "$tmp/table.err"
+OPTLAB_BIN=$BIN scripts/compare-samplers.sh "sqlite:///$db" --baseline tiny --report-dir "$tmp/cmp" --figures "$tmp/fig" \
+    tiny-gp tiny-none > "$tmp/table.md" 2> "$tmp/table.err"
 grep -q "tiny-none left out" "$tmp/table.err" || { cat "$tmp/table.err"; echo "FAIL: a missing experiment is not named" >&2; exit 1; }
+# --figures: one figure per optimizer whose data are the report's own blocks, baseline first
+for opt in adam adadelta; do
+    for f in dat gp png svg; do
+        [ -s "$tmp/fig/samplers-$opt.$f" ] || { ls "$tmp/fig"; echo "FAIL: no samplers-$opt.$f" >&2; exit 1; }
+    done
+done
+/usr/bin/python3 - "$tmp/cmp/tiny-gp/figures/pruning-best-so-far.dat" "$tmp/fig" <<'PY'
+import re, sys
+def blocks(path):
+    out, cur = {}, None
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r"# block \d+: (.*)$", line)
+        if m:
+            cur = m.group(1)
+            out[cur] = []
+        elif cur and line[:1].isdigit():
+            out[cur].append(line)
+    return out
+report = blocks(sys.argv[1])
+for opt, label in (("adam", "Adam"), ("adadelta", "Adadelta")):
+    fig = blocks(f"{sys.argv[2]}/samplers-{opt}.dat")
+    assert list(fig) == ["tiny (sampler tpe), repetitions: 2", "tiny-gp (sampler gp), repetitions: 2"], list(fig)
+    assert fig["tiny (sampler tpe), repetitions: 2"] == report[f"{label}, tiny"], opt
+    assert fig["tiny-gp (sampler gp), repetitions: 2"] == report[f"{label}, tiny-gp"], opt
+    assert len(report[f"{label}, tiny"]) == 12, len(report[f"{label}, tiny"])  # 11 trials and the closing row
+    gp = open(f"{sys.argv[2]}/samplers-{opt}.gp", encoding="utf-8").read()
+    assert 'title "tpe (tiny, 2 rep.)"' in gp and 'title "gp (tiny-gp, 2 rep.)"' in gp, gp
+    print(f"{label}: samplers-{opt}.dat holds the report's two blocks")
+PY
 /usr/bin/python3 - "$db" "$tmp/rep/README.md" "$tmp/rep-ko/README.md" "$tmp/table.md" <<'PY'
 import re, sqlite3, statistics, sys
 db = sqlite3.connect(sys.argv[1])
