@@ -52,6 +52,10 @@ mkdir -p "$out" || exit 1
 # --figures: per optimizer, the baseline's block and each experiment's block of the reports'
 # pruning-best-so-far.dat ("# block K: LABEL, EXPERIMENT" then rows "trial mean repetitions",
 # the last at N+1 with 0 repetitions) side by side in DIR/samplers-SLUG.dat, then its .gp.
+dat_block() { # FILE K: the rows of block K of a report's .dat
+    awk -v b="$2" '/^# block [0-9]+: / { blk = $3; sub(/:$/, "", blk); on = (blk == b); next }
+                   on && /^[0-9]/ { print }' "$1"
+}
 draw_figures() {
     mkdir -p "$figures" || exit 1
     local bsampler
@@ -83,8 +87,7 @@ draw_figures() {
             [ $k -eq 0 ] || printf '\n\n' >>"$dat"
             echo "# block $k: $x (sampler $smp), repetitions: $n" >>"$dat"
             echo "# trial	mean_best_so_far_pct	repetitions" >>"$dat"
-            awk -v b="$b" '/^# block [0-9]+: / { blk = $3; sub(/:$/, "", blk); on = (blk == b); next }
-                           on && /^[0-9]/ { print }' "$f" >>"$dat"
+            dat_block "$f" "$b" >>"$dat"
             k=$((k + 1))
         done <"$tmp/pick"
         # a baseline block in another report that is not the one drawn: that report paired other repetitions
@@ -92,10 +95,7 @@ draw_figures() {
         ref=$(awk -F'\t' 'NR == 1 { print $5 "\t" $6 }' "$tmp/pick")
         awk -F'\t' -v l="$label" -v base="$baseline" '$1 == l && $2 == base' "$tmp/curves" |
             while IFS=$'\t' read -r lab x smp n f b; do
-                if ! cmp -s <(awk -v b="$b" '/^# block [0-9]+: / { blk = $3; sub(/:$/, "", blk); on = (blk == b); next }
-                                          on && /^[0-9]/ { print }' "$f") \
-                             <(awk -v b="${ref#*$'\t'}" '/^# block [0-9]+: / { blk = $3; sub(/:$/, "", blk); on = (blk == b); next }
-                                          on && /^[0-9]/ { print }' "${ref%$'\t'*}"); then
+                if ! cmp -s <(dat_block "$f" "$b") <(dat_block "${ref%$'\t'*}" "${ref#*$'\t'}"); then
                     echo "compare-samplers.sh: figure $label: $(basename "$(dirname "$(dirname "$f")")") paired $n repetition(s) of $baseline, not those of the drawn $baseline curve" >&2
                 fi
             done
