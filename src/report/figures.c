@@ -42,14 +42,7 @@ static const char *font_of(ol_report_lang lang) {
 static ol_status write_file(const char *dir, const char *name, const char *ext, const rp_buf *b, ol_error *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
-    if (b->failed) return ol_fail(err, OL_ENOMEM, "out of memory writing %s", path);
-    FILE *f = fopen(path, "w");
-    if (!f) return ol_fail(err, OL_EIO, "cannot create %s: %s", path, strerror(errno));
-    size_t w = b->len ? fwrite(b->s, 1, b->len, f) : 0;
-    int bad = w != b->len;
-    if (fclose(f) != 0) bad = 1;
-    if (bad) return ol_fail(err, OL_EIO, "cannot write %s: %s", path, strerror(errno));
-    return OL_OK;
+    return rp_buf_save(b, path, err);
 }
 
 /* Run `gnuplot NAME.gp` in dir; on failure the message quotes gnuplot's first error line. */

@@ -155,18 +155,7 @@ ol_status rp_write_generic_markdown(const rp_experiment *ex, const ol_report_opt
     }
     rp_printf(&b, ko ? "\n그림마다 데이터 (`.dat`) 와 gnuplot 스크립트 (`.gp`) 가 `figures/` 에 함께 있다.\n"
                      : "\nEach figure's data (`.dat`) and gnuplot script (`.gp`) sit beside it in `figures/`.\n");
-    if (b.failed) {
-        rp_buf_free(&b);
-        return ol_fail(err, OL_ENOMEM, "out of memory writing %s", path);
-    }
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        rp_buf_free(&b);
-        return ol_fail(err, OL_EIO, "cannot create %s: %s", path, strerror(errno));
-    }
-    int bad = fwrite(b.s, 1, b.len, f) != b.len;
-    if (fclose(f) != 0) bad = 1;
+    ol_status rc = rp_buf_save(&b, path, err);
     rp_buf_free(&b);
-    if (bad) return ol_fail(err, OL_EIO, "cannot write %s: %s", path, strerror(errno));
-    return OL_OK;
+    return rc;
 }

@@ -591,18 +591,7 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
         rp_printf(&b, "\n## %s\n\n", KO(lang) ? "학습되지 않는 Trial" : "Trials that never learn");
         rp_write_never_learn(&b, ex, lang);
     }
-    if (b.failed) {
-        rp_buf_free(&b);
-        return ol_fail(err, OL_ENOMEM, "out of memory writing %s", path);
-    }
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        rp_buf_free(&b);
-        return ol_fail(err, OL_EIO, "cannot create %s: %s", path, strerror(errno));
-    }
-    int bad = fwrite(b.s, 1, b.len, f) != b.len;
-    if (fclose(f) != 0) bad = 1;
+    ol_status rc = rp_buf_save(&b, path, err);
     rp_buf_free(&b);
-    if (bad) return ol_fail(err, OL_EIO, "cannot write %s: %s", path, strerror(errno));
-    return OL_OK;
+    return rc;
 }

@@ -313,17 +313,6 @@ void rp_write_never_learn(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
 
 /* ---- figures ---- */
 
-static ol_status nl_write(const char *dir, const char *name, const char *ext, const rp_buf *b, ol_error *err) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
-    if (b->failed) return ol_fail(err, OL_ENOMEM, "out of memory writing %s", path);
-    FILE *f = fopen(path, "w");
-    if (!f) return ol_fail(err, OL_EIO, "cannot create %s: %s", path, strerror(errno));
-    int bad = b->len && fwrite(b->s, 1, b->len, f) != b->len;
-    if (fclose(f) != 0) bad = 1;
-    return bad ? ol_fail(err, OL_EIO, "cannot write %s: %s", path, strerror(errno)) : OL_OK;
-}
-
 static void nl_preamble(rp_buf *gp, const char *name, const char *what, ol_report_lang lang, int n_keys) {
     rp_printf(gp,
               "# %s.gp — %s.\n"
@@ -351,8 +340,8 @@ static void nl_postamble(rp_buf *gp, const char *name) {
 
 static ol_status nl_emit(const char *dir, const char *name, rp_buf *dat, rp_buf *gp, rp_buf *all, int *n_fig,
                          ol_error *err) {
-    ol_status rc = nl_write(dir, name, "dat", dat, err);
-    if (!rc) rc = nl_write(dir, name, "gp", gp, err);
+    ol_status rc = rp_fig_write(dir, name, "dat", dat, err);
+    if (!rc) rc = rp_fig_write(dir, name, "gp", gp, err);
     if (!rc) rp_printf(all, "reset session\nload \"%s.gp\"\n", name), (*n_fig)++;
     rp_buf_free(dat);
     rp_buf_free(gp);

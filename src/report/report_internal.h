@@ -196,6 +196,10 @@ typedef struct {
 } rp_buf;
 void rp_printf(rp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rp_buf_free(rp_buf *b);
+/* Write b's text to path (created or truncated); an out-of-memory buffer, a file that cannot be created or a
+   short write (a full disk) is an error naming path. The report is built in a temporary directory that replaces
+   the old one only when complete (report.c), so a failure here loses nothing already written. */
+ol_status rp_buf_save(const rp_buf *b, const char *path, ol_error *err);
 
 /* text.c: localized words and number formats */
 typedef enum {

@@ -5,6 +5,7 @@
  * way a person writes them. Also the text buffer the writers build into.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +44,15 @@ void rp_printf(rp_buf *b, const char *fmt, ...) {
 void rp_buf_free(rp_buf *b) {
     free(b->s);
     memset(b, 0, sizeof *b);
+}
+
+ol_status rp_buf_save(const rp_buf *b, const char *path, ol_error *err) {
+    if (b->failed) return ol_fail(err, OL_ENOMEM, "out of memory writing %s", path);
+    FILE *f = fopen(path, "w");
+    if (!f) return ol_fail(err, OL_EIO, "cannot create %s: %s", path, strerror(errno));
+    int bad = b->len && fwrite(b->s, 1, b->len, f) != b->len;
+    if (fclose(f) != 0) bad = 1;
+    return bad ? ol_fail(err, OL_EIO, "cannot write %s: %s", path, strerror(errno)) : OL_OK;
 }
 
 static const char *const text_en[RP_T_N] = {
