@@ -33,4 +33,4 @@ for rep in 0 1 2; do
             --repetition $rep --repeat 1 --data "$DATA" --no-report "${timeout[@]}" || exit 1
     done
 done
-echo "run.sh: all 12 runs complete; the table: ../../scripts/compare-samplers.sh sqlite:///optlab.db --report-dir reports"
+echo "run.sh: all 12 runs complete; the table: ../../scripts/compare-samplers.sh sqlite:///optlab.db --report-dir reports --figures figures"
