@@ -101,7 +101,7 @@ draw_figures() {
             done
         write_gp "$label" "$slug" "$tmp/pick" >"$gp"
         (cd "$figures" && gnuplot "samplers-$slug.gp") || { echo "compare-samplers.sh: gnuplot failed on $gp" >&2; exit 1; }
-    done
+    done || exit 1 # the loop runs in a pipeline's subshell: its exit ends only that
     echo "figures: $(cd "$figures" && pwd)/samplers-*.png" >&2
 }
 
