@@ -233,9 +233,7 @@ ol_status ol_paths_write(const ol_paths_options *opt_in, ol_paths_summary *summa
         rp_printf(&m, "This directory was written by `optlab paths`; the next run replaces it whole.\n");
         char p[PATH_MAX + 64];
         snprintf(p, sizeof p, "%s/%s", tmp, MARKER);
-        FILE *f = fopen(p, "w");
-        if (!f || fputs(m.s, f) < 0) rc = ol_fail(err, OL_EIO, "cannot write %s", p);
-        if (f && fclose(f) != 0 && !rc) rc = ol_fail(err, OL_EIO, "cannot write %s", p);
+        rc = rp_buf_save(&m, p, err);
         rp_buf_free(&m);
     }
     if (!rc && existing) {
