@@ -1,0 +1,28 @@
+# samplers-adadelta.gp — Adadelta: every sampler's best valid-trial accuracy so far, mean over repetitions.
+# Draws samplers-adadelta.png and .svg from samplers-adadelta.dat: run `gnuplot samplers-adadelta.gp` here.
+# Written by scripts/compare-samplers.sh; edit freely.
+set encoding utf8
+font = "DejaVu Sans,13"
+set terminal pngcairo size 800,500 noenhanced font font linewidth 1.2
+set output "samplers-adadelta.png"
+set border lw 1
+set grid lc rgb "#d9d9d9" lw 1
+set title font ",14"
+set key at screen 0.5, screen 0.015 center bottom horizontal Left reverse samplen 2 width 2 maxcols 3
+set tics out nomirror
+set datafile missing "NaN"
+set title "Adadelta: best valid-trial accuracy so far, mean over repetitions\n(baseline seed dashed)"
+set xlabel "trial (search order)"
+set ylabel "best valid-trial accuracy so far (%)"
+set xrange [1:71]
+set format x "%.0f"
+set format y "%.1f"
+set bmargin 8.0
+plot "samplers-adadelta.dat" index 0 using 1:2 with steps lw 2 dt 2 lc rgb "#000000" title "tpe (seed, 3 rep.)", \
+     "samplers-adadelta.dat" index 1 using 1:2 with steps lw 2 dt 1 lc rgb "#0072B2" title "mvtpe (seed-mvtpe, 3 rep.)", \
+     "samplers-adadelta.dat" index 2 using 1:2 with steps lw 2 dt 1 lc rgb "#D55E00" title "gp (seed-gp, 3 rep.)", \
+     "samplers-adadelta.dat" index 3 using 1:2 with steps lw 2 dt 1 lc rgb "#009E73" title "random (seed-random, 3 rep.)"
+set terminal svg size 800,500 noenhanced font font linewidth 1.2 background "white"
+set output "samplers-adadelta.svg"
+replot
+unset output
