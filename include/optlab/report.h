@@ -50,6 +50,10 @@ typedef struct {
                                  (values in their own units and direction); NULL: an experiment */
     const char *paths_dir;  /**< an `optlab paths` output directory: adds the "optimizers" section
                                  (its table, its surface figures copied in); NULL: no such section */
+    const char *only;       /**< comma-separated study names (the part after '/', normally the optimizers,
+                                 e.g. "adamw,muon") to keep: the report, its statistics and Holm's
+                                 correction cover only these. Each must be a study of the experiment;
+                                 NULL: every study. Not for a generic study report */
 } ol_report_options;
 
 /** What a written report covers (for the command to tell the user). */

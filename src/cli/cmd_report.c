@@ -16,7 +16,8 @@
 
 static void report_usage(FILE *out) {
     fputs("usage: optlab report [--storage URL] [--report-dir DIR] [--lang en|ko]\n"
-          "                     [--experiment NAME | --study-name NAME] [--baseline NAME] [--gnuplot PROGRAM]\n\n"
+          "                     [--experiment NAME | --study-name NAME] [--only NAMES] [--baseline NAME]\n"
+          "                     [--gnuplot PROGRAM] [--paths DIR]\n\n"
           "Write the results of an experiment as DIR/README.md with its figures, from the\n"
           "storage alone: conclusion (optimizers ranked by test accuracy, with what the noise\n"
           "allows to claim), results table, accuracy over each HPO, accuracy against each\n"
@@ -38,6 +39,9 @@ static void report_usage(FILE *out) {
           "                      are never taken for it). A NAME that is one study's name reports\n"
           "                      that study as --study-name does\n"
           "  --study-name NAME   a generic report of this one study, whatever made it (alias --study)\n"
+          "  --only NAMES        only these studies of the experiment, comma-separated as its study\n"
+          "                      names end (normally optimizers: --only adamw,lion,muon): the tables,\n"
+          "                      figures, paired tests and Holm's correction cover only them\n"
           "  --baseline NAME     compare with another experiment of the same storage, repetition\n"
           "                      by repetition: epochs and seconds saved, change of the best results,\n"
           "                      trials each search needed to come within 0.1 points of its best\n"
@@ -51,7 +55,7 @@ static void report_usage(FILE *out) {
           out);
 }
 
-enum { R_STORAGE, R_DIR, R_LANG, R_EXPERIMENT, R_STUDY, R_BASELINE, R_GNUPLOT, R_PATHS };
+enum { R_STORAGE, R_DIR, R_LANG, R_EXPERIMENT, R_STUDY, R_BASELINE, R_GNUPLOT, R_PATHS, R_ONLY };
 
 int cmd_report(int argc, char **argv) {
     static const cli_option opts[] = {{"storage", 1, R_STORAGE},   {"report-dir", 1, R_DIR},
@@ -59,6 +63,7 @@ int cmd_report(int argc, char **argv) {
                                       {"experiment", 1, R_EXPERIMENT}, {"study-name", 1, R_STUDY},
                                       {"study", 1, R_STUDY},       {"baseline", 1, R_BASELINE},
                                       {"gnuplot", 1, R_GNUPLOT},   {"paths", 1, R_PATHS},
+                                      {"only", 1, R_ONLY},
                                       {NULL, 0, 0}};
     const char *url = DEFAULT_STORAGE, *lang = "en", *v;
     ol_report_options opt;
@@ -78,11 +83,15 @@ int cmd_report(int argc, char **argv) {
         case R_BASELINE: opt.baseline = v; break;
         case R_GNUPLOT: opt.gnuplot = v; break;
         case R_PATHS: opt.paths_dir = v; break;
+        case R_ONLY: opt.only = v; break;
         }
     }
     if (cli_operand_count(&p)) return cli_usage_error(&p, "unexpected argument '%s'", cli_operands(&p)[0]);
     if (opt.experiment && opt.study)
         return cli_usage_error(&p, "--experiment and --study-name: choose one (an experiment or one study)");
+    if (opt.only && opt.study)
+        return cli_usage_error(&p, "--only chooses studies of an experiment, not of --study-name's one study");
+    if (opt.only && !*opt.only) return cli_usage_error(&p, "--only needs study names, comma-separated");
     if (!strcmp(lang, "en")) opt.lang = OL_REPORT_EN;
     else if (!strcmp(lang, "ko")) opt.lang = OL_REPORT_KO;
     else return cli_usage_error(&p, "--lang must be en or ko, not '%s'", lang);

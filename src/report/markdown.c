@@ -554,8 +554,14 @@ ol_status rp_write_markdown(const rp_experiment *ex, const ol_report_options *op
         rp_printf(&b, ".");
     }
     schedules_line(&b, ex, lang);
+    if (opt->only)
+        rp_printf(&b, ko ? " 이 보고서는 `--only` 로 고른 Optimizer %zu 개만 다룬다 (통계와 Holm 보정도 이들만)."
+                         : " This report covers only the %zu optimizers chosen with `--only` (its statistics and Holm's "
+                           "correction too).",
+                  ex->n_studies);
     rp_printf(&b, ko ? " 다시 만들기: `optlab report --storage '%s' --experiment '%s'" : " Rebuild with `optlab report --storage '%s' --experiment '%s'",
               safe_url, ex->experiment);
+    if (opt->only) rp_printf(&b, " --only '%s'", opt->only);
     if (ex->baseline) rp_printf(&b, " --baseline '%s'", ex->baseline->experiment);
     rp_printf(&b, ko ? " --lang ko`.\n" : "`.\n");
     rp_printf(&b, ko ? "그림마다 데이터 (`.dat`) 와 gnuplot 스크립트 (`.gp`) 가 `figures/` 에 함께 있어, 스크립트를 고쳐 "

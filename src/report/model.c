@@ -575,6 +575,46 @@ static ol_status load_repetitions(ol_storage *st, const ol_study_rec *studies, c
     return OL_OK;
 }
 
+/* Whether the comma-separated list `only` names `key` (a study's part after '/'). */
+static int only_names(const char *only, const char *key) {
+    size_t kl = strlen(key);
+    for (const char *p = only; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == kl && !strncmp(p, key, kl)) return 1;
+        if (!e) break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+/* --only: every name must be one of the experiment's studies at repetition `rep` (the error lists them). */
+static ol_status check_only(const char *only, const ol_study_rec *studies, const study_place *pl, size_t n,
+                            const char *experiment, int rep, ol_error *err) {
+    for (const char *p = only;;) {
+        const char *e = strchr(p, ',');
+        int len = (int)(e ? (size_t)(e - p) : strlen(p));
+        int found = 0;
+        char names[400] = "";
+        size_t nl = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!pl[i].is_experiment || strcmp(pl[i].experiment, experiment) || pl[i].repeat != rep) continue;
+            const char *key = study_key(studies[i].name);
+            found |= strlen(key) == (size_t)len && !strncmp(p, key, (size_t)len);
+            int w = snprintf(names + nl, sizeof names - nl, "%s%s", nl ? ", " : "", key);
+            if (w > 0) nl = (size_t)w < sizeof names - nl ? nl + (size_t)w : sizeof names - 1;
+        }
+        if (len == 0)
+            return ol_fail(err, OL_EINVAL, "--only '%s': an empty name (give the studies comma-separated, e.g. %s)",
+                           only, names);
+        if (!found)
+            return ol_fail(err, OL_ENOTFOUND, "--only: experiment '%s' has no study '%.*s' (its studies: %s)",
+                           experiment, len, p, names);
+        if (!e) return OL_OK;
+        p = e + 1;
+    }
+}
+
 ol_status rp_load(ol_storage *st, const ol_report_options *opt, rp_experiment *ex, ol_error *err) {
     memset(ex, 0, sizeof *ex);
     ex->seed = -1;
@@ -656,6 +696,9 @@ ol_status rp_load(ol_storage *st, const ol_report_options *opt, rp_experiment *e
                              url, n_plain, plain);
         }
     }
+    if (rc == OL_OK && generic >= 0 && opt->only)
+        rc = ol_fail(err, OL_EINVAL, "--only chooses studies of an experiment; '%s' is one study, not an optlab experiment",
+                     studies[generic].name);
     if (rc == OL_OK && generic >= 0) {
         ex->generic = 1;
         ex->experiment = dupstr(studies[generic].name);
@@ -688,10 +731,12 @@ ol_status rp_load(ol_storage *st, const ol_report_options *opt, rp_experiment *e
         size_t count = 0;
         for (size_t i = 0; i < n; i++)
             count += pl[i].is_experiment && !strcmp(pl[i].experiment, chosen) && pl[i].repeat == lowest;
-        ex->studies = calloc(count, sizeof *ex->studies);
-        if (!ex->studies || !ex->experiment) rc = ol_fail(err, OL_ENOMEM, "out of memory");
+        if (opt->only) rc = check_only(opt->only, studies, pl, n, chosen, lowest, err);
+        ex->studies = calloc(count ? count : 1, sizeof *ex->studies);
+        if (rc == OL_OK && (!ex->studies || !ex->experiment)) rc = ol_fail(err, OL_ENOMEM, "out of memory");
         for (size_t i = 0; i < n && rc == OL_OK; i++) {
             if (!pl[i].is_experiment || strcmp(pl[i].experiment, chosen) || pl[i].repeat != lowest) continue;
+            if (opt->only && !only_names(opt->only, study_key(studies[i].name))) continue;
             rp_study *s = &ex->studies[ex->n_studies++];
             rc = fill_study(st, &studies[i], &pl[i], ex, s, err);
         }

@@ -390,10 +390,10 @@ void rp_write_repetitions(rp_buf *b, const rp_experiment *ex, ol_report_lang lan
                   "t-test**: assumes the R differences are independent and roughly normal. **Sign-flip test** "
                   "(exact paired permutation test): counts all 2^R sign patterns of the differences and assumes "
                   "only that, were the optimizers equal, each difference would be as likely positive as negative "
-                  "(symmetry)%s. Both are corrected with **Holm's method** over the %d pairs (family-wise error "
+                  "(symmetry)%s. Both are corrected with **Holm's method** over the %d pair%s (family-wise error "
                   "rate ≤ 5 %%). Verdict: significant when the Holm-adjusted paired t-test p < 0.05.\n",
                   min_exact ? "; with few repetitions its smallest possible p is 2/2^R, so it is conservative" : "",
-                  valid->n_pairs);
+                  valid->n_pairs, valid->n_pairs == 1 ? "" : "s");
     if (test->n >= 2) pairs_table(b, ex, test, lang);
     pairs_table(b, ex, valid, lang);
     /* the same repetitions' re-evaluated results, when every repetition has them */

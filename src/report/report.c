@@ -145,6 +145,7 @@ ol_status rp_load_baseline(ol_storage *st, const ol_report_options *opt, rp_expe
     ol_report_options bo = *opt;
     bo.experiment = baseline;
     bo.baseline = NULL;
+    bo.only = NULL; /* the baseline keeps every study: it is paired by name with the chosen ones */
     ol_status rc = rp_load(st, &bo, ex->baseline, err);
     if (rc) {
         free(ex->baseline);

@@ -40,4 +40,11 @@ grep -q "not an optlab report" "$tmp/err" || fail "non-report directory message:
 [ $rc -eq 1 ] || fail "empty storage: exit $rc, wanted 1"
 grep -q "holds no studies" "$tmp/err" || fail "empty storage message: $(cat "$tmp/err")"
 [ ! -e "$tmp/r" ] || fail "a report directory was created for an empty storage"
+"$BIN" report --help | grep -q -- "--only NAMES" || fail "--help lacks --only"
+"$BIN" report --storage memory: --study-name s --only adam --out "$tmp/r" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "--only with --study-name: exit $rc, wanted 2"
+grep -q -- "--only chooses studies of an experiment" "$tmp/err" || fail "--only with --study-name message: $(cat "$tmp/err")"
+"$BIN" report --storage memory: --only "" --out "$tmp/r" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "empty --only: exit $rc, wanted 2"
+[ ! -e "$tmp/r" ] || fail "a report directory was created for a refused --only"
 echo ok

@@ -319,3 +319,55 @@ Test(repeats, four_repetitions_numbers_known_by_hand, .timeout = 60) {
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
     cr_assert_eq(system(cmd), 0);
 }
+
+/* --only: the report of two of the three optimizers holds only them, and its one pair's Holm p is its own p
+   (a family of one). An unknown or empty name is refused before anything is written. */
+Test(repeats, only_reports_the_chosen_optimizers, .timeout = 60) {
+    ol_storage *st;
+    OK(ol_storage_open(&st, "memory:", err));
+    for (int rep = 0; rep < 4; rep++)
+        for (int k = 0; k < 3; k++) add_rep_study(st, rep, k);
+    char tmp[] = "/tmp/optlab-repeats-only-XXXXXX";
+    cr_assert_not_null(mkdtemp(tmp));
+    char out[128], readme[160];
+    snprintf(out, sizeof out, "%s/report", tmp);
+    ol_report_options opt = {.out_dir = out, .experiment = "rep", .only = "adadelta,adam"};
+    ol_report_summary sum;
+    OK(ol_report_write(st, &opt, &sum, err));
+    cr_expect_eq(sum.n_optimizers, 2);
+    cr_expect_eq(sum.n_repetitions, 4);
+    snprintf(readme, sizeof readme, "%s/README.md", out);
+    char *md = slurp(readme, NULL);
+    cr_assert_not_null(md);
+    cr_expect(strstr(md, "covers only the 2 optimizers chosen with `--only`"), "the header says so");
+    cr_expect(strstr(md, "--experiment 'rep' --only 'adadelta,adam'`"), "the rebuild command keeps --only");
+    cr_expect(!strstr(md, "AdamW"), "AdamW was not chosen but appears");
+    cr_expect(strstr(md, "| Adam > AdaDelta | 4 / 4 |"), "rankings of the two");
+    cr_expect(strstr(md, "over the 1 pair (family-wise"), "Holm's family is the one pair");
+    double d[4], s = 0, ss = 0;
+    for (int r = 0; r < 4; r++) s += d[r] = TEST[0][r] - TEST[2][r];
+    double m = s / 4;
+    for (int r = 0; r < 4; r++) ss += (d[r] - m) * (d[r] - m);
+    double p = p_closed(m / (sqrt(ss / 3) / 2), 3);
+    char cells[8][256];
+    int n = row_cells(md, "| pair (test accuracy)", "Adam − AdaDelta", cells, 8);
+    cr_assert_eq(n, 6);
+    cr_expect(fabs(atof(cells[1]) - p) < 6e-5, "p printed %s, expected %.6f", cells[1], p);
+    cr_expect(fabs(atof(cells[2]) - p) < 6e-5, "Holm over one pair printed %s, expected %.6f", cells[2], p);
+    free(md);
+    /* refused: an unknown name (the message lists the studies), an empty name; the report stays as it was */
+    ol_error e;
+    ol_report_options bad = {.out_dir = out, .experiment = "rep", .only = "adam,nope"};
+    cr_expect_eq(ol_report_write(st, &bad, NULL, &e), OL_ENOTFOUND);
+    cr_expect(strstr(e.msg, "'nope'") && strstr(e.msg, "adam, adamw, adadelta"), "%s", e.msg);
+    bad.only = "adam,,adamw";
+    cr_expect_eq(ol_report_write(st, &bad, NULL, &e), OL_EINVAL);
+    cr_expect(strstr(e.msg, "empty name"), "%s", e.msg);
+    md = slurp(readme, NULL);
+    cr_expect(md && strstr(md, "covers only the 2 optimizers"), "a refused --only changed the existing report");
+    free(md);
+    ol_storage_close(st);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    cr_assert_eq(system(cmd), 0);
+}
