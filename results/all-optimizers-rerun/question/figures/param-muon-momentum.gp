@@ -1,0 +1,29 @@
+# param-muon-momentum.gp — Muon: valid-trial accuracy against momentum.
+# Draws param-muon-momentum.png and param-muon-momentum.svg from param-muon-momentum.dat: run `gnuplot param-muon-momentum.gp` in this directory.
+# Written by `optlab report`; edit freely (colours: the Okabe–Ito palette, safe for
+# colour-blind readers).
+set encoding utf8
+font = "DejaVu Sans,13"
+set terminal pngcairo size 800,500 noenhanced font font linewidth 1.2
+set output "param-muon-momentum.png"
+set border lw 1
+set grid lc rgb "#d9d9d9" lw 1
+set title font ",14"
+# the key in its own band under the x label: it never covers data
+set key at screen 0.5, screen 0.015 center bottom horizontal Left reverse samplen 2 width 2 maxcols 2
+set tics out nomirror
+set datafile missing "NaN"
+set title "Muon: accuracy against momentum (all trials)"
+set xlabel "momentum (momentum)"
+set ylabel "valid-trial accuracy (%)"
+set xrange [0.7943:0.9957]
+set yrange [94.2744:97.3656]
+set format y "%.1f"
+y_no_value = 94.3671  # where trials without a value are marked
+set bmargin 6
+plot "param-muon-momentum.dat" using 1:2 with points pt 7 ps 1.0 lc rgb "#0072B2" title "trial", \
+     "" using 1:($5 > 0 ? $2 : NaN) with points pt 13 ps 2.2 lc rgb "#D55E00" title "best trial"
+set terminal svg size 800,500 noenhanced font font linewidth 1.2 background "white"
+set output "param-muon-momentum.svg"
+replot
+unset output

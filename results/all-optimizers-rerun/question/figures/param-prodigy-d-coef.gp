@@ -1,0 +1,33 @@
+# param-prodigy-d-coef.gp — Prodigy: valid-trial accuracy against d_coef.
+# Draws param-prodigy-d-coef.png and param-prodigy-d-coef.svg from param-prodigy-d-coef.dat: run `gnuplot param-prodigy-d-coef.gp` in this directory.
+# Written by `optlab report`; edit freely (colours: the Okabe–Ito palette, safe for
+# colour-blind readers).
+set encoding utf8
+font = "DejaVu Sans,13"
+set terminal pngcairo size 800,500 noenhanced font font linewidth 1.2
+set output "param-prodigy-d-coef.png"
+set border lw 1
+set grid lc rgb "#d9d9d9" lw 1
+set title font ",14"
+# the key in its own band under the x label: it never covers data
+set key at screen 0.5, screen 0.015 center bottom horizontal Left reverse samplen 2 width 2 maxcols 2
+set tics out nomirror
+set datafile missing "NaN"
+set title "Prodigy: accuracy against d_coef (all trials)"
+set xlabel "d_coef (d_coef, log scale)"
+set ylabel "valid-trial accuracy (%)"
+set logscale x 10
+set format x "%g"
+set mxtics 10
+set xrange [0.087096359:11.48153621]
+set yrange [4.3348:100]
+set format y "%.0f"
+y_no_value = 7.20476  # where trials without a value are marked
+set bmargin 7.5
+plot "param-prodigy-d-coef.dat" using 1:2 with points pt 7 ps 1.0 lc rgb "#0072B2" title "trial", \
+     "" using 1:3 with points pt 9 ps 1.3 lc rgb "#E69F00" title "never learned", \
+     "" using 1:($5 > 0 ? $2 : NaN) with points pt 13 ps 2.2 lc rgb "#D55E00" title "best trial"
+set terminal svg size 800,500 noenhanced font font linewidth 1.2 background "white"
+set output "param-prodigy-d-coef.svg"
+replot
+unset output

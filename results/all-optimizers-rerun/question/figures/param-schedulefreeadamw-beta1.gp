@@ -1,0 +1,29 @@
+# param-schedulefreeadamw-beta1.gp — ScheduleFreeAdamW: valid-trial accuracy against beta1.
+# Draws param-schedulefreeadamw-beta1.png and param-schedulefreeadamw-beta1.svg from param-schedulefreeadamw-beta1.dat: run `gnuplot param-schedulefreeadamw-beta1.gp` in this directory.
+# Written by `optlab report`; edit freely (colours: the Okabe–Ito palette, safe for
+# colour-blind readers).
+set encoding utf8
+font = "DejaVu Sans,13"
+set terminal pngcairo size 800,500 noenhanced font font linewidth 1.2
+set output "param-schedulefreeadamw-beta1.png"
+set border lw 1
+set grid lc rgb "#d9d9d9" lw 1
+set title font ",14"
+# the key in its own band under the x label: it never covers data
+set key at screen 0.5, screen 0.015 center bottom horizontal Left reverse samplen 2 width 2 maxcols 2
+set tics out nomirror
+set datafile missing "NaN"
+set title "ScheduleFreeAdamW: accuracy against β₁ (all trials)"
+set xlabel "β₁ (beta1)"
+set ylabel "valid-trial accuracy (%)"
+set xrange [0.7946:0.9854]
+set yrange [83.1312:97.1088]
+set format y "%.0f"
+y_no_value = 83.5505  # where trials without a value are marked
+set bmargin 6
+plot "param-schedulefreeadamw-beta1.dat" using 1:2 with points pt 7 ps 1.0 lc rgb "#0072B2" title "trial", \
+     "" using 1:($5 > 0 ? $2 : NaN) with points pt 13 ps 2.2 lc rgb "#D55E00" title "best trial"
+set terminal svg size 800,500 noenhanced font font linewidth 1.2 background "white"
+set output "param-schedulefreeadamw-beta1.svg"
+replot
+unset output
