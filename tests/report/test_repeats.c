@@ -150,11 +150,17 @@ static void expect_mean_ci(const char *cell, const double *x, int n) {
               100 * half);
 }
 
-Test(repeats, four_repetitions_numbers_known_by_hand, .timeout = 60) {
+/* A memory storage holding experiment "rep": 3 optimizers x 4 repetitions (add_rep_study). */
+static ol_storage *four_repetitions(void) {
     ol_storage *st;
     OK(ol_storage_open(&st, "memory:", err));
     for (int rep = 0; rep < 4; rep++)
         for (int k = 0; k < 3; k++) add_rep_study(st, rep, k);
+    return st;
+}
+
+Test(repeats, four_repetitions_numbers_known_by_hand, .timeout = 60) {
+    ol_storage *st = four_repetitions();
     char tmp[] = "/tmp/optlab-repeats-test-XXXXXX";
     cr_assert_not_null(mkdtemp(tmp));
     char out[128], readme[160];
@@ -323,10 +329,7 @@ Test(repeats, four_repetitions_numbers_known_by_hand, .timeout = 60) {
 /* --only: the report of two of the three optimizers holds only them, and its one pair's Holm p is its own p
    (a family of one). An unknown or empty name is refused before anything is written. */
 Test(repeats, only_reports_the_chosen_optimizers, .timeout = 60) {
-    ol_storage *st;
-    OK(ol_storage_open(&st, "memory:", err));
-    for (int rep = 0; rep < 4; rep++)
-        for (int k = 0; k < 3; k++) add_rep_study(st, rep, k);
+    ol_storage *st = four_repetitions();
     char tmp[] = "/tmp/optlab-repeats-only-XXXXXX";
     cr_assert_not_null(mkdtemp(tmp));
     char out[128], readme[160];
