@@ -591,19 +591,20 @@ static int only_names(const char *only, const char *key) {
 /* --only: every name must be one of the experiment's studies at repetition `rep` (the error lists them). */
 static ol_status check_only(const char *only, const ol_study_rec *studies, const study_place *pl, size_t n,
                             const char *experiment, int rep, ol_error *err) {
+    char names[400] = ""; /* the experiment's study names, for the messages */
+    size_t nl = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!pl[i].is_experiment || strcmp(pl[i].experiment, experiment) || pl[i].repeat != rep) continue;
+        int w = snprintf(names + nl, sizeof names - nl, "%s%s", nl ? ", " : "", study_key(studies[i].name));
+        if (w > 0) nl = (size_t)w < sizeof names - nl ? nl + (size_t)w : sizeof names - 1;
+    }
     for (const char *p = only;;) {
         const char *e = strchr(p, ',');
         int len = (int)(e ? (size_t)(e - p) : strlen(p));
         int found = 0;
-        char names[400] = "";
-        size_t nl = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (!pl[i].is_experiment || strcmp(pl[i].experiment, experiment) || pl[i].repeat != rep) continue;
-            const char *key = study_key(studies[i].name);
-            found |= strlen(key) == (size_t)len && !strncmp(p, key, (size_t)len);
-            int w = snprintf(names + nl, sizeof names - nl, "%s%s", nl ? ", " : "", key);
-            if (w > 0) nl = (size_t)w < sizeof names - nl ? nl + (size_t)w : sizeof names - 1;
-        }
+        for (size_t i = 0; i < n && !found; i++)
+            found = pl[i].is_experiment && !strcmp(pl[i].experiment, experiment) && pl[i].repeat == rep &&
+                    strlen(study_key(studies[i].name)) == (size_t)len && !strncmp(p, study_key(studies[i].name), (size_t)len);
         if (len == 0)
             return ol_fail(err, OL_EINVAL, "--only '%s': an empty name (give the studies comma-separated, e.g. %s)",
                            only, names);
